@@ -1,0 +1,146 @@
+//! The application: shared state, and the router with its layers in one place.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::{Router, routing::get};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::middleware::{csrf_guard, resolve_user};
+use crate::auth::password::Hasher;
+use crate::config::Config;
+use crate::db::Db;
+use crate::{audit, auth, calendar, orgs, users, web};
+
+/// Everything a handler may use. No globals: tests build as many as they like.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub hasher: Hasher,
+    /// A real hash verified against when a username is unknown, so timing does not reveal accounts.
+    pub dummy_hash: Arc<String>,
+}
+
+impl AppState {
+    /// Connects, migrates, loads the shipped calendar where missing.
+    pub async fn open(config: Config) -> anyhow::Result<AppState> {
+        let db = Db::connect(&config.database_url, config.db_max_connections).await?;
+        db.migrate().await?;
+        calendar::store::seed_shipped(&db).await?;
+        let hasher = Hasher::new(config.fast_hash);
+        let dummy_hash = Arc::new(hasher.hash(&crate::new_id()).await?);
+        Ok(AppState {
+            db,
+            config: Arc::new(config),
+            hasher,
+            dummy_hash,
+        })
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "tuoguan 职工子女爱心托管 API", version = "1",
+         description = "JSON API of tuoguan. Authenticate with `POST /api/v1/auth/token` and send `Authorization: Bearer TOKEN`. Errors are `{\"error\": {\"code\", \"message\", \"fields\"?}}`."),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let comps = api.components.get_or_insert_with(Default::default);
+        comps.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The JSON API routes and their OpenAPI document.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::api::router())
+        .merge(orgs::api::router())
+        .merge(users::api::router())
+        .merge(calendar::api::router())
+        .merge(audit::api::router())
+        .split_for_parts()
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api();
+    let html = Router::new()
+        .merge(web::pages::router())
+        .merge(auth::routes::router())
+        .merge(orgs::routes::router())
+        .merge(users::routes::router())
+        .merge(calendar::routes::router())
+        .merge(audit::routes::router());
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(html)
+        .merge(api)
+        // Serves the document at /api/openapi.json and the vendored Swagger UI at /api/docs/.
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .route("/static/{*path}", get(web::assets::serve))
+        .layer(from_fn_with_state(state.clone(), csrf_guard))
+        .layer(from_fn_with_state(state.clone(), resolve_user))
+        .layer(CatchPanicLayer::custom(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
+        .layer(from_fn(crate::error::render_errors))
+        .layer(from_fn(security_headers))
+        .layer(DefaultBodyLimit::max(1 << 20))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            // Path only: query strings may carry personal data.
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// CSP without inline script, no framing, no sniffing, no referrer leaks.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let docs = req.uri().path().starts_with("/api/docs");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let csp = if docs {
+        // Swagger UI sets inline styles on its elements; scripts stay same-origin only.
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    } else {
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    };
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}

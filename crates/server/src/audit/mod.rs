@@ -1,0 +1,96 @@
+//! The append-only audit log: who did what, when (UTC), to what, from where.
+
+pub mod api;
+pub mod routes;
+pub mod store;
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::db::Tx;
+
+/// Where a request came from, for the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let forwarded = state
+            .config
+            .trust_proxy
+            .then(|| {
+                parts
+                    .headers
+                    .get("x-forwarded-for")
+                    .and_then(|v| v.to_str().ok())
+            })
+            .flatten()
+            .and_then(|v| v.split(',').next())
+            .map(|s| s.trim().to_string());
+        let direct = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ci| ci.0.ip().to_string());
+        let request_id = parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        Ok(Client {
+            ip: forwarded.or(direct),
+            request_id,
+        })
+    }
+}
+
+/// One audit entry. `detail` is human-readable and never holds secrets or personal numbers.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    pub actor_id: Option<&'a str>,
+    pub actor_name: Option<&'a str>,
+    pub action: &'static str,
+    pub target_type: &'static str,
+    pub target_id: Option<&'a str>,
+    pub detail: String,
+}
+
+impl<'a> Entry<'a> {
+    /// An entry for an action taken by the signed-in `user`.
+    pub fn by(user: &'a CurrentUser, action: &'static str, target_type: &'static str) -> Self {
+        Entry {
+            actor_id: Some(&user.id),
+            actor_name: Some(&user.username),
+            action,
+            target_type,
+            target_id: None,
+            detail: String::new(),
+        }
+    }
+
+    pub fn target(mut self, id: &'a str) -> Self {
+        self.target_id = Some(id);
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+}
+
+/// Appends an entry inside the transaction of the change it records.
+pub async fn record(tx: &mut Tx, entry: &Entry<'_>, client: &Client) -> sqlx::Result<()> {
+    store::insert(tx, entry, client, crate::now()).await
+}

@@ -1,0 +1,326 @@
+//! Who is asking and what they may see: roles bound to organisations, the scope a capability gives,
+//! sign-in, sessions and bearer tokens.
+
+pub mod api;
+pub mod middleware;
+pub mod password;
+pub mod routes;
+pub mod service;
+pub mod store;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// A role of SPEC §1. Each grant binds a role to an organisation (none for a system admin).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 系统管理员
+    SystemAdmin,
+    /// 联合会管理员
+    FederationAdmin,
+    /// 联合会查看
+    FederationViewer,
+    /// 督导员
+    Inspector,
+    /// 基层管理员
+    GrassrootsAdmin,
+    /// 班级负责人
+    ClassManager,
+    /// 班级工作人员
+    ClassStaff,
+    /// 家长
+    Parent,
+    /// 课程提供方
+    CourseProvider,
+    /// 学生 (勤工助学)
+    Student,
+    /// 评审专家
+    ExpertReviewer,
+}
+
+/// The kind of organisation a role must be bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleBinding {
+    /// No organisation: the whole platform.
+    Platform,
+    /// A federation (any level above grassroots).
+    Federation,
+    /// A grassroots union.
+    Grassroots,
+    /// Any organisation (the person's own union).
+    AnyOrg,
+}
+
+impl Role {
+    pub const ALL: [Role; 11] = [
+        Role::SystemAdmin,
+        Role::FederationAdmin,
+        Role::FederationViewer,
+        Role::Inspector,
+        Role::GrassrootsAdmin,
+        Role::ClassManager,
+        Role::ClassStaff,
+        Role::Parent,
+        Role::CourseProvider,
+        Role::Student,
+        Role::ExpertReviewer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::SystemAdmin => "system_admin",
+            Role::FederationAdmin => "federation_admin",
+            Role::FederationViewer => "federation_viewer",
+            Role::Inspector => "inspector",
+            Role::GrassrootsAdmin => "grassroots_admin",
+            Role::ClassManager => "class_manager",
+            Role::ClassStaff => "class_staff",
+            Role::Parent => "parent",
+            Role::CourseProvider => "course_provider",
+            Role::Student => "student",
+            Role::ExpertReviewer => "expert_reviewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// i18n key of the role's name.
+    pub fn label_key(self) -> String {
+        format!("role.{}", self.as_str())
+    }
+
+    pub fn binding(self) -> RoleBinding {
+        match self {
+            Role::SystemAdmin => RoleBinding::Platform,
+            Role::FederationAdmin
+            | Role::FederationViewer
+            | Role::Inspector
+            | Role::ExpertReviewer => RoleBinding::Federation,
+            Role::GrassrootsAdmin | Role::ClassManager | Role::ClassStaff => {
+                RoleBinding::Grassroots
+            }
+            Role::Parent | Role::CourseProvider | Role::Student => RoleBinding::AnyOrg,
+        }
+    }
+}
+
+/// One role a user holds, with the organisation it is bound to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub id: String,
+    pub role: Role,
+    pub org_id: Option<String>,
+    pub org_path: Option<String>,
+    pub org_name: Option<String>,
+}
+
+/// How the request proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthVia {
+    Cookie,
+    Bearer,
+}
+
+/// The signed-in user of this request, with their grants in force.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub home_org_id: Option<String>,
+    pub grants: Vec<Grant>,
+    pub session_id: String,
+    pub via: AuthVia,
+}
+
+/// What a user may do, each over some part of the organisation tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// See organisations and their figures.
+    ViewOrgs,
+    /// Create, rename, move and deactivate organisations.
+    ManageOrgs,
+    /// Create users, assign roles, reset passwords, deactivate.
+    ManageUsers,
+    /// Add or correct the working-day calendar (national data).
+    EditCalendar,
+    /// Read the audit log.
+    ReadAudit,
+}
+
+impl Capability {
+    fn granted_by(self, role: Role) -> bool {
+        use Capability::*;
+        match role {
+            Role::SystemAdmin => true,
+            Role::FederationAdmin => matches!(self, ViewOrgs | ManageOrgs | ManageUsers),
+            Role::FederationViewer | Role::GrassrootsAdmin => matches!(self, ViewOrgs),
+            _ => false,
+        }
+    }
+}
+
+/// The part of the organisation tree a capability reaches: everything, or the subtrees under
+/// some organisations (given by their materialised paths).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Subtrees(Vec<String>),
+}
+
+impl Scope {
+    /// True when the organisation with `path` lies in the scope (a root counts).
+    pub fn contains(&self, path: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Subtrees(roots) => roots.iter().any(|r| path.starts_with(r.as_str())),
+        }
+    }
+
+    /// True when `path` lies in the scope below one of its roots: a federation admin manages the
+    /// units under their federation, not the federation itself.
+    pub fn strictly_contains(&self, path: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Subtrees(roots) => roots
+                .iter()
+                .any(|r| path.starts_with(r.as_str()) && path.len() > r.len()),
+        }
+    }
+
+    /// A SQL condition restricting the path column `col` to the scope, with its bind values; the
+    /// placeholders start at `$first`.
+    pub fn sql(&self, col: &str, first: usize) -> (String, Vec<String>) {
+        match self {
+            Scope::All => ("1=1".to_string(), Vec::new()),
+            Scope::Subtrees(roots) if roots.is_empty() => ("1=0".to_string(), Vec::new()),
+            Scope::Subtrees(roots) => {
+                let mut parts = Vec::new();
+                let mut binds = Vec::new();
+                for (i, root) in roots.iter().enumerate() {
+                    let n = first + 2 * i;
+                    parts.push(format!("({col} >= ${n} AND {col} < ${})", n + 1));
+                    let (lo, hi) = crate::db::subtree_bounds(root);
+                    binds.push(lo);
+                    binds.push(hi);
+                }
+                (format!("({})", parts.join(" OR ")), binds)
+            }
+        }
+    }
+}
+
+impl CurrentUser {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+
+    pub fn is_system_admin(&self) -> bool {
+        self.has_role(Role::SystemAdmin)
+    }
+
+    /// The scope of `cap`, or None when no grant gives it.
+    pub fn scope(&self, cap: Capability) -> Option<Scope> {
+        let mut roots = Vec::new();
+        for g in self.grants.iter().filter(|g| cap.granted_by(g.role)) {
+            match &g.org_path {
+                None => return Some(Scope::All),
+                Some(p) => roots.push(p.clone()),
+            }
+        }
+        // Drop roots inside other roots, so each row matches once and the SQL stays short.
+        roots.sort();
+        roots.dedup();
+        let outer: Vec<String> = roots
+            .iter()
+            .filter(|r| !roots.iter().any(|o| o != *r && r.starts_with(o.as_str())))
+            .cloned()
+            .collect();
+        (!outer.is_empty()).then_some(Scope::Subtrees(outer))
+    }
+
+    /// The scope of `cap`, or 403 when the user has no grant for it at all.
+    pub fn require(&self, cap: Capability) -> Result<Scope, AppError> {
+        self.scope(cap).ok_or(AppError::Forbidden)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(grants: &[(Role, Option<&str>)]) -> CurrentUser {
+        CurrentUser {
+            id: "u".into(),
+            username: "u".into(),
+            display_name: "u".into(),
+            home_org_id: None,
+            grants: grants
+                .iter()
+                .map(|(r, p)| Grant {
+                    id: "g".into(),
+                    role: *r,
+                    org_id: p.map(|_| "o".into()),
+                    org_path: p.map(str::to_string),
+                    org_name: None,
+                })
+                .collect(),
+            session_id: "s".into(),
+            via: AuthVia::Cookie,
+        }
+    }
+
+    #[test]
+    fn federation_admin_manages_below_its_root_only() {
+        let u = user(&[(Role::FederationAdmin, Some("/a/b/"))]);
+        let s = u.scope(Capability::ManageOrgs).unwrap();
+        assert!(s.contains("/a/b/"));
+        assert!(!s.strictly_contains("/a/b/"));
+        assert!(s.strictly_contains("/a/b/c/"));
+        assert!(!s.contains("/a/x/"));
+        assert!(u.scope(Capability::EditCalendar).is_none());
+    }
+
+    #[test]
+    fn nested_roots_collapse_and_system_admin_sees_all() {
+        let u = user(&[
+            (Role::FederationViewer, Some("/a/")),
+            (Role::GrassrootsAdmin, Some("/a/b/")),
+        ]);
+        assert_eq!(
+            u.scope(Capability::ViewOrgs),
+            Some(Scope::Subtrees(vec!["/a/".into()]))
+        );
+        let admin = user(&[(Role::SystemAdmin, None)]);
+        assert_eq!(admin.scope(Capability::ReadAudit), Some(Scope::All));
+        let parent = user(&[(Role::Parent, Some("/a/"))]);
+        assert_eq!(parent.scope(Capability::ViewOrgs), None);
+    }
+
+    #[test]
+    fn scope_sql_binds_ranges() {
+        let s = Scope::Subtrees(vec!["/a/".into(), "/b/".into()]);
+        let (sql, binds) = s.sql("o.path", 3);
+        assert_eq!(
+            sql,
+            "((o.path >= $3 AND o.path < $4) OR (o.path >= $5 AND o.path < $6))"
+        );
+        assert_eq!(binds, vec!["/a/", "/a/~", "/b/", "/b/~"]);
+    }
+}

@@ -1,0 +1,195 @@
+//! Sign-in, authentication of a request, sign-out: the rules, over the store.
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::store;
+use super::{AuthVia, CurrentUser};
+use crate::app::AppState;
+use crate::audit::{self, Client, Entry};
+use crate::error::AppError;
+
+/// Consecutive failures that lock an account.
+pub const MAX_FAILURES: i64 = 5;
+/// How long a locked account refuses attempts.
+pub const LOCK_SECS: i64 = 15 * 60;
+/// A session's `last_seen_at` is written at most this often.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+/// What a session is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// Browser cookie: idle and absolute timeouts.
+    Web,
+    /// API bearer token: absolute lifetime.
+    Api,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Web => "web",
+            SessionKind::Api => "api",
+        }
+    }
+}
+
+/// A new secret for the client, and the hash we keep.
+fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A successful sign-in.
+#[derive(Debug)]
+pub struct LoggedIn {
+    pub token: String,
+    pub expires_at: i64,
+    pub user_id: String,
+}
+
+/// Checks the password (off the runtime), applies the lockout rule, opens a session, and audits
+/// every outcome.
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    kind: SessionKind,
+    client: &Client,
+) -> Result<LoggedIn, AppError> {
+    let now = crate::now();
+    let username = username.trim();
+    let row = store::find_login(&state.db, username).await?;
+    let Some(user) = row.filter(|u| u.active) else {
+        // Same work as a real check, so timing does not tell which usernames exist.
+        let _ = state.hasher.verify(password, &state.dummy_hash).await;
+        let mut tx = state.db.begin().await?;
+        let entry = Entry {
+            actor_id: None,
+            actor_name: Some(username),
+            action: "login.failure",
+            target_type: "user",
+            target_id: None,
+            detail: "unknown or inactive account".into(),
+        };
+        audit::record(&mut tx, &entry, client).await?;
+        tx.commit().await?;
+        return Err(AppError::InvalidCredentials);
+    };
+    let entry = |action, detail: &str| Entry {
+        actor_id: Some(&user.id),
+        actor_name: Some(&user.username),
+        action,
+        target_type: "user",
+        target_id: Some(&user.id),
+        detail: detail.to_string(),
+    };
+    if let Some(until) = user.locked_until.filter(|t| *t > now) {
+        let mut tx = state.db.begin().await?;
+        audit::record(
+            &mut tx,
+            &entry("login.locked", "attempt while locked"),
+            client,
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(AppError::RateLimited {
+            retry_after_secs: until - now,
+        });
+    }
+    if !state.hasher.verify(password, &user.password_hash).await? {
+        let mut tx = state.db.begin().await?;
+        let locked =
+            store::record_failure(&mut tx, &user.id, now, MAX_FAILURES, now + LOCK_SECS).await?;
+        let detail = if locked {
+            "wrong password; account locked for 15 minutes"
+        } else {
+            "wrong password"
+        };
+        audit::record(&mut tx, &entry("login.failure", detail), client).await?;
+        tx.commit().await?;
+        return Err(AppError::InvalidCredentials);
+    }
+    let (token, hash) = new_token();
+    let expires_at = match kind {
+        SessionKind::Web => now + state.config.session_max_hours * 3600,
+        SessionKind::Api => now + state.config.token_hours * 3600,
+    };
+    let mut tx = state.db.begin().await?;
+    store::record_success(&mut tx, &user.id).await?;
+    store::create_session(&mut tx, &hash, &user.id, kind.as_str(), now, expires_at).await?;
+    let action = if kind == SessionKind::Web {
+        "login.success"
+    } else {
+        "token.issue"
+    };
+    audit::record(&mut tx, &entry(action, ""), client).await?;
+    tx.commit().await?;
+    Ok(LoggedIn {
+        token,
+        expires_at,
+        user_id: user.id,
+    })
+}
+
+/// The user behind a session cookie or bearer token, if it is live; expired sessions are removed.
+pub async fn authenticate(
+    state: &AppState,
+    token: &str,
+    via: AuthVia,
+) -> Result<Option<CurrentUser>, AppError> {
+    let now = crate::now();
+    let hash = token_hash(token);
+    let Some(s) = store::session_user(&state.db, &hash).await? else {
+        return Ok(None);
+    };
+    let wanted = if via == AuthVia::Cookie { "web" } else { "api" };
+    let idle_limit = state.config.session_idle_minutes * 60;
+    let idle_expired = s.kind == "web" && now - s.last_seen_at > idle_limit;
+    if s.kind != wanted {
+        return Ok(None);
+    }
+    if s.expires_at <= now || idle_expired {
+        store::delete_expired_session(&state.db, &s.session_id).await?;
+        return Ok(None);
+    }
+    if s.kind == "web" && now - s.last_seen_at >= TOUCH_EVERY_SECS {
+        store::touch_session(&state.db, &s.session_id, now).await?;
+    }
+    let grants = store::grants(&state.db, &s.user_id).await?;
+    Ok(Some(CurrentUser {
+        id: s.user_id,
+        username: s.username,
+        display_name: s.display_name,
+        home_org_id: s.org_id,
+        grants,
+        session_id: s.session_id,
+        via,
+    }))
+}
+
+/// Ends the session or token the request came with.
+pub async fn logout(state: &AppState, user: &CurrentUser, client: &Client) -> Result<(), AppError> {
+    let mut tx = state.db.begin().await?;
+    store::delete_session(&mut tx, &user.session_id).await?;
+    let action = if user.via == AuthVia::Cookie {
+        "logout"
+    } else {
+        "token.revoke"
+    };
+    audit::record(
+        &mut tx,
+        &Entry::by(user, action, "user").target(&user.id),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! SQL for sign-in, sessions and bearer tokens. Tokens are stored only as their SHA-256 hash.
+
+use crate::auth::{Grant, Role};
+use crate::db::{Db, Tx};
+use crate::{on_db, on_tx};
+
+/// What sign-in needs of a user.
+#[derive(Debug, sqlx::FromRow)]
+pub struct LoginRow {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub active: bool,
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+}
+
+pub async fn find_login(db: &Db, username: &str) -> sqlx::Result<Option<LoginRow>> {
+    const SQL: &str = "SELECT id, username, display_name, password_hash, active, failed_logins, \
+                       locked_until FROM users WHERE username = $1";
+    on_db!(db, p => sqlx::query_as(SQL).bind(username).fetch_optional(p).await)
+}
+
+/// Counts a failed attempt; when it is the `limit`-th in a row, locks the account until
+/// `lock_until` and restarts the count. Returns true when this failure locked the account.
+pub async fn record_failure(
+    tx: &mut Tx,
+    user_id: &str,
+    now: i64,
+    limit: i64,
+    lock_until: i64,
+) -> sqlx::Result<bool> {
+    const BUMP: &str = "UPDATE users SET failed_logins = failed_logins + 1, updated_at = $2 \
+                        WHERE id = $1 RETURNING failed_logins";
+    const LOCK: &str = "UPDATE users SET failed_logins = 0, locked_until = $2 WHERE id = $1";
+    on_tx!(tx, c => {
+        let n: i64 = sqlx::query_scalar(BUMP).bind(user_id).bind(now).fetch_one(&mut *c).await?;
+        if n >= limit {
+            sqlx::query(LOCK).bind(user_id).bind(lock_until).execute(&mut *c).await?;
+        }
+        Ok(n >= limit)
+    })
+}
+
+pub async fn record_success(tx: &mut Tx, user_id: &str) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1";
+    on_tx!(tx, c => sqlx::query(SQL).bind(user_id).execute(&mut *c).await.map(|_| ()))
+}
+
+pub async fn create_session(
+    tx: &mut Tx,
+    token_hash: &str,
+    user_id: &str,
+    kind: &str,
+    now: i64,
+    expires_at: i64,
+) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO sessions (id, user_id, kind, created_at, last_seen_at, expires_at) \
+                       VALUES ($1, $2, $3, $4, $4, $5)";
+    on_tx!(tx, c => sqlx::query(SQL)
+        .bind(token_hash).bind(user_id).bind(kind).bind(now).bind(expires_at)
+        .execute(&mut *c).await.map(|_| ()))
+}
+
+pub async fn delete_session(tx: &mut Tx, id: &str) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(id).execute(&mut *c).await.map(|_| ()))
+}
+
+/// Ends every session and token of a user (deactivation, password reset).
+pub async fn delete_user_sessions(tx: &mut Tx, user_id: &str) -> sqlx::Result<()> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id).execute(&mut *c).await.map(|_| ()))
+}
+
+/// A live session joined with its (active) user.
+#[derive(Debug, sqlx::FromRow)]
+pub struct SessionUser {
+    pub session_id: String,
+    pub kind: String,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub org_id: Option<String>,
+}
+
+pub async fn session_user(db: &Db, token_hash: &str) -> sqlx::Result<Option<SessionUser>> {
+    const SQL: &str = "SELECT s.id AS session_id, s.kind, s.last_seen_at, s.expires_at, \
+                       u.id AS user_id, u.username, u.display_name, u.org_id \
+                       FROM sessions s JOIN users u ON u.id = s.user_id \
+                       WHERE s.id = $1 AND u.active = TRUE";
+    on_db!(db, p => sqlx::query_as(SQL).bind(token_hash).fetch_optional(p).await)
+}
+
+pub async fn touch_session(db: &Db, id: &str, now: i64) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE sessions SET last_seen_at = $2 WHERE id = $1";
+    on_db!(db, p => sqlx::query(SQL).bind(id).bind(now).execute(p).await.map(|_| ()))
+}
+
+pub async fn delete_expired_session(db: &Db, id: &str) -> sqlx::Result<()> {
+    on_db!(db, p => sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(p).await.map(|_| ()))
+}
+
+#[derive(sqlx::FromRow)]
+struct GrantRow {
+    id: String,
+    role: String,
+    org_id: Option<String>,
+    path: Option<String>,
+    name: Option<String>,
+}
+
+/// The grants in force for a user: a role bound to a deactivated organisation gives nothing.
+pub async fn grants(db: &Db, user_id: &str) -> sqlx::Result<Vec<Grant>> {
+    const SQL: &str = "SELECT r.id, r.role, r.org_id, o.path, o.name FROM user_roles r \
+                       LEFT JOIN orgs o ON o.id = r.org_id \
+                       WHERE r.user_id = $1 AND (r.org_id IS NULL OR o.active = TRUE) \
+                       ORDER BY r.created_at, r.id";
+    let rows: Vec<GrantRow> =
+        on_db!(db, p => sqlx::query_as(SQL).bind(user_id).fetch_all(p).await)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Grant {
+                id: r.id,
+                role: Role::parse(&r.role)?,
+                org_id: r.org_id,
+                org_path: r.path,
+                org_name: r.name,
+            })
+        })
+        .collect())
+}
+
+/// Removes sessions past their absolute expiry (run at start-up and hourly).
+pub async fn purge_expired(db: &Db, now: i64) -> sqlx::Result<u64> {
+    on_db!(db, p => sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        .bind(now).execute(p).await.map(|r| r.rows_affected()))
+}

@@ -1,0 +1,209 @@
+//! The database: one pool of either backend, chosen by the `DATABASE_URL` scheme.
+//!
+//! Every query is written once, in the SQL both SQLite and PostgreSQL accept (`$1` placeholders,
+//! TEXT ids, BIGINT unix-second timestamps, `YYYY-MM-DD` TEXT dates), and run on whichever pool is
+//! open through [`on_db!`]. Where the dialects differ the difference is an explicit branch.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+/// An open pool on one of the two supported backends.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+/// Runs `$body` with `$p` bound to the open pool, type-checked once per backend.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($p) => $body,
+            $crate::db::Db::Pg($p) => $body,
+        }
+    };
+}
+
+/// The backend a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Refuses any scheme but `sqlite:` and `postgres:`/`postgresql:`.
+    pub fn from_url(url: &str) -> anyhow::Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            let scheme = url.split(':').next().unwrap_or("");
+            bail!(
+                "DATABASE_URL: unsupported scheme '{scheme}'. Use sqlite://PATH (for example sqlite://tuoguan.db) or postgres://USER@HOST:PORT/DB"
+            )
+        }
+    }
+}
+
+/// Busy timeout every SQLite connection must have in force.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Db {
+    /// Opens the pool for `url`, applies and verifies the durability settings, runs no migrations.
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        match Backend::from_url(url)? {
+            Backend::Sqlite => {
+                // WAL + synchronous=FULL: a commit is on disk before we answer (docs/DURABILITY.md).
+                let opts = SqliteConnectOptions::from_str(url)
+                    .with_context(|| "DATABASE_URL: not a valid sqlite:// URL")?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(max_connections.max(1))
+                    .connect_with(opts)
+                    .await
+                    .context("cannot open the SQLite database")?;
+                let db = Db::Sqlite(pool);
+                db.verify_sqlite_settings().await?;
+                Ok(db)
+            }
+            Backend::Postgres => {
+                let pool = PgPoolOptions::new()
+                    .max_connections(max_connections.max(1))
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await
+                    .context("cannot connect to PostgreSQL")?;
+                Ok(Db::Pg(pool))
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// Refuses to run unless WAL, foreign keys, busy_timeout and synchronous=FULL are in force.
+    async fn verify_sqlite_settings(&self) -> anyhow::Result<()> {
+        let Db::Sqlite(pool) = self else {
+            return Ok(());
+        };
+        let mut conn = pool.acquire().await?;
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await?;
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&mut *conn)
+            .await?;
+        let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+            .fetch_one(&mut *conn)
+            .await?;
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            bail!("SQLite journal_mode is '{mode}', not WAL: refusing to start");
+        }
+        if fk != 1 {
+            bail!("SQLite foreign_keys are off: refusing to start");
+        }
+        if busy < 1000 {
+            bail!("SQLite busy_timeout is {busy} ms: refusing to start");
+        }
+        if sync != 2 {
+            bail!("SQLite synchronous is {sync}, not FULL (2): refusing to start");
+        }
+        Ok(())
+    }
+
+    /// Applies the migrations of this backend (`migrations/sqlite` or `migrations/postgres`).
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Db::Pg(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// True when the database answers a trivial query (for `/readyz`).
+    pub async fn ping(&self) -> bool {
+        on_db!(self, p => sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(p).await.is_ok())
+    }
+
+    pub async fn close(&self) {
+        on_db!(self, p => p.close().await)
+    }
+}
+
+/// The `(lower, upper)` bounds of a subtree whose root has materialised `path`: every descendant's
+/// path `p` satisfies `lower <= p < upper`. Paths hold only `[0-9a-f-/]`, all below `~`, and the
+/// PostgreSQL column is `COLLATE "C"`, so the range is exact and index-friendly on both backends.
+pub fn subtree_bounds(path: &str) -> (String, String) {
+    (path.to_string(), format!("{path}~"))
+}
+
+/// True when a database error is a unique-constraint violation.
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(e) => e.is_unique_violation(),
+        _ => false,
+    }
+}
+
+/// A write transaction on either backend. Every change and its audit entry commit together.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Pg(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs `$body` with `$c` bound to the transaction's connection (`&mut *$c` as the executor).
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $c: &mut sqlx::SqliteConnection = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Pg(t) => {
+                let $c: &mut sqlx::PgConnection = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+impl Db {
+    /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
+    /// two writers queue on busy_timeout instead of failing when one upgrades a read.
+    pub async fn begin(&self) -> sqlx::Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Pg(p) => Tx::Pg(p.begin().await?),
+        })
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Pg(t) => t.commit().await,
+        }
+    }
+}

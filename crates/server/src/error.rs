@@ -1,0 +1,278 @@
+//! `AppError`: the one error type handlers return, and the middleware that renders it — as the JSON
+//! error body of SPEC §15 under `/api`, as a page in the user's language elsewhere.
+
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Serialize;
+
+use crate::i18n::{Lang, Msg};
+
+/// A field that failed validation and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub msg: Msg,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, key: &'static str) -> FieldError {
+        FieldError {
+            field,
+            msg: Msg::new(key),
+        }
+    }
+}
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("not signed in")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("csrf check failed")]
+    Csrf,
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    #[error("bad request")]
+    BadRequest(Msg),
+    #[error("conflict")]
+    Conflict(Msg),
+    #[error("too many attempts")]
+    RateLimited { retry_after_secs: i64 },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl AppError {
+    /// One invalid field.
+    pub fn field(field: &'static str, key: &'static str) -> AppError {
+        AppError::Validation(vec![FieldError::new(field, key)])
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn payload(&self) -> ErrorPayload {
+        let (code, msg) = match self {
+            AppError::NotFound => ("not_found", Msg::new("error.not_found")),
+            AppError::Unauthorized => ("unauthorized", Msg::new("error.unauthorized")),
+            AppError::Forbidden => ("forbidden", Msg::new("error.forbidden")),
+            AppError::Csrf => ("csrf", Msg::new("error.csrf")),
+            AppError::InvalidCredentials => {
+                ("invalid_credentials", Msg::new("error.invalid_credentials"))
+            }
+            AppError::Validation(_) => ("validation", Msg::new("error.validation")),
+            AppError::BadRequest(m) => ("bad_request", m.clone()),
+            AppError::Conflict(m) => ("conflict", m.clone()),
+            AppError::RateLimited { retry_after_secs } => (
+                "rate_limited",
+                Msg::new("error.rate_limited").arg("minutes", (retry_after_secs + 59) / 60),
+            ),
+            AppError::Internal(_) => ("internal", Msg::new("error.internal")),
+        };
+        let fields = match self {
+            AppError::Validation(f) => f.clone(),
+            _ => Vec::new(),
+        };
+        ErrorPayload {
+            status: self.status(),
+            code,
+            msg,
+            fields,
+        }
+    }
+}
+
+/// What the rendering middleware needs to write the error in the caller's language.
+#[derive(Debug, Clone)]
+pub struct ErrorPayload {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub msg: Msg,
+    pub fields: Vec<FieldError>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(e) = &self {
+            // The span carries the request id; the user sees only a generic message with it.
+            tracing::error!(error = format!("{e:#}"), "internal error");
+        }
+        let mut res = self.status().into_response();
+        if let AppError::RateLimited { retry_after_secs } = &self
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        res.extensions_mut().insert(self.payload());
+        res
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail {
+    code: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<std::collections::BTreeMap<&'static str, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+}
+
+fn fallback_payload(status: StatusCode) -> ErrorPayload {
+    let (code, key) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "error.not_found"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "error.method_not_allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "error.too_large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "error.media_type"),
+        StatusCode::UNAUTHORIZED => ("unauthorized", "error.unauthorized"),
+        StatusCode::FORBIDDEN => ("forbidden", "error.forbidden"),
+        s if s.is_server_error() => ("internal", "error.internal"),
+        _ => ("bad_request", "error.bad_request"),
+    };
+    ErrorPayload {
+        status,
+        code,
+        msg: Msg::new(key),
+        fields: Vec::new(),
+    }
+}
+
+/// True for a response a handler rendered itself (a form shown again with its errors).
+fn already_rendered(res: &Response) -> bool {
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"))
+}
+
+/// Turns every error response — ours, axum's rejections, unknown routes — into a localised JSON
+/// body under `/api` or an HTML page elsewhere. A 401 on a page becomes a redirect to sign-in.
+pub async fn render_errors(req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let lang = Lang::from_parts(&parts);
+    let path = parts.uri.path().to_string();
+    let target = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let request_id = parts
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let res = next.run(Request::from_parts(parts, body)).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let payload = match res.extensions().get::<ErrorPayload>() {
+        Some(p) => p.clone(),
+        None if already_rendered(&res) => return res,
+        None => fallback_payload(status),
+    };
+    let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
+    let mut out = if path.starts_with("/api/") {
+        let fields = (!payload.fields.is_empty()).then(|| {
+            payload
+                .fields
+                .iter()
+                .map(|f| (f.field, f.msg.render(lang)))
+                .collect()
+        });
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: payload.code,
+                message: payload.msg.render(lang),
+                fields,
+                request_id: status.is_server_error().then_some(request_id).flatten(),
+            },
+        };
+        (status, axum::Json(body)).into_response()
+    } else if status == StatusCode::UNAUTHORIZED {
+        let next = serde_urlencoded::to_string([("next", target.as_str())]).unwrap_or_default();
+        Redirect::to(&format!("/login?{next}")).into_response()
+    } else {
+        crate::web::error_page(lang, status, &payload, request_id.as_deref())
+    };
+    if let Some(v) = retry_after {
+        out.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    out
+}
+
+/// `axum::Json` whose rejection is an [`AppError`] naming what is wrong with the body.
+#[derive(Debug, Clone, Copy, Default, FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+impl From<axum::extract::rejection::JsonRejection> for AppError {
+    fn from(r: axum::extract::rejection::JsonRejection) -> Self {
+        use axum::extract::rejection::JsonRejection as J;
+        match r {
+            J::JsonDataError(e) => {
+                AppError::BadRequest(Msg::new("error.json_data").arg("detail", e.body_text()))
+            }
+            J::JsonSyntaxError(_) => AppError::BadRequest(Msg::new("error.json_syntax")),
+            J::MissingJsonContentType(_) => {
+                AppError::BadRequest(Msg::new("error.json_content_type"))
+            }
+            _ => AppError::BadRequest(Msg::new("error.bad_request")),
+        }
+    }
+}
+
+/// `axum::extract::Query` with an [`AppError`] rejection.
+#[derive(Debug, Clone, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(AppError))]
+pub struct Query<T>(pub T);
+
+impl From<axum::extract::rejection::QueryRejection> for AppError {
+    fn from(r: axum::extract::rejection::QueryRejection) -> Self {
+        AppError::BadRequest(Msg::new("error.query").arg("detail", r.body_text()))
+    }
+}
+
+use axum::extract::FromRequestParts;

@@ -1,0 +1,32 @@
+//! tuoguan — the trade unions' platform for 职工子女爱心托管班 (workers' children's holiday care
+//! classes). This library holds the whole server; `main.rs` is only the command line.
+
+rust_i18n::i18n!("locales", fallback = "zh-CN");
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod backup;
+pub mod calendar;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+pub mod orgs;
+pub mod users;
+pub mod web;
+
+pub use app::AppState;
+pub use config::Config;
+pub use error::AppError;
+
+/// Seconds since the Unix epoch, UTC: the one timestamp representation stored in both databases.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A new opaque identifier (UUID v7: time-ordered, never sequential in meaning).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

@@ -1,0 +1,265 @@
+//! HTML pages of the organisation tree: the tree, a unit's page with its forms.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Router, routing::get};
+use serde::Deserialize;
+
+use super::{NewOrg, Org, OrgKind, OrgPatch, UnitType, service, store};
+use crate::app::AppState;
+use crate::audit::Client;
+use crate::auth::{Capability, CurrentUser, Scope};
+use crate::error::{AppError, FieldError};
+use crate::web::{Ctx, field_error, render, render_status};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/orgs", get(tree).post(create))
+        .route("/orgs/{id}", get(show).post(update))
+}
+
+/// A row of the tree, indented by depth.
+pub struct TreeRow {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub unit_type: String,
+    pub active: bool,
+    pub depth: usize,
+}
+
+#[derive(Template)]
+#[template(path = "orgs/tree.html")]
+struct TreePage {
+    ctx: Ctx,
+    rows: Vec<TreeRow>,
+}
+
+fn label(ctx: &Ctx, o: &Org) -> (String, String) {
+    let kind = ctx.t(&format!("org_kind.{}", o.kind));
+    let ty = o
+        .unit_type
+        .as_deref()
+        .map(|t| ctx.t(&format!("unit_type.{t}")))
+        .unwrap_or_default();
+    (kind, ty)
+}
+
+/// Orders a path-sorted list depth-first with siblings by name, indented from the shallowest.
+fn tree_rows(ctx: &Ctx, orgs: &[Org]) -> Vec<TreeRow> {
+    let mut sorted: Vec<&Org> = orgs.iter().collect();
+    // Sort key: the chain of (name, id) from the top, so siblings sort by name under their parent.
+    let by_id: std::collections::HashMap<&str, &Org> =
+        orgs.iter().map(|o| (o.id.as_str(), o)).collect();
+    let key = |o: &Org| -> Vec<(String, String)> {
+        o.path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|id| {
+                (
+                    by_id.get(id).map(|x| x.name.clone()).unwrap_or_default(),
+                    id.to_string(),
+                )
+            })
+            .collect()
+    };
+    sorted.sort_by_cached_key(|o| key(o));
+    let min = sorted.iter().map(|o| o.depth()).min().unwrap_or(0);
+    sorted
+        .into_iter()
+        .map(|o| {
+            let (kind, unit_type) = label(ctx, o);
+            TreeRow {
+                id: o.id.clone(),
+                name: o.name.clone(),
+                kind,
+                unit_type,
+                active: o.active,
+                depth: (o.depth() - min).min(7),
+            }
+        })
+        .collect()
+}
+
+async fn tree(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let orgs = service::list_visible(&state, &user).await?;
+    render(&TreePage {
+        rows: tree_rows(&ctx, &orgs),
+        ctx,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "orgs/show.html")]
+struct OrgPage {
+    ctx: Ctx,
+    org: Org,
+    kind: String,
+    unit_type: String,
+    parent: Option<Org>,
+    children: Vec<TreeRow>,
+    can_manage: bool,
+    can_add_child: bool,
+    move_targets: Vec<(String, String)>,
+    child_kinds: Vec<(String, String)>,
+    unit_types: Vec<(String, String)>,
+    errors: Vec<FieldError>,
+}
+
+impl OrgPage {
+    fn err(&self, field: &str) -> Option<String> {
+        field_error(&self.errors, field, self.ctx.lang)
+    }
+}
+
+async fn org_page(
+    state: &AppState,
+    ctx: Ctx,
+    user: &CurrentUser,
+    id: &str,
+    errors: Vec<FieldError>,
+) -> Result<OrgPage, AppError> {
+    let org = service::visible(state, user, id).await?;
+    let view = user
+        .scope(Capability::ViewOrgs)
+        .unwrap_or(Scope::Subtrees(vec![]));
+    let parent = match &org.parent_id {
+        Some(pid) => store::get(&state.db, &view, pid).await?,
+        None => None,
+    };
+    let children = store::children(&state.db, &org).await?;
+    let manage = user.scope(Capability::ManageOrgs);
+    let can_manage = manage
+        .as_ref()
+        .is_some_and(|s| s.strictly_contains(&org.path));
+    let can_add_child = manage.as_ref().is_some_and(|s| s.contains(&org.path)) && org.active;
+    let move_targets = match (&manage, can_manage) {
+        (Some(scope), true) => store::list(&state.db, scope)
+            .await?
+            .into_iter()
+            .filter(|p| {
+                p.active && !p.path.starts_with(&org.path) && p.kind().may_contain(org.kind())
+            })
+            .map(|p| (p.id, p.name))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let child_kinds = OrgKind::ALL
+        .into_iter()
+        .filter(|k| org.kind().may_contain(*k))
+        .map(|k| {
+            (
+                k.as_str().to_string(),
+                ctx.t(&format!("org_kind.{}", k.as_str())),
+            )
+        })
+        .collect();
+    let unit_types = UnitType::ALL
+        .into_iter()
+        .map(|t| {
+            (
+                t.as_str().to_string(),
+                ctx.t(&format!("unit_type.{}", t.as_str())),
+            )
+        })
+        .collect();
+    let (kind, unit_type) = label(&ctx, &org);
+    let children = tree_rows(&ctx, &children);
+    Ok(OrgPage {
+        ctx,
+        org,
+        kind,
+        unit_type,
+        parent,
+        children,
+        can_manage,
+        can_add_child,
+        move_targets,
+        child_kinds,
+        unit_types,
+        errors,
+    })
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    render(&org_page(&state, ctx, &user, &id, Vec::new()).await?)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    client: Client,
+    Form(input): Form<NewOrg>,
+) -> Result<Response, AppError> {
+    match service::create(&state, &user, &client, &input).await {
+        Ok(org) => Ok(Redirect::to(&format!("/orgs/{}?ok=created", org.id)).into_response()),
+        Err(AppError::Validation(errors)) => {
+            let parent = input.parent_id.as_deref().unwrap_or_default();
+            let page = org_page(&state, ctx, &user, parent, errors).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The unit page's forms: `action` = rename | move | deactivate | activate.
+#[derive(Debug, Deserialize)]
+struct UpdateForm {
+    action: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    parent_id: Option<String>,
+    #[serde(default)]
+    unit_type: Option<String>,
+}
+
+async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    client: Client,
+    Path(id): Path<String>,
+    Form(form): Form<UpdateForm>,
+) -> Result<Response, AppError> {
+    let patch = match form.action.as_str() {
+        "rename" => OrgPatch {
+            name: form.name,
+            unit_type: form.unit_type,
+            ..Default::default()
+        },
+        "move" => OrgPatch {
+            parent_id: form.parent_id,
+            ..Default::default()
+        },
+        "deactivate" => OrgPatch {
+            active: Some(false),
+            ..Default::default()
+        },
+        "activate" => OrgPatch {
+            active: Some(true),
+            ..Default::default()
+        },
+        _ => return Err(AppError::field("action", "error.bad_request")),
+    };
+    match service::update(&state, &user, &client, &id, &patch).await {
+        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}?ok=saved")).into_response()),
+        Err(AppError::Validation(errors)) => {
+            let page = org_page(&state, ctx, &user, &id, errors).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,83 @@
+//! SQL of the organisation tree. Every read takes the caller's [`Scope`].
+
+use sqlx::AssertSqlSafe;
+
+use super::Org;
+use crate::auth::Scope;
+use crate::db::{Db, Tx};
+use crate::{on_db, on_tx};
+
+const COLS: &str =
+    "o.id, o.parent_id, o.path, o.name, o.kind, o.unit_type, o.active, o.created_at, o.updated_at";
+
+/// One organisation inside `scope`.
+pub async fn get(db: &Db, scope: &Scope, id: &str) -> sqlx::Result<Option<Org>> {
+    let (cond, binds) = scope.sql("o.path", 2);
+    let sql = format!("SELECT {COLS} FROM orgs o WHERE o.id = $1 AND {cond}");
+    on_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(id);
+        for b in &binds { q = q.bind(b); }
+        q.fetch_optional(p).await
+    })
+}
+
+/// Every organisation inside `scope`, in path order (parents before children).
+pub async fn list(db: &Db, scope: &Scope) -> sqlx::Result<Vec<Org>> {
+    let (cond, binds) = scope.sql("o.path", 1);
+    let sql = format!("SELECT {COLS} FROM orgs o WHERE {cond} ORDER BY o.path");
+    on_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql));
+        for b in &binds { q = q.bind(b); }
+        q.fetch_all(p).await
+    })
+}
+
+/// Direct children of an organisation (the caller has already checked it is in scope).
+pub async fn children(db: &Db, parent: &Org) -> sqlx::Result<Vec<Org>> {
+    let sql = format!("SELECT {COLS} FROM orgs o WHERE o.parent_id = $1 ORDER BY o.name");
+    on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(&parent.id).fetch_all(p).await)
+}
+
+/// Number of active children of an organisation already in scope.
+pub async fn active_children(db: &Db, parent: &Org) -> sqlx::Result<i64> {
+    const SQL: &str = "SELECT COUNT(*) FROM orgs WHERE parent_id = $1 AND active = TRUE";
+    on_db!(db, p => sqlx::query_scalar(SQL).bind(&parent.id).fetch_one(p).await)
+}
+
+pub async fn insert(tx: &mut Tx, o: &Org) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO orgs (id, parent_id, path, name, kind, unit_type, active, \
+                       created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)";
+    on_tx!(tx, c => sqlx::query(SQL)
+        .bind(&o.id).bind(&o.parent_id).bind(&o.path).bind(&o.name).bind(&o.kind)
+        .bind(&o.unit_type).bind(o.active).bind(o.created_at).bind(o.updated_at)
+        .execute(&mut *c).await.map(|_| ()))
+}
+
+/// Writes name, type and active flag of an organisation already checked to be in scope.
+pub async fn update_fields(tx: &mut Tx, o: &Org) -> sqlx::Result<()> {
+    const SQL: &str =
+        "UPDATE orgs SET name = $2, unit_type = $3, active = $4, updated_at = $5 WHERE id = $1";
+    on_tx!(tx, c => sqlx::query(SQL)
+        .bind(&o.id).bind(&o.name).bind(&o.unit_type).bind(o.active).bind(o.updated_at)
+        .execute(&mut *c).await.map(|_| ()))
+}
+
+/// Moves an organisation and its whole subtree: one prefix rewrite of the paths.
+pub async fn move_subtree(
+    tx: &mut Tx,
+    o: &Org,
+    new_parent_id: &str,
+    new_path: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    const PATHS: &str = "UPDATE orgs SET path = $1 || substr(path, CAST($2 AS INTEGER)) \
+                         WHERE path >= $3 AND path < $4";
+    const PARENT: &str = "UPDATE orgs SET parent_id = $2, updated_at = $3 WHERE id = $1";
+    let (lo, hi) = crate::db::subtree_bounds(&o.path);
+    let from = o.path.len() as i64 + 1;
+    on_tx!(tx, c => {
+        sqlx::query(PATHS).bind(new_path).bind(from).bind(&lo).bind(&hi).execute(&mut *c).await?;
+        sqlx::query(PARENT).bind(&o.id).bind(new_parent_id).bind(now).execute(&mut *c).await?;
+        Ok(())
+    })
+}

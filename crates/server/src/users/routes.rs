@@ -1,0 +1,306 @@
+//! HTML pages of user management: the list, a new-user form, a user's page with its forms.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Router, routing::get};
+use serde::Deserialize;
+
+use super::{NewGrant, NewUser, RoleRow, User, UserPatch, service};
+use crate::app::AppState;
+use crate::audit::Client;
+use crate::auth::{CurrentUser, Role};
+use crate::error::{AppError, FieldError};
+use crate::web::{Ctx, field_error, render, render_status};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list).post(create))
+        .route("/users/new", get(new_form))
+        .route("/users/{id}", get(show).post(update))
+}
+
+/// A user with their roles, labelled for display.
+pub struct UserRow {
+    pub user: User,
+    pub roles: Vec<(String, String, String)>,
+}
+
+fn rows(ctx: &Ctx, users: Vec<User>, roles: &[RoleRow]) -> Vec<UserRow> {
+    users
+        .into_iter()
+        .map(|u| {
+            let r = roles
+                .iter()
+                .filter(|r| r.user_id == u.id)
+                .map(|r| {
+                    let label = r
+                        .role()
+                        .map(|x| ctx.role(&x))
+                        .unwrap_or_else(|| r.role.clone());
+                    (r.id.clone(), label, r.org_name.clone().unwrap_or_default())
+                })
+                .collect();
+            UserRow { user: u, roles: r }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "users/list.html")]
+struct ListPage {
+    ctx: Ctx,
+    rows: Vec<UserRow>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: CurrentUser,
+) -> Result<Response, AppError> {
+    let (users, roles) = service::list(&state, &me).await?;
+    render(&ListPage {
+        rows: rows(&ctx, users, &roles),
+        ctx,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "users/new.html")]
+struct NewPage {
+    ctx: Ctx,
+    orgs: Vec<(String, String)>,
+    roles: Vec<(String, String)>,
+    form: NewUserForm,
+    errors: Vec<FieldError>,
+}
+
+impl NewPage {
+    fn err(&self, field: &str) -> Option<String> {
+        field_error(&self.errors, field, self.ctx.lang)
+    }
+}
+
+/// Selects of organisations and roles the caller may assign.
+async fn choices(
+    state: &AppState,
+    ctx: &Ctx,
+    me: &CurrentUser,
+) -> Result<(Vec<(String, String)>, Vec<(String, String)>), AppError> {
+    let orgs = service::assignable_orgs(state, me)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let roles = Role::ALL
+        .into_iter()
+        .filter(|r| *r != Role::SystemAdmin || me.is_system_admin())
+        .map(|r| (r.as_str().to_string(), ctx.role(&r)))
+        .collect();
+    Ok((orgs, roles))
+}
+
+/// The new-user form: one role to start with; more are added on the user's page.
+#[derive(Debug, Clone, Default, Deserialize)]
+struct NewUserForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    org_id: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    role_org_id: String,
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: CurrentUser,
+) -> Result<Response, AppError> {
+    let (orgs, roles) = choices(&state, &ctx, &me).await?;
+    render(&NewPage {
+        ctx,
+        orgs,
+        roles,
+        form: NewUserForm::default(),
+        errors: Vec::new(),
+    })
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: CurrentUser,
+    client: Client,
+    Form(form): Form<NewUserForm>,
+) -> Result<Response, AppError> {
+    let role_org = if form.role_org_id.is_empty() {
+        form.org_id.clone()
+    } else {
+        form.role_org_id.clone()
+    };
+    let input = NewUser {
+        username: form.username.clone(),
+        display_name: form.display_name.clone(),
+        password: form.password.clone(),
+        org_id: Some(form.org_id.clone()),
+        roles: (!form.role.is_empty())
+            .then(|| NewGrant {
+                role: form.role.clone(),
+                org_id: (form.role != "system_admin").then_some(role_org),
+            })
+            .into_iter()
+            .collect(),
+    };
+    match service::create(&state, &me, &client, &input).await {
+        Ok(u) => Ok(Redirect::to(&format!("/users/{}?ok=created", u.id)).into_response()),
+        Err(AppError::Validation(errors)) => {
+            let (orgs, roles) = choices(&state, &ctx, &me).await?;
+            let form = NewUserForm {
+                password: String::new(),
+                ..form
+            };
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &NewPage {
+                    ctx,
+                    orgs,
+                    roles,
+                    form,
+                    errors,
+                },
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users/show.html")]
+struct ShowPage {
+    ctx: Ctx,
+    row: UserRow,
+    orgs: Vec<(String, String)>,
+    roles: Vec<(String, String)>,
+    is_self: bool,
+    errors: Vec<FieldError>,
+}
+
+impl ShowPage {
+    fn err(&self, field: &str) -> Option<String> {
+        field_error(&self.errors, field, self.ctx.lang)
+    }
+}
+
+async fn show_page(
+    state: &AppState,
+    ctx: Ctx,
+    me: &CurrentUser,
+    id: &str,
+    errors: Vec<FieldError>,
+) -> Result<ShowPage, AppError> {
+    let (user, grants) = service::visible(state, me, id).await?;
+    let (orgs, roles) = choices(state, &ctx, me).await?;
+    let is_self = user.id == me.id;
+    let row = rows(&ctx, vec![user], &grants)
+        .pop()
+        .ok_or(AppError::NotFound)?;
+    Ok(ShowPage {
+        ctx,
+        row,
+        orgs,
+        roles,
+        is_self,
+        errors,
+    })
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    render(&show_page(&state, ctx, &me, &id, Vec::new()).await?)
+}
+
+/// The user page's forms: `action` = rename | password | deactivate | activate | add_role | remove_role.
+#[derive(Debug, Deserialize)]
+struct UpdateForm {
+    action: String,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    role_org_id: Option<String>,
+    #[serde(default)]
+    grant_id: Option<String>,
+}
+
+async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: CurrentUser,
+    client: Client,
+    Path(id): Path<String>,
+    Form(f): Form<UpdateForm>,
+) -> Result<Response, AppError> {
+    let (state, me, client) = (&state, &me, &client);
+    let result = match f.action.as_str() {
+        "rename" => {
+            let patch = UserPatch {
+                display_name: f.display_name,
+                ..Default::default()
+            };
+            service::update(state, me, client, &id, &patch)
+                .await
+                .map(|_| "saved")
+        }
+        "deactivate" | "activate" => {
+            let patch = UserPatch {
+                active: Some(f.action == "activate"),
+                ..Default::default()
+            };
+            service::update(state, me, client, &id, &patch)
+                .await
+                .map(|_| "saved")
+        }
+        "password" => {
+            service::reset_password(state, me, client, &id, f.password.as_deref().unwrap_or(""))
+                .await
+                .map(|_| "password_reset")
+        }
+        "add_role" => {
+            let grant = NewGrant {
+                role: f.role.unwrap_or_default(),
+                org_id: f.role_org_id,
+            };
+            service::add_role(state, me, client, &id, &grant)
+                .await
+                .map(|_| "saved")
+        }
+        "remove_role" => {
+            service::remove_role(state, me, client, &id, f.grant_id.as_deref().unwrap_or(""))
+                .await
+                .map(|_| "saved")
+        }
+        _ => Err(AppError::field("action", "error.bad_request")),
+    };
+    match result {
+        Ok(flash) => Ok(Redirect::to(&format!("/users/{id}?ok={flash}")).into_response()),
+        Err(AppError::Validation(errors)) => {
+            let page = show_page(state, ctx, me, &id, errors).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,402 @@
+//! The rules of user management, shared by the HTML and JSON handlers.
+//!
+//! A manager reaches a user through the user's home organisation, and may change them only when
+//! every role the user holds lies inside the manager's own scope: a district admin cannot reset the
+//! password of someone who is also a city admin.
+
+use tuoguan_domain::check_password;
+
+use super::{NewGrant, NewUser, RoleRow, User, UserPatch, store};
+use crate::app::AppState;
+use crate::audit::{self, Client, Entry};
+use crate::auth::{Capability, CurrentUser, Role, RoleBinding, Scope, store as auth_store};
+use crate::error::{AppError, FieldError};
+use crate::orgs::{Org, store as org_store};
+
+/// A user the caller may manage, with their grants; 404 when out of scope.
+pub async fn visible(
+    state: &AppState,
+    me: &CurrentUser,
+    id: &str,
+) -> Result<(User, Vec<RoleRow>), AppError> {
+    let scope = me
+        .scope(Capability::ManageUsers)
+        .ok_or(AppError::NotFound)?;
+    let user = store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let roles = store::roles_of(&state.db, &user.id).await?;
+    Ok((user, roles))
+}
+
+/// Users in scope and all their grants (two queries, whatever the number of users).
+pub async fn list(
+    state: &AppState,
+    me: &CurrentUser,
+) -> Result<(Vec<User>, Vec<RoleRow>), AppError> {
+    let scope = me.require(Capability::ManageUsers)?;
+    let users = store::list(&state.db, &scope).await?;
+    let roles = store::roles_in_scope(&state.db, &scope).await?;
+    Ok((users, roles))
+}
+
+/// True when every grant of the target lies in `scope` (a platform grant needs a platform scope).
+fn manages_all(scope: &Scope, roles: &[RoleRow]) -> bool {
+    roles.iter().all(|r| match &r.org_path {
+        Some(p) => scope.contains(p),
+        None => *scope == Scope::All,
+    })
+}
+
+/// The user, if the caller may change them; 403 when visible but holding a role beyond the caller.
+async fn manageable(
+    state: &AppState,
+    me: &CurrentUser,
+    id: &str,
+) -> Result<(User, Vec<RoleRow>, Scope), AppError> {
+    let (user, roles) = visible(state, me, id).await?;
+    let scope = me.require(Capability::ManageUsers)?;
+    if !manages_all(&scope, &roles) {
+        return Err(AppError::Forbidden);
+    }
+    Ok((user, roles, scope))
+}
+
+fn valid_username(s: &str) -> bool {
+    (3..=32).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '@'))
+}
+
+fn check_display_name(name: &str, errors: &mut Vec<FieldError>) -> String {
+    let name = name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 50 {
+        errors.push(FieldError::new("display_name", "user.display_name_invalid"));
+    }
+    name
+}
+
+fn password_error(field: &'static str, e: tuoguan_domain::PasswordError) -> FieldError {
+    FieldError::new(field, e.code())
+}
+
+/// An organisation in scope for a grant or a home, or a field error.
+async fn org_in_scope(
+    state: &AppState,
+    scope: &Scope,
+    id: &str,
+    field: &'static str,
+) -> Result<Org, AppError> {
+    match org_store::get(&state.db, scope, id.trim()).await? {
+        Some(o) if o.active => Ok(o),
+        Some(_) => Err(AppError::field(field, "org.parent_inactive")),
+        None => Err(AppError::field(field, "user.org_not_found")),
+    }
+}
+
+/// Checks a grant against the caller's scope and the role's binding; returns (role, org id).
+async fn check_grant(
+    state: &AppState,
+    scope: &Scope,
+    g: &NewGrant,
+) -> Result<(Role, Option<String>), AppError> {
+    let role =
+        Role::parse(g.role.trim()).ok_or_else(|| AppError::field("role", "user.role_invalid"))?;
+    let org_id = g.org_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    match (role.binding(), org_id) {
+        (RoleBinding::Platform, None) if *scope == Scope::All => Ok((role, None)),
+        (RoleBinding::Platform, _) => Err(AppError::field("role", "user.role_platform_only")),
+        (_, None) => Err(AppError::field("role_org_id", "user.role_org_required")),
+        (binding, Some(id)) => {
+            let org = org_in_scope(state, scope, id, "role_org_id").await?;
+            let fits = match binding {
+                RoleBinding::Federation => org.kind().is_federation(),
+                RoleBinding::Grassroots => !org.kind().is_federation(),
+                _ => true,
+            };
+            if !fits {
+                let key = if binding == RoleBinding::Federation {
+                    "user.role_needs_federation"
+                } else {
+                    "user.role_needs_grassroots"
+                };
+                return Err(AppError::field("role_org_id", key));
+            }
+            Ok((role, Some(org.id)))
+        }
+    }
+}
+
+pub async fn create(
+    state: &AppState,
+    me: &CurrentUser,
+    client: &Client,
+    input: &NewUser,
+) -> Result<User, AppError> {
+    let scope = me.require(Capability::ManageUsers)?;
+    let mut errors = Vec::new();
+    let username = input.username.trim().to_string();
+    if !valid_username(&username) {
+        errors.push(FieldError::new("username", "user.username_invalid"));
+    }
+    let display_name = check_display_name(&input.display_name, &mut errors);
+    if let Err(e) = check_password(&input.password, &username) {
+        errors.push(password_error("password", e));
+    }
+    let home = match input
+        .org_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(id) => match org_in_scope(state, &scope, id, "org_id").await {
+            Ok(o) => Some(o),
+            Err(AppError::Validation(mut f)) => {
+                errors.append(&mut f);
+                None
+            }
+            Err(e) => return Err(e),
+        },
+        None if scope == Scope::All => None,
+        None => {
+            errors.push(FieldError::new("org_id", "user.org_required"));
+            None
+        }
+    };
+    let mut grants = Vec::new();
+    for g in &input.roles {
+        match check_grant(state, &scope, g).await {
+            Ok(x) => grants.push(x),
+            Err(AppError::Validation(mut f)) => errors.append(&mut f),
+            Err(e) => return Err(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let hash = state.hasher.hash(&input.password).await?;
+    let id = crate::new_id();
+    let now = crate::now();
+    let row = store::NewUserRow {
+        id: &id,
+        username: &username,
+        display_name: &display_name,
+        password_hash: &hash,
+        org_id: home.as_ref().map(|o| o.id.as_str()),
+        now,
+    };
+    let mut tx = state.db.begin().await?;
+    if let Err(e) = store::insert(&mut tx, &row).await {
+        if crate::db::is_unique_violation(&e) {
+            return Err(AppError::field("username", "user.username_taken"));
+        }
+        return Err(e.into());
+    }
+    let mut detail = format!("username={username}");
+    grants.sort();
+    grants.dedup();
+    for (role, org) in &grants {
+        store::insert_role(
+            &mut tx,
+            &crate::new_id(),
+            &id,
+            role.as_str(),
+            org.as_deref(),
+            now,
+        )
+        .await?;
+        detail.push_str(&format!(
+            "; role={}@{}",
+            role.as_str(),
+            org.as_deref().unwrap_or("platform")
+        ));
+    }
+    audit::record(
+        &mut tx,
+        &Entry::by(me, "user.create", "user")
+            .target(&id)
+            .detail(detail),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    let scope_all = Scope::All;
+    store::get(&state.db, &scope_all, &id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn update(
+    state: &AppState,
+    me: &CurrentUser,
+    client: &Client,
+    id: &str,
+    patch: &UserPatch,
+) -> Result<User, AppError> {
+    let (user, _, scope) = manageable(state, me, id).await?;
+    let mut errors = Vec::new();
+    let mut next = user.clone();
+    let mut changes = Vec::new();
+    if let Some(name) = &patch.display_name {
+        next.display_name = check_display_name(name, &mut errors);
+        if next.display_name != user.display_name {
+            changes.push(format!(
+                "display_name: {} → {}",
+                user.display_name, next.display_name
+            ));
+        }
+    }
+    if let Some(org_id) = patch
+        .org_id
+        .as_deref()
+        .filter(|o| Some(*o) != user.org_id.as_deref())
+    {
+        let org = org_in_scope(state, &scope, org_id, "org_id").await?;
+        changes.push(format!(
+            "org: {} → {}",
+            user.org_id.as_deref().unwrap_or("-"),
+            org.id
+        ));
+        next.org_id = Some(org.id);
+    }
+    if let Some(active) = patch.active.filter(|a| *a != user.active) {
+        if !active && user.id == me.id {
+            errors.push(FieldError::new("active", "user.cannot_deactivate_self"));
+        }
+        next.active = active;
+        changes.push(format!("active: {} → {active}", user.active));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    next.updated_at = crate::now();
+    let mut tx = state.db.begin().await?;
+    store::update(&mut tx, &next).await?;
+    if !next.active {
+        auth_store::delete_user_sessions(&mut tx, &user.id).await?;
+    }
+    let action = match patch.active {
+        Some(false) if user.active => "user.deactivate",
+        Some(true) if !user.active => "user.activate",
+        _ => "user.update",
+    };
+    audit::record(
+        &mut tx,
+        &Entry::by(me, action, "user")
+            .target(id)
+            .detail(changes.join("; ")),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// Sets a new password; every session and token of the user ends.
+pub async fn reset_password(
+    state: &AppState,
+    me: &CurrentUser,
+    client: &Client,
+    id: &str,
+    password: &str,
+) -> Result<(), AppError> {
+    let (user, _, _) = manageable(state, me, id).await?;
+    check_password(password, &user.username)
+        .map_err(|e| AppError::Validation(vec![password_error("password", e)]))?;
+    let hash = state.hasher.hash(password).await?;
+    let mut tx = state.db.begin().await?;
+    store::set_password(&mut tx, &user.id, &hash, crate::now()).await?;
+    auth_store::delete_user_sessions(&mut tx, &user.id).await?;
+    audit::record(
+        &mut tx,
+        &Entry::by(me, "user.password_reset", "user").target(id),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn add_role(
+    state: &AppState,
+    me: &CurrentUser,
+    client: &Client,
+    id: &str,
+    g: &NewGrant,
+) -> Result<String, AppError> {
+    let (user, _, scope) = manageable(state, me, id).await?;
+    let (role, org) = check_grant(state, &scope, g).await?;
+    let grant_id = crate::new_id();
+    let mut tx = state.db.begin().await?;
+    if let Err(e) = store::insert_role(
+        &mut tx,
+        &grant_id,
+        &user.id,
+        role.as_str(),
+        org.as_deref(),
+        crate::now(),
+    )
+    .await
+    {
+        if crate::db::is_unique_violation(&e) {
+            return Err(AppError::field("role", "user.role_duplicate"));
+        }
+        return Err(e.into());
+    }
+    let detail = format!(
+        "role={}@{}",
+        role.as_str(),
+        org.as_deref().unwrap_or("platform")
+    );
+    audit::record(
+        &mut tx,
+        &Entry::by(me, "user.role_add", "user")
+            .target(id)
+            .detail(detail),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(grant_id)
+}
+
+pub async fn remove_role(
+    state: &AppState,
+    me: &CurrentUser,
+    client: &Client,
+    id: &str,
+    grant_id: &str,
+) -> Result<(), AppError> {
+    let (user, roles, _) = manageable(state, me, id).await?;
+    let grant = roles
+        .iter()
+        .find(|r| r.id == grant_id)
+        .ok_or(AppError::NotFound)?;
+    let mut tx = state.db.begin().await?;
+    store::delete_role(&mut tx, &user.id, grant_id).await?;
+    let detail = format!(
+        "role={}@{}",
+        grant.role,
+        grant.org_id.as_deref().unwrap_or("platform")
+    );
+    audit::record(
+        &mut tx,
+        &Entry::by(me, "user.role_remove", "user")
+            .target(id)
+            .detail(detail),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Organisations the caller may bind users and roles to (for form selects).
+pub async fn assignable_orgs(state: &AppState, me: &CurrentUser) -> Result<Vec<Org>, AppError> {
+    let scope = me.require(Capability::ManageUsers)?;
+    Ok(org_store::list(&state.db, &scope)
+        .await?
+        .into_iter()
+        .filter(|o| o.active)
+        .collect())
+}

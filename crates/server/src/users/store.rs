@@ -1,0 +1,116 @@
+//! SQL of users and role grants. Reads take the caller's [`Scope`] over the user's home organisation.
+
+use sqlx::AssertSqlSafe;
+
+use super::{RoleRow, User};
+use crate::auth::Scope;
+use crate::db::{Db, Tx};
+use crate::{on_db, on_tx};
+
+const COLS: &str = "u.id, u.username, u.display_name, u.org_id, o.name AS org_name, \
+                    o.path AS org_path, u.active, u.created_at, u.updated_at";
+
+pub async fn list(db: &Db, scope: &Scope) -> sqlx::Result<Vec<User>> {
+    let (cond, binds) = scope.sql("o.path", 1);
+    let sql = format!(
+        "SELECT {COLS} FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE {cond} ORDER BY u.username"
+    );
+    on_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql));
+        for b in &binds { q = q.bind(b); }
+        q.fetch_all(p).await
+    })
+}
+
+pub async fn get(db: &Db, scope: &Scope, id: &str) -> sqlx::Result<Option<User>> {
+    let (cond, binds) = scope.sql("o.path", 2);
+    let sql = format!(
+        "SELECT {COLS} FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE u.id = $1 AND {cond}"
+    );
+    on_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(id);
+        for b in &binds { q = q.bind(b); }
+        q.fetch_optional(p).await
+    })
+}
+
+const ROLE_COLS: &str =
+    "r.id, r.user_id, r.role, r.org_id, ro.name AS org_name, ro.path AS org_path";
+
+/// Grants of every user in scope, in one query (no query per user).
+pub async fn roles_in_scope(db: &Db, scope: &Scope) -> sqlx::Result<Vec<RoleRow>> {
+    let (cond, binds) = scope.sql("uo.path", 1);
+    let sql = format!(
+        "SELECT {ROLE_COLS} FROM user_roles r JOIN users u ON u.id = r.user_id \
+         LEFT JOIN orgs uo ON uo.id = u.org_id LEFT JOIN orgs ro ON ro.id = r.org_id \
+         WHERE {cond} ORDER BY r.created_at, r.id"
+    );
+    on_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql));
+        for b in &binds { q = q.bind(b); }
+        q.fetch_all(p).await
+    })
+}
+
+/// Grants of one user (already checked to be in scope).
+pub async fn roles_of(db: &Db, user_id: &str) -> sqlx::Result<Vec<RoleRow>> {
+    let sql = format!(
+        "SELECT {ROLE_COLS} FROM user_roles r LEFT JOIN orgs ro ON ro.id = r.org_id \
+         WHERE r.user_id = $1 ORDER BY r.created_at, r.id"
+    );
+    on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(user_id).fetch_all(p).await)
+}
+
+/// A new user row.
+pub struct NewUserRow<'a> {
+    pub id: &'a str,
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub org_id: Option<&'a str>,
+    pub now: i64,
+}
+
+pub async fn insert(tx: &mut Tx, u: &NewUserRow<'_>) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO users (id, username, display_name, password_hash, org_id, active, \
+                       failed_logins, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,TRUE,0,$6,$6)";
+    on_tx!(tx, c => sqlx::query(SQL)
+        .bind(u.id).bind(u.username).bind(u.display_name).bind(u.password_hash).bind(u.org_id).bind(u.now)
+        .execute(&mut *c).await.map(|_| ()))
+}
+
+pub async fn insert_role(
+    tx: &mut Tx,
+    id: &str,
+    user_id: &str,
+    role: &str,
+    org_id: Option<&str>,
+    now: i64,
+) -> sqlx::Result<()> {
+    const SQL: &str =
+        "INSERT INTO user_roles (id, user_id, role, org_id, created_at) VALUES ($1,$2,$3,$4,$5)";
+    on_tx!(tx, c => sqlx::query(SQL)
+        .bind(id).bind(user_id).bind(role).bind(org_id).bind(now)
+        .execute(&mut *c).await.map(|_| ()))
+}
+
+pub async fn delete_role(tx: &mut Tx, user_id: &str, grant_id: &str) -> sqlx::Result<u64> {
+    const SQL: &str = "DELETE FROM user_roles WHERE id = $1 AND user_id = $2";
+    on_tx!(tx, c => sqlx::query(SQL).bind(grant_id).bind(user_id)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))
+}
+
+pub async fn update(tx: &mut Tx, u: &User) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE users SET display_name = $2, active = $3, org_id = $4, updated_at = $5 WHERE id = $1";
+    on_tx!(tx, c => sqlx::query(SQL)
+        .bind(&u.id).bind(&u.display_name).bind(u.active).bind(&u.org_id).bind(u.updated_at)
+        .execute(&mut *c).await.map(|_| ()))
+}
+
+/// Sets a new password hash and clears any lockout.
+pub async fn set_password(tx: &mut Tx, id: &str, hash: &str, now: i64) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, \
+                       updated_at = $3 WHERE id = $1";
+    on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(hash).bind(now)
+        .execute(&mut *c).await.map(|_| ()))
+}

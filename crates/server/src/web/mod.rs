@@ -1,0 +1,188 @@
+//! The HTML side: the page context every template gets, rendering, the error page, static assets,
+//! and the pages that belong to no domain (home, language, health).
+
+pub mod assets;
+pub mod pages;
+
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::auth::middleware::CsrfToken;
+use crate::auth::{Capability, CurrentUser};
+use crate::error::ErrorPayload;
+use crate::i18n::Lang;
+
+/// A link of the top navigation.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    pub current: bool,
+}
+
+/// What every page template needs: language, CSRF token, the user, navigation, a flash message.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub lang: Lang,
+    pub csrf: String,
+    pub user: Option<CurrentUser>,
+    pub nav: Vec<NavItem>,
+    pub flash: Option<String>,
+}
+
+/// Flash messages a redirect may ask for with `?ok=KEY`.
+const FLASHES: &[&str] = &[
+    "saved",
+    "created",
+    "password_reset",
+    "deactivated",
+    "signed_out",
+    "deleted",
+];
+
+impl Ctx {
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    /// The name of a role, in the page's language.
+    pub fn role(&self, role: &crate::auth::Role) -> String {
+        self.lang.t(&role.label_key())
+    }
+
+    pub fn is_en(&self) -> bool {
+        self.lang == Lang::En
+    }
+
+    fn build(
+        lang: Lang,
+        csrf: String,
+        user: Option<CurrentUser>,
+        path: &str,
+        ok: Option<&str>,
+    ) -> Ctx {
+        let mut nav = Vec::new();
+        if let Some(u) = &user {
+            let mut add = |href: &'static str, key: &str| {
+                let current = if href == "/" {
+                    path == "/"
+                } else {
+                    path.starts_with(href)
+                };
+                nav.push(NavItem {
+                    href,
+                    label: lang.t(key),
+                    current,
+                });
+            };
+            add("/", "nav.home");
+            if u.scope(Capability::ViewOrgs).is_some() {
+                add("/orgs", "nav.orgs");
+            }
+            if u.scope(Capability::ManageUsers).is_some() {
+                add("/users", "nav.users");
+            }
+            add("/calendar", "nav.calendar");
+            if u.scope(Capability::ReadAudit).is_some() {
+                add("/audit", "nav.audit");
+            }
+        }
+        let flash = ok
+            .filter(|k| FLASHES.contains(k))
+            .map(|k| lang.t(&format!("flash.{k}")));
+        Ctx {
+            lang,
+            csrf,
+            user,
+            nav,
+            flash,
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let lang = Lang::from_parts(parts);
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .cloned()
+            .unwrap_or_default()
+            .0;
+        let user = parts.extensions.get::<CurrentUser>().cloned();
+        let ok = parts.uri.query().and_then(|q| {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                .ok()?
+                .into_iter()
+                .find(|(k, _)| k == "ok")
+                .map(|(_, v)| v)
+        });
+        Ok(Ctx::build(
+            lang,
+            csrf,
+            user,
+            parts.uri.path(),
+            ok.as_deref(),
+        ))
+    }
+}
+
+/// Renders a template as an HTML 200 response.
+pub fn render<T: Template>(page: &T) -> Result<Response, crate::AppError> {
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Renders a template with a status (a form shown again with its errors: 422).
+pub fn render_status<T: Template>(
+    status: StatusCode,
+    page: &T,
+) -> Result<Response, crate::AppError> {
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ctx: Ctx,
+    status: u16,
+    message: String,
+    fields: Vec<(String, String)>,
+    request_id: Option<&'a str>,
+}
+
+/// The error page in the user's language; never a stack trace, SQL text or file path.
+pub fn error_page(
+    lang: Lang,
+    status: StatusCode,
+    p: &ErrorPayload,
+    request_id: Option<&str>,
+) -> Response {
+    let page = ErrorPage {
+        ctx: Ctx::build(lang, String::new(), None, "", None),
+        status: status.as_u16(),
+        message: p.msg.render(lang),
+        fields: p
+            .fields
+            .iter()
+            .map(|f| (lang.t(&format!("field.{}", f.field)), f.msg.render(lang)))
+            .collect(),
+        request_id: status.is_server_error().then_some(request_id).flatten(),
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => status.into_response(),
+    }
+}
+
+/// A form field's error message, if validation flagged it (templates call this).
+pub fn field_error(errors: &[crate::error::FieldError], field: &str, lang: Lang) -> Option<String> {
+    errors
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.msg.render(lang))
+}
