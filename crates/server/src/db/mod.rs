@@ -142,7 +142,7 @@ impl Db {
 
     /// True when the database answers a trivial query (for `/readyz`).
     pub async fn ping(&self) -> bool {
-        on_db!(self, p => sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(p).await.is_ok())
+        on_db!(self, p => sqlx::query_scalar::<_, i64>("SELECT CAST(1 AS BIGINT)").fetch_one(p).await.is_ok())
     }
 
     pub async fn close(&self) {

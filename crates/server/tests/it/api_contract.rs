@@ -1,0 +1,274 @@
+//! The contract around the features: OpenAPI document, error bodies, limits, health, migrations,
+//! database settings, backup, locales.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::both;
+use crate::support::{Backend, TestApp};
+
+/// Every JSON route of SPEC §15 that exists so far must be in the document.
+const CORE: &[(&str, &str)] = &[
+    ("post", "/api/v1/auth/token"),
+    ("get", "/api/v1/orgs"),
+    ("post", "/api/v1/orgs"),
+    ("get", "/api/v1/orgs/{id}"),
+    ("patch", "/api/v1/orgs/{id}"),
+    ("post", "/api/v1/users"),
+    ("get", "/api/v1/calendar/working-days"),
+];
+
+both!(the_openapi_document_describes_every_route, openapi);
+async fn openapi(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (status, doc) = app.call(Method::GET, "/api/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for (method, path) in CORE {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} documented"
+        );
+    }
+    let (routes, _) = tuoguan::app::api();
+    drop(routes);
+    let count: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p.as_object().unwrap().len())
+        .sum();
+    assert!(count >= 17, "{count} operations");
+    let res = app.http.get(app.url("/api/docs/")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(!html.contains("https://"), "no CDN in the API page");
+}
+
+both!(
+    malformed_requests_get_a_4xx_in_the_error_format_never_a_500,
+    malformed
+);
+async fn malformed(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let token = app.token("city_admin").await;
+    let huge = "x".repeat(2 << 20);
+    let cases: Vec<(Method, &str, Option<String>)> = vec![
+        (Method::POST, "/api/v1/orgs", Some("[]".into())),
+        (
+            Method::POST,
+            "/api/v1/orgs",
+            Some("{\"name\": null}".into()),
+        ),
+        (Method::PATCH, "/api/v1/orgs/not-a-uuid", Some("{}".into())),
+        (
+            Method::POST,
+            "/api/v1/users",
+            Some("{\"username\": 1}".into()),
+        ),
+        (
+            Method::POST,
+            "/api/v1/users",
+            Some(format!("{{\"username\": \"{huge}\"}}")),
+        ),
+        (Method::PUT, "/api/v1/calendar/years/abc", Some("{}".into())),
+        (
+            Method::GET,
+            "/api/v1/calendar/working-days?from=x&to=y",
+            None,
+        ),
+        (Method::DELETE, "/api/v1/orgs", None),
+        (Method::GET, "/api/v1/nothing-here", None),
+    ];
+    for (method, path, body) in cases {
+        let mut req = app
+            .http
+            .request(method.clone(), app.url(path))
+            .bearer_auth(&token);
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        assert!(status.is_client_error(), "{method} {path}: {status} {text}");
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("{method} {path}: JSON error body, got {text}"));
+        assert!(
+            v["error"]["code"].is_string() && v["error"]["message"].is_string(),
+            "{text}"
+        );
+        assert!(
+            !text.contains("sqlx") && !text.contains("/work/") && !text.contains("SELECT"),
+            "{text}"
+        );
+    }
+    let res = app.http.get(app.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(
+        res.text().await.unwrap().contains("找不到该页面"),
+        "an HTML 404 page in Chinese"
+    );
+}
+
+both!(health_and_readiness_answer, health);
+async fn health(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    assert_eq!(
+        app.http
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.http
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.http
+            .get(app.url("/static/vendor/htmx-2.0.11.min.js"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[test]
+fn migrations_of_both_backends_carry_the_same_names() {
+    let names = |dir: &str| {
+        let mut v: Vec<String> =
+            std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+        v.sort();
+        v
+    };
+    let (sqlite, pg) = (names("sqlite"), names("postgres"));
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, pg, "migrations drifted between backends");
+}
+
+#[test]
+fn an_unknown_database_scheme_is_refused_with_a_clear_message() {
+    let err = tuoguan::db::Backend::from_url("mysql://root@localhost/x")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("unsupported scheme 'mysql'") && err.contains("sqlite://"),
+        "{err}"
+    );
+    assert!(tuoguan::db::Backend::from_url("tuoguan.db").is_err());
+}
+
+#[test]
+fn every_message_key_has_chinese_and_english() {
+    let text =
+        std::fs::read_to_string(format!("{}/locales/app.yml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let mut key = None;
+    let mut seen = (false, false);
+    let check = |k: &Option<String>, s: (bool, bool)| {
+        if let Some(k) = k {
+            assert!(s.0 && s.1, "{k} lacks a locale");
+        }
+    };
+    for line in text.lines().filter(|l| !l.starts_with("_version")) {
+        if !line.starts_with(' ') && line.ends_with(':') {
+            check(&key, seen);
+            key = Some(line.trim_end_matches(':').to_string());
+            seen = (false, false);
+        } else if line.trim_start().starts_with("zh-CN:") {
+            seen.0 = true;
+        } else if line.trim_start().starts_with("en:") {
+            seen.1 = true;
+        }
+    }
+    check(&key, seen);
+    let lang = tuoguan::i18n::Lang::En;
+    assert_eq!(lang.t("nav.home"), "Home");
+    assert_eq!(tuoguan::i18n::Lang::Zh.t("nav.home"), "首页");
+}
+
+#[tokio::test]
+async fn sqlite_runs_with_wal_foreign_keys_busy_timeout_and_full_sync() {
+    let db = crate::support::TestDb::new(Backend::Sqlite).await;
+    let state = tuoguan::AppState::open(crate::support::config(&db.url))
+        .await
+        .unwrap();
+    let tuoguan::db::Db::Sqlite(pool) = &state.db else {
+        panic!()
+    };
+    let mut c = pool.acquire().await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_serving_opens_with_the_same_data() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let token = app.token("city_admin").await;
+    let district = app.org_id("滨江区总工会").await;
+    let writer = {
+        let (http, url, token, district) = (
+            app.http.clone(),
+            app.url("/api/v1/orgs"),
+            token.clone(),
+            district.clone(),
+        );
+        tokio::spawn(async move {
+            for i in 0..20 {
+                let body = json!({"parent_id": district, "name": format!("备份测试工会{i}"), "kind": "grassroots", "unit_type": "other"});
+                http.post(&url)
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    let file = std::env::temp_dir().join(format!("tuoguan-backup-{}.db", uuid::Uuid::new_v4()));
+    tuoguan::backup::run(&app.db.url, &file).await.unwrap();
+    writer.await.unwrap();
+    assert!(
+        tuoguan::backup::run(&app.db.url, &file).await.is_err(),
+        "never overwrites"
+    );
+    let copy = tuoguan::db::Db::connect(&format!("sqlite://{}", file.display()), 1)
+        .await
+        .unwrap();
+    let scope = tuoguan::auth::Scope::All;
+    let orgs = tuoguan::orgs::store::list(&copy, &scope).await.unwrap();
+    assert!(
+        orgs.len() >= 40,
+        "the copy holds the demo tree: {}",
+        orgs.len()
+    );
+    let users = tuoguan::users::store::list(&copy, &scope).await.unwrap();
+    assert_eq!(users.len(), 16);
+    let ok: String = tuoguan::on_db!(&copy, p => sqlx::query_scalar("PRAGMA integrity_check").fetch_one(p).await).unwrap();
+    assert_eq!(ok, "ok");
+    copy.close().await;
+    let _ = std::fs::remove_file(&file);
+}

@@ -1,0 +1,265 @@
+//! Browser journeys in headless Chromium: what a person sees. Screenshots of the main pages land in
+//! `$TUOGUAN_ARTIFACTS` (default `target/artifacts`).
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::both;
+use crate::support::{Backend, PASSWORD, TestApp};
+
+/// chromedriver on a free port, killed when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+    profile: std::path::PathBuf,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+async fn browser(width: u32, height: u32) -> (Driver, Client) {
+    let chromedriver =
+        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(&chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("{chromedriver}: {e} (run scripts/test.sh, which installs chromium-driver)")
+        });
+    let profile = std::env::temp_dir().join(format!("tuoguan-chrome-{port}"));
+    let driver = Driver {
+        child,
+        port,
+        profile,
+    };
+    let caps = json!({"goog:chromeOptions": {"binary": chromium, "args": [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+        format!("--window-size={width},{height}"), format!("--user-data-dir={}", driver.profile.display()), "--lang=zh-CN"
+    ], "prefs": {"intl.accept_languages": "zh-CN,zh"}}});
+    let caps = caps.as_object().unwrap().clone();
+    let url = format!("http://127.0.0.1:{}", driver.port);
+    for attempt in 0..100 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(c) => return (driver, c),
+            Err(e) if attempt == 99 => panic!("chromedriver: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    unreachable!()
+}
+
+async fn shot(c: &Client, name: &str) {
+    let dir = std::env::var("TUOGUAN_ARTIFACTS")
+        .unwrap_or_else(|_| format!("{}/../../target/artifacts", env!("CARGO_MANIFEST_DIR")));
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    c.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Waits (up to 10 s) until the element's text satisfies `ok`, across page loads.
+async fn wait_text(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+        {
+            if ok(&t) {
+                return t;
+            }
+            last = t;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css}: still {last:?}")
+}
+
+async fn sign_in(c: &Client, app: &TestApp, username: &str) {
+    c.goto(&app.url("/login")).await.unwrap();
+    c.find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys(username)
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#login-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(c, "#welcome", |t| !t.is_empty()).await;
+}
+
+both!(
+    a_federation_admin_adds_a_grassroots_union_and_sees_it_in_the_tree,
+    journey_create_org
+);
+async fn journey_create_org(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let tag = if b == Backend::Sqlite {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    let (_driver, c) = browser(1280, 900).await;
+    c.goto(&app.url("/")).await.unwrap();
+    assert_eq!(text(&c, "h1").await, "登录");
+    shot(&c, &format!("{tag}-01-login")).await;
+    sign_in(&c, &app, "city_admin").await;
+    assert!(text(&c, "#welcome").await.contains("李秀英"));
+    assert!(text(&c, "#role-cards").await.contains("联合会管理员"));
+    shot(&c, &format!("{tag}-02-home-federation-admin")).await;
+    let district = app.org_id("东城区总工会").await;
+    c.goto(&app.url(&format!("/orgs/{district}")))
+        .await
+        .unwrap();
+    c.find(Locator::Css("details summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#new-org input[name=name]"))
+        .await
+        .unwrap()
+        .send_keys("东城区青少年宫工会")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#new-org select[name=unit_type]"))
+        .await
+        .unwrap()
+        .select_by_value("employer")
+        .await
+        .unwrap();
+    shot(&c, &format!("{tag}-03-new-org-form")).await;
+    c.find(Locator::Css("#new-org button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "#org-name", |t| t == "东城区青少年宫工会").await;
+    c.goto(&app.url("/orgs")).await.unwrap();
+    let tree = text(&c, "#org-tree").await;
+    assert!(tree.contains("东城区青少年宫工会") && tree.contains("东城区总工会"));
+    assert!(!tree.contains("邻江市总工会"), "a sibling city never shows");
+    shot(&c, &format!("{tag}-04-org-tree")).await;
+    c.goto(&app.url("/users")).await.unwrap();
+    assert!(text(&c, "#users").await.contains("hospital_admin"));
+    shot(&c, &format!("{tag}-05-users")).await;
+    c.close().await.unwrap();
+}
+
+both!(
+    a_grassroots_admin_cannot_open_a_sibling_units_page,
+    journey_sibling
+);
+async fn journey_sibling(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let tag = if b == Backend::Sqlite {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    let (_driver, c) = browser(412, 915).await;
+    sign_in(&c, &app, "hospital_admin").await;
+    shot(&c, &format!("{tag}-06-home-grassroots-phone")).await;
+    let own = app.org_id("示例市第一人民医院工会").await;
+    c.goto(&app.url(&format!("/orgs/{own}"))).await.unwrap();
+    assert_eq!(text(&c, "#org-name").await, "示例市第一人民医院工会");
+    let sibling = app.org_id("国网示例市东城供电公司工会").await;
+    c.goto(&app.url(&format!("/orgs/{sibling}"))).await.unwrap();
+    assert_eq!(text(&c, "h1").await, "404");
+    assert!(text(&c, "#error-message").await.contains("找不到"));
+    let source = c.source().await.unwrap();
+    assert!(!source.contains("国网示例市东城供电公司工会"));
+    shot(&c, &format!("{tag}-07-sibling-404-phone")).await;
+    c.close().await.unwrap();
+}
+
+both!(
+    the_language_switch_turns_the_interface_to_english_and_back,
+    journey_language
+);
+async fn journey_language(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let tag = if b == Backend::Sqlite {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    let (_driver, c) = browser(1280, 900).await;
+    sign_in(&c, &app, "admin").await;
+    assert!(text(&c, "#welcome").await.starts_with("您好"));
+    c.find(Locator::Css("#lang-switch"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "#welcome", |t| t.starts_with("Hello")).await;
+    assert!(
+        text(&c, "#tasks")
+            .await
+            .contains("Maintain the working-day calendar")
+    );
+    shot(&c, &format!("{tag}-08-home-english")).await;
+    c.goto(&app.url("/calendar?year=2022&from=2022-01-24&to=2022-02-25"))
+        .await
+        .unwrap();
+    assert!(
+        text(&c, "#count-result")
+            .await
+            .starts_with("22 working days")
+    );
+    shot(&c, &format!("{tag}-09-calendar")).await;
+    c.goto(&app.url("/audit")).await.unwrap();
+    assert!(text(&c, "#audit").await.contains("login.success"));
+    shot(&c, &format!("{tag}-10-audit")).await;
+    c.find(Locator::Css("#lang-switch"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "h1", |t| t == "审计日志").await;
+    c.close().await.unwrap();
+}

@@ -1,0 +1,13 @@
+//! Integration tests: user stories against the real app, each on SQLite and on PostgreSQL.
+
+mod support;
+
+mod api_contract;
+mod audit;
+mod auth;
+mod browser;
+mod calendar;
+mod orgs;
+mod process;
+mod scope_sweep;
+mod users;

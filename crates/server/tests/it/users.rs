@@ -1,0 +1,222 @@
+//! User management: create with roles, validation, scope, no privilege escalation.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::both;
+use crate::support::web::WebSession;
+use crate::support::{Backend, TestApp, error_fields};
+
+both!(
+    a_federation_admin_creates_a_grassroots_admin_who_can_sign_in,
+    create_user
+);
+async fn create_user(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let token = app.token("xihu_admin").await;
+    let unit = app.org_id("湖滨社区工会").await;
+    let (status, user) = app
+        .post("/api/v1/users", &token, json!({"username": "hubin_admin", "display_name": "林晓", "password": "Spring-river-42", "org_id": unit, "roles": [{"role": "grassroots_admin", "org_id": unit}]}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{user}");
+    assert_eq!(user["roles"][0]["role"], "grassroots_admin");
+    assert!(user.get("password_hash").is_none());
+    let (status, tok) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/token",
+            None,
+            Some(json!({"username": "hubin_admin", "password": "Spring-river-42"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, me) = app.get("/api/v1/me", tok["token"].as_str().unwrap()).await;
+    assert_eq!(me["roles"][0]["org_name"], "湖滨社区工会");
+    let entry = &app.audit("user.create").await[0];
+    assert!(entry.detail.contains("grassroots_admin"));
+    assert!(
+        !entry.detail.contains("Spring-river-42"),
+        "no password in the audit log"
+    );
+}
+
+both!(bad_user_input_is_refused_field_by_field, user_validation);
+async fn user_validation(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let token = app.token("city_admin").await;
+    let unit = app.org_id("湖滨社区工会").await;
+    let city = app.org_id("示例市总工会").await;
+    let (status, err) = app
+        .post("/api/v1/users", &token, json!({"username": "a b", "display_name": "", "password": "password123", "org_id": unit, "roles": [{"role": "grassroots_admin", "org_id": city}]}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut f = error_fields(&err);
+    f.sort();
+    assert_eq!(
+        f,
+        vec!["display_name", "password", "role_org_id", "username"]
+    );
+    assert!(
+        err["error"]["fields"]["password"]
+            .as_str()
+            .unwrap()
+            .contains("太常见")
+    );
+    assert!(
+        err["error"]["fields"]["role_org_id"]
+            .as_str()
+            .unwrap()
+            .contains("基层工会")
+    );
+    let (status, err) = app.post("/api/v1/users", &token, json!({"username": "city_admin", "display_name": "重名", "password": "Quiet-harbour-77", "org_id": unit})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&err), vec!["username"]);
+    let (status, err) = app.post("/api/v1/users", &token, json!({"username": "wannabe", "display_name": "想当管理员", "password": "Quiet-harbour-77", "org_id": unit, "roles": [{"role": "system_admin"}]})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&err), vec!["role"]);
+    let (status, err) = app.post("/api/v1/users", &token, json!({"username": "short", "display_name": "短", "password": "Short-1", "org_id": unit})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        err["error"]["fields"]["password"],
+        "密码至少需要 10 个字符。"
+    );
+}
+
+both!(
+    a_district_admin_cannot_take_over_a_user_who_also_holds_a_wider_role,
+    no_escalation
+);
+async fn no_escalation(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let city = app.token("city_admin").await;
+    let city_org = app.org_id("示例市总工会").await;
+    let hospital_admin = app.user_id("hospital_admin").await;
+    // The city gives the hospital's admin a city-wide viewer role too.
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/users/{hospital_admin}/roles"),
+            &city,
+            json!({"role": "federation_viewer", "org_id": city_org}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let district = app.token("dongcheng_admin").await;
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{hospital_admin}"), &district)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/users/{hospital_admin}/password"),
+            &district,
+            json!({"password": "Taken-over-9999"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .patch(
+            &format!("/api/v1/users/{hospital_admin}"),
+            &district,
+            json!({"active": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The district admin cannot see the city's own staff, nor the neighbouring city's.
+    let city_admin = app.user_id("city_admin").await;
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{city_admin}"), &district)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, list) = app.get("/api/v1/users", &district).await;
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"power_admin")
+            && !names.contains(&"city_admin")
+            && !names.contains(&"steel_admin"),
+        "{names:?}"
+    );
+    // Nobody deactivates themselves.
+    let me = app.user_id("dongcheng_admin").await;
+    let (status, err) = app
+        .patch(
+            &format!("/api/v1/users/{me}"),
+            &district,
+            json!({"active": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&err), vec!["active"]);
+}
+
+both!(
+    roles_are_granted_and_withdrawn_on_the_users_page,
+    user_pages
+);
+async fn user_pages(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let s = WebSession::login(&app, "city_admin").await;
+    let unit = app.org_id("北山街道工会").await;
+    let (status, html) = s
+        .post_form(
+            "/users/new",
+            "/users",
+            &[
+                ("username", "beishan"),
+                ("display_name", "何静"),
+                ("password", "123"),
+                ("org_id", &unit),
+                ("role", "grassroots_admin"),
+                ("role_org_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("密码至少需要 10 个字符") && html.contains("value=\"beishan\""),
+        "the form keeps what was typed"
+    );
+    let (status, location) = s
+        .post_form(
+            "/users/new",
+            "/users",
+            &[
+                ("username", "beishan"),
+                ("display_name", "何静"),
+                ("password", "North-hill-2026"),
+                ("org_id", &unit),
+                ("role", "grassroots_admin"),
+                ("role_org_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let page = location.split('?').next().unwrap().to_string();
+    let html = s.get(&page).await.1;
+    assert!(html.contains("基层管理员") && html.contains("北山街道工会"));
+    let city = app.org_id("示例市总工会").await;
+    let (status, html) = s
+        .post_form(
+            &page,
+            &page,
+            &[
+                ("action", "add_role"),
+                ("role", "grassroots_admin"),
+                ("role_org_id", &city),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("该角色须绑定到基层工会"));
+    let (status, _) = s.post_form(&page, &page, &[("action", "deactivate")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(s.get("/users").await.1.contains("已停用"));
+}
