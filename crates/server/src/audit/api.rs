@@ -83,7 +83,7 @@ async fn list_audit(
     me: CurrentUser,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Vec<AuditView>>, AppError> {
-    me.require(Capability::ReadAudit)?;
-    let rows = store::list(&state.db, &q.filter(), q.page).await?;
+    let scope = me.require(Capability::ReadAudit)?;
+    let rows = store::list(&state.db, &scope, &q.filter(), q.page).await?;
     Ok(Json(rows.into_iter().map(AuditView::from).collect()))
 }

@@ -31,8 +31,8 @@ async fn page(
     me: CurrentUser,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
-    me.require(Capability::ReadAudit)?;
-    let rows: Vec<AuditView> = store::list(&state.db, &q.filter(), q.page)
+    let scope = me.require(Capability::ReadAudit)?;
+    let rows: Vec<AuditView> = store::list(&state.db, &scope, &q.filter(), q.page)
         .await?
         .into_iter()
         .map(AuditView::from)

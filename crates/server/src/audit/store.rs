@@ -1,6 +1,7 @@
 //! SQL of the audit log: insert and a filtered, paged read.
 
 use super::{Client, Entry};
+use crate::auth::Scope;
 use crate::db::{Db, Tx};
 use crate::{on_db, on_tx};
 
@@ -42,8 +43,17 @@ pub struct AuditFilter {
 
 pub const PAGE_SIZE: i64 = 100;
 
-/// Newest first; `page` counts from 0. The audit log is platform-wide: only system admins read it.
-pub async fn list(db: &Db, f: &AuditFilter, page: i64) -> sqlx::Result<Vec<AuditRow>> {
+/// Newest first; `page` counts from 0. The audit log is platform-wide, so only the whole-platform
+/// scope (a system admin's) reads it; any narrower scope reads nothing.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    f: &AuditFilter,
+    page: i64,
+) -> sqlx::Result<Vec<AuditRow>> {
+    if *scope != Scope::All {
+        return Ok(Vec::new());
+    }
     const SQL: &str = "SELECT id, at, actor_id, actor_name, action, target_type, target_id, detail, \
                        ip, request_id FROM audit_log \
                        WHERE ($1 = '' OR action LIKE $1 || '%') AND ($2 = '' OR actor_name = $2) \

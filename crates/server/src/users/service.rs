@@ -25,7 +25,7 @@ pub async fn visible(
     let user = store::get(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let roles = store::roles_of(&state.db, &user.id).await?;
+    let roles = store::roles_of(&state.db, &user).await?;
     Ok((user, roles))
 }
 

@@ -52,13 +52,13 @@ pub async fn roles_in_scope(db: &Db, scope: &Scope) -> sqlx::Result<Vec<RoleRow>
     })
 }
 
-/// Grants of one user (already checked to be in scope).
-pub async fn roles_of(db: &Db, user_id: &str) -> sqlx::Result<Vec<RoleRow>> {
+/// Grants of one user, who was read through a scoped query (hence the `User`, not an id).
+pub async fn roles_of(db: &Db, user: &User) -> sqlx::Result<Vec<RoleRow>> {
     let sql = format!(
         "SELECT {ROLE_COLS} FROM user_roles r LEFT JOIN orgs ro ON ro.id = r.org_id \
          WHERE r.user_id = $1 ORDER BY r.created_at, r.id"
     );
-    on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(user_id).fetch_all(p).await)
+    on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(&user.id).fetch_all(p).await)
 }
 
 /// A new user row.

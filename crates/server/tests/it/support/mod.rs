@@ -254,7 +254,7 @@ impl TestApp {
             action_prefix: action.into(),
             ..Default::default()
         };
-        tuoguan::audit::store::list(&self.state.db, &f, 0)
+        tuoguan::audit::store::list(&self.state.db, &tuoguan::auth::Scope::All, &f, 0)
             .await
             .unwrap()
     }
