@@ -21,7 +21,7 @@ use crate::auth::middleware::{csrf_guard, resolve_user};
 use crate::auth::password::Hasher;
 use crate::config::Config;
 use crate::db::Db;
-use crate::{audit, auth, calendar, orgs, users, web};
+use crate::{audit, auth, calendar, classes, dashboard, orgs, programmes, users, web};
 
 /// Everything a handler may use. No globals: tests build as many as they like.
 #[derive(Clone)]
@@ -78,6 +78,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(users::api::router())
         .merge(calendar::api::router())
         .merge(audit::api::router())
+        .merge(programmes::api::router())
+        .merge(classes::api::router())
+        .merge(dashboard::routes::api())
         .split_for_parts()
 }
 
@@ -90,7 +93,10 @@ pub fn router(state: AppState) -> Router {
         .merge(orgs::routes::router())
         .merge(users::routes::router())
         .merge(calendar::routes::router())
-        .merge(audit::routes::router());
+        .merge(audit::routes::router())
+        .merge(programmes::routes::router())
+        .merge(classes::routes::router())
+        .merge(dashboard::routes::router());
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(html)

@@ -8,12 +8,15 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod calendar;
+pub mod classes;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod i18n;
 pub mod orgs;
+pub mod programmes;
 pub mod users;
 pub mod web;
 

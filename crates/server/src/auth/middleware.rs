@@ -125,8 +125,15 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
             .headers
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok());
+        let multipart = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("multipart/form-data"));
         let ok = match header {
             Some(h) => constant_eq(h, expected),
+            // An upload form carries its token in the action URL: its body is not buffered here.
+            None if multipart => query_token(&parts).is_some_and(|t| constant_eq(&t, expected)),
             None => {
                 let Ok(bytes) = to_bytes(body, 1 << 20).await else {
                     return AppError::Csrf.into_response();
@@ -153,6 +160,15 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         }
     }
     res
+}
+
+fn query_token(parts: &Parts) -> Option<String> {
+    let q = parts.uri.query()?;
+    let fields: Vec<(String, String)> = serde_urlencoded::from_str(q).ok()?;
+    fields
+        .into_iter()
+        .find(|(k, _)| k == CSRF_FIELD)
+        .map(|(_, v)| v)
 }
 
 /// An `Origin` header, when sent, must name this host.

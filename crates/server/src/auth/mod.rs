@@ -162,6 +162,18 @@ pub enum Capability {
     EditCalendar,
     /// Read the audit log.
     ReadAudit,
+    /// Open programmes for the subtree.
+    OpenProgrammes,
+    /// Approve or return classes and units' submissions (the federation above).
+    Supervise,
+    /// See classes and their records.
+    ViewClasses,
+    /// Register, edit, submit, start and close the unit's own classes.
+    RegisterClasses,
+    /// Keep a class's staff roster.
+    ManageStaff,
+    /// Write and submit the unit's own work plan and reports (for the granted organisation itself).
+    SubmitPlans,
 }
 
 impl Capability {
@@ -169,8 +181,25 @@ impl Capability {
         use Capability::*;
         match role {
             Role::SystemAdmin => true,
-            Role::FederationAdmin => matches!(self, ViewOrgs | ManageOrgs | ManageUsers),
-            Role::FederationViewer | Role::GrassrootsAdmin => matches!(self, ViewOrgs),
+            Role::FederationAdmin => matches!(
+                self,
+                ViewOrgs
+                    | ManageOrgs
+                    | ManageUsers
+                    | OpenProgrammes
+                    | Supervise
+                    | ViewClasses
+                    | SubmitPlans
+            ),
+            Role::FederationViewer => matches!(self, ViewOrgs | ViewClasses),
+            Role::GrassrootsAdmin => {
+                matches!(
+                    self,
+                    ViewOrgs | ViewClasses | RegisterClasses | ManageStaff | SubmitPlans
+                )
+            }
+            Role::ClassManager => matches!(self, ViewClasses | ManageStaff),
+            Role::ClassStaff | Role::Inspector => matches!(self, ViewClasses),
             _ => false,
         }
     }
@@ -253,6 +282,28 @@ impl CurrentUser {
             .cloned()
             .collect();
         (!outer.is_empty()).then_some(Scope::Subtrees(outer))
+    }
+
+    /// Ids of every organisation on the paths of the user's grants (themselves and all above):
+    /// a unit sees the programmes its federations open.
+    pub fn ancestor_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .grants
+            .iter()
+            .filter_map(|g| g.org_path.as_deref())
+            .flat_map(|p| p.split('/').filter(|s| !s.is_empty()).map(str::to_string))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    /// Organisations the user acts *for* with `cap` (the grant's own organisation, not its subtree).
+    pub fn acting_orgs(&self, cap: Capability) -> Vec<&Grant> {
+        self.grants
+            .iter()
+            .filter(|g| cap.granted_by(g.role) && g.org_id.is_some())
+            .collect()
     }
 
     /// The scope of `cap`, or 403 when the user has no grant for it at all.

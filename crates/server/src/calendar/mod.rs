@@ -69,6 +69,11 @@ impl WorkingDaysView {
     }
 }
 
+/// Today's date in China (UTC+8; China has no daylight saving time).
+pub fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
 /// Parses a `DayKind` or names the field to fix.
 pub fn parse_kind(s: &str) -> Option<DayKind> {
     DayKind::parse(s)

@@ -2,6 +2,7 @@
 //! and the pages that belong to no domain (home, language, health).
 
 pub mod assets;
+pub mod excel;
 pub mod pages;
 
 use askama::Template;
@@ -79,6 +80,11 @@ impl Ctx {
                 });
             };
             add("/", "nav.home");
+            if u.scope(Capability::ViewClasses).is_some()
+                || u.scope(Capability::SubmitPlans).is_some()
+            {
+                add("/programmes", "nav.programmes");
+            }
             if u.scope(Capability::ViewOrgs).is_some() {
                 add("/orgs", "nav.orgs");
             }

@@ -29,12 +29,29 @@ const SECRETS: &[&str] = &[
     "黄丽",
     "hospital_admin",
     "示例市第一人民医院工会",
+    "医院职工子女暑期爱心托管班",
+    "王晓梅",
+    "示例市计划",
 ];
 
+/// Real objects of 示例市 the sweep aims at.
 struct Targets {
     org: String,
     user: String,
     grant: String,
+    programme: String,
+    milestone: String,
+    submission: String,
+    class: String,
+    staff: String,
+    file: String,
+}
+
+fn pdf_form() -> reqwest::multipart::Form {
+    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4 test".to_vec()).file_name("接送制度.pdf");
+    reqwest::multipart::Form::new()
+        .text("kind", "rules")
+        .part("file", part)
 }
 
 async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
@@ -43,59 +60,145 @@ async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
     for (role, org) in SIBLING_ROLES {
         let org_id = app.org_id(org).await;
         let username = format!("sib_{role}");
-        let (status, body) = app
-            .post("/api/v1/users", &admin, json!({"username": username, "display_name": "邻江用户", "password": PASSWORD, "org_id": org_id, "roles": [{"role": role, "org_id": org_id}]}))
-            .await;
+        let body = json!({"username": username, "display_name": "邻江用户", "password": PASSWORD, "org_id": org_id, "roles": [{"role": role, "org_id": org_id}]});
+        let (status, body) = app.post("/api/v1/users", &admin, body).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         siblings.push((role.to_string(), username));
     }
     let user = app.user_id("hospital_admin").await;
     let (_, u) = app.get(&format!("/api/v1/users/{user}"), &admin).await;
+    let hospital = app.token("hospital_admin").await;
+    let (_, programmes) = app.get("/api/v1/programmes", &hospital).await;
+    let programme = programmes[0]["id"].as_str().unwrap().to_string();
+    let milestone = programmes[0]["milestones"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let plan = json!({"objectives": "示例市计划", "measures": "m", "funding": "f", "supervision": "s", "submit": true});
+    let path = format!("/api/v1/programmes/{programme}/milestones/{milestone}/submissions");
+    let (status, sub) = app.post(&path, &hospital, plan).await;
+    assert_eq!(status, StatusCode::OK, "{sub}");
+    let (_, classes) = app
+        .get(
+            &format!("/api/v1/classes?programme_id={programme}"),
+            &hospital,
+        )
+        .await;
+    let class = classes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "医院职工子女暑期爱心托管班")
+        .unwrap();
+    let class = class["id"].as_str().unwrap().to_string();
+    let (_, staff) = app
+        .get(&format!("/api/v1/classes/{class}/staff"), &hospital)
+        .await;
+    let url = app.url(&format!("/api/v1/classes/{class}/files"));
+    let res = app
+        .http
+        .post(url)
+        .bearer_auth(&hospital)
+        .multipart(pdf_form())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let file = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let targets = Targets {
         org: app.org_id("东城区总工会").await,
         grant: u["roles"][0]["id"].as_str().unwrap().to_string(),
         user,
+        programme,
+        milestone,
+        submission: sub["id"].as_str().unwrap().to_string(),
+        staff: staff[0]["id"].as_str().unwrap().to_string(),
+        class,
+        file,
     };
     (targets, siblings)
 }
 
 /// A plausible body for each operation, aimed at the target.
 fn body_for(path: &str, method: &str, t: &Targets) -> Option<Value> {
-    match (method, path) {
-        ("post", "/api/v1/orgs") => Some(
-            json!({"parent_id": t.org, "name": "渗透测试工会", "kind": "grassroots", "unit_type": "other"}),
-        ),
-        ("patch", "/api/v1/orgs/{id}") => Some(json!({"name": "被改名", "active": false})),
-        ("post", "/api/v1/users") => Some(
-            json!({"username": "intruder", "display_name": "x", "password": "Intruder-pass-1", "org_id": t.org, "roles": [{"role": "federation_admin", "org_id": t.org}]}),
-        ),
-        ("patch", "/api/v1/users/{id}") => Some(json!({"active": false})),
-        ("post", "/api/v1/users/{id}/password") => Some(json!({"password": "Intruder-pass-1"})),
+    Some(match (method, path) {
+        ("post", "/api/v1/orgs") => {
+            json!({"parent_id": t.org, "name": "渗透测试工会", "kind": "grassroots", "unit_type": "other"})
+        }
+        ("patch", "/api/v1/orgs/{id}") => json!({"name": "被改名", "active": false}),
+        ("post", "/api/v1/users") => {
+            json!({"username": "intruder", "display_name": "x", "password": "Intruder-pass-1", "org_id": t.org, "roles": [{"role": "federation_admin", "org_id": t.org}]})
+        }
+        ("patch", "/api/v1/users/{id}") => json!({"active": false}),
+        ("post", "/api/v1/users/{id}/password") => json!({"password": "Intruder-pass-1"}),
         ("post", "/api/v1/users/{id}/roles") => {
-            Some(json!({"role": "grassroots_admin", "org_id": t.org}))
+            json!({"role": "grassroots_admin", "org_id": t.org})
         }
-        ("put", "/api/v1/calendar/days/{date}") => Some(json!({"kind": "holiday", "name": "假"})),
-        ("put", "/api/v1/calendar/years/{year}") => Some(json!({"days": []})),
+        ("put", "/api/v1/calendar/days/{date}") => json!({"kind": "holiday", "name": "假"}),
+        ("put", "/api/v1/calendar/years/{year}") => json!({"days": []}),
         ("post", "/api/v1/auth/token") => {
-            Some(json!({"username": "hospital_admin", "password": "guess-guess-guess"}))
+            json!({"username": "hospital_admin", "password": "guess-guess-guess"})
         }
-        _ => None,
-    }
+        ("post", "/api/v1/programmes") => {
+            json!({"org_id": t.org, "season": "summer", "year": 2027, "start_date": "2027-07-01", "end_date": "2027-08-31"})
+        }
+        ("post", "/api/v1/programmes/{id}/copy") => {
+            json!({"season": "summer", "year": 2027, "start_date": "2027-07-01", "end_date": "2027-08-31"})
+        }
+        ("post", "/api/v1/programmes/{id}/milestones/{milestone_id}/submissions") => {
+            json!({"org_id": t.org, "narrative": "x", "submit": true})
+        }
+        ("post", "/api/v1/submissions/{id}/approve")
+        | ("post", "/api/v1/submissions/{id}/return") => json!({"comment": "x"}),
+        ("post", "/api/v1/classes") => {
+            json!({"programme_id": t.programme, "host_org_id": t.org, "name": "x", "address": "x", "start_date": "2026-07-06", "end_date": "2026-08-14", "daily_start": "08:00", "daily_end": "17:00", "capacity": 20, "model": "in_unit", "management": "union_staff", "food": {"mode": "no_meals"}})
+        }
+        ("patch", "/api/v1/classes/{id}") => json!({"name": "被改名"}),
+        ("post", "/api/v1/classes/{id}/return") => json!({"comment": "x"}),
+        ("post", "/api/v1/classes/{id}/staff") => {
+            json!({"name": "x", "role": "teacher", "phone": "13900000000"})
+        }
+        ("patch", "/api/v1/classes/{id}/staff/{staff_id}") => json!({"active": false}),
+        ("post", "/api/v1/classes/{id}/days") => {
+            json!({"day": "2026-07-08", "kind": "closure", "reason": "台风"})
+        }
+        _ => return None,
+    })
 }
 
 fn fill(path: &str, t: &Targets) -> String {
     let id = if path.starts_with("/api/v1/users") {
         &t.user
+    } else if path.starts_with("/api/v1/programmes") {
+        &t.programme
+    } else if path.starts_with("/api/v1/submissions") {
+        &t.submission
+    } else if path.starts_with("/api/v1/classes") {
+        &t.class
     } else {
         &t.org
     };
-    path.replace("{id}", id)
+    let filled = path
+        .replace("{id}", id)
         .replace("{grant_id}", &t.grant)
+        .replace("{milestone_id}", &t.milestone)
+        .replace("{staff_id}", &t.staff)
+        .replace("{file_id}", &t.file)
+        .replace("{day}", "2026-07-08")
         .replace("{date}", "2026-10-01")
-        .replace("{year}", "2026")
+        .replace("{year}", "2026");
+    match path {
+        "/api/v1/classes" | "/api/v1/orgs/{id}/dashboard" => {
+            format!("{filled}?programme_id={}", t.programme)
+        }
+        _ => filled,
+    }
 }
 
-/// Operations a signed-in user of any organisation may legitimately call.
+/// Operations a signed-in user of any organisation may legitimately call (on their own data).
 fn open_to_all(method: &str, path: &str) -> bool {
     matches!(
         (method, path),
@@ -106,7 +209,32 @@ fn open_to_all(method: &str, path: &str) -> bool {
             | ("get", "/api/v1/calendar/years/{year}")
             | ("get", "/api/v1/orgs")
             | ("get", "/api/v1/users")
+            | ("get", "/api/v1/programmes")
     )
+}
+
+async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    t: &Targets,
+    token: Option<&str>,
+) -> (StatusCode, Value) {
+    if path == "/api/v1/classes/{id}/files" && method == "post" {
+        let mut req = app.http.post(app.url(&fill(path, t))).multipart(pdf_form());
+        if let Some(tok) = token {
+            req = req.bearer_auth(tok);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        return (
+            status,
+            serde_json::from_str(&res.text().await.unwrap()).unwrap_or(Value::Null),
+        );
+    }
+    let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+    app.call(m, &fill(path, t), token, body_for(path, method, t))
+        .await
 }
 
 both!(no_route_leaks_across_organisations, sweep);
@@ -120,32 +248,34 @@ async fn sweep(b: Backend) {
             ops.push((method.clone(), path.clone()));
         }
     }
-    assert!(ops.len() >= 17);
+    assert!(ops.len() >= 40, "{} operations", ops.len());
     // Anonymous: 401 everywhere but the public calendar count and the token endpoint.
     for (method, path) in &ops {
         if path == "/api/v1/calendar/working-days" || path == "/api/v1/auth/token" {
             continue;
         }
-        let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-        let (status, body) = app
-            .call(m, &fill(path, &t), None, body_for(path, method, &t))
-            .await;
+        let (status, body) = call(&app, method, path, &t, None).await;
         assert_eq!(
             status,
             StatusCode::UNAUTHORIZED,
             "anonymous {method} {path}: {body}"
         );
     }
+    let refused = [
+        StatusCode::UNAUTHORIZED,
+        StatusCode::FORBIDDEN,
+        StatusCode::NOT_FOUND,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ];
     for (role, username) in &siblings {
         let token = app.token(username).await;
         for (method, path) in &ops {
-            if path == "/api/v1/auth/token" && method == "delete" {
+            if (path == "/api/v1/auth/token" && method == "delete")
+                || (path == "/api/v1/programmes" && method == "post")
+            {
                 continue;
             }
-            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            let (status, body) = app
-                .call(m, &fill(path, &t), Some(&token), body_for(path, method, &t))
-                .await;
+            let (status, body) = call(&app, method, path, &t, Some(&token)).await;
             let text = body.to_string();
             for s in SECRETS {
                 assert!(
@@ -154,12 +284,6 @@ async fn sweep(b: Backend) {
                 );
             }
             if !open_to_all(method, path) && path != "/api/v1/auth/token" {
-                let refused = [
-                    StatusCode::UNAUTHORIZED,
-                    StatusCode::FORBIDDEN,
-                    StatusCode::NOT_FOUND,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                ];
                 assert!(
                     refused.contains(&status),
                     "{role} {method} {path}: {status} {text}"
@@ -167,7 +291,11 @@ async fn sweep(b: Backend) {
             }
         }
     }
-    // Nothing changed on the 示例市 side.
+    assert_unchanged(&app, &t).await;
+}
+
+/// Nothing changed on the 示例市 side.
+async fn assert_unchanged(app: &TestApp, t: &Targets) {
     let admin = app.token("admin").await;
     let (_, org) = app.get(&format!("/api/v1/orgs/{}", t.org), &admin).await;
     assert_eq!(
@@ -178,16 +306,53 @@ async fn sweep(b: Backend) {
     assert_eq!(user["active"], true);
     assert_eq!(user["roles"].as_array().unwrap().len(), 1);
     assert!(app.audit("user.password_reset").await.is_empty());
+    let (_, days) = app.get("/api/v1/calendar/years/2026", &admin).await;
+    assert!(
+        days.as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["date"] == "2026-10-01"),
+        "calendar untouched"
+    );
+    let (_, c) = app
+        .get(&format!("/api/v1/classes/{}", t.class), &admin)
+        .await;
+    assert_eq!(
+        (c["name"].as_str(), c["status"].as_str()),
+        (Some("医院职工子女暑期爱心托管班"), Some("running"))
+    );
+    assert_eq!(c["days"].as_array().unwrap().len(), 0);
+    assert_eq!(c["files"].as_array().unwrap().len(), 1);
+    let (_, roster) = app
+        .get(&format!("/api/v1/classes/{}/staff", t.class), &admin)
+        .await;
+    let roster = roster.as_array().unwrap();
+    assert!(roster.len() == 3 && roster.iter().all(|s| s["active"] == true));
+    let (_, s) = app
+        .get(&format!("/api/v1/submissions/{}", t.submission), &admin)
+        .await;
+    assert_eq!(s["status"], "submitted");
 }
 
 both!(no_page_leaks_across_organisations, sweep_pages);
 async fn sweep_pages(b: Backend) {
     let app = TestApp::spawn(b).await;
     let (t, siblings) = setup(&app).await;
+    let (p, c) = (&t.programme, &t.class);
     let gets = [
         format!("/orgs/{}", t.org),
         format!("/users/{}", t.user),
         "/audit".into(),
+        format!("/programmes/{p}"),
+        format!("/programmes/{p}/milestones"),
+        format!("/programmes/{p}/milestones/{}", t.milestone),
+        format!("/programmes/{p}/dashboard"),
+        format!("/programmes/{p}/dashboard.xlsx"),
+        format!("/classes/new?programme_id={p}"),
+        format!("/classes/{c}"),
+        format!("/classes/{c}/edit"),
+        format!("/classes/{c}/files/{}", t.file),
+        format!("/submissions/{}", t.submission),
     ];
     let posts: Vec<(String, Vec<(&str, String)>)> = vec![
         (
@@ -238,13 +403,79 @@ async fn sweep_pages(b: Backend) {
             "/calendar/years/2026".into(),
             vec![("csv", "2026-01-01,holiday,元旦".into())],
         ),
+        (
+            format!("/classes/{c}/action"),
+            vec![("action", "close".into())],
+        ),
+        (
+            format!("/classes/{c}/edit"),
+            vec![
+                ("programme_id", p.clone()),
+                ("name", "被改名".into()),
+                ("capacity", "20".into()),
+                ("food_mode", "no_meals".into()),
+            ],
+        ),
+        (
+            format!("/classes/{c}/staff"),
+            vec![
+                ("name", "x".into()),
+                ("role", "teacher".into()),
+                ("phone", "13900000000".into()),
+            ],
+        ),
+        (
+            format!("/classes/{c}/staff/{}", t.staff),
+            vec![("action", "leave".into())],
+        ),
+        (
+            format!("/classes/{c}/days"),
+            vec![
+                ("day", "2026-07-08".into()),
+                ("kind", "closure".into()),
+                ("reason", "x".into()),
+            ],
+        ),
+        (format!("/classes/{c}/days/2026-07-08/delete"), vec![]),
+        (
+            "/classes/new".into(),
+            vec![
+                ("programme_id", p.clone()),
+                ("host_org_id", t.org.clone()),
+                ("name", "x".into()),
+                ("capacity", "20".into()),
+                ("food_mode", "no_meals".into()),
+            ],
+        ),
+        (
+            format!("/programmes/{p}/copy"),
+            vec![
+                ("season", "summer".into()),
+                ("year", "2027".into()),
+                ("start_date", "2027-07-01".into()),
+                ("end_date", "2027-08-31".into()),
+            ],
+        ),
+        (
+            format!("/programmes/{p}/milestones/{}", t.milestone),
+            vec![("narrative", "x".into()), ("submit", "1".into())],
+        ),
+        (
+            format!("/submissions/{}", t.submission),
+            vec![("decision", "approve".into())],
+        ),
     ];
     let anon = WebSession::new(&app.base);
     for path in &gets {
         let (status, location) = anon.get(path).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "anonymous {path}");
-        assert!(location.is_empty() || !location.contains("黄丽"));
+        assert!(!location.contains("黄丽"));
     }
+    let refused = [
+        StatusCode::FORBIDDEN,
+        StatusCode::NOT_FOUND,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ];
     for (role, username) in &siblings {
         let s = WebSession::login(&app, username).await;
         for path in &gets {
@@ -260,29 +491,22 @@ async fn sweep_pages(b: Backend) {
         for (path, fields) in &posts {
             let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let (status, html) = s.post_form("/", path, &f).await;
-            assert!(
-                [
-                    StatusCode::FORBIDDEN,
-                    StatusCode::NOT_FOUND,
-                    StatusCode::UNPROCESSABLE_ENTITY
-                ]
-                .contains(&status),
-                "{role} POST {path}: {status}"
-            );
+            assert!(refused.contains(&status), "{role} POST {path}: {status}");
             for secret in SECRETS {
                 assert!(!html.contains(secret), "{role} POST {path} leaked {secret}");
             }
         }
+        let url = format!(
+            "{}/classes/{c}/files?_csrf={}",
+            app.base,
+            crate::support::web::csrf_of(&s.get("/").await.1)
+        );
+        let res = s.http.post(url).multipart(pdf_form()).send().await.unwrap();
+        assert!(
+            [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&res.status()),
+            "{role} upload: {}",
+            res.status()
+        );
     }
-    let admin = app.token("admin").await;
-    let (_, org) = app.get(&format!("/api/v1/orgs/{}", t.org), &admin).await;
-    assert_eq!(org["name"], "东城区总工会");
-    let (_, days) = app.get("/api/v1/calendar/years/2026", &admin).await;
-    assert!(
-        days.as_array()
-            .unwrap()
-            .iter()
-            .any(|d| d["date"] == "2026-10-01"),
-        "calendar untouched"
-    );
+    assert_unchanged(&app, &t).await;
 }

@@ -1,0 +1,233 @@
+//! 托管班 — a holiday care class: registration under a programme, the approval checks, the
+//! lifecycle (draft → submitted → approved / returned → running → closed), operating days, staff
+//! roster and uploaded documents.
+
+pub mod api;
+pub mod files;
+pub mod routes;
+pub mod service;
+pub mod staff;
+pub mod store;
+
+use serde::{Deserialize, Serialize};
+use tuoguan_domain::class_checks::{ClassModel, Food, FoodMode, Management, Venue};
+
+use crate::error::AppError;
+
+/// Where a class is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassStatus {
+    Draft,
+    Submitted,
+    Returned,
+    Approved,
+    Running,
+    Closed,
+}
+
+impl ClassStatus {
+    pub const ALL: [ClassStatus; 6] = [
+        ClassStatus::Draft,
+        ClassStatus::Submitted,
+        ClassStatus::Returned,
+        ClassStatus::Approved,
+        ClassStatus::Running,
+        ClassStatus::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClassStatus::Draft => "draft",
+            ClassStatus::Submitted => "submitted",
+            ClassStatus::Returned => "returned",
+            ClassStatus::Approved => "approved",
+            ClassStatus::Running => "running",
+            ClassStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ClassStatus> {
+        ClassStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// The registration may still be edited by its unit.
+    pub fn editable(self) -> bool {
+        matches!(self, ClassStatus::Draft | ClassStatus::Returned)
+    }
+}
+
+/// Kinds of rules in force a class can take from the federation's templates (SPEC §4).
+pub const RULE_KINDS: [&str; 5] = [
+    "pickup",
+    "daily_safety",
+    "food_hygiene",
+    "emergency",
+    "epidemic",
+];
+
+/// A class as stored, with its host unit's name and path.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Class {
+    pub id: String,
+    pub programme_id: String,
+    pub host_org_id: String,
+    pub host_name: String,
+    pub host_path: String,
+    pub name: String,
+    pub address: String,
+    pub start_date: String,
+    pub end_date: String,
+    pub daily_start: String,
+    pub daily_end: String,
+    pub capacity: i64,
+    pub model: String,
+    pub management: String,
+    /// Partner units of a joint class, one per line.
+    pub partners: String,
+    pub partner_agreement: bool,
+    pub qualification_review: bool,
+    pub venue: String,
+    pub food: String,
+    /// Rule kinds taken from the federation's templates, comma-separated.
+    pub rules_in_force: String,
+    pub status: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Class {
+    pub fn status(&self) -> ClassStatus {
+        ClassStatus::parse(&self.status).unwrap_or(ClassStatus::Draft)
+    }
+
+    pub fn venue(&self) -> Venue {
+        serde_json::from_str(&self.venue).unwrap_or_default()
+    }
+
+    pub fn food(&self) -> Food {
+        serde_json::from_str(&self.food).unwrap_or(Food {
+            mode: FoodMode::NoMeals,
+            caterer_name: None,
+            licence_no: None,
+            licence_expiry: None,
+            catering_agreement: false,
+        })
+    }
+
+    pub fn partner_list(&self) -> Vec<String> {
+        self.partners
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    pub fn rule_list(&self) -> Vec<String> {
+        self.rules_in_force
+            .split(',')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    pub fn dates(&self) -> Result<(chrono::NaiveDate, chrono::NaiveDate), AppError> {
+        let p = |s: &str| {
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|e| AppError::Internal(e.into()))
+        };
+        Ok((p(&self.start_date)?, p(&self.end_date)?))
+    }
+}
+
+/// Registration input (form or JSON). PATCH takes any subset of these fields.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ClassInput {
+    pub programme_id: String,
+    /// The host unit (主办单位); defaults to the caller's unit.
+    #[serde(default)]
+    pub host_org_id: Option<String>,
+    pub name: String,
+    pub address: String,
+    /// YYYY-MM-DD, inside the programme's dates
+    pub start_date: String,
+    pub end_date: String,
+    /// HH:MM
+    pub daily_start: String,
+    pub daily_end: String,
+    pub capacity: i64,
+    /// in_unit, joint, school_or_institution, purchased_service
+    pub model: String,
+    /// union_staff, volunteers, professional_institution
+    pub management: String,
+    /// Partner units of a joint class.
+    #[serde(default)]
+    pub partners: Vec<String>,
+    #[serde(default)]
+    pub partner_agreement: bool,
+    #[serde(default)]
+    pub qualification_review: bool,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub venue: Venue,
+    #[schema(value_type = Object)]
+    pub food: Food,
+    /// Rule kinds in force from the federation's templates: pickup, daily_safety, food_hygiene, emergency, epidemic
+    #[serde(default)]
+    pub rules_in_force: Vec<String>,
+}
+
+impl ClassInput {
+    /// The current registration as input, for editing forms and PATCH merges.
+    pub fn from_class(c: &Class) -> ClassInput {
+        ClassInput {
+            programme_id: c.programme_id.clone(),
+            host_org_id: Some(c.host_org_id.clone()),
+            name: c.name.clone(),
+            address: c.address.clone(),
+            start_date: c.start_date.clone(),
+            end_date: c.end_date.clone(),
+            daily_start: c.daily_start.clone(),
+            daily_end: c.daily_end.clone(),
+            capacity: c.capacity,
+            model: c.model.clone(),
+            management: c.management.clone(),
+            partners: c.partner_list(),
+            partner_agreement: c.partner_agreement,
+            qualification_review: c.qualification_review,
+            venue: c.venue(),
+            food: c.food(),
+            rules_in_force: c.rule_list(),
+        }
+    }
+}
+
+/// 托管班 JSON view.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ClassView {
+    pub id: String,
+    pub programme_id: String,
+    pub host_org_id: String,
+    pub host_name: String,
+    pub status: ClassStatus,
+    #[serde(flatten)]
+    pub registration: ClassInput,
+    /// Working days between the dates, minus closure days, plus extra open days.
+    pub operating_days: u32,
+    /// The programme's minimum operating days, and whether the class meets it.
+    pub min_operating_days: u32,
+    pub meets_min_operating_days: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Parses the enums of a registration, or names the field.
+pub fn parse_model(s: &str) -> Option<ClassModel> {
+    ClassModel::parse(s.trim())
+}
+
+pub fn parse_management(s: &str) -> Option<Management> {
+    Management::parse(s.trim())
+}

@@ -1,0 +1,692 @@
+//! HTML pages of classes: the registration form, the class page with its checks, lifecycle
+//! actions, history, staff roster, operating days and documents.
+
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{
+    Form, Router,
+    routing::{get, post},
+};
+use serde::Deserialize;
+use tuoguan_domain::class_checks::{ClassModel, Food, FoodMode, Management, Venue};
+
+use super::api::{ClassDetail, detail, file_response, read_upload};
+use super::service::{self, Action};
+use super::staff::{self, STAFF_ROLES, Staff, StaffInput, StaffPatch};
+use super::store::ClassDay;
+use super::{ClassInput, RULE_KINDS, files};
+use crate::app::AppState;
+use crate::audit::Client;
+use crate::auth::{Capability, CurrentUser};
+use crate::error::{AppError, FieldError, Query};
+use crate::programmes::{Programme, service as programmes};
+use crate::web::{Ctx, field_error, render, render_status};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/classes/new", get(new_form).post(create))
+        .route("/classes/{id}", get(show))
+        .route("/classes/{id}/edit", get(edit_form).post(edit))
+        .route("/classes/{id}/action", post(act))
+        .route("/classes/{id}/staff", post(add_staff))
+        .route("/classes/{id}/staff/{staff_id}", post(change_staff))
+        .route("/classes/{id}/days", post(add_day))
+        .route("/classes/{id}/days/{day}/delete", post(delete_day))
+        .route(
+            "/classes/{id}/files",
+            post(upload).layer(DefaultBodyLimit::max(files::MAX_FILE_BYTES + 64 * 1024)),
+        )
+        .route("/classes/{id}/files/{file_id}", get(download))
+}
+
+/// The registration form, flat as HTML forms are; checkboxes arrive only when ticked.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ClassForm {
+    #[serde(default)]
+    pub programme_id: String,
+    #[serde(default)]
+    pub host_org_id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub start_date: String,
+    #[serde(default)]
+    pub end_date: String,
+    #[serde(default)]
+    pub daily_start: String,
+    #[serde(default)]
+    pub daily_end: String,
+    #[serde(default)]
+    pub capacity: String,
+    #[serde(default)]
+    pub model: String,
+    #[serde(default)]
+    pub management: String,
+    #[serde(default)]
+    pub partners: String,
+    #[serde(default)]
+    pub partner_agreement: Option<String>,
+    #[serde(default)]
+    pub qualification_review: Option<String>,
+    #[serde(default)]
+    pub independent: Option<String>,
+    #[serde(default)]
+    pub building_fire_supervision_safe: Option<String>,
+    #[serde(default)]
+    pub away_from_hazards: Option<String>,
+    #[serde(default)]
+    pub in_production_plant: Option<String>,
+    #[serde(default)]
+    pub in_basement: Option<String>,
+    #[serde(default)]
+    pub in_warehouse: Option<String>,
+    #[serde(default)]
+    pub illegal_or_dangerous_building: Option<String>,
+    #[serde(default)]
+    pub ventilation_and_light: Option<String>,
+    #[serde(default)]
+    pub cameras: Option<String>,
+    #[serde(default)]
+    pub floor_area_m2: String,
+    #[serde(default)]
+    pub food_mode: String,
+    #[serde(default)]
+    pub caterer_name: String,
+    #[serde(default)]
+    pub licence_no: String,
+    #[serde(default)]
+    pub licence_expiry: String,
+    #[serde(default)]
+    pub catering_agreement: Option<String>,
+    #[serde(default)]
+    pub rule_pickup: Option<String>,
+    #[serde(default)]
+    pub rule_daily_safety: Option<String>,
+    #[serde(default)]
+    pub rule_food_hygiene: Option<String>,
+    #[serde(default)]
+    pub rule_emergency: Option<String>,
+    #[serde(default)]
+    pub rule_epidemic: Option<String>,
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+impl ClassForm {
+    /// The form as registration input; a number or date that does not parse becomes a field error.
+    fn input(&self) -> Result<ClassInput, AppError> {
+        let mut errors = Vec::new();
+        let capacity = self.capacity.trim().parse::<i64>().unwrap_or_else(|_| {
+            errors.push(FieldError::new("capacity", "class.capacity_range"));
+            0
+        });
+        let floor_area_m2 = match opt(&self.floor_area_m2) {
+            None => None,
+            Some(v) => v.parse::<u32>().map(Some).unwrap_or_else(|_| {
+                errors.push(FieldError::new("floor_area_m2", "class.number_invalid"));
+                None
+            }),
+        };
+        let licence_expiry = match opt(&self.licence_expiry) {
+            None => None,
+            Some(v) => chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+                .map(Some)
+                .unwrap_or_else(|_| {
+                    errors.push(FieldError::new("licence_expiry", "calendar.date_invalid"));
+                    None
+                }),
+        };
+        let mode = FoodMode::parse(&self.food_mode).unwrap_or_else(|| {
+            errors.push(FieldError::new("food_mode", "class.food_mode_invalid"));
+            FoodMode::NoMeals
+        });
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        let rules = [
+            &self.rule_pickup,
+            &self.rule_daily_safety,
+            &self.rule_food_hygiene,
+            &self.rule_emergency,
+            &self.rule_epidemic,
+        ];
+        Ok(ClassInput {
+            programme_id: self.programme_id.clone(),
+            host_org_id: opt(&self.host_org_id),
+            name: self.name.clone(),
+            address: self.address.clone(),
+            start_date: self.start_date.clone(),
+            end_date: self.end_date.clone(),
+            daily_start: self.daily_start.clone(),
+            daily_end: self.daily_end.clone(),
+            capacity,
+            model: self.model.clone(),
+            management: self.management.clone(),
+            partners: self.partners.lines().map(str::to_string).collect(),
+            partner_agreement: self.partner_agreement.is_some(),
+            qualification_review: self.qualification_review.is_some(),
+            venue: Venue {
+                independent: self.independent.is_some(),
+                building_fire_supervision_safe: self.building_fire_supervision_safe.is_some(),
+                away_from_hazards: self.away_from_hazards.is_some(),
+                in_production_plant: self.in_production_plant.is_some(),
+                in_basement: self.in_basement.is_some(),
+                in_warehouse: self.in_warehouse.is_some(),
+                illegal_or_dangerous_building: self.illegal_or_dangerous_building.is_some(),
+                ventilation_and_light: self.ventilation_and_light.is_some(),
+                cameras: self.cameras.is_some(),
+                floor_area_m2,
+            },
+            food: Food {
+                mode,
+                caterer_name: opt(&self.caterer_name),
+                licence_no: opt(&self.licence_no),
+                licence_expiry,
+                catering_agreement: self.catering_agreement.is_some(),
+            },
+            rules_in_force: RULE_KINDS
+                .iter()
+                .zip(rules)
+                .filter(|(_, v)| v.is_some())
+                .map(|(k, _)| k.to_string())
+                .collect(),
+        })
+    }
+
+    /// The form filled from a registration (for editing).
+    fn from_input(i: &ClassInput) -> ClassForm {
+        let on = |b: bool| b.then(|| "on".to_string());
+        let has = |k: &str| on(i.rules_in_force.iter().any(|r| r == k));
+        ClassForm {
+            programme_id: i.programme_id.clone(),
+            host_org_id: i.host_org_id.clone().unwrap_or_default(),
+            name: i.name.clone(),
+            address: i.address.clone(),
+            start_date: i.start_date.clone(),
+            end_date: i.end_date.clone(),
+            daily_start: i.daily_start.clone(),
+            daily_end: i.daily_end.clone(),
+            capacity: i.capacity.to_string(),
+            model: i.model.clone(),
+            management: i.management.clone(),
+            partners: i.partners.join("\n"),
+            partner_agreement: on(i.partner_agreement),
+            qualification_review: on(i.qualification_review),
+            independent: on(i.venue.independent),
+            building_fire_supervision_safe: on(i.venue.building_fire_supervision_safe),
+            away_from_hazards: on(i.venue.away_from_hazards),
+            in_production_plant: on(i.venue.in_production_plant),
+            in_basement: on(i.venue.in_basement),
+            in_warehouse: on(i.venue.in_warehouse),
+            illegal_or_dangerous_building: on(i.venue.illegal_or_dangerous_building),
+            ventilation_and_light: on(i.venue.ventilation_and_light),
+            cameras: on(i.venue.cameras),
+            floor_area_m2: i
+                .venue
+                .floor_area_m2
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            food_mode: i.food.mode.as_str().to_string(),
+            caterer_name: i.food.caterer_name.clone().unwrap_or_default(),
+            licence_no: i.food.licence_no.clone().unwrap_or_default(),
+            licence_expiry: i
+                .food
+                .licence_expiry
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            catering_agreement: on(i.food.catering_agreement),
+            rule_pickup: has("pickup"),
+            rule_daily_safety: has("daily_safety"),
+            rule_food_hygiene: has("food_hygiene"),
+            rule_emergency: has("emergency"),
+            rule_epidemic: has("epidemic"),
+        }
+    }
+
+    pub fn checked(&self, v: &Option<String>) -> bool {
+        v.is_some()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "classes/form.html")]
+struct FormPage {
+    ctx: Ctx,
+    programme: Programme,
+    class_id: Option<String>,
+    form: ClassForm,
+    hosts: Vec<(String, String)>,
+    errors: Vec<FieldError>,
+}
+
+impl FormPage {
+    fn err(&self, field: &str) -> Option<String> {
+        field_error(&self.errors, field, self.ctx.lang)
+    }
+
+    fn options(&self, kind: &str) -> Vec<(String, String)> {
+        let list: Vec<&str> = match kind {
+            "model" => ClassModel::ALL.iter().map(|m| m.as_str()).collect(),
+            "management" => Management::ALL.iter().map(|m| m.as_str()).collect(),
+            _ => FoodMode::ALL.iter().map(|m| m.as_str()).collect(),
+        };
+        list.into_iter()
+            .map(|v| (v.to_string(), self.ctx.t(&format!("{kind}.{v}"))))
+            .collect()
+    }
+}
+
+async fn hosts(
+    state: &AppState,
+    user: &CurrentUser,
+    p: &Programme,
+) -> Result<Vec<(String, String)>, AppError> {
+    let scope = user.require(Capability::RegisterClasses)?;
+    let orgs = crate::orgs::store::list(&state.db, &scope).await?;
+    Ok(orgs
+        .into_iter()
+        .filter(|o| o.active && o.path.starts_with(&p.org_path))
+        .map(|o| (o.id, o.name))
+        .collect())
+}
+
+#[derive(Debug, Deserialize)]
+struct NewQuery {
+    programme_id: String,
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, AppError> {
+    let programme = programmes::visible(&state, &user, &q.programme_id).await?;
+    let hosts = hosts(&state, &user, &programme).await?;
+    let form = ClassForm {
+        programme_id: programme.id.clone(),
+        start_date: programme.start_date.clone(),
+        end_date: programme.end_date.clone(),
+        daily_start: "08:30".into(),
+        daily_end: "17:30".into(),
+        capacity: "30".into(),
+        model: "in_unit".into(),
+        management: "union_staff".into(),
+        food_mode: "caterer".into(),
+        independent: Some("on".into()),
+        building_fire_supervision_safe: Some("on".into()),
+        away_from_hazards: Some("on".into()),
+        ventilation_and_light: Some("on".into()),
+        ..Default::default()
+    };
+    render(&FormPage {
+        ctx,
+        programme,
+        class_id: None,
+        form,
+        hosts,
+        errors: Vec::new(),
+    })
+}
+
+async fn form_again(
+    state: &AppState,
+    ctx: Ctx,
+    user: &CurrentUser,
+    form: ClassForm,
+    class_id: Option<String>,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
+    let programme = programmes::visible(state, user, &form.programme_id).await?;
+    let hosts = hosts(state, user, &programme).await?;
+    render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &FormPage {
+            ctx,
+            programme,
+            class_id,
+            form,
+            hosts,
+            errors,
+        },
+    )
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    client: Client,
+    Form(form): Form<ClassForm>,
+) -> Result<Response, AppError> {
+    let result = match form.input() {
+        Ok(input) => service::register(&state, &user, &client, &input).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(c) => Ok(Redirect::to(&format!("/classes/{}?ok=created", c.id)).into_response()),
+        Err(AppError::Validation(errors)) => {
+            form_again(&state, ctx, &user, form, None, errors).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let c = service::visible(&state, &user, &id).await?;
+    let programme = programmes::visible(&state, &user, &c.programme_id).await?;
+    let hosts = hosts(&state, &user, &programme).await?;
+    let form = ClassForm::from_input(&ClassInput::from_class(&c));
+    render(&FormPage {
+        ctx,
+        programme,
+        class_id: Some(c.id),
+        form,
+        hosts,
+        errors: Vec::new(),
+    })
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    client: Client,
+    Path(id): Path<String>,
+    Form(form): Form<ClassForm>,
+) -> Result<Response, AppError> {
+    let result = match form
+        .input()
+        .and_then(|i| serde_json::to_value(i).map_err(|e| AppError::Internal(e.into())))
+    {
+        Ok(patch) => service::update(&state, &user, &client, &id, patch).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/classes/{id}?ok=saved")).into_response()),
+        Err(AppError::Validation(errors)) => {
+            form_again(&state, ctx, &user, form, Some(id), errors).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "classes/show.html")]
+struct ShowPage {
+    ctx: Ctx,
+    d: ClassDetail,
+    programme: Programme,
+    roster: Vec<Staff>,
+    actions: Vec<&'static str>,
+    can_edit: bool,
+    can_staff: bool,
+    can_upload: bool,
+    can_days: bool,
+    errors: Vec<FieldError>,
+}
+
+impl ShowPage {
+    fn err(&self, field: &str) -> Option<String> {
+        field_error(&self.errors, field, self.ctx.lang)
+    }
+
+    fn label(&self, prefix: &str, v: &str) -> String {
+        self.ctx.t(&format!("{prefix}.{v}"))
+    }
+
+    fn staff_roles(&self) -> Vec<(String, String)> {
+        STAFF_ROLES
+            .iter()
+            .map(|r| (r.to_string(), self.label("staff_role", r)))
+            .collect()
+    }
+
+    fn file_kinds(&self) -> Vec<(String, String)> {
+        files::FILE_KINDS
+            .iter()
+            .map(|k| (k.to_string(), self.label("file_kind", k)))
+            .collect()
+    }
+
+    fn time(&self, t: &i64) -> String {
+        crate::web::pages::rfc3339(*t)
+    }
+
+    fn error_messages(&self) -> Vec<String> {
+        self.errors
+            .iter()
+            .map(|e| e.msg.render(self.ctx.lang))
+            .collect()
+    }
+
+    fn can_approve(&self) -> bool {
+        self.actions.contains(&"approve")
+    }
+
+    fn has_blocks(&self) -> bool {
+        self.d.checks.iter().any(|c| c.level == "block")
+    }
+}
+
+async fn show_page(
+    state: &AppState,
+    ctx: Ctx,
+    user: &CurrentUser,
+    id: &str,
+    errors: Vec<FieldError>,
+) -> Result<ShowPage, AppError> {
+    let d = detail(state, user, id, ctx.lang).await?;
+    let c = service::visible(state, user, id).await?;
+    let programme = programmes::visible(state, user, &c.programme_id).await?;
+    let roster = staff::roster(&state.db, &c).await?;
+    let (from, _) = (c.status(), ());
+    let actions = [
+        ("submit", Action::Submit),
+        ("approve", Action::Approve),
+        ("return", Action::Return),
+        ("start", Action::Start),
+        ("close", Action::Close),
+    ]
+    .into_iter()
+    .filter(|(_, a)| service::may(user, &c, *a) && service::allowed_from(*a, from))
+    .map(|(n, _)| n)
+    .collect();
+    let host = |cap| user.scope(cap).is_some_and(|s| s.contains(&c.host_path));
+    Ok(ShowPage {
+        ctx,
+        can_edit: host(Capability::RegisterClasses) && c.status().editable(),
+        can_staff: host(Capability::ManageStaff) && c.status() != super::ClassStatus::Closed,
+        can_upload: host(Capability::RegisterClasses),
+        can_days: service::may(user, &c, Action::Start),
+        d,
+        programme,
+        roster,
+        actions,
+        errors,
+    })
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    render(&show_page(&state, ctx, &user, &id, Vec::new()).await?)
+}
+
+/// Shows the class page again with a failed form's errors (422), or goes back to it.
+async fn back(
+    state: &AppState,
+    ctx: Ctx,
+    user: &CurrentUser,
+    id: &str,
+    r: Result<(), AppError>,
+    flash: &str,
+) -> Result<Response, AppError> {
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/classes/{id}?ok={flash}")).into_response()),
+        Err(AppError::Validation(errors)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &show_page(state, ctx, user, id, errors).await?,
+        ),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ActForm {
+    action: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn act(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    client: Client,
+    Path(id): Path<String>,
+    Form(f): Form<ActForm>,
+) -> Result<Response, AppError> {
+    let action =
+        Action::parse(&f.action).ok_or_else(|| AppError::field("action", "error.bad_request"))?;
+    let r = service::transition(&state, &user, &client, &id, action, &f.comment)
+        .await
+        .map(|_| ());
+    back(&state, ctx, &user, &id, r, "saved").await
+}
+
+#[derive(Debug, Deserialize)]
+struct StaffForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    part_time: Option<String>,
+    #[serde(default)]
+    check_done_on: String,
+    #[serde(default)]
+    check_done_by: String,
+}
+
+async fn add_staff(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    client: Client,
+    Path(id): Path<String>,
+    Form(f): Form<StaffForm>,
+) -> Result<Response, AppError> {
+    let input = StaffInput {
+        name: f.name,
+        role: f.role,
+        phone: f.phone,
+        part_time: f.part_time.is_some(),
+        check_done_on: opt(&f.check_done_on),
+        check_done_by: opt(&f.check_done_by),
+    };
+    let r = staff::add(&state, &user, &client, &id, &input)
+        .await
+        .map(|_| ());
+    back(&state, ctx, &user, &id, r, "saved").await
+}
+
+#[derive(Debug, Deserialize)]
+struct StaffChangeForm {
+    action: String,
+    #[serde(default)]
+    check_done_on: String,
+    #[serde(default)]
+    check_done_by: String,
+}
+
+async fn change_staff(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    client: Client,
+    Path((id, staff_id)): Path<(String, String)>,
+    Form(f): Form<StaffChangeForm>,
+) -> Result<Response, AppError> {
+    let patch = match f.action.as_str() {
+        "check" => StaffPatch {
+            check_done_on: opt(&f.check_done_on),
+            check_done_by: opt(&f.check_done_by).or(Some(String::new())),
+            ..Default::default()
+        },
+        "leave" => StaffPatch {
+            active: Some(false),
+            ..Default::default()
+        },
+        _ => return Err(AppError::field("action", "error.bad_request")),
+    };
+    let r = staff::change(&state, &user, &client, &id, &staff_id, &patch)
+        .await
+        .map(|_| ());
+    back(&state, ctx, &user, &id, r, "saved").await
+}
+
+async fn add_day(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    client: Client,
+    Path(id): Path<String>,
+    Form(d): Form<ClassDay>,
+) -> Result<Response, AppError> {
+    let r = service::set_day(&state, &user, &client, &id, &d).await;
+    back(&state, ctx, &user, &id, r, "saved").await
+}
+
+async fn delete_day(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: Client,
+    Path((id, day)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    service::delete_day(&state, &user, &client, &id, &day).await?;
+    Ok(Redirect::to(&format!("/classes/{id}?ok=deleted")).into_response())
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    client: Client,
+    Path(id): Path<String>,
+    form: Multipart,
+) -> Result<Response, AppError> {
+    let r = match read_upload(form).await {
+        Ok((kind, name, data)) => files::upload(&state, &user, &client, &id, &kind, &name, &data)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    back(&state, ctx, &user, &id, r, "saved").await
+}
+
+async fn download(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, file_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (meta, data) = files::download(&state, &user, &id, &file_id).await?;
+    Ok(file_response(&meta, data))
+}

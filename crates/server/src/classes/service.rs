@@ -1,0 +1,615 @@
+//! The rules of class registration and the lifecycle, shared by the HTML and JSON handlers.
+
+use chrono::NaiveDate;
+use tuoguan_domain::calendar::{DayKind, WorkCalendar};
+use tuoguan_domain::class_checks::{
+    Check, ClassFacts, FoodMode, approvable, approval_checks, running_warnings,
+};
+
+use super::store::{self, ClassDay, ClassEvent};
+use super::{Class, ClassInput, ClassStatus, ClassView, RULE_KINDS, parse_management, parse_model};
+use crate::app::AppState;
+use crate::audit::{self, Client, Entry};
+use crate::auth::{Capability, CurrentUser, Scope};
+use crate::calendar::store as cal_store;
+use crate::error::{AppError, FieldError};
+use crate::i18n::Msg;
+use crate::orgs::store as org_store;
+use crate::programmes::{Programme, service as programmes};
+
+/// A class the user may see, or 404.
+pub async fn visible(state: &AppState, user: &CurrentUser, id: &str) -> Result<Class, AppError> {
+    let scope = user
+        .scope(Capability::ViewClasses)
+        .ok_or(AppError::NotFound)?;
+    store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Classes of a programme the user may see.
+pub async fn of_programme(
+    state: &AppState,
+    user: &CurrentUser,
+    p: &Programme,
+) -> Result<Vec<Class>, AppError> {
+    let scope = user
+        .scope(Capability::ViewClasses)
+        .unwrap_or(Scope::Subtrees(Vec::new()));
+    Ok(store::of_programme(&state.db, &scope, &p.id).await?)
+}
+
+fn parse_day(s: &str, field: &'static str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+    if d.is_none() {
+        errors.push(FieldError::new(field, "calendar.date_invalid"));
+    }
+    d
+}
+
+fn valid_time(s: &str) -> bool {
+    chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").is_ok()
+}
+
+/// Checks a registration against the programme; returns the row to store.
+async fn validated(
+    state: &AppState,
+    user: &CurrentUser,
+    p: &Programme,
+    input: &ClassInput,
+) -> Result<Class, AppError> {
+    let scope = user.require(Capability::RegisterClasses)?;
+    let mut errors = Vec::new();
+    let host_id = match input
+        .host_org_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(id) => id.to_string(),
+        None => user
+            .acting_orgs(Capability::RegisterClasses)
+            .first()
+            .and_then(|g| g.org_id.clone())
+            .unwrap_or_default(),
+    };
+    let host = org_store::get(&state.db, &scope, &host_id).await?;
+    match &host {
+        Some(h) if !h.active => errors.push(FieldError::new("host_org_id", "org.parent_inactive")),
+        Some(h) if !h.path.starts_with(&p.org_path) => errors.push(FieldError::new(
+            "host_org_id",
+            "class.host_outside_programme",
+        )),
+        Some(_) => {}
+        None => errors.push(FieldError::new("host_org_id", "user.org_not_found")),
+    }
+    let text = |v: &str, field: &'static str, max: usize, errors: &mut Vec<FieldError>| {
+        let t = v.trim().to_string();
+        if t.is_empty() || t.chars().count() > max {
+            errors.push(FieldError::new(
+                field,
+                if t.is_empty() {
+                    "class.required"
+                } else {
+                    "class.too_long"
+                },
+            ));
+        }
+        t
+    };
+    let name = text(&input.name, "name", 100, &mut errors);
+    let address = text(&input.address, "address", 200, &mut errors);
+    let start = parse_day(&input.start_date, "start_date", &mut errors);
+    let end = parse_day(&input.end_date, "end_date", &mut errors);
+    let (ps, pe) = (p.start_date.as_str(), p.end_date.as_str());
+    if let (Some(s), Some(e)) = (start, end) {
+        if e < s {
+            errors.push(FieldError::new("end_date", "calendar.range_reversed"));
+        } else if s.to_string().as_str() < ps || e.to_string().as_str() > pe {
+            errors.push(FieldError {
+                field: "start_date",
+                msg: Msg::new("class.outside_programme")
+                    .arg("from", ps)
+                    .arg("to", pe),
+            });
+        }
+    }
+    if !valid_time(&input.daily_start) {
+        errors.push(FieldError::new("daily_start", "class.time_invalid"));
+    }
+    if !valid_time(&input.daily_end) || input.daily_end.trim() <= input.daily_start.trim() {
+        errors.push(FieldError::new("daily_end", "class.time_invalid"));
+    }
+    if !(1..=500).contains(&input.capacity) {
+        errors.push(FieldError::new("capacity", "class.capacity_range"));
+    }
+    if parse_model(&input.model).is_none() {
+        errors.push(FieldError::new("model", "class.model_invalid"));
+    }
+    if parse_management(&input.management).is_none() {
+        errors.push(FieldError::new("management", "class.management_invalid"));
+    }
+    let partners: Vec<String> = input
+        .partners
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if partners.iter().any(|s| s.chars().count() > 100) || partners.len() > 20 {
+        errors.push(FieldError::new("partners", "class.too_long"));
+    }
+    let food = &input.food;
+    if food.mode == FoodMode::Caterer
+        && food
+            .caterer_name
+            .as_deref()
+            .is_some_and(|n| n.chars().count() > 100)
+    {
+        errors.push(FieldError::new("food", "class.too_long"));
+    }
+    let rules: Vec<String> = input
+        .rules_in_force
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if rules.iter().any(|r| !RULE_KINDS.contains(&r.as_str())) {
+        errors.push(FieldError::new("rules_in_force", "class.rule_invalid"));
+    }
+    let Some(host) = host.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let now = crate::now();
+    Ok(Class {
+        id: crate::new_id(),
+        programme_id: p.id.clone(),
+        host_org_id: host.id,
+        host_name: host.name,
+        host_path: host.path,
+        name,
+        address,
+        start_date: input.start_date.trim().into(),
+        end_date: input.end_date.trim().into(),
+        daily_start: input.daily_start.trim().into(),
+        daily_end: input.daily_end.trim().into(),
+        capacity: input.capacity,
+        model: input.model.trim().into(),
+        management: input.management.trim().into(),
+        partners: partners.join("\n"),
+        partner_agreement: input.partner_agreement,
+        qualification_review: input.qualification_review,
+        venue: to_json(&input.venue)?,
+        food: to_json(&input.food)?,
+        rules_in_force: rules.join(","),
+        status: ClassStatus::Draft.as_str().into(),
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// A JSON column's text.
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, AppError> {
+    serde_json::to_string(v).map_err(|e| AppError::Internal(e.into()))
+}
+
+pub async fn register(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &Client,
+    input: &ClassInput,
+) -> Result<Class, AppError> {
+    let p = programmes::visible(state, user, &input.programme_id)
+        .await
+        .map_err(|_| AppError::field("programme_id", "class.programme_not_found"))?;
+    let c = validated(state, user, &p, input).await?;
+    let mut tx = state.db.begin().await?;
+    store::insert(&mut tx, &c).await?;
+    let e = event("register", None, ClassStatus::Draft, user, "");
+    store::add_event(&mut tx, &c.id, &e, &user.id).await?;
+    audit::record(
+        &mut tx,
+        &Entry::by(user, "class.register", "class")
+            .target(&c.id)
+            .detail(format!("{} @ {}", c.name, c.host_name)),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(c)
+}
+
+/// Applies a partial change (any fields of [`ClassInput`]) to a draft or returned class.
+pub async fn update(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &Client,
+    id: &str,
+    patch: serde_json::Value,
+) -> Result<Class, AppError> {
+    let current = editable(state, user, id).await?;
+    let mut merged = serde_json::to_value(ClassInput::from_class(&current))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let (Some(base), serde_json::Value::Object(changes)) = (merged.as_object_mut(), patch) else {
+        return Err(AppError::BadRequest(Msg::new("error.json_syntax")));
+    };
+    for (k, v) in changes {
+        if k != "programme_id" {
+            base.insert(k, v);
+        }
+    }
+    let input: ClassInput = serde_json::from_value(merged).map_err(|e| {
+        AppError::BadRequest(Msg::new("error.json_data").arg("detail", e.to_string()))
+    })?;
+    let p = programmes::visible(state, user, &current.programme_id).await?;
+    let next = Class {
+        id: current.id.clone(),
+        status: current.status.clone(),
+        created_at: current.created_at,
+        ..validated(state, user, &p, &input).await?
+    };
+    let mut tx = state.db.begin().await?;
+    store::update(&mut tx, &next).await?;
+    audit::record(
+        &mut tx,
+        &Entry::by(user, "class.update", "class")
+            .target(&next.id)
+            .detail(next.name.clone()),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// A class the user's unit may edit: in scope for RegisterClasses and still a draft or returned.
+async fn editable(state: &AppState, user: &CurrentUser, id: &str) -> Result<Class, AppError> {
+    let c = visible(state, user, id).await?;
+    let scope = user
+        .scope(Capability::RegisterClasses)
+        .ok_or(AppError::Forbidden)?;
+    if !scope.contains(&c.host_path) {
+        return Err(AppError::Forbidden);
+    }
+    if !c.status().editable() {
+        return Err(AppError::Conflict(Msg::new("class.not_editable")));
+    }
+    Ok(c)
+}
+
+fn event(
+    action: &str,
+    from: Option<ClassStatus>,
+    to: ClassStatus,
+    user: &CurrentUser,
+    comment: &str,
+) -> ClassEvent {
+    ClassEvent {
+        action: action.into(),
+        from_status: from.map(|s| s.as_str().into()),
+        to_status: to.as_str().into(),
+        actor_name: Some(user.username.clone()),
+        comment: comment.into(),
+        at: crate::now(),
+    }
+}
+
+/// The steps of a class's life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Submit,
+    Approve,
+    Return,
+    Start,
+    Close,
+}
+
+impl Action {
+    pub fn parse(s: &str) -> Option<Action> {
+        Some(match s {
+            "submit" => Action::Submit,
+            "approve" => Action::Approve,
+            "return" => Action::Return,
+            "start" => Action::Start,
+            "close" => Action::Close,
+            _ => return None,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Action::Submit => "submit",
+            Action::Approve => "approve",
+            Action::Return => "return",
+            Action::Start => "start",
+            Action::Close => "close",
+        }
+    }
+
+    /// (allowed from, to)
+    fn edge(self) -> (&'static [ClassStatus], ClassStatus) {
+        use ClassStatus::*;
+        match self {
+            Action::Submit => (&[Draft, Returned], Submitted),
+            Action::Approve => (&[Submitted], Approved),
+            Action::Return => (&[Submitted], Returned),
+            Action::Start => (&[Approved], Running),
+            Action::Close => (&[Running], Closed),
+        }
+    }
+}
+
+/// True when `action` can follow `status`.
+pub fn allowed_from(action: Action, status: ClassStatus) -> bool {
+    action.edge().0.contains(&status)
+}
+
+/// Whether the user may take `action` on `c`: the host unit submits, starts and closes; only a
+/// federation *above* the host approves or returns (never the host itself).
+pub fn may(user: &CurrentUser, c: &Class, action: Action) -> bool {
+    let host = user
+        .scope(Capability::RegisterClasses)
+        .is_some_and(|s| s.contains(&c.host_path));
+    let above = user
+        .scope(Capability::Supervise)
+        .is_some_and(|s| s.strictly_contains(&c.host_path));
+    match action {
+        Action::Submit => host,
+        Action::Approve | Action::Return => above,
+        Action::Start | Action::Close => host || above,
+    }
+}
+
+/// The facts the approval checks read.
+pub async fn facts(state: &AppState, c: &Class) -> Result<ClassFacts, AppError> {
+    let (start, end) = c.dates()?;
+    let rule_files = super::files::count_rules(&state.db, c).await?;
+    Ok(ClassFacts {
+        model: parse_model(&c.model)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad model")))?,
+        partner_units: c.partner_list().len(),
+        partner_agreement: c.partner_agreement,
+        qualification_review: c.qualification_review,
+        venue: c.venue(),
+        food: c.food(),
+        start,
+        end,
+        capacity: u32::try_from(c.capacity).unwrap_or(0),
+        rules_in_force: c.rule_list().len() + rule_files,
+    })
+}
+
+/// The findings shown on the approval screen (blocking first), or while running the warnings.
+pub async fn checks(state: &AppState, c: &Class, p: &Programme) -> Result<Vec<Check>, AppError> {
+    let f = facts(state, c).await?;
+    let today = crate::calendar::today();
+    Ok(if c.status() == ClassStatus::Running {
+        running_warnings(&f, today)
+    } else {
+        approval_checks(&f, today, p.rules()?.min_class_size)
+    })
+}
+
+pub async fn transition(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &Client,
+    id: &str,
+    action: Action,
+    comment: &str,
+) -> Result<Class, AppError> {
+    let c = visible(state, user, id).await?;
+    if !may(user, &c, action) {
+        return Err(AppError::Forbidden);
+    }
+    let (from, to) = action.edge();
+    let status = c.status();
+    if !from.contains(&status) {
+        return Err(AppError::Conflict(
+            Msg::new("class.wrong_state").arg_key("status", status_key(status)),
+        ));
+    }
+    let comment = comment.trim();
+    if action == Action::Return && comment.is_empty() {
+        return Err(AppError::field("comment", "submission.comment_required"));
+    }
+    if action == Action::Approve {
+        let p = programmes::visible(state, user, &c.programme_id).await?;
+        let found = checks(state, &c, &p).await?;
+        if !approvable(&found) {
+            let fields = found
+                .iter()
+                .filter(|k| k.level == tuoguan_domain::class_checks::Level::Block)
+                .map(|k| FieldError {
+                    field: "checks",
+                    msg: Msg::new(k.code),
+                })
+                .collect();
+            return Err(AppError::Validation(fields));
+        }
+    }
+    let mut tx = state.db.begin().await?;
+    if !store::set_status(&mut tx, &c.id, status.as_str(), to.as_str(), crate::now()).await? {
+        return Err(AppError::Conflict(Msg::new("class.changed_meanwhile")));
+    }
+    store::add_event(
+        &mut tx,
+        &c.id,
+        &event(action.as_str(), Some(status), to, user, comment),
+        &user.id,
+    )
+    .await?;
+    let detail = format!(
+        "{}: {} → {}{}",
+        c.name,
+        status.as_str(),
+        to.as_str(),
+        if comment.is_empty() {
+            String::new()
+        } else {
+            format!(" ({comment})")
+        }
+    );
+    audit::record(
+        &mut tx,
+        &Entry::by(user, class_action(action), "class")
+            .target(&c.id)
+            .detail(detail),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Class {
+        status: to.as_str().into(),
+        ..c
+    })
+}
+
+fn class_action(a: Action) -> &'static str {
+    match a {
+        Action::Submit => "class.submit",
+        Action::Approve => "class.approve",
+        Action::Return => "class.return",
+        Action::Start => "class.start",
+        Action::Close => "class.close",
+    }
+}
+
+/// i18n key of a status name.
+pub fn status_key(s: ClassStatus) -> &'static str {
+    match s {
+        ClassStatus::Draft => "class_status.draft",
+        ClassStatus::Submitted => "class_status.submitted",
+        ClassStatus::Returned => "class_status.returned",
+        ClassStatus::Approved => "class_status.approved",
+        ClassStatus::Running => "class_status.running",
+        ClassStatus::Closed => "class_status.closed",
+    }
+}
+
+/// The working-day calendar covering a date range, read in one query.
+pub async fn calendar_for(
+    state: &AppState,
+    from: &str,
+    to: &str,
+) -> Result<WorkCalendar, AppError> {
+    let days = cal_store::days_between(&state.db, from, to).await?;
+    Ok(WorkCalendar::new(days.iter().filter_map(|d| {
+        Some((
+            NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").ok()?,
+            DayKind::parse(&d.kind)?,
+        ))
+    })))
+}
+
+/// Operating days of a class from its dates, the calendar and its recorded days.
+pub fn operating_days(cal: &WorkCalendar, c: &Class, days: &[ClassDay]) -> Result<u32, AppError> {
+    let (start, end) = c.dates()?;
+    let pick = |kind: &str| -> Vec<NaiveDate> {
+        days.iter()
+            .filter(|d| d.kind == kind)
+            .filter_map(|d| NaiveDate::parse_from_str(&d.day, "%Y-%m-%d").ok())
+            .collect()
+    };
+    Ok(tuoguan_domain::operating_days::operating_days(
+        cal,
+        start,
+        end,
+        &pick("closure"),
+        &pick("extra"),
+    ))
+}
+
+/// The JSON view of a class with its operating days against the programme minimum.
+pub async fn view(state: &AppState, c: &Class, p: &Programme) -> Result<ClassView, AppError> {
+    let cal = calendar_for(state, &c.start_date, &c.end_date).await?;
+    let days = store::days(&state.db, c).await?;
+    let operating = operating_days(&cal, c, &days)?;
+    let min = p.rules()?.min_operating_days;
+    Ok(ClassView {
+        id: c.id.clone(),
+        programme_id: c.programme_id.clone(),
+        host_org_id: c.host_org_id.clone(),
+        host_name: c.host_name.clone(),
+        status: c.status(),
+        registration: ClassInput::from_class(c),
+        operating_days: operating,
+        min_operating_days: min,
+        meets_min_operating_days: operating >= min,
+        created_at: crate::web::pages::rfc3339(c.created_at),
+        updated_at: crate::web::pages::rfc3339(c.updated_at),
+    })
+}
+
+/// Records a closure day (typhoon, epidemic…) or an extra open day; the host unit or the federation.
+pub async fn set_day(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &Client,
+    id: &str,
+    d: &ClassDay,
+) -> Result<(), AppError> {
+    let c = visible(state, user, id).await?;
+    if !may(user, &c, Action::Start) {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = Vec::new();
+    let day = parse_day(&d.day, "day", &mut errors);
+    if !matches!(d.kind.as_str(), "closure" | "extra") {
+        errors.push(FieldError::new("kind", "class.day_kind_invalid"));
+    }
+    let reason = d.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 100 {
+        errors.push(FieldError::new("reason", "class.required"));
+    }
+    let (start, end) = c.dates()?;
+    if day.is_some_and(|x| x < start || x > end) {
+        errors.push(FieldError::new("day", "class.day_outside"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let clean = ClassDay {
+        day: d.day.trim().into(),
+        kind: d.kind.clone(),
+        reason: reason.into(),
+    };
+    let mut tx = state.db.begin().await?;
+    store::upsert_day(&mut tx, &c.id, &clean).await?;
+    audit::record(
+        &mut tx,
+        &Entry::by(user, "class.day", "class")
+            .target(&c.id)
+            .detail(format!("{} {} {}", clean.day, clean.kind, clean.reason)),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn delete_day(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &Client,
+    id: &str,
+    day: &str,
+) -> Result<(), AppError> {
+    let c = visible(state, user, id).await?;
+    if !may(user, &c, Action::Start) {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = state.db.begin().await?;
+    if store::delete_day(&mut tx, &c.id, day).await? == 0 {
+        return Err(AppError::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        &Entry::by(user, "class.day_delete", "class")
+            .target(&c.id)
+            .detail(day.to_string()),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

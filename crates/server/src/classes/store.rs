@@ -1,0 +1,148 @@
+//! SQL of classes, their lifecycle events and closure/extra days.
+
+use sqlx::AssertSqlSafe;
+
+use super::Class;
+use crate::auth::Scope;
+use crate::db::{Db, Tx};
+use crate::{on_db, on_tx};
+
+const COLS: &str = "c.id, c.programme_id, c.host_org_id, o.name AS host_name, o.path AS host_path, c.name, \
+    c.address, c.start_date, c.end_date, c.daily_start, c.daily_end, c.capacity, c.model, c.management, \
+    c.partners, c.partner_agreement, c.qualification_review, c.venue, c.food, c.rules_in_force, c.status, \
+    c.created_at, c.updated_at";
+
+/// A class whose host lies in `scope`.
+pub async fn get(db: &Db, scope: &Scope, id: &str) -> sqlx::Result<Option<Class>> {
+    let (cond, binds) = scope.sql("o.path", 2);
+    let sql = format!(
+        "SELECT {COLS} FROM classes c JOIN orgs o ON o.id = c.host_org_id WHERE c.id = $1 AND {cond}"
+    );
+    on_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(id);
+        for b in &binds { q = q.bind(b); }
+        q.fetch_optional(p).await
+    })
+}
+
+/// Classes of a programme whose hosts lie in `scope`, by host and name.
+pub async fn of_programme(db: &Db, scope: &Scope, programme_id: &str) -> sqlx::Result<Vec<Class>> {
+    let (cond, binds) = scope.sql("o.path", 2);
+    let sql = format!(
+        "SELECT {COLS} FROM classes c JOIN orgs o ON o.id = c.host_org_id WHERE c.programme_id = $1 AND {cond} \
+         ORDER BY o.path, c.name"
+    );
+    on_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(programme_id);
+        for b in &binds { q = q.bind(b); }
+        q.fetch_all(p).await
+    })
+}
+
+pub async fn insert(tx: &mut Tx, c: &Class) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO classes (id, programme_id, host_org_id, name, address, start_date, end_date, \
+        daily_start, daily_end, capacity, model, management, partners, partner_agreement, qualification_review, \
+        venue, food, rules_in_force, status, created_at, updated_at) \
+        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$20)";
+    on_tx!(tx, x => sqlx::query(SQL)
+        .bind(&c.id).bind(&c.programme_id).bind(&c.host_org_id).bind(&c.name).bind(&c.address)
+        .bind(&c.start_date).bind(&c.end_date).bind(&c.daily_start).bind(&c.daily_end).bind(c.capacity)
+        .bind(&c.model).bind(&c.management).bind(&c.partners).bind(c.partner_agreement)
+        .bind(c.qualification_review).bind(&c.venue).bind(&c.food).bind(&c.rules_in_force).bind(&c.status)
+        .bind(c.created_at).execute(&mut *x).await.map(|_| ()))
+}
+
+/// Writes the registration fields of a class already read through a scoped query.
+pub async fn update(tx: &mut Tx, c: &Class) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE classes SET host_org_id = $2, name = $3, address = $4, start_date = $5, end_date = $6, \
+        daily_start = $7, daily_end = $8, capacity = $9, model = $10, management = $11, partners = $12, \
+        partner_agreement = $13, qualification_review = $14, venue = $15, food = $16, rules_in_force = $17, \
+        updated_at = $18 WHERE id = $1";
+    on_tx!(tx, x => sqlx::query(SQL)
+        .bind(&c.id).bind(&c.host_org_id).bind(&c.name).bind(&c.address).bind(&c.start_date).bind(&c.end_date)
+        .bind(&c.daily_start).bind(&c.daily_end).bind(c.capacity).bind(&c.model).bind(&c.management)
+        .bind(&c.partners).bind(c.partner_agreement).bind(c.qualification_review).bind(&c.venue).bind(&c.food)
+        .bind(&c.rules_in_force).bind(c.updated_at).execute(&mut *x).await.map(|_| ()))
+}
+
+/// Moves a class from `from` to `to`; false when another request moved it first.
+pub async fn set_status(
+    tx: &mut Tx,
+    id: &str,
+    from: &str,
+    to: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    const SQL: &str =
+        "UPDATE classes SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2";
+    on_tx!(tx, x => sqlx::query(SQL).bind(id).bind(from).bind(to).bind(now)
+        .execute(&mut *x).await.map(|r| r.rows_affected() == 1))
+}
+
+/// One step of a class's life.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct ClassEvent {
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor_name: Option<String>,
+    pub comment: String,
+    pub at: i64,
+}
+
+pub async fn add_event(
+    tx: &mut Tx,
+    class_id: &str,
+    e: &ClassEvent,
+    actor_id: &str,
+) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO class_events (id, class_id, action, from_status, to_status, actor_id, actor_name, \
+        comment, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)";
+    on_tx!(tx, x => sqlx::query(SQL).bind(crate::new_id()).bind(class_id).bind(&e.action).bind(&e.from_status)
+        .bind(&e.to_status).bind(actor_id).bind(&e.actor_name).bind(&e.comment).bind(e.at)
+        .execute(&mut *x).await.map(|_| ()))
+}
+
+/// The history of a class already read through a scoped query.
+pub async fn events(db: &Db, c: &Class) -> sqlx::Result<Vec<ClassEvent>> {
+    const SQL: &str = "SELECT action, from_status, to_status, actor_name, comment, at FROM class_events \
+                       WHERE class_id = $1 ORDER BY at, id";
+    on_db!(db, p => sqlx::query_as(SQL).bind(&c.id).fetch_all(p).await)
+}
+
+/// A closure day (typhoon, epidemic) or an extra open day of a class.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ClassDay {
+    /// YYYY-MM-DD
+    pub day: String,
+    /// closure or extra
+    pub kind: String,
+    pub reason: String,
+}
+
+pub async fn days(db: &Db, c: &Class) -> sqlx::Result<Vec<ClassDay>> {
+    const SQL: &str = "SELECT day, kind, reason FROM class_days WHERE class_id = $1 ORDER BY day";
+    on_db!(db, p => sqlx::query_as(SQL).bind(&c.id).fetch_all(p).await)
+}
+
+/// Closure and extra days of many classes at once (for lists and dashboards).
+pub async fn days_of_programme(
+    db: &Db,
+    programme_id: &str,
+) -> sqlx::Result<Vec<(String, String, String)>> {
+    const SQL: &str = "SELECT d.class_id, d.day, d.kind FROM class_days d JOIN classes c ON c.id = d.class_id \
+                       WHERE c.programme_id = $1";
+    on_db!(db, p => sqlx::query_as(SQL).bind(programme_id).fetch_all(p).await)
+}
+
+pub async fn upsert_day(tx: &mut Tx, class_id: &str, d: &ClassDay) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO class_days (class_id, day, kind, reason) VALUES ($1,$2,$3,$4) \
+                       ON CONFLICT (class_id, day) DO UPDATE SET kind = excluded.kind, reason = excluded.reason";
+    on_tx!(tx, x => sqlx::query(SQL).bind(class_id).bind(&d.day).bind(&d.kind).bind(&d.reason)
+        .execute(&mut *x).await.map(|_| ()))
+}
+
+pub async fn delete_day(tx: &mut Tx, class_id: &str, day: &str) -> sqlx::Result<u64> {
+    on_tx!(tx, x => sqlx::query("DELETE FROM class_days WHERE class_id = $1 AND day = $2").bind(class_id).bind(day)
+        .execute(&mut *x).await.map(|r| r.rows_affected()))
+}

@@ -1,0 +1,107 @@
+//! Dashboard page, its .xlsx export, and `GET /api/v1/orgs/{id}/dashboard`.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Router, routing::get};
+use serde::Deserialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{Dashboard, build, xlsx};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::classes::{ClassStatus, service::status_key};
+use crate::error::{AppError, Json, Query};
+use crate::i18n::Lang;
+use crate::programmes::service as programmes;
+use crate::web::{Ctx, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/programmes/{id}/dashboard", get(page))
+        .route("/programmes/{id}/dashboard.xlsx", get(export))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(org_dashboard))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RootQuery {
+    #[serde(default)]
+    org: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "programmes/dashboard.html")]
+struct DashboardPage {
+    ctx: Ctx,
+    d: Dashboard,
+    statuses: Vec<String>,
+}
+
+impl DashboardPage {
+    fn pct(&self, n: &i64, of: &i64) -> i64 {
+        if *of <= 0 { 0 } else { (n * 100 / of).min(100) }
+    }
+}
+
+async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<RootQuery>,
+) -> Result<Response, AppError> {
+    let p = programmes::visible(&state, &user, &id).await?;
+    let d = build(&state, &user, &p, q.org.as_deref()).await?;
+    let statuses = ClassStatus::ALL
+        .iter()
+        .map(|s| ctx.t(status_key(*s)))
+        .collect();
+    render(&DashboardPage { ctx, d, statuses })
+}
+
+async fn export(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<RootQuery>,
+) -> Result<Response, AppError> {
+    let p = programmes::visible(&state, &user, &id).await?;
+    let d = build(&state, &user, &p, q.org.as_deref()).await?;
+    let bytes = xlsx(&d, lang)?;
+    let name = format!("{} {}.xlsx", d.root_name, d.programme_name);
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(crate::web::excel::XLSX_MIME),
+    );
+    if let Ok(v) = HeaderValue::from_str(&crate::web::excel::content_disposition(&name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct ProgrammeQuery {
+    /// The programme whose figures to show
+    programme_id: String,
+}
+
+/// The subtree's figures for a programme: units, classes by status, capacity, targets; by subordinate unit.
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/dashboard", tag = "orgs", security(("bearer" = [])),
+    params(("id" = String, Path, description = "root organisation"), ProgrammeQuery),
+    responses((status = 200, body = Dashboard), (status = 403), (status = 404)))]
+async fn org_dashboard(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<ProgrammeQuery>,
+) -> Result<Json<Dashboard>, AppError> {
+    let p = programmes::visible(&state, &user, &q.programme_id).await?;
+    Ok(Json(build(&state, &user, &p, Some(&id)).await?))
+}

@@ -1,0 +1,167 @@
+//! 专案 — a federation's programme for a season: targets, rules (SPEC §2, as data), milestones, and
+//! the units' submissions against them (work plans, reports).
+
+pub mod api;
+pub mod routes;
+pub mod service;
+pub mod store;
+pub mod submissions;
+
+use serde::{Deserialize, Serialize};
+use tuoguan_domain::programme::{MilestoneKind, ProgrammeRules, Season, Targets};
+
+use crate::error::AppError;
+
+/// A programme as stored, with its federation's name and path.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Programme {
+    pub id: String,
+    pub org_id: String,
+    pub org_name: String,
+    pub org_path: String,
+    pub name: String,
+    pub season: String,
+    pub year: i64,
+    pub start_date: String,
+    pub end_date: String,
+    pub target_units: i64,
+    pub target_families: i64,
+    pub target_model_classes: i64,
+    pub rules: String,
+    pub reminder_days: i64,
+    pub theme: String,
+    pub copied_from: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Programme {
+    /// The rules in force — always read from the programme, never from constants.
+    pub fn rules(&self) -> Result<ProgrammeRules, AppError> {
+        serde_json::from_str(&self.rules)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("programme rules: {e}")))
+    }
+
+    pub fn season(&self) -> Season {
+        Season::parse(&self.season).unwrap_or(Season::Summer)
+    }
+
+    pub fn targets(&self) -> Targets {
+        let n = |v: i64| u32::try_from(v).unwrap_or(0);
+        Targets {
+            units: n(self.target_units),
+            families: n(self.target_families),
+            model_classes: n(self.target_model_classes),
+        }
+    }
+}
+
+/// A milestone (进度节点) of a programme.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
+pub struct Milestone {
+    pub id: String,
+    #[serde(skip)]
+    pub programme_id: String,
+    /// work_plan, preparation, monthly_report, summary, model_application
+    pub kind: String,
+    /// YYYY-MM-DD
+    pub due_date: String,
+}
+
+impl Milestone {
+    pub fn kind(&self) -> Option<MilestoneKind> {
+        MilestoneKind::parse(&self.kind)
+    }
+}
+
+/// 专案 JSON view.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProgrammeView {
+    pub id: String,
+    pub org_id: String,
+    pub org_name: String,
+    pub name: String,
+    /// summer, winter, after_school
+    pub season: String,
+    pub year: i64,
+    pub start_date: String,
+    pub end_date: String,
+    #[schema(value_type = Object)]
+    pub targets: Targets,
+    /// Every rule of SPEC §2 with its value for this programme.
+    #[schema(value_type = Object)]
+    pub rules: ProgrammeRules,
+    pub reminder_days: i64,
+    pub theme: String,
+    pub copied_from: Option<String>,
+    pub milestones: Vec<Milestone>,
+}
+
+impl ProgrammeView {
+    pub fn new(p: &Programme, milestones: Vec<Milestone>) -> Result<ProgrammeView, AppError> {
+        Ok(ProgrammeView {
+            id: p.id.clone(),
+            org_id: p.org_id.clone(),
+            org_name: p.org_name.clone(),
+            name: p.name.clone(),
+            season: p.season.clone(),
+            year: p.year,
+            start_date: p.start_date.clone(),
+            end_date: p.end_date.clone(),
+            targets: p.targets(),
+            rules: p.rules()?,
+            reminder_days: p.reminder_days,
+            theme: p.theme.clone(),
+            copied_from: p.copied_from.clone(),
+            milestones,
+        })
+    }
+}
+
+/// A milestone date given when opening a programme.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct MilestoneInput {
+    pub kind: String,
+    pub due_date: String,
+}
+
+/// Input of a new programme. Absent targets, rules and milestones take the seed-003 defaults (or
+/// the named `preset`'s rules, e.g. `beijing`).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct NewProgramme {
+    /// The federation opening it (defaults to the caller's federation).
+    #[serde(default)]
+    pub org_id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub season: String,
+    pub year: i64,
+    pub start_date: String,
+    pub end_date: String,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub targets: Option<Targets>,
+    /// `seed_003` (default), `beijing`, `guangdong`
+    #[serde(default)]
+    pub preset: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub rules: Option<ProgrammeRules>,
+    #[serde(default)]
+    pub reminder_days: Option<i64>,
+    #[serde(default)]
+    pub theme: Option<String>,
+    #[serde(default)]
+    pub milestones: Option<Vec<MilestoneInput>>,
+}
+
+/// "Copy from last year": the same targets, rules and milestone pattern for another season/year.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct CopyProgramme {
+    pub season: String,
+    pub year: i64,
+    pub start_date: String,
+    pub end_date: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}

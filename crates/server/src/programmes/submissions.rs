@@ -1,0 +1,427 @@
+//! 报送 — what units submit against a programme's milestones: the work plan (工作方案: objectives,
+//! measures, funding, supervision) and narrative reports. Versions are kept: a returned submission is
+//! revised as a new version; the level above approves or returns with comments.
+
+use serde::{Deserialize, Serialize};
+use sqlx::AssertSqlSafe;
+use tuoguan_domain::programme::{
+    MilestoneKind, MilestoneStatus, SubmissionState, milestone_status,
+};
+
+use super::{Milestone, Programme, service, store as pstore};
+use crate::app::AppState;
+use crate::audit::{self, Client, Entry};
+use crate::auth::{Capability, CurrentUser};
+use crate::db::{Db, Tx};
+use crate::error::{AppError, FieldError};
+use crate::i18n::Msg;
+use crate::orgs::{Org, store as org_store};
+use crate::{on_db, on_tx};
+
+/// One version of a unit's submission for a milestone.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
+pub struct Submission {
+    pub id: String,
+    pub milestone_id: String,
+    pub org_id: String,
+    pub version: i64,
+    /// draft, submitted, approved, returned
+    pub status: String,
+    pub objectives: String,
+    pub measures: String,
+    pub funding: String,
+    pub supervision: String,
+    pub narrative: String,
+    pub submitted_at: Option<i64>,
+    pub submitted_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub decided_by: Option<String>,
+    /// The reviewer's comment when returned or approved.
+    pub comment: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Submission {
+    fn state(&self) -> Option<SubmissionState> {
+        match self.status.as_str() {
+            "submitted" => Some(SubmissionState::Submitted),
+            "approved" => Some(SubmissionState::Approved),
+            "returned" => Some(SubmissionState::Returned),
+            _ => None,
+        }
+    }
+}
+
+/// The text a unit writes; `submit` sends it upward, otherwise it stays a draft.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct SubmissionInput {
+    /// The unit submitting (defaults to the caller's own unit).
+    #[serde(default)]
+    pub org_id: Option<String>,
+    #[serde(default)]
+    pub objectives: String,
+    #[serde(default)]
+    pub measures: String,
+    #[serde(default)]
+    pub funding: String,
+    #[serde(default)]
+    pub supervision: String,
+    #[serde(default)]
+    pub narrative: String,
+    #[serde(default)]
+    pub submit: bool,
+}
+
+/// A reviewer's decision.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct Decision {
+    /// Required when returning: what to fix.
+    #[serde(default)]
+    pub comment: String,
+}
+
+const COLS: &str = "s.id, s.milestone_id, s.org_id, s.version, s.status, s.objectives, s.measures, s.funding, \
+    s.supervision, s.narrative, s.submitted_at, s.submitted_by, s.decided_at, s.decided_by, s.comment, s.created_at, s.updated_at";
+
+/// Every version of every unit's submissions for a programme (already read through a scoped query).
+pub async fn of_programme(db: &Db, p: &Programme) -> sqlx::Result<Vec<Submission>> {
+    let sql = format!(
+        "SELECT {COLS} FROM submissions s JOIN milestones m ON m.id = s.milestone_id \
+         WHERE m.programme_id = $1 ORDER BY s.org_id, s.milestone_id, s.version"
+    );
+    on_db!(db, c => sqlx::query_as(AssertSqlSafe(sql)).bind(&p.id).fetch_all(c).await)
+}
+
+async fn get(db: &Db, id: &str) -> sqlx::Result<Option<(Submission, String)>> {
+    let sql = format!(
+        "SELECT {COLS}, m.programme_id FROM submissions s JOIN milestones m ON m.id = s.milestone_id WHERE s.id = $1"
+    );
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        s: Submission,
+        programme_id: String,
+    }
+    let row: Option<Row> =
+        on_db!(db, c => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?;
+    Ok(row.map(|r| (r.s, r.programme_id)))
+}
+
+async fn insert(tx: &mut Tx, s: &Submission) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO submissions (id, milestone_id, org_id, version, status, objectives, measures, \
+        funding, supervision, narrative, submitted_at, submitted_by, comment, created_at, updated_at) \
+        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'',$13,$13)";
+    on_tx!(tx, c => sqlx::query(SQL).bind(&s.id).bind(&s.milestone_id).bind(&s.org_id).bind(s.version).bind(&s.status)
+        .bind(&s.objectives).bind(&s.measures).bind(&s.funding).bind(&s.supervision).bind(&s.narrative)
+        .bind(s.submitted_at).bind(&s.submitted_by).bind(s.created_at).execute(&mut *c).await.map(|_| ()))
+}
+
+async fn update_text(tx: &mut Tx, s: &Submission) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE submissions SET status = $2, objectives = $3, measures = $4, funding = $5, \
+        supervision = $6, narrative = $7, submitted_at = $8, submitted_by = $9, updated_at = $10 WHERE id = $1";
+    on_tx!(tx, c => sqlx::query(SQL).bind(&s.id).bind(&s.status).bind(&s.objectives).bind(&s.measures)
+        .bind(&s.funding).bind(&s.supervision).bind(&s.narrative).bind(s.submitted_at).bind(&s.submitted_by)
+        .bind(s.updated_at).execute(&mut *c).await.map(|_| ()))
+}
+
+async fn decide(tx: &mut Tx, s: &Submission) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE submissions SET status = $2, decided_at = $3, decided_by = $4, comment = $5, \
+        updated_at = $3 WHERE id = $1";
+    on_tx!(tx, c => sqlx::query(SQL).bind(&s.id).bind(&s.status).bind(s.decided_at).bind(&s.decided_by)
+        .bind(&s.comment).execute(&mut *c).await.map(|_| ()))
+}
+
+/// The unit a user submits for: the given one if they hold SubmitPlans there, else their first.
+fn acting_unit(user: &CurrentUser, org_id: Option<&str>) -> Result<String, AppError> {
+    let grants = user.acting_orgs(Capability::SubmitPlans);
+    let pick = match org_id.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(id) => grants.iter().find(|g| g.org_id.as_deref() == Some(id)),
+        None => grants.first(),
+    };
+    pick.and_then(|g| g.org_id.clone())
+        .ok_or(AppError::Forbidden)
+}
+
+/// Saves (and optionally submits) the unit's text for a milestone. A draft is edited in place; after
+/// a decision a new version starts; an approved or pending submission cannot be changed.
+pub async fn save(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &Client,
+    programme_id: &str,
+    milestone_id: &str,
+    input: &SubmissionInput,
+) -> Result<Submission, AppError> {
+    let p = service::visible(state, user, programme_id).await?;
+    let unit = acting_unit(user, input.org_id.as_deref())?;
+    let m = pstore::milestones(&state.db, &p)
+        .await?
+        .into_iter()
+        .find(|m| m.id == milestone_id)
+        .ok_or(AppError::NotFound)?;
+    let org = org_store::get(&state.db, &crate::auth::Scope::All, &unit)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !org.path.starts_with(&p.org_path) || org.path == p.org_path {
+        return Err(AppError::BadRequest(Msg::new(
+            "submission.not_below_programme",
+        )));
+    }
+    let mut errors = Vec::new();
+    let clean = |s: &str, field: &'static str, errors: &mut Vec<FieldError>| {
+        let t = s.trim().to_string();
+        if t.chars().count() > 20_000 {
+            errors.push(FieldError::new(field, "submission.too_long"));
+        }
+        t
+    };
+    let (objectives, measures, funding, supervision, narrative) = (
+        clean(&input.objectives, "objectives", &mut errors),
+        clean(&input.measures, "measures", &mut errors),
+        clean(&input.funding, "funding", &mut errors),
+        clean(&input.supervision, "supervision", &mut errors),
+        clean(&input.narrative, "narrative", &mut errors),
+    );
+    if input.submit {
+        if m.kind() == Some(MilestoneKind::WorkPlan) {
+            for (v, f) in [
+                (&objectives, "objectives"),
+                (&measures, "measures"),
+                (&funding, "funding"),
+                (&supervision, "supervision"),
+            ] {
+                if v.is_empty() {
+                    errors.push(FieldError::new(f, "submission.required"));
+                }
+            }
+        } else if narrative.is_empty() {
+            errors.push(FieldError::new("narrative", "submission.required"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let all = of_programme(&state.db, &p).await?;
+    let latest = all
+        .iter()
+        .filter(|s| s.milestone_id == m.id && s.org_id == org.id)
+        .max_by_key(|s| s.version)
+        .cloned();
+    let now = crate::now();
+    let status = if input.submit { "submitted" } else { "draft" }.to_string();
+    let (submitted_at, submitted_by) = if input.submit {
+        (Some(now), Some(user.username.clone()))
+    } else {
+        (None, None)
+    };
+    let mut tx = state.db.begin().await?;
+    let s = match latest {
+        Some(s) if s.status == "submitted" || s.status == "approved" => {
+            return Err(AppError::Conflict(Msg::new(if s.status == "approved" {
+                "submission.already_approved"
+            } else {
+                "submission.pending"
+            })));
+        }
+        Some(s) if s.status == "draft" => {
+            let s = Submission {
+                status,
+                objectives,
+                measures,
+                funding,
+                supervision,
+                narrative,
+                submitted_at,
+                submitted_by,
+                updated_at: now,
+                ..s
+            };
+            update_text(&mut tx, &s).await?;
+            s
+        }
+        prev => {
+            let s = Submission {
+                id: crate::new_id(),
+                milestone_id: m.id.clone(),
+                org_id: org.id.clone(),
+                version: prev.map_or(1, |p| p.version + 1),
+                status,
+                objectives,
+                measures,
+                funding,
+                supervision,
+                narrative,
+                submitted_at,
+                submitted_by,
+                decided_at: None,
+                decided_by: None,
+                comment: String::new(),
+                created_at: now,
+                updated_at: now,
+            };
+            insert(&mut tx, &s).await?;
+            s
+        }
+    };
+    let action = if input.submit {
+        "submission.submit"
+    } else {
+        "submission.save"
+    };
+    let detail = format!("{} {} v{}", org.name, m.kind, s.version);
+    audit::record(
+        &mut tx,
+        &Entry::by(user, action, "submission")
+            .target(&s.id)
+            .detail(detail),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(s)
+}
+
+/// Approves or returns a submitted version. Only a federation above the unit, inside the programme's
+/// subtree, decides; a return needs a comment saying what to fix.
+pub async fn review(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &Client,
+    id: &str,
+    approve: bool,
+    comment: &str,
+) -> Result<Submission, AppError> {
+    let (s, programme_id) = get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let p = service::visible(state, user, &programme_id).await?;
+    let scope = user
+        .scope(Capability::Supervise)
+        .ok_or(AppError::NotFound)?;
+    let org = org_store::get(&state.db, &scope, &s.org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !scope.strictly_contains(&org.path) || !org.path.starts_with(&p.org_path) {
+        return Err(AppError::Forbidden);
+    }
+    let comment = comment.trim().to_string();
+    if !approve && comment.is_empty() {
+        return Err(AppError::field("comment", "submission.comment_required"));
+    }
+    if s.status != "submitted" {
+        return Err(AppError::Conflict(Msg::new("submission.not_submitted")));
+    }
+    let now = crate::now();
+    let s = Submission {
+        status: if approve { "approved" } else { "returned" }.into(),
+        decided_at: Some(now),
+        decided_by: Some(user.username.clone()),
+        comment,
+        updated_at: now,
+        ..s
+    };
+    let mut tx = state.db.begin().await?;
+    decide(&mut tx, &s).await?;
+    let action = if approve {
+        "submission.approve"
+    } else {
+        "submission.return"
+    };
+    audit::record(
+        &mut tx,
+        &Entry::by(user, action, "submission")
+            .target(&s.id)
+            .detail(s.comment.clone()),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(s)
+}
+
+/// One unit's row of the milestone matrix.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UnitStatus {
+    pub org_id: String,
+    pub org_name: String,
+    /// One per milestone, in milestone order: not_started, submitted, approved, returned, overdue
+    #[schema(value_type = Vec<String>)]
+    pub statuses: Vec<MilestoneStatus>,
+    /// Latest submission id per milestone, if any.
+    pub latest: Vec<Option<String>>,
+}
+
+/// The status of every subordinate unit (visible to the caller) for every milestone, computed from
+/// one read of the submissions — no query per unit.
+pub async fn matrix(
+    state: &AppState,
+    user: &CurrentUser,
+    p: &Programme,
+    today: chrono::NaiveDate,
+) -> Result<(Vec<Milestone>, Vec<UnitStatus>), AppError> {
+    let milestones = pstore::milestones(&state.db, p).await?;
+    let scope = user
+        .scope(Capability::ViewOrgs)
+        .ok_or(AppError::Forbidden)?;
+    let units: Vec<Org> = org_store::list(&state.db, &scope)
+        .await?
+        .into_iter()
+        .filter(|o| o.active && o.path.starts_with(&p.org_path) && o.path != p.org_path)
+        .collect();
+    let subs = of_programme(&state.db, p).await?;
+    let rows = units
+        .into_iter()
+        .map(|u| {
+            let mut statuses = Vec::new();
+            let mut latest_ids = Vec::new();
+            for m in &milestones {
+                let latest = subs
+                    .iter()
+                    .filter(|s| s.org_id == u.id && s.milestone_id == m.id)
+                    .max_by_key(|s| s.version);
+                let due =
+                    chrono::NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d").unwrap_or(today);
+                statuses.push(milestone_status(
+                    due,
+                    today,
+                    latest.and_then(Submission::state),
+                ));
+                latest_ids.push(latest.map(|s| s.id.clone()));
+            }
+            UnitStatus {
+                org_id: u.id,
+                org_name: u.name,
+                statuses,
+                latest: latest_ids,
+            }
+        })
+        .collect();
+    Ok((milestones, rows))
+}
+
+/// A unit's own submissions for a programme (all versions), for its work-plan page.
+pub async fn of_unit(
+    state: &AppState,
+    p: &Programme,
+    unit: &str,
+) -> Result<Vec<Submission>, AppError> {
+    Ok(of_programme(&state.db, p)
+        .await?
+        .into_iter()
+        .filter(|s| s.org_id == unit)
+        .collect())
+}
+
+/// A submission the caller may see (its unit is in their scope, or it is their own unit's).
+pub async fn visible(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<(Submission, Programme), AppError> {
+    let (s, programme_id) = get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let p = service::visible(state, user, &programme_id).await?;
+    let scope = user.scope(Capability::ViewOrgs).ok_or(AppError::NotFound)?;
+    org_store::get(&state.db, &scope, &s.org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((s, p))
+}
