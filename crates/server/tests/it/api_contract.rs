@@ -81,8 +81,9 @@ async fn malformed(b: Backend) {
         (Method::GET, "/api/v1/nothing-here", None),
     ];
     for (method, path, body) in cases {
-        let mut req = app
-            .http
+        // A fresh connection per case: a rejected oversized body closes the connection.
+        let http = reqwest::Client::new();
+        let mut req = http
             .request(method.clone(), app.url(path))
             .bearer_auth(&token);
         if let Some(b) = body {
