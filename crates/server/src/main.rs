@@ -142,6 +142,13 @@ async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
             if let Err(e) = tuoguan::auth::store::purge_expired(&sweeper, tuoguan::now()).await {
                 tracing::warn!(error = %e, "session purge failed");
             }
+            match tuoguan::programmes::reminders::enqueue(&sweeper, tuoguan::calendar::today())
+                .await
+            {
+                Ok(n) if n > 0 => tracing::info!(queued = n, "milestone reminders queued"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "reminder job failed"),
+            }
         }
     });
     let app = tuoguan::app::router(state);

@@ -139,10 +139,18 @@ pub async fn detail(
                 message: lang.t(k.code),
             })
             .collect(),
-        staff_flags: staff::flags(&roster)
-            .into_iter()
-            .map(|k| lang.t(k))
-            .collect(),
+        // A running (or about to run) class is flagged for what its roster lacks.
+        staff_flags: if matches!(
+            c.status(),
+            super::ClassStatus::Approved | super::ClassStatus::Running
+        ) {
+            staff::flags(&roster)
+                .into_iter()
+                .map(|k| lang.t(k))
+                .collect()
+        } else {
+            Vec::new()
+        },
         history: store::events(&state.db, &c).await?,
         days: store::days(&state.db, &c).await?,
         files: files::list(&state.db, &c).await?,

@@ -2,6 +2,7 @@
 //! the units' submissions against them (work plans, reports).
 
 pub mod api;
+pub mod reminders;
 pub mod routes;
 pub mod service;
 pub mod store;

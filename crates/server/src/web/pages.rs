@@ -51,6 +51,8 @@ struct HomePage {
     can_manage_users: bool,
     can_edit_calendar: bool,
     can_read_audit: bool,
+    /// Deadlines the user's unit should act on.
+    reminders: Vec<crate::programmes::reminders::Reminder>,
 }
 
 async fn home(
@@ -71,7 +73,10 @@ async fn home(
         Some(scope) => kind_counts(&ctx, &org_store::list(&state.db, &scope).await?),
         None => Vec::new(),
     };
+    let reminders =
+        crate::programmes::reminders::for_user(&state, &user, crate::calendar::today()).await?;
     render(&HomePage {
+        reminders,
         cards,
         counts,
         can_manage_orgs: user.scope(Capability::ManageOrgs).is_some(),

@@ -263,3 +263,148 @@ async fn journey_language(b: Backend) {
     wait_text(&c, "h1", |t| t == "审计日志").await;
     c.close().await.unwrap();
 }
+
+async fn sign_out(c: &Client) {
+    c.find(Locator::Css("#logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(c, "h1", |t| t == "登录").await;
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Sets a field's value as a person's typing would end up (date inputs take locale-specific
+/// keystrokes, so the value is set directly; WebDriver scripts are not subject to the page's CSP).
+async fn fill(c: &Client, css: &str, value: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    let js = "const e = document.querySelector(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('input'));";
+    c.execute(js, vec![json!(css), json!(value)]).await.unwrap();
+}
+
+both!(
+    a_season_is_opened_and_a_class_goes_from_registration_to_running,
+    journey_class
+);
+async fn journey_class(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let tag = if b == Backend::Sqlite {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    let (_driver, c) = browser(1280, 1000).await;
+    // The city opens its 2027 summer programme with the Beijing preset.
+    sign_in(&c, &app, "city_admin").await;
+    c.goto(&app.url("/programmes/new?preset=beijing"))
+        .await
+        .unwrap();
+    fill(&c, "#programme-form input[name=year]", "2027").await;
+    fill(&c, "#programme-form input[name=start_date]", "2027-07-01").await;
+    fill(&c, "#programme-form input[name=end_date]", "2027-08-31").await;
+    shot(&c, &format!("{tag}-11-open-programme")).await;
+    click(&c, "#programme-form button[type=submit]").await;
+    wait_text(&c, "#programme-name", |t| {
+        t == "2027年暑期职工子女爱心托管服务专案"
+    })
+    .await;
+    assert_eq!(text(&c, "#rule-min-class-size").await, "30");
+    assert_eq!(text(&c, "#rule-min-attendance").await, "70%");
+    let programme_url = c.current_url().await.unwrap().to_string();
+    sign_out(&c).await;
+    // The hospital's union registers a class, forgetting the catering agreement, and submits it.
+    sign_in(&c, &app, "hospital_admin").await;
+    c.goto(&programme_url).await.unwrap();
+    click(&c, "#register-class").await;
+    wait_text(&c, "h1", |t| t == "登记托管班").await;
+    fill(&c, "#class-form input[name=name]", "医院2027暑期托管班").await;
+    fill(&c, "#class-form input[name=address]", "医院会议中心二楼").await;
+    fill(&c, "#class-form input[name=start_date]", "2027-07-05").await;
+    fill(&c, "#class-form input[name=end_date]", "2027-08-13").await;
+    fill(&c, "#class-form input[name=capacity]", "35").await;
+    fill(&c, "#class-form input[name=caterer_name]", "示例市放心餐饮").await;
+    fill(&c, "#class-form input[name=licence_no]", "JY13301000001").await;
+    fill(&c, "#class-form input[name=licence_expiry]", "2030-12-31").await;
+    click(&c, "#class-form input[name=rule_pickup]").await;
+    shot(&c, &format!("{tag}-12-register-class")).await;
+    click(&c, "#class-form button[type=submit]").await;
+    wait_text(&c, "#class-name", |t| t == "医院2027暑期托管班").await;
+    assert!(
+        text(&c, "#checks")
+            .await
+            .contains("未与配餐企业签订配餐协议")
+    );
+    click(&c, "#do-submit").await;
+    wait_text(&c, "#class-status", |t| t == "待审批").await;
+    let class_url = c.current_url().await.unwrap().to_string();
+    let class_url = class_url.split('?').next().unwrap().to_string();
+    sign_out(&c).await;
+    // The district returns it with a comment; approval would be refused anyway.
+    sign_in(&c, &app, "dongcheng_admin").await;
+    c.goto(&class_url).await.unwrap();
+    assert!(text(&c, "#actions").await.contains("存在不能批准的问题"));
+    shot(&c, &format!("{tag}-13-approval-checks")).await;
+    fill(
+        &c,
+        "#action-form textarea[name=comment]",
+        "请与配餐企业签订配餐协议后再提交",
+    )
+    .await;
+    click(&c, "#do-return").await;
+    wait_text(&c, "#class-status", |t| t == "已退回").await;
+    sign_out(&c).await;
+    // The unit fixes it and submits again.
+    sign_in(&c, &app, "hospital_admin").await;
+    c.goto(&class_url).await.unwrap();
+    assert!(
+        text(&c, "#history")
+            .await
+            .contains("请与配餐企业签订配餐协议后再提交")
+    );
+    click(&c, "#edit-class").await;
+    wait_text(&c, "h1", |t| t == "修改登记信息").await;
+    click(&c, "#class-form input[name=catering_agreement]").await;
+    click(&c, "#class-form button[type=submit]").await;
+    wait_text(&c, "#class-status", |t| t == "已退回").await;
+    assert!(!text(&c, "#checks").await.contains("配餐协议"));
+    click(&c, "#do-submit").await;
+    wait_text(&c, "#class-status", |t| t == "待审批").await;
+    sign_out(&c).await;
+    // The city approves; the unit starts the class.
+    sign_in(&c, &app, "city_admin").await;
+    c.goto(&class_url).await.unwrap();
+    click(&c, "#do-approve").await;
+    wait_text(&c, "#class-status", |t| t == "已批准").await;
+    sign_out(&c).await;
+    sign_in(&c, &app, "hospital_admin").await;
+    c.goto(&class_url).await.unwrap();
+    click(&c, "#do-start").await;
+    wait_text(&c, "#class-status", |t| t == "运行中").await;
+    assert!(
+        text(&c, "#staff").await.contains("名册中没有负责人")
+            || text(&c, "#checks").await.contains("负责人")
+    );
+    shot(&c, &format!("{tag}-14-class-running")).await;
+    sign_out(&c).await;
+    sign_in(&c, &app, "city_admin").await;
+    c.goto(&format!(
+        "{}/dashboard",
+        programme_url.split('?').next().unwrap()
+    ))
+    .await
+    .unwrap();
+    wait_text(&c, "#dashboard", |t| t.contains("东城区总工会")).await;
+    shot(&c, &format!("{tag}-15-dashboard")).await;
+    c.close().await.unwrap();
+}

@@ -1,0 +1,146 @@
+//! Milestone reminders: shown on the home page of a unit that still owes a submission, and queued
+//! once per (milestone, unit) in the `outbox` table that an e-mail/SMS gateway drains later.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use tuoguan_domain::programme::{MilestoneStatus, reminder_due};
+
+use super::submissions::{self, Submission};
+use super::{Programme, service, store as pstore};
+use crate::app::AppState;
+use crate::auth::{Capability, CurrentUser, Scope};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::on_db;
+
+/// A deadline a unit should act on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reminder {
+    pub programme_id: String,
+    pub programme_name: String,
+    pub milestone_id: String,
+    pub kind: String,
+    pub due_date: String,
+    pub org_name: String,
+    pub overdue: bool,
+}
+
+fn latest_state(
+    subs: &[Submission],
+    milestone: &str,
+    org: &str,
+) -> Option<tuoguan_domain::programme::SubmissionState> {
+    use tuoguan_domain::programme::SubmissionState as S;
+    subs.iter()
+        .filter(|s| s.milestone_id == milestone && s.org_id == org)
+        .max_by_key(|s| s.version)
+        .and_then(|s| match s.status.as_str() {
+            "submitted" => Some(S::Submitted),
+            "approved" => Some(S::Approved),
+            "returned" => Some(S::Returned),
+            _ => None,
+        })
+}
+
+/// Deadlines due within the programme's reminder lead, or overdue, for the units the user submits for.
+pub async fn for_user(
+    state: &AppState,
+    user: &CurrentUser,
+    today: NaiveDate,
+) -> Result<Vec<Reminder>, AppError> {
+    let units: Vec<(String, String, String)> = user
+        .acting_orgs(Capability::SubmitPlans)
+        .iter()
+        .filter_map(|g| {
+            Some((
+                g.org_id.clone()?,
+                g.org_path.clone()?,
+                g.org_name.clone().unwrap_or_default(),
+            ))
+        })
+        .collect();
+    if units.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for p in service::list(state, user).await? {
+        let below: Vec<&(String, String, String)> = units
+            .iter()
+            .filter(|(_, path, _)| path.starts_with(&p.org_path) && *path != p.org_path)
+            .collect();
+        if below.is_empty() {
+            continue;
+        }
+        let subs = submissions::of_programme(&state.db, &p).await?;
+        for m in pstore::milestones(&state.db, &p).await? {
+            let Ok(due) = NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d") else {
+                continue;
+            };
+            for (org, _, name) in &below {
+                let latest = latest_state(&subs, &m.id, org);
+                let status = tuoguan_domain::programme::milestone_status(due, today, latest);
+                let soon = reminder_due(due, today, p.reminder_days, latest);
+                if soon || (status == MilestoneStatus::Overdue && (today - due).num_days() <= 30) {
+                    out.push(Reminder {
+                        programme_id: p.id.clone(),
+                        programme_name: p.name.clone(),
+                        milestone_id: m.id.clone(),
+                        kind: m.kind.clone(),
+                        due_date: m.due_date.clone(),
+                        org_name: name.clone(),
+                        overdue: status == MilestoneStatus::Overdue,
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.due_date.cmp(&b.due_date));
+    Ok(out)
+}
+
+async fn all_programmes(db: &Db) -> sqlx::Result<Vec<Programme>> {
+    let f = pstore::ProgrammeFilter {
+        cond: "1=1".into(),
+        binds: Vec::new(),
+        ancestors: Vec::new(),
+    };
+    pstore::list(db, &f).await
+}
+
+/// Queues one reminder per (milestone, unit) that is due within the lead time and not yet
+/// submitted; a second run queues nothing new (unique `dedupe_key`). Returns how many were queued.
+pub async fn enqueue(db: &Db, today: NaiveDate) -> anyhow::Result<usize> {
+    let units = crate::orgs::store::list(db, &Scope::All).await?;
+    let mut queued = 0;
+    for p in all_programmes(db).await? {
+        let subs = submissions::of_programme(db, &p).await?;
+        for m in pstore::milestones(db, &p).await? {
+            let Ok(due) = NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d") else {
+                continue;
+            };
+            for u in units
+                .iter()
+                .filter(|u| u.active && u.path.starts_with(&p.org_path) && u.path != p.org_path)
+            {
+                if !reminder_due(
+                    due,
+                    today,
+                    p.reminder_days,
+                    latest_state(&subs, &m.id, &u.id),
+                ) {
+                    continue;
+                }
+                let key = format!("reminder:{}:{}", m.id, u.id);
+                let what = crate::i18n::Lang::Zh.t(&format!("milestone.{}", m.kind));
+                let subject = format!("【{}】{what} 截止 {}", p.name, m.due_date);
+                let body = format!("{}：请在 {} 前报送“{what}”。", u.name, m.due_date);
+                const SQL: &str = "INSERT INTO outbox (id, dedupe_key, org_id, channel, subject, body, created_at) \
+                                   VALUES ($1,$2,$3,'inbox',$4,$5,$6) ON CONFLICT (dedupe_key) DO NOTHING";
+                let n = on_db!(db, c => sqlx::query(SQL).bind(crate::new_id()).bind(&key).bind(&u.id).bind(&subject)
+                    .bind(&body).bind(crate::now()).execute(c).await.map(|r| r.rows_affected()))?;
+                queued += n as usize;
+            }
+        }
+    }
+    Ok(queued)
+}

@@ -1,0 +1,683 @@
+//! Classes: registration, the lifecycle and who may take each step, approval checks, staff roster,
+//! operating days, documents, dashboard.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::programmes::demo_programme;
+use crate::support::{Backend, TestApp, error_fields};
+
+/// A change to a registration.
+type Change = Box<dyn FnOnce(&mut Value)>;
+
+/// A registration that passes every check, changed by `f`.
+fn class(programme: &str, name: &str, f: impl FnOnce(&mut Value)) -> Value {
+    let mut v = json!({
+        "programme_id": programme, "name": name, "address": "示例市第一人民医院会议中心二楼",
+        "start_date": "2026-07-06", "end_date": "2026-08-14", "daily_start": "08:00", "daily_end": "17:30",
+        "capacity": 30, "model": "in_unit", "management": "union_staff",
+        "venue": {"independent": true, "building_fire_supervision_safe": true, "away_from_hazards": true, "ventilation_and_light": true, "cameras": true},
+        "food": {"mode": "caterer", "caterer_name": "示例市放心餐饮", "licence_no": "JY13301000001", "licence_expiry": "2030-12-31", "catering_agreement": true},
+        "rules_in_force": ["pickup", "daily_safety", "food_hygiene", "emergency"]
+    });
+    f(&mut v);
+    v
+}
+
+async fn register(app: &TestApp, token: &str, body: Value) -> String {
+    let (status, c) = app.post("/api/v1/classes", token, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    c["id"].as_str().unwrap().to_string()
+}
+
+async fn step(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    action: &str,
+    comment: &str,
+) -> (StatusCode, Value) {
+    app.post(
+        &format!("/api/v1/classes/{id}/{action}"),
+        token,
+        json!({"comment": comment}),
+    )
+    .await
+}
+
+both!(
+    a_class_is_registered_submitted_returned_fixed_approved_started_and_closed,
+    lifecycle
+);
+async fn lifecycle(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let unit = app.token("hospital_admin").await;
+    let p = demo_programme(&app, &unit).await;
+    let pid = p["id"].as_str().unwrap();
+    let bad = class(pid, "", |v| {
+        v["start_date"] = json!("2026-06-01");
+        v["capacity"] = json!(0);
+        v["model"] = json!("franchise");
+        v["daily_end"] = json!("07:00");
+    });
+    let (status, err) = app.post("/api/v1/classes", &unit, bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut f = error_fields(&err);
+    f.sort();
+    assert_eq!(
+        f,
+        vec!["capacity", "daily_end", "model", "name", "start_date"]
+    );
+    assert!(
+        err["error"]["fields"]["start_date"]
+            .as_str()
+            .unwrap()
+            .contains("2026-07-01")
+    );
+    let id = register(&app, &unit, class(pid, "医院第二期托管班", |_| {})).await;
+    let (_, c) = app.get(&format!("/api/v1/classes/{id}"), &unit).await;
+    assert_eq!(
+        (
+            c["status"].as_str(),
+            c["operating_days"].as_u64(),
+            c["meets_min_operating_days"].as_bool()
+        ),
+        (Some("draft"), Some(30), Some(true))
+    );
+    assert_eq!(
+        step(&app, &unit, &id, "approve", "").await.0,
+        StatusCode::FORBIDDEN,
+        "no self-approval"
+    );
+    assert_eq!(
+        step(&app, &unit, &id, "submit", "").await.1["status"],
+        "submitted"
+    );
+    assert_eq!(
+        app.patch(
+            &format!("/api/v1/classes/{id}"),
+            &unit,
+            json!({"capacity": 40})
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT,
+        "frozen while submitted"
+    );
+    let sibling_district = app.token("xihu_admin").await;
+    assert_eq!(
+        step(&app, &sibling_district, &id, "approve", "").await.0,
+        StatusCode::NOT_FOUND
+    );
+    let sibling_unit = app.token("power_admin").await;
+    assert_eq!(
+        app.get(&format!("/api/v1/classes/{id}"), &sibling_unit)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let district = app.token("dongcheng_admin").await;
+    let (status, err) = step(&app, &district, &id, "return", "").await;
+    assert_eq!(
+        (status, error_fields(&err)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec!["comment".to_string()]
+        )
+    );
+    assert_eq!(
+        step(&app, &district, &id, "return", "请补充面积和监控情况")
+            .await
+            .1["status"],
+        "returned"
+    );
+    let (status, fixed) = app.patch(&format!("/api/v1/classes/{id}"), &unit, json!({"capacity": 40, "venue": {"independent": true, "building_fire_supervision_safe": true, "away_from_hazards": true, "ventilation_and_light": true, "cameras": true, "floor_area_m2": 160}})).await;
+    assert_eq!(
+        (status, fixed["capacity"].as_i64()),
+        (StatusCode::OK, Some(40)),
+        "{fixed}"
+    );
+    assert_eq!(
+        step(&app, &unit, &id, "submit", "").await.1["status"],
+        "submitted"
+    );
+    let city = app.token("city_admin").await;
+    assert_eq!(
+        step(&app, &city, &id, "approve", "").await.1["status"],
+        "approved"
+    );
+    assert_eq!(
+        step(&app, &city, &id, "approve", "").await.0,
+        StatusCode::CONFLICT,
+        "not twice"
+    );
+    assert_eq!(
+        step(&app, &unit, &id, "close", "").await.0,
+        StatusCode::CONFLICT,
+        "not before running"
+    );
+    assert_eq!(
+        step(&app, &unit, &id, "start", "").await.1["status"],
+        "running"
+    );
+    assert_eq!(
+        step(&app, &unit, &id, "close", "").await.1["status"],
+        "closed"
+    );
+    let (_, c) = app.get(&format!("/api/v1/classes/{id}"), &city).await;
+    let history: Vec<(String, String)> = c["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().into(),
+                e["actor_name"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("register", "hospital_admin"),
+        ("submit", "hospital_admin"),
+        ("return", "dongcheng_admin"),
+        ("submit", "hospital_admin"),
+        ("approve", "city_admin"),
+        ("start", "hospital_admin"),
+        ("close", "hospital_admin"),
+    ];
+    assert_eq!(
+        history,
+        expected
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .to_vec()
+    );
+    assert_eq!(c["history"][2]["comment"], "请补充面积和监控情况");
+}
+
+both!(
+    a_failing_venue_an_expired_licence_or_a_missing_agreement_blocks_approval,
+    blocking_checks
+);
+async fn blocking_checks(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let unit = app.token("hospital_admin").await;
+    let city = app.token("city_admin").await;
+    let pid = demo_programme(&app, &unit).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cases: Vec<(&str, Change, &str)> = vec![
+        (
+            "地下室托管班",
+            Box::new(|v: &mut Value| v["venue"]["in_basement"] = json!(true)),
+            "场地设在地下或半地下室",
+        ),
+        (
+            "过期许可托管班",
+            Box::new(|v: &mut Value| v["food"]["licence_expiry"] = json!("2026-08-01")),
+            "餐饮服务许可证已过期",
+        ),
+        (
+            "联合无协议托管班",
+            Box::new(|v: &mut Value| {
+                v["model"] = json!("joint");
+                v["partners"] = json!(["和平里社区工会"]);
+            }),
+            "未与合作单位签订合作协议",
+        ),
+        (
+            "购买服务未审核托管班",
+            Box::new(|v: &mut Value| {
+                v["model"] = json!("purchased_service");
+                v["management"] = json!("professional_institution");
+            }),
+            "资质审核",
+        ),
+    ];
+    for (name, change, message) in cases {
+        let id = register(&app, &unit, class(&pid, name, change)).await;
+        step(&app, &unit, &id, "submit", "").await;
+        let (status, err) = step(&app, &city, &id, "approve", "").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(
+            err["error"]["fields"]["checks"]
+                .as_str()
+                .unwrap()
+                .contains(message),
+            "{name}: {err}"
+        );
+        let (_, c) = app.get(&format!("/api/v1/classes/{id}"), &city).await;
+        assert_eq!(c["status"], "submitted");
+        assert!(
+            c["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["level"] == "block" && k["message"].as_str().unwrap().contains(message))
+        );
+    }
+    // No cameras is only a warning.
+    let id = register(
+        &app,
+        &unit,
+        class(&pid, "无监控托管班", |v| {
+            v["venue"]["cameras"] = json!(false)
+        }),
+    )
+    .await;
+    step(&app, &unit, &id, "submit", "").await;
+    let (_, c) = app.get(&format!("/api/v1/classes/{id}"), &city).await;
+    assert!(
+        c["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["level"] == "warn" && k["code"] == "check.no_cameras")
+    );
+    assert_eq!(
+        step(&app, &city, &id, "approve", "").await.1["status"],
+        "approved"
+    );
+}
+
+both!(
+    the_programme_minimum_comes_from_the_programme_not_the_code,
+    rules_from_programme
+);
+async fn rules_from_programme(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let city = app.token("city_admin").await;
+    let body = json!({"season": "summer", "year": 2026, "start_date": "2026-07-01", "end_date": "2026-08-31", "preset": "beijing", "name": "北京模式试点"});
+    let (_, p) = app.post("/api/v1/programmes", &city, body).await;
+    let unit = app.token("hospital_admin").await;
+    let id = register(
+        &app,
+        &unit,
+        class(p["id"].as_str().unwrap(), "二十五人班", |v| {
+            v["capacity"] = json!(25)
+        }),
+    )
+    .await;
+    let (_, c) = app.get(&format!("/api/v1/classes/{id}"), &unit).await;
+    assert!(
+        c["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["code"] == "check.capacity_below_minimum"),
+        "25 < Beijing's 30"
+    );
+    let (_, demo) = app.get("/api/v1/programmes", &unit).await;
+    let seed = demo
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] != "北京模式试点")
+        .unwrap();
+    let id = register(
+        &app,
+        &unit,
+        class(seed["id"].as_str().unwrap(), "二十五人班", |v| {
+            v["capacity"] = json!(25)
+        }),
+    )
+    .await;
+    let (_, c) = app.get(&format!("/api/v1/classes/{id}"), &unit).await;
+    assert!(
+        !c["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["code"] == "check.capacity_below_minimum"),
+        "25 ≥ seed 003's 20"
+    );
+}
+
+both!(
+    operating_days_follow_the_calendar_closures_and_extra_days,
+    operating_days
+);
+async fn operating_days(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let unit = app.token("hospital_admin").await;
+    let pid = demo_programme(&app, &unit).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = register(
+        &app,
+        &unit,
+        class(&pid, "短期班", |v| v["end_date"] = json!("2026-07-31")),
+    )
+    .await;
+    let days = |c: &Value| c["operating_days"].as_u64().unwrap();
+    let (_, c) = app.get(&format!("/api/v1/classes/{id}"), &unit).await;
+    assert_eq!(days(&c), 20);
+    let (status, c) = app
+        .post(
+            &format!("/api/v1/classes/{id}/days"),
+            &unit,
+            json!({"day": "2026-07-22", "kind": "closure", "reason": "台风停课"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(
+        (days(&c), c["meets_min_operating_days"].as_bool()),
+        (19, Some(false))
+    );
+    let (_, c) = app
+        .post(
+            &format!("/api/v1/classes/{id}/days"),
+            &unit,
+            json!({"day": "2026-07-25", "kind": "extra", "reason": "周六补课"}),
+        )
+        .await;
+    assert_eq!(
+        (days(&c), c["meets_min_operating_days"].as_bool()),
+        (20, Some(true))
+    );
+    let (status, err) = app
+        .post(
+            &format!("/api/v1/classes/{id}/days"),
+            &unit,
+            json!({"day": "2026-09-01", "kind": "closure", "reason": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_fields(&err)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["day".to_string()])
+    );
+    assert_eq!(
+        app.call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/classes/{id}/days/2026-07-22"),
+            Some(&unit),
+            None
+        )
+        .await
+        .0,
+        StatusCode::NO_CONTENT
+    );
+    let (_, c) = app.get(&format!("/api/v1/classes/{id}"), &unit).await;
+    assert_eq!(days(&c), 21);
+}
+
+both!(
+    a_person_is_on_one_full_time_roster_and_missing_checks_are_flagged,
+    staff_roster
+);
+async fn staff_roster(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let unit = app.token("hospital_admin").await;
+    let pid = demo_programme(&app, &unit).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let a = register(&app, &unit, class(&pid, "甲班", |_| {})).await;
+    let b2 = register(
+        &app,
+        &unit,
+        class(&pid, "乙班", |v| v["start_date"] = json!("2026-08-01")),
+    )
+    .await;
+    let staff = |id: &str| format!("/api/v1/classes/{id}/staff");
+    let (status, err) = app
+        .post(
+            &staff(&a),
+            &unit,
+            json!({"name": "张老师", "role": "cook", "phone": "12345"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut f = error_fields(&err);
+    f.sort();
+    assert_eq!(f, vec!["phone", "role"]);
+    let (status, leader) = app.post(&staff(&a), &unit, json!({"name": "张老师", "role": "leader", "phone": "+86 139-1234-5678", "check_done_on": "2026-06-01", "check_done_by": "区教育局"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{leader}");
+    assert_eq!(leader["phone"], "13912345678");
+    let (status, err) = app
+        .post(
+            &staff(&b2),
+            &unit,
+            json!({"name": "张老师", "role": "teacher", "phone": "13912345678"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        err["error"]["fields"]["phone"]
+            .as_str()
+            .unwrap()
+            .contains("甲班"),
+        "{err}"
+    );
+    let (status, _) = app
+        .post(
+            &staff(&b2),
+            &unit,
+            json!({"name": "张老师", "role": "teacher", "phone": "13912345678", "part_time": true}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "part-time may serve two classes"
+    );
+    let (_, helper) = app
+        .post(
+            &staff(&a),
+            &unit,
+            json!({"name": "陈同学", "role": "work_study", "phone": "13600001111"}),
+        )
+        .await;
+    let (_, c) = app.get(&format!("/api/v1/classes/{a}"), &unit).await;
+    assert_eq!(
+        c["staff_flags"].as_array().unwrap().len(),
+        0,
+        "a draft is not flagged yet"
+    );
+    step(&app, &unit, &a, "submit", "").await;
+    let city = app.token("city_admin").await;
+    step(&app, &city, &a, "approve", "").await;
+    step(&app, &unit, &a, "start", "").await;
+    let (_, c) = app.get(&format!("/api/v1/classes/{a}"), &unit).await;
+    assert!(
+        c["staff_flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f.as_str().unwrap().contains("入职查询"))
+    );
+    let (status, s) = app
+        .patch(
+            &format!(
+                "/api/v1/classes/{a}/staff/{}",
+                helper["id"].as_str().unwrap()
+            ),
+            &unit,
+            json!({"check_done_on": "2026-06-15", "check_done_by": "院工会"}),
+        )
+        .await;
+    assert_eq!(
+        (status, s["check_done_by"].as_str()),
+        (StatusCode::OK, Some("院工会"))
+    );
+    let (_, c) = app.get(&format!("/api/v1/classes/{a}"), &unit).await;
+    assert_eq!(c["staff_flags"].as_array().unwrap().len(), 0);
+    let sibling = app.token("power_admin").await;
+    assert_eq!(app.get(&staff(&a), &sibling).await.0, StatusCode::NOT_FOUND);
+}
+
+both!(
+    documents_are_checked_by_content_and_served_as_attachments_in_scope,
+    documents
+);
+async fn documents(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let unit = app.token("hospital_admin").await;
+    let pid = demo_programme(&app, &unit).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = register(
+        &app,
+        &unit,
+        class(&pid, "附件班", |v| v["rules_in_force"] = json!([])),
+    )
+    .await;
+    let upload = |bytes: Vec<u8>, name: &str, kind: &str| {
+        let form = reqwest::multipart::Form::new()
+            .text("kind", kind.to_string())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+            );
+        app.http
+            .post(app.url(&format!("/api/v1/classes/{id}/files")))
+            .bearer_auth(&unit)
+            .multipart(form)
+            .send()
+    };
+    let res = upload(b"MZ\x90\x00 not a pdf".to_vec(), "制度.pdf", "rules")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("PDF"));
+    let res = upload(
+        "%PDF-1.4\n接送制度".as_bytes().to_vec(),
+        "../../接送制度.pdf",
+        "rules",
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let meta: Value = res.json().await.unwrap();
+    assert_eq!(
+        (meta["name"].as_str(), meta["content_type"].as_str()),
+        (Some("接送制度.pdf"), Some("application/pdf"))
+    );
+    let (_, c) = app.get(&format!("/api/v1/classes/{id}"), &unit).await;
+    assert!(
+        !c["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["code"] == "check.rules_missing"),
+        "an uploaded rule counts"
+    );
+    let url = app.url(&format!(
+        "/api/v1/classes/{id}/files/{}",
+        meta["id"].as_str().unwrap()
+    ));
+    let res = app.http.get(&url).bearer_auth(&unit).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    let sibling = app.token("power_admin").await;
+    assert_eq!(
+        app.http
+            .get(&url)
+            .bearer_auth(&sibling)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let big = upload(
+        [b"%PDF-".to_vec(), vec![b'x'; 11 << 20]].concat(),
+        "big.pdf",
+        "rules",
+    )
+    .await;
+    assert!(
+        big.map(|r| r.status().is_client_error()).unwrap_or(true),
+        "over 10 MiB is refused"
+    );
+}
+
+both!(
+    the_dashboard_counts_by_district_and_exports_to_excel,
+    dashboard
+);
+async fn dashboard(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let city = app.token("city_admin").await;
+    let p = demo_programme(&app, &city).await;
+    let pid = p["id"].as_str().unwrap();
+    let root = app.org_id("示例市总工会").await;
+    let (status, d) = app
+        .get(
+            &format!("/api/v1/orgs/{root}/dashboard?programme_id={pid}"),
+            &city,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    // Demo: draft 1, submitted 2, returned 1, approved 1, running 2, closed 1.
+    assert_eq!(d["totals"]["classes"], json!([1, 2, 1, 1, 2, 1]));
+    assert_eq!(d["totals"]["participating_units"], 4);
+    assert_eq!(d["totals"]["capacity"], 45 + 30 + 40 + 50);
+    assert_eq!(d["totals"]["units"], 30);
+    let east = d["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "东城区总工会")
+        .unwrap();
+    assert_eq!(
+        (east["participating_units"].as_i64(), east["units"].as_i64()),
+        (Some(3), Some(8))
+    );
+    let district = app.token("dongcheng_admin").await;
+    let east_id = app.org_id("东城区总工会").await;
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/orgs/{root}/dashboard?programme_id={pid}"),
+            &district
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, dd) = app
+        .get(
+            &format!("/api/v1/orgs/{east_id}/dashboard?programme_id={pid}"),
+            &district,
+        )
+        .await;
+    assert_eq!(dd["totals"]["participating_units"], 3);
+    let s = crate::support::web::WebSession::login(&app, "city_admin").await;
+    let res = s
+        .http
+        .get(format!("{}/programmes/{pid}/dashboard.xlsx", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''")
+    );
+    let bytes = res.bytes().await.unwrap().to_vec();
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range("托管班统计").unwrap();
+    let text = |r: u32, c: u32| {
+        sheet
+            .get_value((r, c))
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
+    assert!(text(0, 0).contains("示例市总工会"));
+    assert_eq!(text(3, 0), "单位");
+    let last = sheet.height() as u32 - 1;
+    assert_eq!(text(last, 0), "合计");
+    assert_eq!(text(last, 2), "4");
+}

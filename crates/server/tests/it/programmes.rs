@@ -1,0 +1,315 @@
+//! Programmes: opening with rules as data, presets, copying, work plans up the tree, milestones,
+//! reminders and the outbox.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::support::{Backend, TestApp, error_fields};
+
+/// The demo's 2026 summer programme, as a user sees it.
+pub async fn demo_programme(app: &TestApp, token: &str) -> Value {
+    let (status, list) = app.get("/api/v1/programmes", token).await;
+    assert_eq!(status, StatusCode::OK);
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["year"] == 2026)
+        .cloned()
+        .expect("demo programme")
+}
+
+both!(
+    a_city_opens_a_season_with_seed_003_rules_or_the_beijing_preset,
+    open_programme
+);
+async fn open_programme(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let city = app.token("city_admin").await;
+    let body = json!({"season": "summer", "year": 2027, "start_date": "2027-07-01", "end_date": "2027-08-31"});
+    let (status, p) = app.post("/api/v1/programmes", &city, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{p}");
+    assert_eq!(p["name"], "2027年暑期职工子女爱心托管服务专案");
+    assert_eq!(p["org_name"], "示例市总工会");
+    assert_eq!(
+        (
+            p["rules"]["min_class_size"].as_u64(),
+            p["rules"]["min_attendance_pct"].as_u64()
+        ),
+        (Some(20), Some(75))
+    );
+    assert_eq!(
+        (
+            p["targets"]["units"].as_u64(),
+            p["targets"]["families"].as_u64(),
+            p["targets"]["model_classes"].as_u64()
+        ),
+        (Some(30), Some(1000), Some(10))
+    );
+    let dates: Vec<(String, String)> = p["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["kind"].as_str().unwrap().into(),
+                m["due_date"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        dates.contains(&("work_plan".into(), "2027-04-20".into()))
+            && dates.contains(&("summary".into(), "2027-08-30".into())),
+        "{dates:?}"
+    );
+    let body = json!({"season": "summer", "year": 2027, "start_date": "2027-07-01", "end_date": "2027-08-31", "preset": "beijing", "name": "2027年暑期（北京模式）"});
+    let (_, bj) = app.post("/api/v1/programmes", &city, body).await;
+    assert_eq!(
+        (
+            bj["rules"]["min_class_size"].as_u64(),
+            bj["rules"]["min_attendance_pct"].as_u64()
+        ),
+        (Some(30), Some(70))
+    );
+    let mut rules = p["rules"].clone();
+    rules["min_attendance_pct"] = json!(120);
+    rules["min_grade"] = json!(7);
+    let body = json!({"season": "spring", "year": 2027, "start_date": "2027-08-31", "end_date": "2027-07-01", "rules": rules});
+    let (status, err) = app.post("/api/v1/programmes", &city, body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut f = error_fields(&err);
+    f.sort();
+    assert_eq!(
+        f,
+        vec!["end_date", "min_attendance_pct", "min_grade", "season"]
+    );
+    let unit = app.token("hospital_admin").await;
+    let body = json!({"season": "summer", "year": 2027, "start_date": "2027-07-01", "end_date": "2027-08-31"});
+    assert_eq!(
+        app.post("/api/v1/programmes", &unit, body).await.0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+both!(
+    copy_from_last_year_keeps_targets_rules_and_moves_the_milestones,
+    copy_programme
+);
+async fn copy_programme(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let city = app.token("city_admin").await;
+    let src = demo_programme(&app, &city).await;
+    let body = json!({"season": "summer", "year": 2027, "start_date": "2027-07-01", "end_date": "2027-08-31"});
+    let (status, p) = app
+        .post(
+            &format!("/api/v1/programmes/{}/copy", src["id"].as_str().unwrap()),
+            &city,
+            body,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{p}");
+    assert_eq!(p["copied_from"], src["id"]);
+    assert_eq!(p["rules"], src["rules"]);
+    assert_eq!(p["theme"], "童心传薪火");
+    assert_eq!(
+        p["milestones"].as_array().unwrap().len(),
+        src["milestones"].as_array().unwrap().len()
+    );
+    assert!(
+        p["milestones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["due_date"] == "2027-04-20")
+    );
+    let district = app.token("dongcheng_admin").await;
+    let (status, _) = app.post(&format!("/api/v1/programmes/{}/copy", src["id"].as_str().unwrap()), &district, json!({"season": "summer", "year": 2027, "start_date": "2027-07-01", "end_date": "2027-08-31"})).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a district cannot re-open the city's programme"
+    );
+}
+
+both!(
+    a_work_plan_goes_up_is_returned_with_comments_revised_and_approved,
+    work_plan
+);
+async fn work_plan(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let unit = app.token("hospital_admin").await;
+    let p = demo_programme(&app, &unit).await;
+    let pid = p["id"].as_str().unwrap();
+    let m = p["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "work_plan")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/programmes/{pid}/milestones/{m}/submissions");
+    let (status, err) = app
+        .post(
+            &path,
+            &unit,
+            json!({"objectives": "托管45名职工子女", "submit": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut f = error_fields(&err);
+    f.sort();
+    assert_eq!(f, vec!["funding", "measures", "supervision"]);
+    let (status, draft) = app
+        .post(&path, &unit, json!({"objectives": "托管45名职工子女"}))
+        .await;
+    assert_eq!(
+        (status, draft["status"].as_str(), draft["version"].as_i64()),
+        (StatusCode::OK, Some("draft"), Some(1))
+    );
+    let plan = json!({"objectives": "托管45名职工子女", "measures": "医院会议中心二楼，配备2名教师", "funding": "医院行政2万元、工会1万元", "supervision": "院工会每周巡查", "submit": true});
+    let (_, v1) = app.post(&path, &unit, plan.clone()).await;
+    assert_eq!(
+        (v1["status"].as_str(), v1["version"].as_i64()),
+        (Some("submitted"), Some(1))
+    );
+    assert_eq!(
+        app.post(&path, &unit, plan.clone()).await.0,
+        StatusCode::CONFLICT,
+        "pending: no second submission"
+    );
+    let id = v1["id"].as_str().unwrap();
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/submissions/{id}/approve"),
+            &unit,
+            json!({})
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND,
+        "a unit never reviews itself"
+    );
+    let sibling = app.token("xihu_admin").await;
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/submissions/{id}/approve"),
+            &sibling,
+            json!({})
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    let district = app.token("dongcheng_admin").await;
+    let (status, err) = app
+        .post(
+            &format!("/api/v1/submissions/{id}/return"),
+            &district,
+            json!({"comment": " "}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_fields(&err)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec!["comment".to_string()]
+        )
+    );
+    let (_, returned) = app
+        .post(
+            &format!("/api/v1/submissions/{id}/return"),
+            &district,
+            json!({"comment": "请写明资金来源的具体金额"}),
+        )
+        .await;
+    assert_eq!(returned["status"], "returned");
+    let (_, v2) = app.post(&path, &unit, plan).await;
+    assert_eq!(
+        (v2["status"].as_str(), v2["version"].as_i64()),
+        (Some("submitted"), Some(2))
+    );
+    let city = app.token("city_admin").await;
+    let (_, ok) = app
+        .post(
+            &format!("/api/v1/submissions/{}/approve", v2["id"].as_str().unwrap()),
+            &city,
+            json!({"comment": "同意"}),
+        )
+        .await;
+    assert_eq!(ok["status"], "approved");
+    let (_, matrix) = app
+        .get(&format!("/api/v1/programmes/{pid}/milestones"), &city)
+        .await;
+    let col = matrix["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|x| x["kind"] == "work_plan")
+        .unwrap();
+    let row = |name: &str| {
+        matrix["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["org_name"] == name)
+            .unwrap()["statuses"][col]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(row("示例市第一人民医院工会"), "approved");
+    assert_eq!(
+        row("湖滨社区工会"),
+        "overdue",
+        "2026-04-20 has passed without a plan"
+    );
+    let (_, dmatrix) = app
+        .get(&format!("/api/v1/programmes/{pid}/milestones"), &district)
+        .await;
+    assert!(
+        dmatrix["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["org_name"] != "湖滨社区工会"),
+        "a district sees its own units only"
+    );
+}
+
+both!(
+    deadlines_remind_in_the_app_and_are_queued_once_for_the_gateway,
+    reminders
+);
+async fn reminders(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let city = app.token("city_admin").await;
+    let today = tuoguan::calendar::today();
+    let soon = (today + chrono::Duration::days(3)).to_string();
+    let later = (today + chrono::Duration::days(60)).to_string();
+    let body = json!({"season": "winter", "year": 2027, "start_date": "2027-01-18", "end_date": "2027-02-26", "reminder_days": 7,
+        "milestones": [{"kind": "work_plan", "due_date": soon}, {"kind": "summary", "due_date": later}]});
+    let (status, _) = app.post("/api/v1/programmes", &city, body).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let queued = tuoguan::programmes::reminders::enqueue(&app.state.db, today)
+        .await
+        .unwrap();
+    assert_eq!(
+        queued, 34,
+        "the 4 districts and 30 units below the city, for the work plan only"
+    );
+    assert_eq!(
+        tuoguan::programmes::reminders::enqueue(&app.state.db, today)
+            .await
+            .unwrap(),
+        0,
+        "sent once"
+    );
+    let s = crate::support::web::WebSession::login(&app, "hospital_admin").await;
+    let (_, html) = s.get("/").await;
+    assert!(
+        html.contains("待报送事项") && html.contains(&soon),
+        "{html}"
+    );
+}
