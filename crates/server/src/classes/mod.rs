@@ -214,8 +214,9 @@ pub struct ClassView {
     pub status: ClassStatus,
     #[serde(flatten)]
     pub registration: ClassInput,
-    /// Working days between the dates, minus closure days, plus extra open days.
-    pub operating_days: u32,
+    /// Working days between the dates, minus closure days, plus extra open days; null while the
+    /// calendar has no data for a year of the class's dates.
+    pub operating_days: Option<u32>,
     /// The programme's minimum operating days, and whether the class meets it.
     pub min_operating_days: u32,
     pub meets_min_operating_days: bool,

@@ -491,14 +491,29 @@ pub async fn calendar_for(
     state: &AppState,
     from: &str,
     to: &str,
-) -> Result<WorkCalendar, AppError> {
+) -> Result<Option<WorkCalendar>, AppError> {
+    // A year without calendar data would silently count its holidays as working days: say so instead.
+    let known: Vec<String> = cal_store::years(&state.db)
+        .await?
+        .into_iter()
+        .map(|y| y.year)
+        .collect();
+    let (Some(fy), Some(ty)) = (from.get(0..4), to.get(0..4)) else {
+        return Ok(None);
+    };
+    let (Ok(fy), Ok(ty)) = (fy.parse::<i32>(), ty.parse::<i32>()) else {
+        return Ok(None);
+    };
+    if (fy..=ty).any(|y| !known.contains(&format!("{y:04}"))) {
+        return Ok(None);
+    }
     let days = cal_store::days_between(&state.db, from, to).await?;
-    Ok(WorkCalendar::new(days.iter().filter_map(|d| {
+    Ok(Some(WorkCalendar::new(days.iter().filter_map(|d| {
         Some((
             NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").ok()?,
             DayKind::parse(&d.kind)?,
         ))
-    })))
+    }))))
 }
 
 /// Operating days of a class from its dates, the calendar and its recorded days.
@@ -523,7 +538,10 @@ pub fn operating_days(cal: &WorkCalendar, c: &Class, days: &[ClassDay]) -> Resul
 pub async fn view(state: &AppState, c: &Class, p: &Programme) -> Result<ClassView, AppError> {
     let cal = calendar_for(state, &c.start_date, &c.end_date).await?;
     let days = store::days(&state.db, c).await?;
-    let operating = operating_days(&cal, c, &days)?;
+    let operating = match &cal {
+        Some(cal) => Some(operating_days(cal, c, &days)?),
+        None => None,
+    };
     let min = p.rules()?.min_operating_days;
     Ok(ClassView {
         id: c.id.clone(),
@@ -534,7 +552,7 @@ pub async fn view(state: &AppState, c: &Class, p: &Programme) -> Result<ClassVie
         registration: ClassInput::from_class(c),
         operating_days: operating,
         min_operating_days: min,
-        meets_min_operating_days: operating >= min,
+        meets_min_operating_days: operating.is_some_and(|d| d >= min),
         created_at: crate::web::pages::rfc3339(c.created_at),
         updated_at: crate::web::pages::rfc3339(c.updated_at),
     })

@@ -35,11 +35,21 @@ async fn list_programmes(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<Json<Vec<ProgrammeView>>, AppError> {
-    let mut out = Vec::new();
-    for p in service::list(&state, &user).await? {
-        out.push(view(&state, &p).await?);
-    }
-    Ok(Json(out))
+    let programmes = service::list(&state, &user).await?;
+    let all = store::milestones_of(&state.db, &programmes).await?;
+    let views = programmes
+        .iter()
+        .map(|p| {
+            ProgrammeView::new(
+                p,
+                all.iter()
+                    .filter(|m| m.programme_id == p.id)
+                    .cloned()
+                    .collect(),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(views))
 }
 
 /// Opens a programme (federation admin). Absent targets, rules and milestones take the seed-003

@@ -101,6 +101,15 @@ struct ProgrammeForm {
     union_funds_may_pay_insurance: Option<String>,
     #[serde(default)]
     reminder_days: String,
+    /// Due dates that replace the plan's defaults (empty keeps the default).
+    #[serde(default)]
+    due_work_plan: String,
+    #[serde(default)]
+    due_preparation: String,
+    #[serde(default)]
+    due_summary: String,
+    #[serde(default)]
+    due_model_application: String,
 }
 
 impl ProgrammeForm {
@@ -134,6 +143,10 @@ impl ProgrammeForm {
             model_requires_no_incident: on(r.model_requires_no_incident),
             union_funds_may_pay_insurance: on(r.union_funds_may_pay_insurance),
             reminder_days: "7".into(),
+            due_work_plan: String::new(),
+            due_preparation: String::new(),
+            due_summary: String::new(),
+            due_model_application: String::new(),
         }
     }
 
@@ -170,6 +183,7 @@ impl ProgrammeForm {
                 .then(|| num(&self.max_children_per_staff, "max_children_per_staff")),
         };
         let reminder_days = num(&self.reminder_days, "reminder_days");
+        let milestones = self.milestones(year, &mut errors);
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }
@@ -185,8 +199,60 @@ impl ProgrammeForm {
             rules: Some(rules),
             reminder_days: Some(reminder_days.into()),
             theme: Some(self.theme.clone()),
-            milestones: None,
+            milestones,
         })
+    }
+
+    /// The season's default milestones with any dates the official typed instead; None when none was.
+    fn milestones(
+        &self,
+        year: u32,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<Vec<super::MilestoneInput>> {
+        let given = [
+            (
+                MilestoneKind::WorkPlan,
+                &self.due_work_plan,
+                "due_work_plan",
+            ),
+            (
+                MilestoneKind::Preparation,
+                &self.due_preparation,
+                "due_preparation",
+            ),
+            (MilestoneKind::Summary, &self.due_summary, "due_summary"),
+            (
+                MilestoneKind::ModelApplication,
+                &self.due_model_application,
+                "due_model_application",
+            ),
+        ];
+        if given.iter().all(|(_, v, _)| v.trim().is_empty()) {
+            return None;
+        }
+        let season = Season::parse(&self.season)?;
+        let mut list = tuoguan_domain::programme::default_milestones(season, year as i32);
+        for (kind, value, field) in given {
+            let v = value.trim();
+            if v.is_empty() {
+                continue;
+            }
+            match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+                Ok(d) => list
+                    .iter_mut()
+                    .filter(|(k, _)| *k == kind)
+                    .for_each(|m| m.1 = d),
+                Err(_) => errors.push(FieldError::new(field, "calendar.date_invalid")),
+            }
+        }
+        Some(
+            list.into_iter()
+                .map(|(k, d)| super::MilestoneInput {
+                    kind: k.as_str().into(),
+                    due_date: d.to_string(),
+                })
+                .collect(),
+        )
     }
 }
 

@@ -76,3 +76,20 @@ pub async fn milestones(db: &Db, p: &Programme) -> sqlx::Result<Vec<Milestone>> 
                        ORDER BY due_date, kind";
     on_db!(db, c => sqlx::query_as(SQL).bind(&p.id).fetch_all(c).await)
 }
+
+/// Milestones of several programmes (already read through a scoped query) in one query.
+pub async fn milestones_of(db: &Db, programmes: &[Programme]) -> sqlx::Result<Vec<Milestone>> {
+    if programmes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=programmes.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id, programme_id, kind, due_date FROM milestones WHERE programme_id IN ({}) ORDER BY due_date, kind",
+        marks.join(", ")
+    );
+    on_db!(db, c => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql));
+        for p in programmes { q = q.bind(&p.id); }
+        q.fetch_all(c).await
+    })
+}

@@ -313,3 +313,193 @@ async fn reminders(b: Backend) {
         "{html}"
     );
 }
+
+both!(
+    the_opening_form_takes_presets_rules_and_milestone_dates,
+    opening_form
+);
+async fn opening_form(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let s = crate::support::web::WebSession::login(&app, "city_admin").await;
+    let (status, html) = s.get("/programmes/new?preset=beijing").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("name=\"min_class_size\" value=\"30\""));
+    let fields = [
+        ("season", "summer"),
+        ("year", "2027"),
+        ("start_date", "2027-07-01"),
+        ("end_date", "2027-08-31"),
+        ("target_units", "40"),
+        ("target_families", "1500"),
+        ("target_model_classes", "12"),
+        ("min_class_size", "30"),
+        ("min_operating_days", "20"),
+        ("min_attendance_pct", "70"),
+        ("min_satisfaction_pct", "90"),
+        ("kindergarten_max_pct", "10"),
+        ("min_grade", "1"),
+        ("max_grade", "6"),
+        ("reminder_days", "10"),
+        ("model_requires_no_incident", "on"),
+        ("due_work_plan", "2027-04-30"),
+    ];
+    let (status, location) = s
+        .post_form("/programmes/new", "/programmes/new", &fields)
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let id = location
+        .trim_start_matches("/programmes/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let city = app.token("city_admin").await;
+    let (_, p) = app.get(&format!("/api/v1/programmes/{id}"), &city).await;
+    assert_eq!(
+        (
+            p["targets"]["units"].as_u64(),
+            p["rules"]["min_attendance_pct"].as_u64(),
+            p["reminder_days"].as_i64()
+        ),
+        (Some(40), Some(70), Some(10))
+    );
+    let dates: Vec<(&str, &str)> = p["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["kind"].as_str().unwrap(), m["due_date"].as_str().unwrap()))
+        .collect();
+    assert!(
+        dates.contains(&("work_plan", "2027-04-30"))
+            && dates.contains(&("preparation", "2027-05-20")),
+        "{dates:?}"
+    );
+    let mut bad = fields.to_vec();
+    bad.retain(|(k, _)| *k != "min_class_size");
+    bad.push(("min_class_size", "三十"));
+    let (status, html) = s
+        .post_form("/programmes/new", "/programmes/new", &bad)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("请填写整数"));
+}
+
+both!(
+    a_unit_writes_its_work_plan_and_the_district_reviews_it_on_the_pages,
+    work_plan_pages
+);
+async fn work_plan_pages(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let unit = crate::support::web::WebSession::login(&app, "hospital_admin").await;
+    let token = app.token("hospital_admin").await;
+    let p = demo_programme(&app, &token).await;
+    let m = p["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "work_plan")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = format!("/programmes/{}/milestones/{m}", p["id"].as_str().unwrap());
+    let (status, html) = unit.get(&page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("目标任务") && html.contains("资金保障"));
+    let (status, html) = unit
+        .post_form(&page, &page, &[("objectives", "托管45名"), ("submit", "1")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("提交前请填写此项") && html.contains("托管45名"),
+        "the text typed is kept"
+    );
+    let plan = [
+        ("objectives", "托管45名"),
+        ("measures", "两名教师"),
+        ("funding", "行政2万元"),
+        ("supervision", "每周巡查"),
+        ("submit", "1"),
+    ];
+    assert_eq!(
+        unit.post_form(&page, &page, &plan).await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert!(unit.get(&page).await.1.contains("已报送待审"));
+    let district = crate::support::web::WebSession::login(&app, "dongcheng_admin").await;
+    let (_, matrix) = district
+        .get(&format!(
+            "/programmes/{}/milestones",
+            p["id"].as_str().unwrap()
+        ))
+        .await;
+    let sub = matrix
+        .split("href=\"/submissions/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let review = format!("/submissions/{sub}");
+    let (status, html) = district
+        .post_form(&review, &review, &[("decision", "return"), ("comment", "")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("退回时请写明需要修改的地方"));
+    assert_eq!(
+        district
+            .post_form(
+                &review,
+                &review,
+                &[("decision", "return"), ("comment", "请细化资金来源")]
+            )
+            .await
+            .0,
+        StatusCode::SEE_OTHER
+    );
+    let html = unit.get(&page).await.1;
+    assert!(html.contains("请细化资金来源") && html.contains("已退回"));
+}
+
+both!(
+    a_class_in_a_year_without_calendar_data_shows_no_operating_days_until_it_is_entered,
+    calendar_missing
+);
+async fn calendar_missing(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let city = app.token("city_admin").await;
+    let (_, p) = app.post("/api/v1/programmes", &city, json!({"season": "winter", "year": 2027, "start_date": "2027-01-18", "end_date": "2027-02-26"})).await;
+    let unit = app.token("hospital_admin").await;
+    let body = json!({"programme_id": p["id"], "name": "寒假班", "address": "医院", "start_date": "2027-01-18", "end_date": "2027-02-26",
+        "daily_start": "08:00", "daily_end": "17:00", "capacity": 30, "model": "in_unit", "management": "union_staff", "food": {"mode": "no_meals"}});
+    let (status, c) = app.post("/api/v1/classes", &unit, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    assert_eq!(
+        (
+            c["operating_days"].clone(),
+            c["meets_min_operating_days"].as_bool()
+        ),
+        (Value::Null, Some(false))
+    );
+    let admin = app.token("admin").await;
+    let year = json!({"days": [{"date": "2027-02-05", "kind": "holiday", "name": "春节"}, {"date": "2027-02-08", "kind": "holiday", "name": "春节"}]});
+    assert_eq!(
+        app.call(
+            reqwest::Method::PUT,
+            "/api/v1/calendar/years/2027",
+            Some(&admin),
+            Some(year)
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let (_, c) = app
+        .get(
+            &format!("/api/v1/classes/{}", c["id"].as_str().unwrap()),
+            &unit,
+        )
+        .await;
+    assert_eq!(c["operating_days"], 30 - 2);
+}
