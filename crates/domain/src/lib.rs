@@ -8,6 +8,7 @@
 
 pub mod calendar;
 pub mod class_checks;
+pub mod enrolment;
 pub mod id_number;
 pub mod operating_days;
 pub mod password;

@@ -95,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .merge(calendar::routes::router())
         .merge(audit::routes::router())
         .merge(programmes::routes::router())
+        .merge(programmes::submission_routes::router())
         .merge(classes::routes::router())
         .merge(dashboard::routes::router());
     let request_id = HeaderName::from_static("x-request-id");

@@ -343,7 +343,7 @@ async fn add_day(
     Path(id): Path<String>,
     Json(d): Json<ClassDay>,
 ) -> Result<Json<ClassView>, AppError> {
-    service::set_day(&state, &user, &client, &id, &d).await?;
+    super::days::set_day(&state, &user, &client, &id, &d).await?;
     let c = service::visible(&state, &user, &id).await?;
     let p = programmes::visible(&state, &user, &c.programme_id).await?;
     Ok(Json(service::view(&state, &c, &p).await?))
@@ -358,7 +358,7 @@ async fn delete_day(
     client: Client,
     Path((id, day)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
-    service::delete_day(&state, &user, &client, &id, &day).await?;
+    super::days::delete_day(&state, &user, &client, &id, &day).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -3,7 +3,9 @@
 //! roster and uploaded documents.
 
 pub mod api;
+pub mod days;
 pub mod files;
+pub mod form;
 pub mod routes;
 pub mod service;
 pub mod staff;

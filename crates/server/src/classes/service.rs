@@ -1,17 +1,15 @@
 //! The rules of class registration and the lifecycle, shared by the HTML and JSON handlers.
 
 use chrono::NaiveDate;
-use tuoguan_domain::calendar::{DayKind, WorkCalendar};
 use tuoguan_domain::class_checks::{
     Check, ClassFacts, FoodMode, approvable, approval_checks, running_warnings,
 };
 
-use super::store::{self, ClassDay, ClassEvent};
+use super::store::{self, ClassEvent};
 use super::{Class, ClassInput, ClassStatus, ClassView, RULE_KINDS, parse_management, parse_model};
 use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser, Scope};
-use crate::calendar::store as cal_store;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
 use crate::orgs::store as org_store;
@@ -39,7 +37,7 @@ pub async fn of_programme(
     Ok(store::of_programme(&state.db, &scope, &p.id).await?)
 }
 
-fn parse_day(s: &str, field: &'static str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+pub fn parse_day(s: &str, field: &'static str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
     let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
     if d.is_none() {
         errors.push(FieldError::new(field, "calendar.date_invalid"));
@@ -486,60 +484,12 @@ pub fn status_key(s: ClassStatus) -> &'static str {
     }
 }
 
-/// The working-day calendar covering a date range, read in one query.
-pub async fn calendar_for(
-    state: &AppState,
-    from: &str,
-    to: &str,
-) -> Result<Option<WorkCalendar>, AppError> {
-    // A year without calendar data would silently count its holidays as working days: say so instead.
-    let known: Vec<String> = cal_store::years(&state.db)
-        .await?
-        .into_iter()
-        .map(|y| y.year)
-        .collect();
-    let (Some(fy), Some(ty)) = (from.get(0..4), to.get(0..4)) else {
-        return Ok(None);
-    };
-    let (Ok(fy), Ok(ty)) = (fy.parse::<i32>(), ty.parse::<i32>()) else {
-        return Ok(None);
-    };
-    if (fy..=ty).any(|y| !known.contains(&format!("{y:04}"))) {
-        return Ok(None);
-    }
-    let days = cal_store::days_between(&state.db, from, to).await?;
-    Ok(Some(WorkCalendar::new(days.iter().filter_map(|d| {
-        Some((
-            NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").ok()?,
-            DayKind::parse(&d.kind)?,
-        ))
-    }))))
-}
-
-/// Operating days of a class from its dates, the calendar and its recorded days.
-pub fn operating_days(cal: &WorkCalendar, c: &Class, days: &[ClassDay]) -> Result<u32, AppError> {
-    let (start, end) = c.dates()?;
-    let pick = |kind: &str| -> Vec<NaiveDate> {
-        days.iter()
-            .filter(|d| d.kind == kind)
-            .filter_map(|d| NaiveDate::parse_from_str(&d.day, "%Y-%m-%d").ok())
-            .collect()
-    };
-    Ok(tuoguan_domain::operating_days::operating_days(
-        cal,
-        start,
-        end,
-        &pick("closure"),
-        &pick("extra"),
-    ))
-}
-
 /// The JSON view of a class with its operating days against the programme minimum.
 pub async fn view(state: &AppState, c: &Class, p: &Programme) -> Result<ClassView, AppError> {
-    let cal = calendar_for(state, &c.start_date, &c.end_date).await?;
+    let cal = super::days::calendar_for(state, &c.start_date, &c.end_date).await?;
     let days = store::days(&state.db, c).await?;
     let operating = match &cal {
-        Some(cal) => Some(operating_days(cal, c, &days)?),
+        Some(cal) => Some(super::days::operating_days(cal, c, &days)?),
         None => None,
     };
     let min = p.rules()?.min_operating_days;
@@ -556,78 +506,4 @@ pub async fn view(state: &AppState, c: &Class, p: &Programme) -> Result<ClassVie
         created_at: crate::web::pages::rfc3339(c.created_at),
         updated_at: crate::web::pages::rfc3339(c.updated_at),
     })
-}
-
-/// Records a closure day (typhoon, epidemic…) or an extra open day; the host unit or the federation.
-pub async fn set_day(
-    state: &AppState,
-    user: &CurrentUser,
-    client: &Client,
-    id: &str,
-    d: &ClassDay,
-) -> Result<(), AppError> {
-    let c = visible(state, user, id).await?;
-    if !may(user, &c, Action::Start) {
-        return Err(AppError::Forbidden);
-    }
-    let mut errors = Vec::new();
-    let day = parse_day(&d.day, "day", &mut errors);
-    if !matches!(d.kind.as_str(), "closure" | "extra") {
-        errors.push(FieldError::new("kind", "class.day_kind_invalid"));
-    }
-    let reason = d.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 100 {
-        errors.push(FieldError::new("reason", "class.required"));
-    }
-    let (start, end) = c.dates()?;
-    if day.is_some_and(|x| x < start || x > end) {
-        errors.push(FieldError::new("day", "class.day_outside"));
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    let clean = ClassDay {
-        day: d.day.trim().into(),
-        kind: d.kind.clone(),
-        reason: reason.into(),
-    };
-    let mut tx = state.db.begin().await?;
-    store::upsert_day(&mut tx, &c.id, &clean).await?;
-    audit::record(
-        &mut tx,
-        &Entry::by(user, "class.day", "class")
-            .target(&c.id)
-            .detail(format!("{} {} {}", clean.day, clean.kind, clean.reason)),
-        client,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub async fn delete_day(
-    state: &AppState,
-    user: &CurrentUser,
-    client: &Client,
-    id: &str,
-    day: &str,
-) -> Result<(), AppError> {
-    let c = visible(state, user, id).await?;
-    if !may(user, &c, Action::Start) {
-        return Err(AppError::Forbidden);
-    }
-    let mut tx = state.db.begin().await?;
-    if store::delete_day(&mut tx, &c.id, day).await? == 0 {
-        return Err(AppError::NotFound);
-    }
-    audit::record(
-        &mut tx,
-        &Entry::by(user, "class.day_delete", "class")
-            .target(&c.id)
-            .detail(day.to_string()),
-        client,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
 }

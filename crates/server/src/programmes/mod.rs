@@ -6,6 +6,7 @@ pub mod reminders;
 pub mod routes;
 pub mod service;
 pub mod store;
+pub mod submission_routes;
 pub mod submissions;
 
 use serde::{Deserialize, Serialize};

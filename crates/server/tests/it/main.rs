@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod browser;
 mod calendar;
+mod class_records;
 mod classes;
 mod orgs;
 mod process;
