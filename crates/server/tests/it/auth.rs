@@ -290,3 +290,19 @@ async fn idle_timeout(b: Backend) {
         "idle session sent back to sign-in"
     );
 }
+
+both!(
+    a_session_ends_at_its_absolute_limit_even_when_active,
+    absolute_timeout
+);
+async fn absolute_timeout(b: Backend) {
+    let app = TestApp::spawn_with(b, |c| c.session_max_hours = 0).await;
+    let s = WebSession::new(&app.base);
+    let (status, _) = s.login_as("city_admin", PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "sign-in itself works");
+    assert_eq!(
+        s.get("/").await.0,
+        StatusCode::SEE_OTHER,
+        "but the session is already past its absolute limit"
+    );
+}

@@ -185,6 +185,51 @@ async fn journey_create_org(b: Backend) {
     c.goto(&app.url("/users")).await.unwrap();
     assert!(text(&c, "#users").await.contains("hospital_admin"));
     shot(&c, &format!("{tag}-05-users")).await;
+    // The new union gets its admin, who signs in and cannot open a sibling union's page.
+    let new_org = app.org_id("东城区青少年宫工会").await;
+    c.goto(&app.url("/users/new")).await.unwrap();
+    fill(&c, "#new-user-form input[name=username]", "qsng_admin").await;
+    fill(&c, "#new-user-form input[name=display_name]", "罗青").await;
+    fill(
+        &c,
+        "#new-user-form input[name=password]",
+        "Youth-palace-2026",
+    )
+    .await;
+    c.find(Locator::Css("#new-user-form select[name=org_id]"))
+        .await
+        .unwrap()
+        .select_by_value(&new_org)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#new-user-form select[name=role]"))
+        .await
+        .unwrap()
+        .select_by_value("grassroots_admin")
+        .await
+        .unwrap();
+    click(&c, "#new-user-form button[type=submit]").await;
+    wait_text(&c, "#user-name", |t| t.contains("罗青")).await;
+    sign_out(&c).await;
+    c.find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys("qsng_admin")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys("Youth-palace-2026")
+        .await
+        .unwrap();
+    click(&c, "#login-form button[type=submit]").await;
+    wait_text(&c, "#role-cards", |t| t.contains("东城区青少年宫工会")).await;
+    let sibling = app.org_id("东城区实验小学工会").await;
+    c.goto(&app.url(&format!("/orgs/{sibling}"))).await.unwrap();
+    wait_text(&c, "h1", |t| t == "404").await;
+    assert!(!c.source().await.unwrap().contains("东城区实验小学工会"));
+    shot(&c, &format!("{tag}-05b-new-admin-sibling-404")).await;
     c.close().await.unwrap();
 }
 
