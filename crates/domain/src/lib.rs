@@ -6,6 +6,7 @@
 //! No I/O: the shipped data files are embedded at compile time, and "today" is always passed
 //! in, so everything here is deterministic and unit-tested beside the code.
 
+pub mod attendance;
 pub mod calendar;
 pub mod class_checks;
 pub mod enrolment;

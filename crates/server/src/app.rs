@@ -31,11 +31,20 @@ pub struct AppState {
     pub hasher: Hasher,
     /// A real hash verified against when a username is unknown, so timing does not reveal accounts.
     pub dummy_hash: Arc<String>,
+    /// Seals children's ID numbers and health notes (see `crypto`).
+    pub data_key: Arc<crate::crypto::DataKey>,
 }
 
 impl AppState {
     /// Connects, migrates, loads the shipped calendar where missing.
     pub async fn open(config: Config) -> anyhow::Result<AppState> {
+        // An unknown scheme is the first thing to say, before anything about keys.
+        crate::db::Backend::from_url(&config.database_url)?;
+        let data_key = Arc::new(crate::crypto::load(
+            config.data_key.as_deref(),
+            config.production,
+            &config.database_url,
+        )?);
         let db = Db::connect(&config.database_url, config.db_max_connections).await?;
         db.migrate().await?;
         calendar::store::seed_shipped(&db).await?;
@@ -46,6 +55,7 @@ impl AppState {
             config: Arc::new(config),
             hasher,
             dummy_hash,
+            data_key,
         })
     }
 }

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 /// Runtime settings of a `tuoguan` process.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Clone, clap::Args)]
 pub struct Config {
     /// `DATABASE_URL`: `sqlite://PATH` (default `sqlite://tuoguan.db`) or `postgres://…`.
     #[arg(
@@ -65,6 +65,28 @@ pub struct Config {
         global = true
     )]
     pub db_max_connections: u32,
+    /// `TUOGUAN_DATA_KEY`: 64 hex digits encrypting children's ID numbers and health notes.
+    #[arg(long, env = "TUOGUAN_DATA_KEY", hide_env_values = true, global = true)]
+    pub data_key: Option<String>,
+    /// `TUOGUAN_PRODUCTION`: refuse to start without `TUOGUAN_DATA_KEY`.
+    #[arg(
+        long,
+        env = "TUOGUAN_PRODUCTION",
+        default_value_t = false,
+        global = true
+    )]
+    pub production: bool,
+}
+
+/// Never prints the data key.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &self.database_url)
+            .field("production", &self.production)
+            .field("data_key", &self.data_key.as_ref().map(|_| "…"))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Config {
@@ -79,6 +101,8 @@ impl Config {
             trust_proxy: false,
             fast_hash: false,
             db_max_connections: 8,
+            data_key: None,
+            production: false,
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod backup;
 pub mod calendar;
 pub mod classes;
 pub mod config;
+pub mod crypto;
 pub mod dashboard;
 pub mod db;
 pub mod demo;

@@ -87,7 +87,7 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(f) = &self.sqlite_file {
-            for suffix in ["", "-wal", "-shm"] {
+            for suffix in ["", "-wal", "-shm", ".key"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", f.display()));
             }
         }
@@ -116,6 +116,8 @@ pub fn config(url: &str) -> Config {
     let mut c = Config::for_database(url);
     c.fast_hash = true;
     c.db_max_connections = 4;
+    // A fixed test key: PostgreSQL has no key file beside the database.
+    c.data_key = Some("5a".repeat(32));
     c
 }
 
