@@ -453,3 +453,80 @@ async fn journey_class(b: Backend) {
     shot(&c, &format!("{tag}-15-dashboard")).await;
     c.close().await.unwrap();
 }
+
+both!(
+    a_unit_submits_its_work_plan_and_the_district_returns_it_in_the_browser,
+    journey_work_plan
+);
+async fn journey_work_plan(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let tag = if b == Backend::Sqlite {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    let (_driver, c) = browser(1280, 1000).await;
+    sign_in(&c, &app, "hospital_admin").await;
+    c.goto(&app.url("/programmes")).await.unwrap();
+    click(&c, "#programmes a").await;
+    wait_text(&c, "#programme-name", |t| t.contains("2026年暑期")).await;
+    click(&c, "#milestones a").await;
+    wait_text(&c, "h1", |t| t.contains("工作方案")).await;
+    fill(
+        &c,
+        "#submission-form textarea[name=objectives]",
+        "托管45名职工子女，覆盖一至六年级",
+    )
+    .await;
+    fill(
+        &c,
+        "#submission-form textarea[name=measures]",
+        "会议中心二楼，两名教师、一名勤工助学学生",
+    )
+    .await;
+    fill(
+        &c,
+        "#submission-form textarea[name=funding]",
+        "医院行政2万元，院工会1万元",
+    )
+    .await;
+    fill(
+        &c,
+        "#submission-form textarea[name=supervision]",
+        "院工会每周巡查一次",
+    )
+    .await;
+    click(&c, "#submit-upward").await;
+    wait_text(&c, "#submission-status", |t| t == "已报送待审").await;
+    shot(&c, &format!("{tag}-16-work-plan-submitted")).await;
+    sign_out(&c).await;
+    sign_in(&c, &app, "dongcheng_admin").await;
+    let token = app.token("dongcheng_admin").await;
+    let p = crate::programmes::demo_programme(&app, &token).await;
+    c.goto(&app.url(&format!(
+        "/programmes/{}/milestones",
+        p["id"].as_str().unwrap()
+    )))
+    .await
+    .unwrap();
+    wait_text(&c, "#matrix", |t| t.contains("示例市第一人民医院工会")).await;
+    shot(&c, &format!("{tag}-17-milestone-matrix")).await;
+    click(&c, "#matrix td.ms-submitted a").await;
+    wait_text(&c, "#submission-status", |t| t == "已报送待审").await;
+    fill(
+        &c,
+        "#review-form textarea[name=comment]",
+        "请写明资金到位时间",
+    )
+    .await;
+    click(&c, "#return").await;
+    wait_text(&c, "#submission-status", |t| t == "已退回").await;
+    sign_out(&c).await;
+    sign_in(&c, &app, "hospital_admin").await;
+    c.goto(&app.url(&format!("/programmes/{}", p["id"].as_str().unwrap())))
+        .await
+        .unwrap();
+    click(&c, "#milestones a").await;
+    wait_text(&c, "#review-comment", |t| t.contains("请写明资金到位时间")).await;
+    c.close().await.unwrap();
+}
