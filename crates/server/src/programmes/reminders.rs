@@ -62,25 +62,39 @@ pub async fn for_user(
     if units.is_empty() {
         return Ok(Vec::new());
     }
+    // One query for every visible programme's milestones; submissions only for the programmes that
+    // have a deadline inside the window (the home page runs this on every visit).
+    let programmes = service::list(state, user).await?;
+    let milestones = pstore::milestones_of(&state.db, &programmes).await?;
+    let in_window = |m: &super::Milestone, p: &Programme| {
+        NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d").is_ok_and(|due| {
+            (today - due).num_days() <= 30 && (due - today).num_days() <= p.reminder_days
+        })
+    };
     let mut out = Vec::new();
-    for p in service::list(state, user).await? {
+    for p in &programmes {
         let below: Vec<&(String, String, String)> = units
             .iter()
             .filter(|(_, path, _)| path.starts_with(&p.org_path) && *path != p.org_path)
             .collect();
-        if below.is_empty() {
+        let due: Vec<&super::Milestone> = milestones
+            .iter()
+            .filter(|m| m.programme_id == p.id && in_window(m, p))
+            .collect();
+        if below.is_empty() || due.is_empty() {
             continue;
         }
-        let subs = submissions::of_programme(&state.db, &p).await?;
-        for m in pstore::milestones(&state.db, &p).await? {
+        let subs = submissions::of_programme(&state.db, p).await?;
+        for m in due {
             let Ok(due) = NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d") else {
                 continue;
             };
             for (org, _, name) in &below {
                 let latest = latest_state(&subs, &m.id, org);
                 let status = tuoguan_domain::programme::milestone_status(due, today, latest);
-                let soon = reminder_due(due, today, p.reminder_days, latest);
-                if soon || (status == MilestoneStatus::Overdue && (today - due).num_days() <= 30) {
+                if reminder_due(due, today, p.reminder_days, latest)
+                    || status == MilestoneStatus::Overdue
+                {
                     out.push(Reminder {
                         programme_id: p.id.clone(),
                         programme_name: p.name.clone(),
