@@ -101,8 +101,16 @@ impl Msg {
         }
     }
 
+    /// Adds an argument; a long one (e.g. a parser's description of a huge input) is cut at 200
+    /// characters, so an error never echoes a whole request back.
     pub fn arg(mut self, name: &'static str, value: impl ToString) -> Msg {
-        self.args.push((name, value.to_string()));
+        let v = value.to_string();
+        let v = if v.chars().count() > 200 {
+            format!("{}…", v.chars().take(200).collect::<String>())
+        } else {
+            v
+        };
+        self.args.push((name, v));
         self
     }
 

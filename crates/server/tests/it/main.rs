@@ -9,6 +9,7 @@ mod browser;
 mod calendar;
 mod class_records;
 mod classes;
+mod fuzz;
 mod orgs;
 mod process;
 mod programmes;
