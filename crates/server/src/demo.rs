@@ -322,7 +322,8 @@ async fn programme_2026(state: &AppState, city: &Org, units: &[Org]) -> anyhow::
             mode: FoodMode::Caterer,
             caterer_name: Some("示例市放心餐饮配送有限公司".into()),
             licence_no: Some(format!("JY1330100{:07}", 2_600_000 + i)),
-            licence_expiry: chrono::NaiveDate::from_ymd_opt(2027, 12, 31),
+            // Valid for a year from whenever the demo is loaded, so the demo never expires itself.
+            licence_expiry: Some(crate::calendar::today() + chrono::Duration::days(365)),
             catering_agreement: *target != "returned",
         };
         let class = ClassInput {

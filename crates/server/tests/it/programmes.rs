@@ -469,9 +469,9 @@ both!(
 async fn calendar_missing(b: Backend) {
     let app = TestApp::spawn(b).await;
     let city = app.token("city_admin").await;
-    let (_, p) = app.post("/api/v1/programmes", &city, json!({"season": "winter", "year": 2027, "start_date": "2027-01-18", "end_date": "2027-02-26"})).await;
+    let (_, p) = app.post("/api/v1/programmes", &city, json!({"season": "winter", "year": 2099, "start_date": "2099-01-19", "end_date": "2099-02-27"})).await;
     let unit = app.token("hospital_admin").await;
-    let body = json!({"programme_id": p["id"], "name": "寒假班", "address": "医院", "start_date": "2027-01-18", "end_date": "2027-02-26",
+    let body = json!({"programme_id": p["id"], "name": "寒假班", "address": "医院", "start_date": "2099-01-19", "end_date": "2099-02-27",
         "daily_start": "08:00", "daily_end": "17:00", "capacity": 30, "model": "in_unit", "management": "union_staff", "food": {"mode": "no_meals"}});
     let (status, c) = app.post("/api/v1/classes", &unit, body).await;
     assert_eq!(status, StatusCode::CREATED, "{c}");
@@ -483,11 +483,11 @@ async fn calendar_missing(b: Backend) {
         (Value::Null, Some(false))
     );
     let admin = app.token("admin").await;
-    let year = json!({"days": [{"date": "2027-02-05", "kind": "holiday", "name": "春节"}, {"date": "2027-02-08", "kind": "holiday", "name": "春节"}]});
+    let year = json!({"days": [{"date": "2099-02-05", "kind": "holiday", "name": "春节"}, {"date": "2099-02-09", "kind": "holiday", "name": "春节"}]});
     assert_eq!(
         app.call(
             reqwest::Method::PUT,
-            "/api/v1/calendar/years/2027",
+            "/api/v1/calendar/years/2099",
             Some(&admin),
             Some(year)
         )
