@@ -7,7 +7,7 @@ pub mod service;
 pub mod store;
 
 use serde::{Deserialize, Serialize};
-use tuoguan_domain::{DayKind, WorkingDayCount};
+use tuoguan_domain::WorkingDayCount;
 
 /// A holiday or make-up working day in JSON.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -72,9 +72,4 @@ impl WorkingDaysView {
 /// Today's date in China (UTC+8; China has no daylight saving time).
 pub fn today() -> chrono::NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
-
-/// Parses a `DayKind` or names the field to fix.
-pub fn parse_kind(s: &str) -> Option<DayKind> {
-    DayKind::parse(s)
 }

@@ -125,16 +125,6 @@ pub async fn days(db: &Db, c: &Class) -> sqlx::Result<Vec<ClassDay>> {
     on_db!(db, p => sqlx::query_as(SQL).bind(&c.id).fetch_all(p).await)
 }
 
-/// Closure and extra days of many classes at once (for lists and dashboards).
-pub async fn days_of_programme(
-    db: &Db,
-    programme_id: &str,
-) -> sqlx::Result<Vec<(String, String, String)>> {
-    const SQL: &str = "SELECT d.class_id, d.day, d.kind FROM class_days d JOIN classes c ON c.id = d.class_id \
-                       WHERE c.programme_id = $1";
-    on_db!(db, p => sqlx::query_as(SQL).bind(programme_id).fetch_all(p).await)
-}
-
 pub async fn upsert_day(tx: &mut Tx, class_id: &str, d: &ClassDay) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO class_days (class_id, day, kind, reason) VALUES ($1,$2,$3,$4) \
                        ON CONFLICT (class_id, day) DO UPDATE SET kind = excluded.kind, reason = excluded.reason";
