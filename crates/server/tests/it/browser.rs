@@ -106,6 +106,10 @@ async fn wait_text(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
 }
 
 async fn sign_in(c: &Client, app: &TestApp, username: &str) {
+    sign_in_with(c, app, username, PASSWORD).await;
+}
+
+async fn sign_in_with(c: &Client, app: &TestApp, username: &str, password: &str) {
     c.goto(&app.url("/login")).await.unwrap();
     c.find(Locator::Css("input[name=username]"))
         .await
@@ -116,7 +120,7 @@ async fn sign_in(c: &Client, app: &TestApp, username: &str) {
     c.find(Locator::Css("input[name=password]"))
         .await
         .unwrap()
-        .send_keys(PASSWORD)
+        .send_keys(password)
         .await
         .unwrap();
     c.find(Locator::Css("#login-form button[type=submit]"))
@@ -128,17 +132,31 @@ async fn sign_in(c: &Client, app: &TestApp, username: &str) {
     wait_text(c, "#welcome", |t| !t.is_empty()).await;
 }
 
+/// File name prefix of a backend's screenshots.
+fn tag(b: Backend) -> &'static str {
+    if b == Backend::Sqlite {
+        "sqlite"
+    } else {
+        "postgres"
+    }
+}
+
+/// Opens a sibling unit's page: a 404 that does not even name the unit.
+async fn assert_sibling_404(c: &Client, app: &TestApp, sibling_name: &str) {
+    let sibling = app.org_id(sibling_name).await;
+    c.goto(&app.url(&format!("/orgs/{sibling}"))).await.unwrap();
+    wait_text(c, "h1", |t| t == "404").await;
+    assert!(text(c, "#error-message").await.contains("找不到"));
+    assert!(!c.source().await.unwrap().contains(sibling_name));
+}
+
 both!(
     a_federation_admin_adds_a_grassroots_union_and_sees_it_in_the_tree,
     journey_create_org
 );
 async fn journey_create_org(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let tag = if b == Backend::Sqlite {
-        "sqlite"
-    } else {
-        "postgres"
-    };
+    let tag = tag(b);
     let (_driver, c) = browser(1280, 900).await;
     c.goto(&app.url("/")).await.unwrap();
     assert_eq!(text(&c, "h1").await, "登录");
@@ -211,24 +229,9 @@ async fn journey_create_org(b: Backend) {
     click(&c, "#new-user-form button[type=submit]").await;
     wait_text(&c, "#user-name", |t| t.contains("罗青")).await;
     sign_out(&c).await;
-    c.find(Locator::Css("input[name=username]"))
-        .await
-        .unwrap()
-        .send_keys("qsng_admin")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys("Youth-palace-2026")
-        .await
-        .unwrap();
-    click(&c, "#login-form button[type=submit]").await;
+    sign_in_with(&c, &app, "qsng_admin", "Youth-palace-2026").await;
     wait_text(&c, "#role-cards", |t| t.contains("东城区青少年宫工会")).await;
-    let sibling = app.org_id("东城区实验小学工会").await;
-    c.goto(&app.url(&format!("/orgs/{sibling}"))).await.unwrap();
-    wait_text(&c, "h1", |t| t == "404").await;
-    assert!(!c.source().await.unwrap().contains("东城区实验小学工会"));
+    assert_sibling_404(&c, &app, "东城区实验小学工会").await;
     shot(&c, &format!("{tag}-05b-new-admin-sibling-404")).await;
     c.close().await.unwrap();
 }
@@ -239,23 +242,14 @@ both!(
 );
 async fn journey_sibling(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let tag = if b == Backend::Sqlite {
-        "sqlite"
-    } else {
-        "postgres"
-    };
+    let tag = tag(b);
     let (_driver, c) = browser(412, 915).await;
     sign_in(&c, &app, "hospital_admin").await;
     shot(&c, &format!("{tag}-06-home-grassroots-phone")).await;
     let own = app.org_id("示例市第一人民医院工会").await;
     c.goto(&app.url(&format!("/orgs/{own}"))).await.unwrap();
     assert_eq!(text(&c, "#org-name").await, "示例市第一人民医院工会");
-    let sibling = app.org_id("国网示例市东城供电公司工会").await;
-    c.goto(&app.url(&format!("/orgs/{sibling}"))).await.unwrap();
-    assert_eq!(text(&c, "h1").await, "404");
-    assert!(text(&c, "#error-message").await.contains("找不到"));
-    let source = c.source().await.unwrap();
-    assert!(!source.contains("国网示例市东城供电公司工会"));
+    assert_sibling_404(&c, &app, "国网示例市东城供电公司工会").await;
     shot(&c, &format!("{tag}-07-sibling-404-phone")).await;
     c.close().await.unwrap();
 }
@@ -266,11 +260,7 @@ both!(
 );
 async fn journey_language(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let tag = if b == Backend::Sqlite {
-        "sqlite"
-    } else {
-        "postgres"
-    };
+    let tag = tag(b);
     let (_driver, c) = browser(1280, 900).await;
     sign_in(&c, &app, "admin").await;
     assert!(text(&c, "#welcome").await.starts_with("您好"));
@@ -344,11 +334,7 @@ both!(
 );
 async fn journey_class(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let tag = if b == Backend::Sqlite {
-        "sqlite"
-    } else {
-        "postgres"
-    };
+    let tag = tag(b);
     let (_driver, c) = browser(1280, 1000).await;
     // The city opens its 2027 summer programme with the Beijing preset.
     sign_in(&c, &app, "city_admin").await;
@@ -460,11 +446,7 @@ both!(
 );
 async fn journey_work_plan(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let tag = if b == Backend::Sqlite {
-        "sqlite"
-    } else {
-        "postgres"
-    };
+    let tag = tag(b);
     let (_driver, c) = browser(1280, 1000).await;
     sign_in(&c, &app, "hospital_admin").await;
     c.goto(&app.url("/programmes")).await.unwrap();
