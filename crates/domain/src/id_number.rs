@@ -158,6 +158,13 @@ fn birth_date_of(b: &[u8]) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, digits(&b[10..12]), digits(&b[12..14]))
 }
 
+/// A number with its check character appended, from its first 17 ASCII digits (for demo data
+/// and tests); `None` unless given exactly 17 digits.
+pub fn with_check_char(first17: &str) -> Option<String> {
+    let ok = first17.len() == 17 && first17.bytes().all(|b| b.is_ascii_digit());
+    ok.then(|| format!("{first17}{}", check_char(first17.as_bytes()) as char))
+}
+
 /// The check character due for the first 17 digits.
 fn check_char(b: &[u8]) -> u8 {
     let sum: u32 = b[..17]

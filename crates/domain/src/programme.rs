@@ -53,6 +53,14 @@ pub struct ProgrammeRules {
     pub bar_below_attendance_pct: Option<u32>,
     /// At most this many children per staff member (师生比); `None` is off.
     pub max_children_per_staff: Option<u32>,
+    /// Days after a class closes before its children's personal data is anonymised (SPEC §14).
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
+}
+
+/// One year after the class closes: time for the federation's checks and the parents' questions.
+fn default_retention_days() -> u32 {
+    365
 }
 
 const GRADE: &str = "rules.grade_range";
@@ -60,9 +68,10 @@ const PCT: &str = "rules.pct_range";
 const SIZE: &str = "rules.class_size_range";
 const DAYS: &str = "rules.operating_days_range";
 const RATIO: &str = "rules.ratio_range";
+const RETENTION: &str = "rules.retention_range";
 
 /// Every i18n key [`ProgrammeRules::validate`] can return.
-pub const RULE_CODES: [&str; 5] = [GRADE, PCT, SIZE, DAYS, RATIO];
+pub const RULE_CODES: [&str; 6] = [GRADE, PCT, SIZE, DAYS, RATIO, RETENTION];
 
 impl ProgrammeRules {
     /// The names accepted by [`ProgrammeRules::preset`].
@@ -82,6 +91,7 @@ impl ProgrammeRules {
             union_funds_may_pay_insurance: false,
             bar_below_attendance_pct: None,
             max_children_per_staff: None,
+            retention_days: default_retention_days(),
         }
     }
 
@@ -126,6 +136,7 @@ impl ProgrammeRules {
         let days = !(1..=250).contains(&self.min_operating_days);
         let bar = self.bar_below_attendance_pct.is_some_and(pct);
         let ratio = self.max_children_per_staff == Some(0);
+        let retention = !(30..=3650).contains(&self.retention_days);
         let fields = [
             ("min_grade", GRADE, !grade(min) || reversed),
             ("max_grade", GRADE, !grade(max)),
@@ -136,6 +147,7 @@ impl ProgrammeRules {
             ("min_satisfaction_pct", PCT, pct(self.min_satisfaction_pct)),
             ("bar_below_attendance_pct", PCT, bar),
             ("max_children_per_staff", RATIO, ratio),
+            ("retention_days", RETENTION, retention),
         ];
         let errors: Vec<_> = fields
             .into_iter()

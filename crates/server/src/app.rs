@@ -21,7 +21,7 @@ use crate::auth::middleware::{csrf_guard, resolve_user};
 use crate::auth::password::Hasher;
 use crate::config::Config;
 use crate::db::Db;
-use crate::{audit, auth, calendar, classes, dashboard, orgs, programmes, users, web};
+use crate::{audit, auth, calendar, classes, dashboard, enrolment, orgs, programmes, users, web};
 
 /// Everything a handler may use. No globals: tests build as many as they like.
 #[derive(Clone)]
@@ -90,6 +90,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(audit::api::router())
         .merge(programmes::api::router())
         .merge(classes::api::router())
+        .merge(enrolment::api::router())
         .merge(dashboard::routes::api())
         .split_for_parts()
 }
@@ -107,6 +108,8 @@ pub fn router(state: AppState) -> Router {
         .merge(programmes::routes::router())
         .merge(programmes::submission_routes::router())
         .merge(classes::routes::router())
+        .merge(enrolment::routes::router())
+        .merge(enrolment::parent_routes::router())
         .merge(dashboard::routes::router());
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()

@@ -207,6 +207,9 @@ pub async fn load(state: &AppState) -> anyhow::Result<bool> {
     programme_2026(state, &city, &units)
         .await
         .context("demo programme")?;
+    crate::enrolment::demo::children(state)
+        .await
+        .context("demo children")?;
     Ok(true)
 }
 

@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod dashboard;
 pub mod db;
 pub mod demo;
+pub mod enrolment;
 pub mod error;
 pub mod i18n;
 pub mod orgs;

@@ -135,6 +135,7 @@ async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
     let state = AppState::open(config).await?;
     let db = state.db.clone();
     let sweeper = db.clone();
+    let jobs = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
@@ -148,6 +149,11 @@ async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
                 Ok(n) if n > 0 => tracing::info!(queued = n, "milestone reminders queued"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "reminder job failed"),
+            }
+            match tuoguan::enrolment::retention::run(&jobs, tuoguan::calendar::today()).await {
+                Ok(n) if n > 0 => tracing::info!(children = n, "children's data anonymised after retention"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "retention job failed"),
             }
         }
     });

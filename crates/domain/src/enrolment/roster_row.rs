@@ -214,13 +214,22 @@ pub fn parse_row(cells: &[RawCell], today: NaiveDate) -> Result<RosterRow, Vec<R
 /// else `child:` name (whitespace removed, ASCII lower-cased), birth date and guardian phone.
 /// It holds personal data: compare or hash it, never log it.
 pub fn dedupe_key(row: &RosterRow) -> String {
-    match &row.id_number {
+    child_key(
+        &row.name,
+        row.birth_date,
+        row.id_number.as_ref(),
+        &row.guardian_phone,
+    )
+}
+
+/// [`dedupe_key`] of a child entered one field at a time (a parent's form).
+pub fn child_key(name: &str, birth_date: NaiveDate, id: Option<&IdNumber>, phone: &Phone) -> String {
+    match id {
         Some(id) => format!("id:{}", id.as_str()),
         None => {
-            let name: String = row.name.split_whitespace().collect();
+            let name: String = name.split_whitespace().collect();
             let name = name.to_ascii_lowercase();
-            let phone = row.guardian_phone.as_str();
-            format!("child:{name}|{}|{phone}", row.birth_date)
+            format!("child:{name}|{birth_date}|{}", phone.as_str())
         }
     }
 }

@@ -63,6 +63,8 @@ pub enum RoleBinding {
     Grassroots,
     /// Any organisation (the person's own union).
     AnyOrg,
+    /// An organisation if the person has one: a parent who registered themselves has none.
+    OptionalOrg,
 }
 
 impl Role {
@@ -115,7 +117,8 @@ impl Role {
             Role::GrassrootsAdmin | Role::ClassManager | Role::ClassStaff => {
                 RoleBinding::Grassroots
             }
-            Role::Parent | Role::CourseProvider | Role::Student => RoleBinding::AnyOrg,
+            Role::Parent => RoleBinding::OptionalOrg,
+            Role::CourseProvider | Role::Student => RoleBinding::AnyOrg,
         }
     }
 }
@@ -174,6 +177,10 @@ pub enum Capability {
     ManageStaff,
     /// Write and submit the unit's own work plan and reports (for the granted organisation itself).
     SubmitPlans,
+    /// Decide applications, enrol and withdraw children, import and export rosters, draw lots.
+    ManageEnrolment,
+    /// See a child's full ID number (a logged action).
+    RevealIds,
 }
 
 impl Capability {
@@ -195,10 +202,18 @@ impl Capability {
             Role::GrassrootsAdmin => {
                 matches!(
                     self,
-                    ViewOrgs | ViewClasses | RegisterClasses | ManageStaff | SubmitPlans
+                    ViewOrgs
+                        | ViewClasses
+                        | RegisterClasses
+                        | ManageStaff
+                        | SubmitPlans
+                        | ManageEnrolment
+                        | RevealIds
                 )
             }
-            Role::ClassManager => matches!(self, ViewClasses | ManageStaff),
+            Role::ClassManager => {
+                matches!(self, ViewClasses | ManageStaff | ManageEnrolment | RevealIds)
+            }
             Role::ClassStaff | Role::Inspector => matches!(self, ViewClasses),
             _ => false,
         }

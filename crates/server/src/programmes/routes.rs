@@ -89,6 +89,8 @@ struct ProgrammeForm {
     #[serde(default)]
     max_children_per_staff: String,
     #[serde(default)]
+    retention_days: String,
+    #[serde(default)]
     model_requires_no_incident: Option<String>,
     #[serde(default)]
     union_funds_may_pay_insurance: Option<String>,
@@ -133,6 +135,7 @@ impl ProgrammeForm {
                 .max_children_per_staff
                 .map(|v| v.to_string())
                 .unwrap_or_default(),
+            retention_days: r.retention_days.to_string(),
             model_requires_no_incident: on(r.model_requires_no_incident),
             union_funds_may_pay_insurance: on(r.union_funds_may_pay_insurance),
             reminder_days: "7".into(),
@@ -174,6 +177,7 @@ impl ProgrammeForm {
                 .then(|| num(&self.bar_below_attendance_pct, "bar_below_attendance_pct")),
             max_children_per_staff: (!self.max_children_per_staff.trim().is_empty())
                 .then(|| num(&self.max_children_per_staff, "max_children_per_staff")),
+            retention_days: num(&self.retention_days, "retention_days"),
         };
         let reminder_days = num(&self.reminder_days, "reminder_days");
         let milestones = self.milestones(year, &mut errors);

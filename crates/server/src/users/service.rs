@@ -106,6 +106,7 @@ async fn check_grant(
     match (role.binding(), org_id) {
         (RoleBinding::Platform, None) if *scope == Scope::All => Ok((role, None)),
         (RoleBinding::Platform, _) => Err(AppError::field("role", "user.role_platform_only")),
+        (RoleBinding::OptionalOrg, None) => Ok((role, None)),
         (_, None) => Err(AppError::field("role_org_id", "user.role_org_required")),
         (binding, Some(id)) => {
             let org = org_in_scope(state, scope, id, "role_org_id").await?;

@@ -42,6 +42,7 @@ const FLASHES: &[&str] = &[
     "deactivated",
     "signed_out",
     "deleted",
+    "registered",
 ];
 
 impl Ctx {
@@ -90,6 +91,9 @@ impl Ctx {
             }
             if u.scope(Capability::ManageUsers).is_some() {
                 add("/users", "nav.users");
+            }
+            if u.has_role(crate::auth::Role::Parent) {
+                add("/children", "nav.children");
             }
             add("/calendar", "nav.calendar");
             if u.scope(Capability::ReadAudit).is_some() {

@@ -1,0 +1,564 @@
+//! Applications (报名) of children to classes and the unit's decisions: applied → accepted /
+//! wait-listed / rejected → enrolled → withdrawn. Eligibility is checked inside the transaction
+//! that changes the status, with the class locked, so capacity holds under concurrent requests.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use tuoguan_domain::ProgrammeRules;
+use tuoguan_domain::enrolment::{self, ClassLoad, Grade, OtherPlacement};
+
+use super::store::{self, Application};
+use super::{AGREEMENT_VERSION, Access, Decision, PAYERS, Status, children};
+use crate::app::AppState;
+use crate::audit::{self, Client, Entry};
+use crate::auth::{Capability, CurrentUser};
+use crate::db::Tx;
+use crate::error::{AppError, FieldError};
+use crate::i18n::Msg;
+
+/// An application as lists and the API show it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ApplicationView {
+    pub id: String,
+    pub child_id: String,
+    pub child_name: String,
+    pub child_grade: String,
+    /// e.g. 110105********002X
+    pub child_id_number_masked: Option<String>,
+    pub class_id: String,
+    pub class_name: String,
+    pub host_name: String,
+    pub class_start: String,
+    pub class_end: String,
+    pub status: Status,
+    /// The reason of a rejection or withdrawal.
+    pub reason: String,
+    /// The guardian claims a priority category (双职工, 困难职工, …).
+    pub priority: bool,
+    pub kindergarten: bool,
+    /// Version of the care agreement signed, if any.
+    pub agreement_version: Option<String>,
+    /// web (click-through by the guardian) or paper (recorded by the unit)
+    pub agreement_channel: Option<String>,
+    pub agreement_signed_at: Option<String>,
+    pub insurance: Option<Insurance>,
+    pub applied_at: String,
+}
+
+/// The child's accident insurance (意外险).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Insurance {
+    pub insurer: String,
+    pub policy_no: String,
+    /// YYYY-MM-DD
+    pub valid_from: String,
+    /// YYYY-MM-DD
+    pub valid_to: String,
+    /// guardian, employer, union_funds or other
+    pub payer: String,
+}
+
+impl ApplicationView {
+    pub fn new(a: &Application) -> ApplicationView {
+        let insurance = a.insurer.as_ref().map(|insurer| Insurance {
+            insurer: insurer.clone(),
+            policy_no: a.policy_no.clone().unwrap_or_default(),
+            valid_from: a.insured_from.clone().unwrap_or_default(),
+            valid_to: a.insured_to.clone().unwrap_or_default(),
+            payer: a.insurance_payer.clone().unwrap_or_default(),
+        });
+        ApplicationView {
+            id: a.id.clone(),
+            child_id: a.child_id.clone(),
+            child_name: a.child_name.clone(),
+            child_grade: a.child_grade.clone(),
+            child_id_number_masked: a.child_id_masked.clone(),
+            class_id: a.class_id.clone(),
+            class_name: a.class_name.clone(),
+            host_name: a.host_name.clone(),
+            class_start: a.class_start.clone(),
+            class_end: a.class_end.clone(),
+            status: a.status(),
+            reason: a.reason.clone(),
+            priority: a.priority,
+            kindergarten: a.kindergarten,
+            agreement_version: a.agreement_version.clone(),
+            agreement_channel: a.agreement_channel.clone(),
+            agreement_signed_at: a.agreement_at.map(crate::web::pages::rfc3339),
+            insurance,
+            applied_at: crate::web::pages::rfc3339(a.applied_at),
+        }
+    }
+}
+
+/// An application the user may see, and how: the child's guardian, or a unit whose
+/// `ViewClasses` scope holds the class's host. 404 otherwise.
+pub async fn visible(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<(Application, Access), AppError> {
+    let (a, host_path) = store::application(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let unit = user
+        .scope(Capability::ViewClasses)
+        .is_some_and(|s| s.contains(&host_path));
+    if unit {
+        // A guardian who also works for the unit acts as the guardian of their own child.
+        let guardian = children::visible(state, user, &a.child_id)
+            .await
+            .is_ok_and(|(_, acc)| acc == Access::Guardian);
+        return Ok((a, if guardian { Access::Guardian } else { Access::Unit }));
+    }
+    match children::visible(state, user, &a.child_id).await {
+        Ok((_, Access::Guardian)) => Ok((a, Access::Guardian)),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// True when the user manages enrolment for the class's host.
+pub async fn manages(state: &AppState, user: &CurrentUser, class_id: &str) -> Result<bool, AppError> {
+    let Some(scope) = user.scope(Capability::ManageEnrolment) else {
+        return Ok(false);
+    };
+    Ok(crate::classes::store::get(&state.db, &scope, class_id)
+        .await?
+        .is_some())
+}
+
+/// A guardian applies for their child to a class open for applications.
+pub async fn apply(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &Client,
+    child_id: &str,
+    class_id: &str,
+) -> Result<Application, AppError> {
+    let (child, access) = children::visible(state, user, child_id).await?;
+    if access != Access::Guardian || child.anonymised_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    let today = crate::calendar::today().to_string();
+    let Some(_class) = store::open_class(&state.db, &today, class_id.trim()).await? else {
+        return Err(AppError::field("class_id", "application.class_not_open"));
+    };
+    let guardian = children::my_guardian(state, user).await?;
+    let existing = store::applications_of_child(&state.db, &child.id)
+        .await?
+        .into_iter()
+        .find(|a| a.class_id == class_id.trim());
+    let now = crate::now();
+    let mut tx = state.db.begin().await?;
+    let app = match existing {
+        Some(a) if a.status().active() => {
+            return Err(AppError::Conflict(Msg::new("application.exists")));
+        }
+        Some(mut a) => {
+            a.status = Status::Applied.as_str().into();
+            a.reason = String::new();
+            a.priority = !guardian.priorities.is_empty();
+            a.updated_at = now;
+            store::update_application(&mut tx, &a).await?;
+            a
+        }
+        None => {
+            let a = new_application(&child, class_id.trim(), !guardian.priorities.is_empty(), now);
+            store::insert_application(&mut tx, &a).await?;
+            a
+        }
+    };
+    audit::record(
+        &mut tx,
+        &Entry::by(user, "application.create", "child").target(&child.id),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    let (a, _) = store::application(&state.db, &app.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(a)
+}
+
+/// A new `applied` application row.
+pub fn new_application(child: &store::Child, class_id: &str, priority: bool, now: i64) -> Application {
+    Application {
+        id: crate::new_id(),
+        child_id: child.id.clone(),
+        class_id: class_id.to_string(),
+        status: Status::Applied.as_str().into(),
+        reason: String::new(),
+        priority,
+        kindergarten: Grade::parse(&child.grade).is_some_and(Grade::is_kindergarten),
+        agreement_version: None,
+        agreement_by: None,
+        agreement_channel: None,
+        agreement_at: None,
+        insurer: None,
+        policy_no: None,
+        insured_from: None,
+        insured_to: None,
+        insurance_payer: None,
+        import_id: None,
+        applied_at: now,
+        updated_at: now,
+        child_name: child.name.clone(),
+        child_grade: child.grade.clone(),
+        child_id_masked: child.id_masked.clone(),
+        class_name: String::new(),
+        class_start: String::new(),
+        class_end: String::new(),
+        host_name: String::new(),
+    }
+}
+
+/// Applications of a class the user may see (masked IDs).
+pub async fn of_class(
+    state: &AppState,
+    user: &CurrentUser,
+    class_id: &str,
+) -> Result<(crate::classes::Class, Vec<Application>), AppError> {
+    let c = crate::classes::service::visible(state, user, class_id).await?;
+    let list = store::applications_of_class(&state.db, &c.id).await?;
+    Ok((c, list))
+}
+
+fn parse_rules(json: &str) -> Result<ProgrammeRules, AppError> {
+    serde_json::from_str(json).map_err(|e| AppError::Internal(e.into()))
+}
+
+fn date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// Why the child of `a` cannot take a place in its class now, as field errors (in the
+/// transaction that will change the status; the class must be locked first).
+pub async fn ineligible(tx: &mut Tx, a: &Application, child: &store::Child) -> Result<Vec<FieldError>, AppError> {
+    let rules = parse_rules(&store::rules_of_class(tx, &a.class_id).await?)?;
+    let capacity = class_capacity(tx, &a.class_id).await?;
+    let (taken, k_taken) = store::class_load(tx, &a.class_id, &a.id).await?;
+    let load = ClassLoad {
+        capacity: u32::try_from(capacity).unwrap_or(0),
+        taken: u32::try_from(taken).unwrap_or(u32::MAX),
+        kindergarten_taken: u32::try_from(k_taken).unwrap_or(u32::MAX),
+    };
+    let others: Vec<OtherPlacement> =
+        store::placements(tx, &child.id, child.dedupe_index.as_deref(), &a.class_id)
+            .await?
+            .into_iter()
+            .filter_map(|(class_name, s, e)| {
+                Some(OtherPlacement {
+                    class_name,
+                    start: date(&s)?,
+                    end: date(&e)?,
+                })
+            })
+            .collect();
+    let guardians = usize::try_from(store::guardian_count(tx, &child.id).await?).unwrap_or(0);
+    let grade = Grade::parse(&child.grade).unwrap_or(Grade::K);
+    let (start, end) = class_dates(tx, &a.class_id).await?;
+    let reasons = enrolment::check(&rules, grade, guardians, &load, start, end, &others);
+    Ok(reasons
+        .into_iter()
+        .map(|r| {
+            let msg = match &r {
+                enrolment::Ineligible::KindergartenShareFull { places } => {
+                    Msg::new(r.code()).arg("places", places)
+                }
+                enrolment::Ineligible::AlreadyPlaced { class_name } => {
+                    Msg::new(r.code()).arg("class", class_name)
+                }
+                _ => Msg::new(r.code()),
+            };
+            FieldError { field: "status", msg }
+        })
+        .collect())
+}
+
+async fn class_capacity(tx: &mut Tx, class_id: &str) -> Result<i64, AppError> {
+    const SQL: &str = "SELECT capacity FROM classes WHERE id = $1";
+    Ok(crate::on_tx!(tx, x => sqlx::query_scalar(SQL).bind(class_id).fetch_one(&mut *x).await)?)
+}
+
+async fn class_dates(tx: &mut Tx, class_id: &str) -> Result<(NaiveDate, NaiveDate), AppError> {
+    const SQL: &str = "SELECT start_date, end_date FROM classes WHERE id = $1";
+    let (s, e): (String, String) =
+        crate::on_tx!(tx, x => sqlx::query_as(SQL).bind(class_id).fetch_one(&mut *x).await)?;
+    match (date(&s), date(&e)) {
+        (Some(s), Some(e)) => Ok((s, e)),
+        _ => Err(AppError::Internal(anyhow::anyhow!("class dates unreadable"))),
+    }
+}
+
+/// What an enrolment still lacks (SPEC §5, seed 003 §三.7): the consent, the signed agreement of
+/// the current version, insurance covering the class's dates, and a payer other than union
+/// funds unless the programme allows it. Each missing item is named.
+pub async fn missing(tx: &mut Tx, a: &Application) -> Result<Vec<FieldError>, AppError> {
+    let mut out = Vec::new();
+    if !store::has_consent(tx, &a.child_id).await? {
+        out.push(FieldError::new("consent", "enrol.missing_consent"));
+    }
+    if a.agreement_version.as_deref() != Some(AGREEMENT_VERSION) {
+        out.push(FieldError::new("agreement", "enrol.missing_agreement"));
+    }
+    let (start, end) = class_dates(tx, &a.class_id).await?;
+    let from = a.insured_from.as_deref().and_then(date);
+    let to = a.insured_to.as_deref().and_then(date);
+    match (&a.insurer, from, to) {
+        (None, ..) => out.push(FieldError::new("insurance", "enrol.missing_insurance")),
+        (Some(_), Some(f), Some(t)) if f <= start && t >= end => {}
+        _ => out.push(FieldError::new("insurance", "enrol.insurance_dates")),
+    }
+    if a.insurance_payer.as_deref() == Some("union_funds") {
+        let rules = parse_rules(&store::rules_of_class(tx, &a.class_id).await?)?;
+        if !rules.union_funds_may_pay_insurance {
+            out.push(FieldError::new("insurance_payer", "enrol.union_funds_payer"));
+        }
+    }
+    Ok(out)
+}
+
+/// Moves `a` to `to` inside `tx` after the checks that status needs; the errors name what
+/// blocks it.
+async fn transition(tx: &mut Tx, a: &mut Application, child: &store::Child, to: Status) -> Result<(), AppError> {
+    if to.holds_place() && !a.status().holds_place() || to == Status::Enrolled {
+        store::lock_class(tx, &a.class_id).await?;
+        let mut errors = Vec::new();
+        if to == Status::Enrolled {
+            errors.extend(missing(tx, a).await?);
+        }
+        if child.anonymised_at.is_some() {
+            errors.push(FieldError::new("status", "enrol.child_deleted"));
+        }
+        errors.extend(ineligible(tx, a, child).await?);
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+    }
+    a.status = to.as_str().into();
+    a.updated_at = crate::now();
+    store::update_application(tx, a).await?;
+    Ok(())
+}
+
+/// A decision on an application: the unit accepts, wait-lists, rejects (with a reason), enrols or
+/// withdraws; the guardian may withdraw.
+pub async fn decide(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &Client,
+    id: &str,
+    decision: Decision,
+    reason: &str,
+) -> Result<Application, AppError> {
+    let (mut a, access) = visible(state, user, id).await?;
+    let unit = manages(state, user, &a.class_id).await?;
+    let allowed = unit || (access == Access::Guardian && decision == Decision::Withdraw);
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    let from = a.status();
+    if !decision.allowed_from(from) {
+        return Err(AppError::Conflict(
+            Msg::new("application.bad_transition").arg_key("status", status_key(from)),
+        ));
+    }
+    let reason = reason.trim();
+    if decision == Decision::Reject && reason.is_empty() {
+        return Err(AppError::field("reason", "application.reason_required"));
+    }
+    if reason.chars().count() > 500 {
+        return Err(AppError::field("reason", "roster.too_long"));
+    }
+    let child = store::child(&state.db, &a.child_id).await?;
+    let mut tx = state.db.begin().await?;
+    // Every status change locks the class first; re-read after the lock, as another request
+    // may have moved the application meanwhile.
+    store::lock_class(&mut tx, &a.class_id).await?;
+    let Some(current) = store::status_in(&mut tx, &a.id).await? else {
+        return Err(AppError::NotFound);
+    };
+    if current != a.status {
+        return Err(AppError::Conflict(Msg::new("application.changed")));
+    }
+    a.reason = reason.to_string();
+    transition(&mut tx, &mut a, &child, decision.target()).await?;
+    audit::record(
+        &mut tx,
+        &Entry::by(user, "application.decide", "application")
+            .target(&a.id)
+            .detail(format!("{} -> {}", from.as_str(), a.status)),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(a)
+}
+
+/// i18n key of a status's name.
+pub fn status_key(s: Status) -> &'static str {
+    match s {
+        Status::Applied => "application.status.applied",
+        Status::Accepted => "application.status.accepted",
+        Status::Waitlisted => "application.status.waitlisted",
+        Status::Rejected => "application.status.rejected",
+        Status::Enrolled => "application.status.enrolled",
+        Status::Withdrawn => "application.status.withdrawn",
+    }
+}
+
+/// After the guardian completes the paperwork, an accepted application becomes enrolled when
+/// nothing is missing and the child is still eligible; otherwise it stays accepted.
+async fn enrol_if_complete(tx: &mut Tx, a: &mut Application, child: &store::Child) -> Result<(), AppError> {
+    if a.status() != Status::Accepted {
+        return Ok(());
+    }
+    store::lock_class(tx, &a.class_id).await?;
+    if missing(tx, a).await?.is_empty() && ineligible(tx, a, child).await?.is_empty() {
+        a.status = Status::Enrolled.as_str().into();
+        store::update_application(tx, a).await?;
+    }
+    Ok(())
+}
+
+/// The guardian signs the care agreement (click-through, channel web), or the unit records a
+/// paper agreement (channel paper).
+pub async fn sign_agreement(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &Client,
+    id: &str,
+    version: &str,
+) -> Result<Application, AppError> {
+    let (mut a, access) = visible(state, user, id).await?;
+    let channel = match access {
+        Access::Guardian => "web",
+        Access::Unit if manages(state, user, &a.class_id).await? => "paper",
+        Access::Unit => return Err(AppError::Forbidden),
+    };
+    if version.trim() != AGREEMENT_VERSION {
+        return Err(AppError::field("version", "agreement.version_stale"));
+    }
+    if !a.status().active() {
+        return Err(AppError::Conflict(Msg::new("application.closed")));
+    }
+    let child = store::child(&state.db, &a.child_id).await?;
+    let now = crate::now();
+    a.agreement_version = Some(AGREEMENT_VERSION.into());
+    a.agreement_by = Some(user.display_name.clone());
+    a.agreement_channel = Some(channel.into());
+    a.agreement_at = Some(now);
+    a.updated_at = now;
+    let mut tx = state.db.begin().await?;
+    refresh_status(&mut tx, &mut a).await?;
+    store::update_application(&mut tx, &a).await?;
+    enrol_if_complete(&mut tx, &mut a, &child).await?;
+    audit::record(
+        &mut tx,
+        &Entry::by(user, "agreement.sign", "application")
+            .target(&a.id)
+            .detail(format!("version {AGREEMENT_VERSION} via {channel}")),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(a)
+}
+
+/// Records the child's accident insurance (guardian, or the unit from the paper copy).
+pub async fn record_insurance(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &Client,
+    id: &str,
+    input: &Insurance,
+) -> Result<Application, AppError> {
+    let (mut a, access) = visible(state, user, id).await?;
+    if access == Access::Unit && !manages(state, user, &a.class_id).await? {
+        return Err(AppError::Forbidden);
+    }
+    if !a.status().active() {
+        return Err(AppError::Conflict(Msg::new("application.closed")));
+    }
+    let mut errors = Vec::new();
+    let insurer = input.insurer.trim();
+    if insurer.is_empty() || insurer.chars().count() > 100 {
+        errors.push(FieldError::new("insurer", "roster.required"));
+    }
+    let policy = input.policy_no.trim();
+    if policy.is_empty() || policy.chars().count() > 64 {
+        errors.push(FieldError::new("policy_no", "roster.required"));
+    }
+    let from = date(input.valid_from.trim());
+    let to = date(input.valid_to.trim());
+    if from.is_none() {
+        errors.push(FieldError::new("valid_from", "calendar.date_invalid"));
+    }
+    if to.is_none() {
+        errors.push(FieldError::new("valid_to", "calendar.date_invalid"));
+    }
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        errors.push(FieldError::new("valid_to", "insurance.dates_reversed"));
+    }
+    let payer = input.payer.trim();
+    if !PAYERS.contains(&payer) {
+        errors.push(FieldError::new("payer", "insurance.payer_invalid"));
+    }
+    let mut tx = state.db.begin().await?;
+    if payer == "union_funds"
+        && !parse_rules(&store::rules_of_class(&mut tx, &a.class_id).await?)?
+            .union_funds_may_pay_insurance
+    {
+        errors.push(FieldError::new("payer", "enrol.union_funds_payer"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let child = store::child(&state.db, &a.child_id).await?;
+    a.insurer = Some(insurer.into());
+    a.policy_no = Some(policy.into());
+    a.insured_from = from.map(|d| d.to_string());
+    a.insured_to = to.map(|d| d.to_string());
+    a.insurance_payer = Some(payer.into());
+    a.updated_at = crate::now();
+    refresh_status(&mut tx, &mut a).await?;
+    store::update_application(&mut tx, &a).await?;
+    enrol_if_complete(&mut tx, &mut a, &child).await?;
+    audit::record(
+        &mut tx,
+        &Entry::by(user, "insurance.record", "application").target(&a.id),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(a)
+}
+
+/// Locks the class and takes the application's status as it is now, so writing the paperwork
+/// does not undo a decision made meanwhile.
+async fn refresh_status(tx: &mut Tx, a: &mut Application) -> Result<(), AppError> {
+    store::lock_class(tx, &a.class_id).await?;
+    a.status = store::status_in(tx, &a.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(())
+}
+
+/// Withdraws a deleted child's applications in classes that have not closed; closed classes keep
+/// their records so their counts stay right.
+pub async fn withdraw_open_for_deletion(
+    tx: &mut Tx,
+    child_id: &str,
+    reason: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    const SQL: &str = "UPDATE applications SET status = 'withdrawn', reason = $2, updated_at = $3 \
+        WHERE child_id = $1 AND status IN ('applied', 'accepted', 'waitlisted', 'enrolled') \
+        AND class_id IN (SELECT id FROM classes WHERE status <> 'closed')";
+    crate::on_tx!(tx, x => sqlx::query(SQL).bind(child_id).bind(reason).bind(now)
+        .execute(&mut *x).await.map(|_| ()))?;
+    Ok(())
+}

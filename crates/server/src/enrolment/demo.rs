@@ -1,0 +1,141 @@
+//! Demo children (`tuoguan demo`): six enrolled children in every demo class — consent on paper,
+//! the agreement signed, insurance paid by the guardians — and the demo parent 孙倩 with one
+//! child enrolled and one who has applied, so every page has something to show.
+
+use tuoguan_domain::enrolment::{RawCell, parse_row};
+use tuoguan_domain::id_number::with_check_char;
+
+use super::store::{self, Guardian};
+use super::{AGREEMENT_VERSION, Status, applications, children};
+use crate::app::AppState;
+use crate::on_db;
+
+const SURNAMES: [&str; 8] = ["张", "王", "李", "赵", "陈", "刘", "杨", "黄"];
+const GIVEN: [&str; 12] = [
+    "子涵", "欣怡", "浩然", "梓萱", "宇轩", "诗琪", "俊杰", "雨桐", "一诺", "思远", "嘉怡", "明轩",
+];
+
+/// The demo child number `n`: its roster cells (template order).
+fn cells(n: usize, guardian_phone: &str, guardian: &str) -> Vec<RawCell> {
+    let t = |s: String| RawCell::Text(s);
+    let year = 2015 + (n % 6) as i32;
+    let birth = format!("{year}-{:02}-{:02}", 1 + n % 12, 1 + n % 27);
+    let grade = (2021 - year).clamp(1, 6);
+    let id = with_check_char(&format!("330106{year}{:02}{:02}{:03}", 1 + n % 12, 1 + n % 27, 100 + n % 900))
+        .unwrap_or_default();
+    let surname = SURNAMES[n % SURNAMES.len()];
+    vec![
+        t(format!("{surname}{}", GIVEN[n % GIVEN.len()])),
+        t(if n % 2 == 0 { "女" } else { "男" }.into()),
+        t(birth),
+        t("示例市实验小学".into()),
+        t(grade.to_string()),
+        if n % 3 == 0 { RawCell::Empty } else { t(id) },
+        t(guardian.into()),
+        t(guardian_phone.into()),
+        t(if n % 2 == 0 { "母亲" } else { "父亲" }.into()),
+        t("示例市人民医院".into()),
+        if n % 4 == 0 { t("花生过敏".into()) } else { RawCell::Empty },
+        if n % 5 == 0 { t("双职工".into()) } else { RawCell::Empty },
+    ]
+}
+
+/// Adds one child with its guardian to a class in `status`, the paperwork complete when enrolled.
+async fn add(
+    state: &AppState,
+    class_id: &str,
+    n: usize,
+    guardian: Option<&Guardian>,
+    status: Status,
+) -> anyhow::Result<()> {
+    let phone = format!("137{:08}", 10_000_000 + n);
+    let g = match guardian {
+        Some(g) => g.clone(),
+        None => {
+            let now = crate::now();
+            Guardian {
+                id: crate::new_id(),
+                user_id: None,
+                name: format!("{}{}", SURNAMES[(n + 3) % SURNAMES.len()], "家长"),
+                phone,
+                employer: "示例市人民医院".into(),
+                member: true,
+                priorities: String::new(),
+                created_at: now,
+                updated_at: now,
+            }
+        }
+    };
+    let row = parse_row(&cells(n, &g.phone, &g.name), crate::calendar::today())
+        .map_err(|e| anyhow::anyhow!("demo row {n}: {e:?}"))?;
+    let now = crate::now();
+    let child = children::child_from_row(state, &row, now).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let mut a = applications::new_application(&child, class_id, !row.priorities.is_empty(), now);
+    a.status = status.as_str().into();
+    if status == Status::Enrolled {
+        a.agreement_version = Some(AGREEMENT_VERSION.into());
+        a.agreement_by = Some(g.name.clone());
+        a.agreement_channel = Some("paper".into());
+        a.agreement_at = Some(now);
+        a.insurer = Some("中国人寿示例市分公司".into());
+        a.policy_no = Some(format!("DEMO2026{n:06}"));
+        a.insured_from = Some("2026-07-01".into());
+        a.insured_to = Some("2026-08-31".into());
+        a.insurance_payer = Some("guardian".into());
+    }
+    let mut tx = state.db.begin().await?;
+    if guardian.is_none() {
+        store::insert_guardian(&mut tx, &g).await?;
+    }
+    store::insert_child(&mut tx, &child).await?;
+    store::link(&mut tx, &child.id, &g.id, &row.relationship).await?;
+    store::insert_consent(&mut tx, &child.id, &g.id, "paper", "system", now).await?;
+    store::insert_application(&mut tx, &a).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Enrols six children in every demo class and gives the demo parent their children.
+pub async fn children(state: &AppState) -> anyhow::Result<()> {
+    const SQL: &str = "SELECT id, status FROM classes ORDER BY created_at, id";
+    let classes: Vec<(String, String)> = on_db!(&state.db, p => sqlx::query_as(SQL).fetch_all(p).await)?;
+    let mut n = 0;
+    for (id, _) in &classes {
+        for _ in 0..6 {
+            add(state, id, n, None, Status::Enrolled).await?;
+            n += 1;
+        }
+    }
+    // The demo parent (username `parent`): one child enrolled in a running class, one applied
+    // to an approved one.
+    const PARENT: &str = "SELECT id FROM users WHERE username = 'parent'";
+    let Some(user_id): Option<String> =
+        on_db!(&state.db, p => sqlx::query_scalar(PARENT).fetch_optional(p).await)?
+    else {
+        return Ok(());
+    };
+    let now = crate::now();
+    let g = Guardian {
+        id: crate::new_id(),
+        user_id: Some(user_id),
+        name: "孙倩".into(),
+        phone: "13900001111".into(),
+        employer: "示例市人民医院".into(),
+        member: true,
+        priorities: "dual_worker".into(),
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = state.db.begin().await?;
+    store::insert_guardian(&mut tx, &g).await?;
+    tx.commit().await?;
+    let running = classes.iter().find(|(_, s)| s == "running");
+    let approved = classes.iter().find(|(_, s)| s == "approved");
+    if let Some((id, _)) = running {
+        add(state, id, 1000, Some(&g), Status::Enrolled).await?;
+    }
+    if let Some((id, _)) = approved {
+        add(state, id, 1001, Some(&g), Status::Applied).await?;
+    }
+    Ok(())
+}

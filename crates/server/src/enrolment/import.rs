@@ -1,0 +1,610 @@
+//! 名单导入/导出 — a unit's roster import (.xlsx or .csv in UTF-8 or GB18030/GBK) and export.
+//!
+//! Every row is read and checked before anything is written: the template's rules
+//! ([`parse_row`]), duplicates inside the file, and the class as it will be after the import
+//! (capacity, the kindergarten share, grades, children already placed in an overlapping class).
+//! One bad row → nothing is written and every bad row is reported. A child already in the class
+//! (same ID number, or same name, birth date and guardian phone) is left as it is, so importing a
+//! file twice creates no duplicates. Imported children are `accepted`: the unit attests that it
+//! holds each guardian's consent on paper; the agreement and insurance complete the enrolment.
+
+use std::collections::{HashMap, HashSet};
+
+use calamine::{Data, Reader};
+use chrono::NaiveDate;
+use serde::Serialize;
+use sha2::Digest;
+use tuoguan_domain::ProgrammeRules;
+use tuoguan_domain::enrolment::{
+    COLUMN_KEYS, Grade, RawCell, RosterRow, TEMPLATE_HEADERS, dedupe_key, parse_row,
+};
+use tuoguan_domain::operating_days::ranges_overlap;
+
+use super::store::{self, Guardian};
+use super::{Status, applications, children};
+use crate::app::AppState;
+use crate::audit::{self, Client, Entry};
+use crate::auth::{Capability, CurrentUser};
+use crate::classes::{Class, ClassStatus};
+use crate::db::{Db, Tx};
+use crate::error::AppError;
+use crate::i18n::{Lang, Msg};
+use crate::{on_db, on_tx};
+
+/// Largest roster file accepted.
+pub const MAX_FILE: usize = 8 << 20;
+/// Most data rows in one file.
+pub const MAX_ROWS: usize = 20_000;
+
+/// One problem of one row (row numbers as the spreadsheet shows them: the header is row 1).
+#[derive(Debug, Clone)]
+pub struct RowProblem {
+    pub row: usize,
+    /// Field key of the column (`name`, `id_number`, …), or `file`.
+    pub column: &'static str,
+    pub msg: Msg,
+}
+
+/// A row problem as the API and the page show it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RowProblemView {
+    pub row: usize,
+    pub column: String,
+    /// The column's heading in the template, e.g. 身份证号
+    pub heading: String,
+    pub message: String,
+}
+
+impl RowProblem {
+    pub fn view(&self, lang: Lang) -> RowProblemView {
+        let heading = COLUMN_KEYS
+            .iter()
+            .position(|k| *k == self.column)
+            .map(|i| TEMPLATE_HEADERS[i].to_string())
+            .unwrap_or_default();
+        RowProblemView {
+            row: self.row,
+            column: self.column.to_string(),
+            heading,
+            message: self.msg.render(lang),
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    pub import_id: String,
+    /// Data rows in the file.
+    pub rows: usize,
+    /// Children added to the class.
+    pub created: usize,
+    /// Rows whose child was already in the class (a re-import).
+    pub unchanged: usize,
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug)]
+pub enum ImportError {
+    /// The request itself failed (not found, forbidden, …).
+    App(AppError),
+    /// The file has bad rows: every one of them, and nothing was written.
+    Rows(Vec<RowProblem>),
+}
+
+impl From<AppError> for ImportError {
+    fn from(e: AppError) -> Self {
+        ImportError::App(e)
+    }
+}
+
+impl From<sqlx::Error> for ImportError {
+    fn from(e: sqlx::Error) -> Self {
+        ImportError::App(e.into())
+    }
+}
+
+fn file_problem(key: &'static str) -> ImportError {
+    ImportError::Rows(vec![RowProblem {
+        row: 0,
+        column: "file",
+        msg: Msg::new(key),
+    }])
+}
+
+/// The rows of a file as cells: .xlsx (by its zip signature) or CSV (UTF-8, with or without a
+/// BOM, else GB18030, which also reads GBK).
+pub fn read_cells(bytes: &[u8]) -> Result<Vec<Vec<RawCell>>, ImportError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes))
+            .map_err(|_| file_problem("import.unreadable"))?;
+        let range = book
+            .worksheet_range_at(0)
+            .ok_or_else(|| file_problem("import.unreadable"))?
+            .map_err(|_| file_problem("import.unreadable"))?;
+        return Ok(range
+            .rows()
+            .map(|r| r.iter().map(xlsx_cell).collect())
+            .collect());
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(body) {
+        Ok(t) => t.to_string(),
+        Err(_) => {
+            let (t, _, bad) = encoding_rs::GB18030.decode(body);
+            if bad {
+                return Err(file_problem("import.encoding"));
+            }
+            t.into_owned()
+        }
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(|_| file_problem("import.unreadable"))?;
+        rows.push(
+            rec.iter()
+                .map(|s| {
+                    if s.trim().is_empty() {
+                        RawCell::Empty
+                    } else {
+                        RawCell::Text(s.to_string())
+                    }
+                })
+                .collect(),
+        );
+    }
+    Ok(rows)
+}
+
+fn xlsx_cell(d: &Data) -> RawCell {
+    match d {
+        Data::String(s) => RawCell::Text(s.clone()),
+        Data::Float(f) => RawCell::Number(*f),
+        Data::Int(i) => RawCell::Number(*i as f64),
+        Data::Bool(b) => RawCell::Text(b.to_string()),
+        Data::DateTime(dt) => RawCell::Number(dt.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => RawCell::Text(s.clone()),
+        Data::Error(_) | Data::Empty => RawCell::Empty,
+    }
+}
+
+fn is_empty_row(r: &[RawCell]) -> bool {
+    r.iter().all(|c| matches!(c, RawCell::Empty))
+}
+
+fn header_matches(r: &[RawCell]) -> bool {
+    TEMPLATE_HEADERS.iter().enumerate().all(|(i, h)| {
+        matches!(r.get(i), Some(RawCell::Text(t)) if t.trim().trim_start_matches('*') == *h)
+    })
+}
+
+/// A checked row ready to write.
+struct Good {
+    line: usize,
+    row: RosterRow,
+    key: String,
+}
+
+/// Parses and checks every row against the template, the file itself and the class.
+async fn check_rows(
+    state: &AppState,
+    c: &Class,
+    rules: &ProgrammeRules,
+    cells: Vec<Vec<RawCell>>,
+) -> Result<(Vec<Good>, usize, usize), ImportError> {
+    let header = cells
+        .iter()
+        .take(5)
+        .position(|r| header_matches(r))
+        .ok_or_else(|| file_problem("import.not_template"))?;
+    let today = crate::calendar::today();
+    let mut problems = Vec::new();
+    let mut good = Vec::new();
+    let mut first_line: HashMap<String, usize> = HashMap::new();
+    let mut total = 0;
+    for (i, r) in cells.iter().enumerate().skip(header + 1) {
+        if is_empty_row(r) {
+            continue;
+        }
+        total += 1;
+        if total > MAX_ROWS {
+            return Err(file_problem("import.too_many_rows"));
+        }
+        let line = i + 1;
+        match parse_row(r, today) {
+            Err(errs) => problems.extend(errs.into_iter().map(|e| RowProblem {
+                row: line,
+                column: e.column,
+                msg: Msg::new(e.code),
+            })),
+            Ok(row) => {
+                let key = state.data_key.blind_index("child", &dedupe_key(&row));
+                if let Some(first) = first_line.get(&key) {
+                    problems.push(RowProblem {
+                        row: line,
+                        column: "name",
+                        msg: Msg::new("import.duplicate_row").arg("row", first),
+                    });
+                    continue;
+                }
+                first_line.insert(key.clone(), line);
+                good.push(Good { line, row, key });
+            }
+        }
+    }
+    if total == 0 {
+        return Err(file_problem("import.empty"));
+    }
+    // Children already in the class are left as they are.
+    let existing = keys_in_class(&state.db, &c.id).await?;
+    let (fresh, unchanged): (Vec<Good>, Vec<Good>) =
+        good.into_iter().partition(|g| !existing.contains(&g.key));
+    check_class(state, c, rules, &fresh, &mut problems).await?;
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| p.row);
+        return Err(ImportError::Rows(problems));
+    }
+    Ok((fresh, unchanged.len(), total))
+}
+
+/// Grades, places, the kindergarten share and overlapping placements, for the class as it will
+/// be after the import (rows in file order take the places).
+async fn check_class(
+    state: &AppState,
+    c: &Class,
+    rules: &ProgrammeRules,
+    fresh: &[Good],
+    problems: &mut Vec<RowProblem>,
+) -> Result<(), ImportError> {
+    let (taken, k_taken) = {
+        let mut tx = state.db.begin().await?;
+        let load = store::class_load(&mut tx, &c.id, "").await?;
+        tx.commit().await?;
+        load
+    };
+    let capacity = c.capacity;
+    let k_places = i64::from(rules.kindergarten_places(u32::try_from(capacity).unwrap_or(0)));
+    let (start, end) = c.dates()?;
+    let placed = placements_of(&state.db, &c.id, fresh.iter().map(|g| g.key.as_str())).await?;
+    let (mut n, mut k) = (taken, k_taken);
+    for g in fresh {
+        let mut bad = |column, msg| {
+            problems.push(RowProblem {
+                row: g.line,
+                column,
+                msg,
+            })
+        };
+        let kg = g.row.grade == Grade::K;
+        if !kg && !(rules.min_grade..=rules.max_grade).contains(&g.row.grade.number()) {
+            bad("grade", Msg::new("enrolment.grade"));
+        }
+        if kg && k >= k_places {
+            bad("grade", Msg::new("enrolment.kindergarten_full").arg("places", k_places));
+        }
+        if n >= capacity {
+            bad("name", Msg::new("enrolment.class_full"));
+        }
+        for (name, s, e) in placed.get(&g.key).into_iter().flatten() {
+            if let (Some(s), Some(e)) = (date(s), date(e))
+                && ranges_overlap(start, end, s, e)
+            {
+                bad("name", Msg::new("enrolment.overlap").arg("class", name));
+            }
+        }
+        n += 1;
+        k += i64::from(kg);
+    }
+    Ok(())
+}
+
+fn date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// Dedupe indexes of the children with an active application in the class.
+async fn keys_in_class(db: &Db, class_id: &str) -> sqlx::Result<HashSet<String>> {
+    const SQL: &str = "SELECT ch.dedupe_index FROM applications a JOIN children ch ON ch.id = a.child_id \
+        WHERE a.class_id = $1 AND a.status NOT IN ('rejected', 'withdrawn') AND ch.dedupe_index IS NOT NULL";
+    let keys: Vec<String> =
+        on_db!(db, p => sqlx::query_scalar(SQL).bind(class_id).fetch_all(p).await)?;
+    Ok(keys.into_iter().collect())
+}
+
+/// Places held in other classes by children with these dedupe indexes: key → (class, start, end).
+async fn placements_of<'a>(
+    db: &Db,
+    class_id: &str,
+    keys: impl Iterator<Item = &'a str>,
+) -> sqlx::Result<HashMap<String, Vec<(String, String, String)>>> {
+    let keys: Vec<&str> = keys.collect();
+    let mut out: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
+    for chunk in keys.chunks(500) {
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT ch.dedupe_index, c.name, c.start_date, c.end_date FROM applications a \
+             JOIN children ch ON ch.id = a.child_id JOIN classes c ON c.id = a.class_id \
+             WHERE a.status IN ('accepted', 'enrolled') AND c.id <> $1 AND ch.dedupe_index IN ({})",
+            marks.join(",")
+        );
+        let rows: Vec<(String, String, String, String)> = on_db!(db, p => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(class_id);
+            for k in chunk { q = q.bind(*k); }
+            q.fetch_all(p).await
+        })?;
+        for (k, name, s, e) in rows {
+            out.entry(k).or_default().push((name, s, e));
+        }
+    }
+    Ok(out)
+}
+
+/// Imports a roster file into a class; all or nothing.
+pub async fn import(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &Client,
+    class_id: &str,
+    file_name: &str,
+    bytes: &[u8],
+    consent_attested: bool,
+) -> Result<ImportReport, ImportError> {
+    let scope = user.require(Capability::ManageEnrolment)?;
+    let c = crate::classes::store::get(&state.db, &scope, class_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if c.status() == ClassStatus::Closed {
+        return Err(AppError::Conflict(Msg::new("class.not_editable")).into());
+    }
+    if !consent_attested {
+        return Err(AppError::field("consent_attested", "import.consent_required").into());
+    }
+    if bytes.len() > MAX_FILE {
+        return Err(file_problem("import.too_large"));
+    }
+    let rules = {
+        let mut tx = state.db.begin().await?;
+        let r = store::rules_of_class(&mut tx, &c.id).await?;
+        tx.commit().await?;
+        serde_json::from_str::<ProgrammeRules>(&r).map_err(|e| AppError::Internal(e.into()))?
+    };
+    let cells = read_cells(bytes)?;
+    let (fresh, unchanged, total) = check_rows(state, &c, &rules, cells).await?;
+    let import_id = crate::new_id();
+    let now = crate::now();
+    let batch = build(state, &fresh, &c.id, &import_id, &user.id, now)?;
+    let mut tx = state.db.begin().await?;
+    store::lock_class(&mut tx, &c.id).await?;
+    // Places may have gone while the file was checked: check the count again under the lock.
+    let (taken, _) = store::class_load(&mut tx, &c.id, "").await?;
+    if taken + fresh.len() as i64 > c.capacity {
+        return Err(AppError::Conflict(Msg::new("enrolment.class_full")).into());
+    }
+    write(&mut tx, &batch).await?;
+    let digest = hex::encode(sha2::Sha256::digest(bytes));
+    const SQL: &str = "INSERT INTO roster_imports (id, class_id, file_sha256, file_name, rows_total, rows_created, \
+        imported_by, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)";
+    let name: String = file_name.chars().take(200).collect();
+    on_tx!(&mut tx, x => sqlx::query(SQL).bind(&import_id).bind(&c.id).bind(&digest).bind(&name)
+        .bind(total as i64).bind(fresh.len() as i64).bind(&user.id).bind(now).execute(&mut *x).await.map(|_| ()))?;
+    audit::record(
+        &mut tx,
+        &Entry::by(user, "roster.import", "class")
+            .target(&c.id)
+            .detail(format!("{total} rows, {} added, {unchanged} unchanged", fresh.len())),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ImportReport {
+        import_id,
+        rows: total,
+        created: fresh.len(),
+        unchanged,
+    })
+}
+
+/// The rows to insert, built (and sealed) before the transaction opens.
+struct Batch {
+    guardians: Vec<Guardian>,
+    children: Vec<store::Child>,
+    links: Vec<(String, String, String)>,
+    applications: Vec<store::Application>,
+    recorded_by: String,
+    now: i64,
+}
+
+fn build(
+    state: &AppState,
+    fresh: &[Good],
+    class_id: &str,
+    import_id: &str,
+    by: &str,
+    now: i64,
+) -> Result<Batch, AppError> {
+    let mut b = Batch {
+        guardians: Vec::new(),
+        children: Vec::new(),
+        links: Vec::new(),
+        applications: Vec::new(),
+        recorded_by: by.to_string(),
+        now,
+    };
+    // One guardian per phone number in the file (siblings share theirs).
+    let mut by_phone: HashMap<String, usize> = HashMap::new();
+    for g in fresh {
+        let phone = g.row.guardian_phone.as_str().to_string();
+        let gi = *by_phone.entry(phone.clone()).or_insert_with(|| {
+            b.guardians.push(Guardian {
+                id: crate::new_id(),
+                user_id: None,
+                name: g.row.guardian_name.clone(),
+                phone,
+                employer: g.row.employer.clone(),
+                member: false,
+                priorities: String::new(),
+                created_at: now,
+                updated_at: now,
+            });
+            b.guardians.len() - 1
+        });
+        let guardian = &mut b.guardians[gi];
+        let mut prio: Vec<&str> = guardian.priorities.split(',').filter(|s| !s.is_empty()).collect();
+        prio.extend(g.row.priorities.iter().map(|p| p.as_str()));
+        prio.sort();
+        prio.dedup();
+        guardian.priorities = prio.join(",");
+        let child = children::child_from_row(state, &g.row, now)?;
+        b.links.push((child.id.clone(), guardian.id.clone(), g.row.relationship.clone()));
+        let mut a = applications::new_application(&child, class_id, !g.row.priorities.is_empty(), now);
+        a.status = Status::Accepted.as_str().into();
+        a.import_id = Some(import_id.to_string());
+        b.applications.push(a);
+        b.children.push(child);
+    }
+    Ok(b)
+}
+
+async fn write(tx: &mut Tx, b: &Batch) -> Result<(), AppError> {
+    for g in &b.guardians {
+        store::insert_guardian(tx, g).await?;
+    }
+    for c in &b.children {
+        store::insert_child(tx, c).await?;
+    }
+    for (child, guardian, rel) in &b.links {
+        store::link(tx, child, guardian, rel).await?;
+        store::insert_consent(tx, child, guardian, "paper", &b.recorded_by, b.now).await?;
+    }
+    for a in &b.applications {
+        store::insert_application(tx, a).await?;
+    }
+    Ok(())
+}
+
+/// The template (名单模板): the header row, every column formatted as text so Excel keeps ID
+/// numbers and phone numbers as typed, and a sheet of instructions.
+pub fn template(lang: Lang) -> Result<Vec<u8>, AppError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let inner = || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        let mut book = Workbook::new();
+        let text = Format::new().set_num_format("@");
+        let bold = Format::new().set_bold().set_num_format("@");
+        let sheet = book.add_worksheet().set_name("名单")?;
+        for (i, h) in TEMPLATE_HEADERS.iter().enumerate() {
+            let col = u16::try_from(i).unwrap_or(0);
+            sheet.set_column_format(col, &text)?;
+            sheet.set_column_width(col, 16)?;
+            sheet.write_string_with_format(0, col, *h, &bold)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        let notes = book.add_worksheet().set_name("说明")?;
+        for (i, line) in lang.t("import.template_notes").lines().enumerate() {
+            notes.write_string(u32::try_from(i).unwrap_or(0), 0, line)?;
+        }
+        book.save_to_buffer()
+    };
+    inner().map_err(|e| AppError::Internal(e.into()))
+}
+
+/// The class's roster as a workbook (masked ID numbers), audited as an export.
+pub async fn export(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &Client,
+    class_id: &str,
+    lang: Lang,
+) -> Result<(Class, Vec<u8>), AppError> {
+    use crate::web::excel::{Cell, Sheet, workbook};
+    let scope = user.require(Capability::ManageEnrolment)?;
+    let c = crate::classes::store::get(&state.db, &scope, class_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let apps = store::applications_of_class(&state.db, &c.id).await?;
+    let guardians = guardians_of_class(&state.db, &c.id).await?;
+    let headers = [
+        "export.child", "export.gender", "export.birth_date", "export.school", "export.grade",
+        "export.id_number", "export.guardian", "export.phone", "export.relationship", "export.status",
+        "export.agreement", "export.insurance",
+    ];
+    let rows = apps
+        .iter()
+        .filter(|a| a.status().active())
+        .map(|a| {
+            let ch = guardians.get(&a.child_id);
+            let g = ch.and_then(|v| v.first());
+            vec![
+                Cell::Text(a.child_name.clone()),
+                Cell::Text(ch.map(|v| v.gender.clone()).unwrap_or_default()),
+                Cell::Text(ch.map(|v| v.birth_date.clone()).unwrap_or_default()),
+                Cell::Text(ch.map(|v| v.school.clone()).unwrap_or_default()),
+                Cell::Text(a.child_grade.clone()),
+                Cell::Text(a.child_id_masked.clone().unwrap_or_default()),
+                Cell::Text(g.map(|g| g.0.clone()).unwrap_or_default()),
+                Cell::Text(g.map(|g| g.1.clone()).unwrap_or_default()),
+                Cell::Text(g.map(|g| g.2.clone()).unwrap_or_default()),
+                Cell::Text(lang.t(applications::status_key(a.status()))),
+                Cell::Text(a.agreement_version.clone().unwrap_or_default()),
+                Cell::Text(a.policy_no.clone().unwrap_or_default()),
+            ]
+        })
+        .collect();
+    let sheet = Sheet {
+        name: lang.t("export.roster"),
+        title: format!("{} · {}", c.host_name, c.name),
+        subtitle: Some(format!("{} – {}", c.start_date, c.end_date)),
+        headers: headers.iter().map(|h| lang.t(h)).collect(),
+        rows,
+        totals: None,
+    };
+    let bytes = workbook(&[sheet]).map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?;
+    let mut tx = state.db.begin().await?;
+    audit::record(
+        &mut tx,
+        &Entry::by(user, "roster.export", "class").target(&c.id),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((c, bytes))
+}
+
+/// Per child of a class: its basic fields and its guardians (name, phone, relationship).
+struct RosterChild {
+    gender: String,
+    birth_date: String,
+    school: String,
+    guardians: Vec<(String, String, String)>,
+}
+
+impl RosterChild {
+    fn first(&self) -> Option<&(String, String, String)> {
+        self.guardians.first()
+    }
+}
+
+async fn guardians_of_class(db: &Db, class_id: &str) -> sqlx::Result<HashMap<String, RosterChild>> {
+    const SQL: &str = "SELECT ch.id, ch.gender, ch.birth_date, ch.school, g.name, g.phone, cg.relationship \
+        FROM applications a JOIN children ch ON ch.id = a.child_id \
+        LEFT JOIN child_guardians cg ON cg.child_id = ch.id LEFT JOIN guardians g ON g.id = cg.guardian_id \
+        WHERE a.class_id = $1 ORDER BY g.created_at";
+    type Row = (String, String, String, String, Option<String>, Option<String>, Option<String>);
+    let rows: Vec<Row> = on_db!(db, p => sqlx::query_as(SQL).bind(class_id).fetch_all(p).await)?;
+    let mut out: HashMap<String, RosterChild> = HashMap::new();
+    for (id, gender, birth_date, school, name, phone, rel) in rows {
+        let e = out.entry(id).or_insert_with(|| RosterChild {
+            gender,
+            birth_date,
+            school,
+            guardians: Vec::new(),
+        });
+        if let (Some(n), Some(p), Some(r)) = (name, phone, rel) {
+            e.guardians.push((n, p, r));
+        }
+    }
+    Ok(out)
+}

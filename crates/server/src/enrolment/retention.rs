@@ -1,0 +1,78 @@
+//! Retention (保存期限, SPEC §14): once every class a child applied to has been closed for longer
+//! than its programme's `retention_days`, the child's personal data is anonymised; applications
+//! and their statuses stay, so the counts of past programmes stay right. Runs with the hourly jobs.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Days, NaiveDate};
+use tuoguan_domain::ProgrammeRules;
+
+use super::{children, store};
+use crate::app::AppState;
+use crate::on_db;
+
+/// Classes closed for longer than their programme's retention period on `today`.
+async fn expired_classes(state: &AppState, today: NaiveDate) -> sqlx::Result<HashSet<String>> {
+    const SQL: &str = "SELECT c.id, c.end_date, p.rules FROM classes c JOIN programmes p ON p.id = c.programme_id \
+                       WHERE c.status = 'closed'";
+    let rows: Vec<(String, String, String)> =
+        on_db!(&state.db, p => sqlx::query_as(SQL).fetch_all(p).await)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, end, rules)| {
+            let days = serde_json::from_str::<ProgrammeRules>(rules)
+                .map(|r| r.retention_days)
+                .unwrap_or(365);
+            NaiveDate::parse_from_str(end, "%Y-%m-%d")
+                .ok()
+                .and_then(|e| e.checked_add_days(Days::new(u64::from(days))))
+                .is_some_and(|limit| limit < today)
+        })
+        .map(|(id, ..)| id)
+        .collect())
+}
+
+/// Anonymises the children whose every class has expired; returns how many.
+pub async fn run(state: &AppState, today: NaiveDate) -> anyhow::Result<u64> {
+    let expired = expired_classes(state, today).await?;
+    if expired.is_empty() {
+        return Ok(0);
+    }
+    const SQL: &str = "SELECT a.child_id, a.class_id FROM applications a JOIN children ch ON ch.id = a.child_id \
+                       WHERE ch.anonymised_at IS NULL";
+    let rows: Vec<(String, String)> = on_db!(&state.db, p => sqlx::query_as(SQL).fetch_all(p).await)?;
+    let mut classes_of: HashMap<String, Vec<String>> = HashMap::new();
+    for (child, class) in rows {
+        classes_of.entry(child).or_default().push(class);
+    }
+    let due: Vec<String> = classes_of
+        .into_iter()
+        .filter(|(_, cs)| cs.iter().all(|c| expired.contains(c)))
+        .map(|(child, _)| child)
+        .collect();
+    let now = crate::now();
+    let mut done = 0;
+    for chunk in due.chunks(200) {
+        let mut tx = state.db.begin().await?;
+        for id in chunk {
+            let mut c = store::child_in(&mut tx, id).await?;
+            children::anonymise(&mut tx, &mut c, now, "retention period over")
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            store::unlink_all(&mut tx, id).await?;
+            done += 1;
+        }
+        let entry = crate::audit::Entry {
+            actor_id: None,
+            actor_name: Some("system"),
+            action: "child.retention",
+            target_type: "child",
+            target_id: None,
+            detail: format!("{} children anonymised after the retention period", chunk.len()),
+        };
+        let client = crate::audit::Client { ip: None, request_id: None };
+        crate::audit::record(&mut tx, &entry, &client).await?;
+        tx.commit().await?;
+    }
+    Ok(done)
+}

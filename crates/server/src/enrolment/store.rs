@@ -1,0 +1,438 @@
+//! SQL of guardians, children, consents, pickup persons and applications. Functions that find a
+//! child take the caller's user id and `ViewClasses` scope, so a query cannot leave what the
+//! caller may see.
+
+use sqlx::AssertSqlSafe;
+
+use crate::auth::Scope;
+use crate::db::{Db, Tx};
+use crate::{on_db, on_tx};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Guardian {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub name: String,
+    pub phone: String,
+    pub employer: String,
+    pub member: bool,
+    /// Priority categories, comma-separated keys.
+    pub priorities: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A child as stored: the ID number and health notes are sealed (see `crate::crypto`).
+#[derive(Clone, sqlx::FromRow)]
+pub struct Child {
+    pub id: String,
+    pub name: String,
+    pub gender: String,
+    pub birth_date: String,
+    pub school: String,
+    pub grade: String,
+    pub id_sealed: Option<String>,
+    pub id_masked: Option<String>,
+    pub health_sealed: Option<String>,
+    pub emergency: String,
+    pub dedupe_index: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub anonymised_at: Option<i64>,
+}
+
+impl std::fmt::Debug for Child {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Child")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An application of a child to a class, with the names a list shows.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Application {
+    pub id: String,
+    pub child_id: String,
+    pub class_id: String,
+    pub status: String,
+    pub reason: String,
+    pub priority: bool,
+    pub kindergarten: bool,
+    pub agreement_version: Option<String>,
+    pub agreement_by: Option<String>,
+    pub agreement_channel: Option<String>,
+    pub agreement_at: Option<i64>,
+    pub insurer: Option<String>,
+    pub policy_no: Option<String>,
+    pub insured_from: Option<String>,
+    pub insured_to: Option<String>,
+    pub insurance_payer: Option<String>,
+    pub import_id: Option<String>,
+    pub applied_at: i64,
+    pub updated_at: i64,
+    pub child_name: String,
+    pub child_grade: String,
+    pub child_id_masked: Option<String>,
+    pub class_name: String,
+    pub class_start: String,
+    pub class_end: String,
+    pub host_name: String,
+}
+
+impl Application {
+    pub fn status(&self) -> super::Status {
+        super::Status::parse(&self.status).unwrap_or(super::Status::Applied)
+    }
+}
+
+const CHILD_COLS: &str = "ch.id, ch.name, ch.gender, ch.birth_date, ch.school, ch.grade, ch.id_sealed, ch.id_masked, \
+    ch.health_sealed, ch.emergency, ch.dedupe_index, ch.created_at, ch.updated_at, ch.anonymised_at";
+
+const APP_COLS: &str = "a.id, a.child_id, a.class_id, a.status, a.reason, a.priority, a.kindergarten, \
+    a.agreement_version, a.agreement_by, a.agreement_channel, a.agreement_at, a.insurer, a.policy_no, \
+    a.insured_from, a.insured_to, a.insurance_payer, a.import_id, a.applied_at, a.updated_at, \
+    ch.name AS child_name, ch.grade AS child_grade, ch.id_masked AS child_id_masked, c.name AS class_name, \
+    c.start_date AS class_start, c.end_date AS class_end, o.name AS host_name";
+
+const APP_FROM: &str = "applications a JOIN children ch ON ch.id = a.child_id JOIN classes c ON c.id = a.class_id \
+    JOIN orgs o ON o.id = c.host_org_id";
+
+pub async fn guardian_of_user(db: &Db, user_id: &str) -> sqlx::Result<Option<Guardian>> {
+    const SQL: &str = "SELECT id, user_id, name, phone, employer, member, priorities, created_at, updated_at \
+                       FROM guardians WHERE user_id = $1";
+    on_db!(db, p => sqlx::query_as(SQL).bind(user_id).fetch_optional(p).await)
+}
+
+pub async fn insert_guardian(tx: &mut Tx, g: &Guardian) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO guardians (id, user_id, name, phone, employer, member, priorities, created_at, \
+                       updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)";
+    on_tx!(tx, x => sqlx::query(SQL).bind(&g.id).bind(&g.user_id).bind(&g.name).bind(&g.phone).bind(&g.employer)
+        .bind(g.member).bind(&g.priorities).bind(g.created_at).bind(g.updated_at)
+        .execute(&mut *x).await.map(|_| ()))
+}
+
+pub async fn update_guardian(tx: &mut Tx, g: &Guardian) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE guardians SET name = $2, phone = $3, employer = $4, member = $5, priorities = $6, \
+                       updated_at = $7 WHERE id = $1";
+    on_tx!(tx, x => sqlx::query(SQL).bind(&g.id).bind(&g.name).bind(&g.phone).bind(&g.employer).bind(g.member)
+        .bind(&g.priorities).bind(g.updated_at).execute(&mut *x).await.map(|_| ()))
+}
+
+pub async fn insert_child(tx: &mut Tx, c: &Child) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO children (id, name, gender, birth_date, school, grade, id_sealed, id_masked, \
+        health_sealed, emergency, dedupe_index, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$12)";
+    on_tx!(tx, x => sqlx::query(SQL).bind(&c.id).bind(&c.name).bind(&c.gender).bind(&c.birth_date).bind(&c.school)
+        .bind(&c.grade).bind(&c.id_sealed).bind(&c.id_masked).bind(&c.health_sealed).bind(&c.emergency)
+        .bind(&c.dedupe_index).bind(c.created_at).execute(&mut *x).await.map(|_| ()))
+}
+
+/// Writes every field of a child read through a scoped query (corrections and anonymisation).
+pub async fn update_child(tx: &mut Tx, c: &Child) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE children SET name = $2, gender = $3, birth_date = $4, school = $5, grade = $6, \
+        id_sealed = $7, id_masked = $8, health_sealed = $9, emergency = $10, dedupe_index = $11, updated_at = $12, \
+        anonymised_at = $13 WHERE id = $1";
+    on_tx!(tx, x => sqlx::query(SQL).bind(&c.id).bind(&c.name).bind(&c.gender).bind(&c.birth_date).bind(&c.school)
+        .bind(&c.grade).bind(&c.id_sealed).bind(&c.id_masked).bind(&c.health_sealed).bind(&c.emergency)
+        .bind(&c.dedupe_index).bind(c.updated_at).bind(c.anonymised_at).execute(&mut *x).await.map(|_| ()))
+}
+
+pub async fn link(tx: &mut Tx, child_id: &str, guardian_id: &str, relationship: &str) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO child_guardians (child_id, guardian_id, relationship) VALUES ($1,$2,$3) \
+                       ON CONFLICT (child_id, guardian_id) DO NOTHING";
+    on_tx!(tx, x => sqlx::query(SQL).bind(child_id).bind(guardian_id).bind(relationship)
+        .execute(&mut *x).await.map(|_| ()))
+}
+
+pub async fn insert_consent(
+    tx: &mut Tx,
+    child_id: &str,
+    guardian_id: &str,
+    channel: &str,
+    recorded_by: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO consents (id, child_id, guardian_id, notice_version, channel, recorded_by, at) \
+                       VALUES ($1,$2,$3,$4,$5,$6,$7)";
+    on_tx!(tx, x => sqlx::query(SQL).bind(crate::new_id()).bind(child_id).bind(guardian_id)
+        .bind(super::NOTICE_VERSION).bind(channel).bind(recorded_by).bind(now).execute(&mut *x).await.map(|_| ()))
+}
+
+/// A child the caller may see, and whether they see it as its guardian. `view` is the caller's
+/// `ViewClasses` scope, if any.
+pub async fn visible_child(
+    db: &Db,
+    user_id: &str,
+    view: Option<&Scope>,
+    child_id: &str,
+) -> sqlx::Result<Option<(Child, bool)>> {
+    let (cond, binds) = match view {
+        Some(s) => s.sql("o.path", 3),
+        None => ("1=0".to_string(), Vec::new()),
+    };
+    let sql = format!(
+        "SELECT {CHILD_COLS}, EXISTS (SELECT 1 FROM child_guardians cg JOIN guardians g ON g.id = cg.guardian_id \
+           WHERE cg.child_id = ch.id AND g.user_id = $2) AS guardian \
+         FROM children ch WHERE ch.id = $1 AND (\
+           EXISTS (SELECT 1 FROM child_guardians cg JOIN guardians g ON g.id = cg.guardian_id \
+                   WHERE cg.child_id = ch.id AND g.user_id = $2) \
+           OR EXISTS (SELECT 1 FROM applications a JOIN classes c ON c.id = a.class_id \
+                      JOIN orgs o ON o.id = c.host_org_id WHERE a.child_id = ch.id AND {cond}))"
+    );
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        child: Child,
+        guardian: bool,
+    }
+    let row: Option<Row> = on_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(child_id).bind(user_id);
+        for b in &binds { q = q.bind(b); }
+        q.fetch_optional(p).await
+    })?;
+    Ok(row.map(|r| (r.child, r.guardian)))
+}
+
+/// The children whose guardian account is `user_id`, by name.
+pub async fn children_of_user(db: &Db, user_id: &str) -> sqlx::Result<Vec<Child>> {
+    let sql = format!(
+        "SELECT {CHILD_COLS} FROM children ch JOIN child_guardians cg ON cg.child_id = ch.id \
+         JOIN guardians g ON g.id = cg.guardian_id WHERE g.user_id = $1 ORDER BY ch.created_at, ch.id"
+    );
+    on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(user_id).fetch_all(p).await)
+}
+
+/// The guardians of a child with their relationship to it.
+pub async fn guardians_of(db: &Db, child_id: &str) -> sqlx::Result<Vec<(String, String, String)>> {
+    const SQL: &str = "SELECT g.name, g.phone, cg.relationship FROM child_guardians cg \
+                       JOIN guardians g ON g.id = cg.guardian_id WHERE cg.child_id = $1 ORDER BY g.created_at";
+    on_db!(db, p => sqlx::query_as(SQL).bind(child_id).fetch_all(p).await)
+}
+
+/// Consents given for a child: (notice version, channel, at).
+pub async fn consents_of(db: &Db, child_id: &str) -> sqlx::Result<Vec<(String, String, i64)>> {
+    const SQL: &str =
+        "SELECT notice_version, channel, at FROM consents WHERE child_id = $1 ORDER BY at";
+    on_db!(db, p => sqlx::query_as(SQL).bind(child_id).fetch_all(p).await)
+}
+
+/// An authorised pickup person (接送人).
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct Pickup {
+    pub id: String,
+    pub name: String,
+    pub relationship: String,
+    pub phone: String,
+    pub has_photo: bool,
+    pub active: bool,
+}
+
+pub async fn pickups_of(db: &Db, child_id: &str) -> sqlx::Result<Vec<Pickup>> {
+    const SQL: &str = "SELECT id, name, relationship, phone, photo IS NOT NULL AS has_photo, active \
+                       FROM pickup_persons WHERE child_id = $1 ORDER BY active DESC, created_at, id";
+    on_db!(db, p => sqlx::query_as(SQL).bind(child_id).fetch_all(p).await)
+}
+
+pub struct NewPickup<'a> {
+    pub child_id: &'a str,
+    pub name: &'a str,
+    pub relationship: &'a str,
+    pub phone: &'a str,
+    pub photo: Option<(&'a [u8], &'a str)>,
+}
+
+pub async fn insert_pickup(tx: &mut Tx, id: &str, p: &NewPickup<'_>) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO pickup_persons (id, child_id, name, relationship, phone, photo, photo_type, \
+                       active, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,TRUE,$8)";
+    let (photo, kind) = p.photo.unzip();
+    on_tx!(tx, x => sqlx::query(SQL).bind(id).bind(p.child_id).bind(p.name).bind(p.relationship).bind(p.phone)
+        .bind(photo).bind(kind).bind(crate::now()).execute(&mut *x).await.map(|_| ()))
+}
+
+pub async fn set_pickup_active(tx: &mut Tx, child_id: &str, id: &str, active: bool) -> sqlx::Result<u64> {
+    const SQL: &str = "UPDATE pickup_persons SET active = $3 WHERE child_id = $1 AND id = $2";
+    on_tx!(tx, x => sqlx::query(SQL).bind(child_id).bind(id).bind(active)
+        .execute(&mut *x).await.map(|r| r.rows_affected()))
+}
+
+pub async fn pickup_photo(db: &Db, child_id: &str, id: &str) -> sqlx::Result<Option<(Vec<u8>, String)>> {
+    const SQL: &str = "SELECT photo, photo_type FROM pickup_persons WHERE child_id = $1 AND id = $2 \
+                       AND photo IS NOT NULL AND photo_type IS NOT NULL";
+    on_db!(db, p => sqlx::query_as(SQL).bind(child_id).bind(id).fetch_optional(p).await)
+}
+
+/// Removes a child's pickup persons (deletion of the child's data).
+pub async fn delete_pickups(tx: &mut Tx, child_id: &str) -> sqlx::Result<()> {
+    on_tx!(tx, x => sqlx::query("DELETE FROM pickup_persons WHERE child_id = $1").bind(child_id)
+        .execute(&mut *x).await.map(|_| ()))
+}
+
+/// Applications of one child, newest first.
+pub async fn applications_of_child(db: &Db, child_id: &str) -> sqlx::Result<Vec<Application>> {
+    let sql =
+        format!("SELECT {APP_COLS} FROM {APP_FROM} WHERE a.child_id = $1 ORDER BY a.applied_at DESC, a.id");
+    on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(child_id).fetch_all(p).await)
+}
+
+/// Applications to one class, in the order they came.
+pub async fn applications_of_class(db: &Db, class_id: &str) -> sqlx::Result<Vec<Application>> {
+    let sql = format!("SELECT {APP_COLS} FROM {APP_FROM} WHERE a.class_id = $1 ORDER BY a.applied_at, a.id");
+    on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(class_id).fetch_all(p).await)
+}
+
+/// An application by id, with the path of its class's host (for the caller's scope check).
+pub async fn application(db: &Db, id: &str) -> sqlx::Result<Option<(Application, String)>> {
+    let sql = format!("SELECT {APP_COLS}, o.path AS host_path FROM {APP_FROM} WHERE a.id = $1");
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        app: Application,
+        host_path: String,
+    }
+    let row: Option<Row> =
+        on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(p).await)?;
+    Ok(row.map(|r| (r.app, r.host_path)))
+}
+
+/// A new application row (status and flags); the agreement and insurance come later.
+pub async fn insert_application(
+    tx: &mut Tx,
+    a: &Application,
+) -> sqlx::Result<()> {
+    const SQL: &str = "INSERT INTO applications (id, child_id, class_id, status, reason, priority, kindergarten, \
+        agreement_version, agreement_by, agreement_channel, agreement_at, insurer, policy_no, insured_from, insured_to, \
+        insurance_payer, import_id, applied_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18)";
+    on_tx!(tx, x => sqlx::query(SQL).bind(&a.id).bind(&a.child_id).bind(&a.class_id).bind(&a.status).bind(&a.reason)
+        .bind(a.priority).bind(a.kindergarten).bind(&a.agreement_version).bind(&a.agreement_by)
+        .bind(&a.agreement_channel).bind(a.agreement_at).bind(&a.insurer).bind(&a.policy_no).bind(&a.insured_from)
+        .bind(&a.insured_to).bind(&a.insurance_payer).bind(&a.import_id).bind(a.applied_at)
+        .execute(&mut *x).await.map(|_| ()))
+}
+
+/// Writes the mutable fields of an application.
+pub async fn update_application(tx: &mut Tx, a: &Application) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE applications SET status = $2, reason = $3, priority = $4, kindergarten = $5, \
+        agreement_version = $6, agreement_by = $7, agreement_channel = $8, agreement_at = $9, insurer = $10, \
+        policy_no = $11, insured_from = $12, insured_to = $13, insurance_payer = $14, updated_at = $15 WHERE id = $1";
+    on_tx!(tx, x => sqlx::query(SQL).bind(&a.id).bind(&a.status).bind(&a.reason).bind(a.priority)
+        .bind(a.kindergarten).bind(&a.agreement_version).bind(&a.agreement_by).bind(&a.agreement_channel)
+        .bind(a.agreement_at).bind(&a.insurer).bind(&a.policy_no).bind(&a.insured_from).bind(&a.insured_to)
+        .bind(&a.insurance_payer).bind(a.updated_at).execute(&mut *x).await.map(|_| ()))
+}
+
+/// Takes the class row's lock for the rest of the transaction on PostgreSQL (SQLite's
+/// `BEGIN IMMEDIATE` already holds the database's write lock), so two enrolments cannot both
+/// take the last place.
+pub async fn lock_class(tx: &mut Tx, class_id: &str) -> sqlx::Result<()> {
+    if let Tx::Pg(t) = tx {
+        sqlx::query("SELECT id FROM classes WHERE id = $1 FOR UPDATE")
+            .bind(class_id)
+            .execute(&mut **t)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Places taken in a class (accepted or enrolled), and how many of them by kindergarten
+/// children, leaving out `except` (the application being decided).
+pub async fn class_load(tx: &mut Tx, class_id: &str, except: &str) -> sqlx::Result<(i64, i64)> {
+    const SQL: &str = "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN kindergarten THEN 1 ELSE 0 END), 0) AS BIGINT) \
+        FROM applications WHERE class_id = $1 AND id <> $2 AND status IN ('accepted', 'enrolled')";
+    on_tx!(tx, x => sqlx::query_as(SQL).bind(class_id).bind(except).fetch_one(&mut *x).await)
+}
+
+/// Other classes where the same child (by id, or by the dedupe index of a record entered twice)
+/// holds a place: (class name, start, end).
+pub async fn placements(
+    tx: &mut Tx,
+    child_id: &str,
+    dedupe_index: Option<&str>,
+    except_class: &str,
+) -> sqlx::Result<Vec<(String, String, String)>> {
+    const SQL: &str = "SELECT c.name, c.start_date, c.end_date FROM applications a JOIN classes c ON c.id = a.class_id \
+        JOIN children ch ON ch.id = a.child_id WHERE (ch.id = $1 OR ch.dedupe_index = $2) AND c.id <> $3 \
+        AND a.status IN ('accepted', 'enrolled')";
+    on_tx!(tx, x => sqlx::query_as(SQL).bind(child_id).bind(dedupe_index).bind(except_class)
+        .fetch_all(&mut *x).await)
+}
+
+/// How many guardians a child has.
+pub async fn guardian_count(tx: &mut Tx, child_id: &str) -> sqlx::Result<i64> {
+    const SQL: &str = "SELECT CAST(COUNT(*) AS BIGINT) FROM child_guardians WHERE child_id = $1";
+    on_tx!(tx, x => sqlx::query_scalar(SQL).bind(child_id).fetch_one(&mut *x).await)
+}
+
+/// Whether a consent is on record for a child.
+pub async fn has_consent(tx: &mut Tx, child_id: &str) -> sqlx::Result<bool> {
+    const SQL: &str = "SELECT CAST(COUNT(*) AS BIGINT) FROM consents WHERE child_id = $1";
+    on_tx!(tx, x => sqlx::query_scalar::<_, i64>(SQL).bind(child_id).fetch_one(&mut *x).await.map(|n| n > 0))
+}
+
+/// Removes every guardian link of a child (its data was deleted at the guardian's request).
+pub async fn unlink_all(tx: &mut Tx, child_id: &str) -> sqlx::Result<()> {
+    on_tx!(tx, x => sqlx::query("DELETE FROM child_guardians WHERE child_id = $1").bind(child_id)
+        .execute(&mut *x).await.map(|_| ()))
+}
+
+/// The rules (JSON) of the programme a class belongs to.
+pub async fn rules_of_class(tx: &mut Tx, class_id: &str) -> sqlx::Result<String> {
+    const SQL: &str = "SELECT p.rules FROM programmes p JOIN classes c ON c.programme_id = p.id WHERE c.id = $1";
+    on_tx!(tx, x => sqlx::query_scalar(SQL).bind(class_id).fetch_one(&mut *x).await)
+}
+
+/// A class open for applications, as a parent sees it.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct OpenClass {
+    pub id: String,
+    pub name: String,
+    pub host_name: String,
+    pub address: String,
+    pub start_date: String,
+    pub end_date: String,
+    pub daily_start: String,
+    pub daily_end: String,
+    pub capacity: i64,
+    /// Places already accepted or enrolled.
+    pub taken: i64,
+}
+
+const OPEN_SQL: &str = "SELECT c.id, c.name, o.name AS host_name, c.address, c.start_date, c.end_date, c.daily_start, \
+    c.daily_end, c.capacity, (SELECT CAST(COUNT(*) AS BIGINT) FROM applications a WHERE a.class_id = c.id \
+    AND a.status IN ('accepted', 'enrolled')) AS taken FROM classes c JOIN orgs o ON o.id = c.host_org_id \
+    WHERE c.status IN ('approved', 'running') AND c.end_date >= $1";
+
+/// Approved or running classes that have not ended by `today`.
+pub async fn open_classes(db: &Db, today: &str) -> sqlx::Result<Vec<OpenClass>> {
+    let sql = format!("{OPEN_SQL} ORDER BY c.start_date, o.name, c.name");
+    on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(today).fetch_all(p).await)
+}
+
+/// One open class by id.
+pub async fn open_class(db: &Db, today: &str, id: &str) -> sqlx::Result<Option<OpenClass>> {
+    let sql = format!("{OPEN_SQL} AND c.id = $2");
+    on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(today).bind(id).fetch_optional(p).await)
+}
+
+/// The status of an application, read inside a transaction (after the class's lock).
+pub async fn status_in(tx: &mut Tx, id: &str) -> sqlx::Result<Option<String>> {
+    const SQL: &str = "SELECT status FROM applications WHERE id = $1";
+    on_tx!(tx, x => sqlx::query_scalar(SQL).bind(id).fetch_optional(&mut *x).await)
+}
+
+/// A child by id (after the caller's access was checked).
+pub async fn child(db: &Db, id: &str) -> sqlx::Result<Child> {
+    let sql = format!("SELECT {CHILD_COLS} FROM children ch WHERE ch.id = $1");
+    on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_one(p).await)
+}
+
+/// A child by id, inside a transaction.
+pub async fn child_in(tx: &mut Tx, id: &str) -> sqlx::Result<Child> {
+    let sql = format!("SELECT {CHILD_COLS} FROM children ch WHERE ch.id = $1");
+    on_tx!(tx, x => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_one(&mut *x).await)
+}
+
+pub async fn set_pickup_photo(tx: &mut Tx, child_id: &str, id: &str, photo: &[u8], kind: &str) -> sqlx::Result<u64> {
+    const SQL: &str = "UPDATE pickup_persons SET photo = $3, photo_type = $4 WHERE child_id = $1 AND id = $2";
+    on_tx!(tx, x => sqlx::query(SQL).bind(child_id).bind(id).bind(photo).bind(kind)
+        .execute(&mut *x).await.map(|r| r.rows_affected()))
+}
