@@ -43,6 +43,12 @@ enum Cmd {
         #[command(subcommand)]
         cmd: UserCmd,
     },
+    /// Re-run a published lottery draw (the JSON of `GET /api/v1/classes/{id}/lottery`, one draw
+    /// or the list) and say whether the result is the same. Needs no database.
+    Lottery {
+        /// The published draw, as JSON.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -99,6 +105,38 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Cmd::Lottery { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let v: serde_json::Value = serde_json::from_str(&text).context("not JSON")?;
+            let draws: Vec<tuoguan::enrolment::lottery::PublishedDraw> = match v {
+                serde_json::Value::Array(_) => serde_json::from_value(v)?,
+                one => vec![serde_json::from_value(one)?],
+            };
+            let mut all = true;
+            for d in &draws {
+                let same = tuoguan::enrolment::lottery::verify(d);
+                all &= same;
+                let verdict = if same {
+                    "same result"
+                } else {
+                    "DIFFERENT result"
+                };
+                println!(
+                    "draw {}: seed {} ({:?}), {} places, {} applicants: {verdict}",
+                    d.id,
+                    d.seed,
+                    d.seed_text,
+                    d.places,
+                    d.applicants.len()
+                );
+            }
+            if all {
+                Ok(())
+            } else {
+                anyhow::bail!("a re-run gave a different result")
+            }
+        }
         Cmd::Backup { to } => {
             tuoguan::backup::run(&cli.config.database_url, &to).await?;
             println!("backup written to {}", to.display());
@@ -151,7 +189,9 @@ async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
                 Err(e) => tracing::warn!(error = %e, "reminder job failed"),
             }
             match tuoguan::enrolment::retention::run(&jobs, tuoguan::calendar::today()).await {
-                Ok(n) if n > 0 => tracing::info!(children = n, "children's data anonymised after retention"),
+                Ok(n) if n > 0 => {
+                    tracing::info!(children = n, "children's data anonymised after retention")
+                }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "retention job failed"),
             }

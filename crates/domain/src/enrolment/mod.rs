@@ -11,5 +11,6 @@ pub use eligibility::{ClassLoad, Grade, Ineligible, OtherPlacement, check};
 pub use lottery::{Applicant, Draw, draw, seed_from};
 pub use priority::Priority;
 pub use roster_row::{
-    COLUMN_KEYS, Gender, RawCell, RosterRow, RowError, TEMPLATE_HEADERS, child_key, dedupe_key, parse_row,
+    COLUMN_KEYS, Gender, RawCell, RosterRow, RowError, TEMPLATE_HEADERS, child_key, dedupe_key,
+    parse_row,
 };

@@ -223,7 +223,12 @@ pub fn dedupe_key(row: &RosterRow) -> String {
 }
 
 /// [`dedupe_key`] of a child entered one field at a time (a parent's form).
-pub fn child_key(name: &str, birth_date: NaiveDate, id: Option<&IdNumber>, phone: &Phone) -> String {
+pub fn child_key(
+    name: &str,
+    birth_date: NaiveDate,
+    id: Option<&IdNumber>,
+    phone: &Phone,
+) -> String {
     match id {
         Some(id) => format!("id:{}", id.as_str()),
         None => {

@@ -212,7 +212,10 @@ impl Capability {
                 )
             }
             Role::ClassManager => {
-                matches!(self, ViewClasses | ManageStaff | ManageEnrolment | RevealIds)
+                matches!(
+                    self,
+                    ViewClasses | ManageStaff | ManageEnrolment | RevealIds
+                )
             }
             Role::ClassStaff | Role::Inspector => matches!(self, ViewClasses),
             _ => false,

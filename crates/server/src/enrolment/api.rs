@@ -140,7 +140,9 @@ async fn correct_child(
     Json(input): Json<ChildInput>,
 ) -> Result<Json<ChildView>, AppError> {
     let c = children::correct(&state, &user, &client, &id, &input).await?;
-    Ok(Json(children::detail(&state, &user, &client, &c.id).await?.0))
+    Ok(Json(
+        children::detail(&state, &user, &client, &c.id).await?.0,
+    ))
 }
 
 /// Deletes the child's personal data at the guardian's request (anonymised; counts stay).
@@ -260,9 +262,16 @@ async fn get_pickup_photo(
 pub fn photo_response(data: Vec<u8>, kind: &str) -> Response {
     let mut res = data.into_response();
     let h = res.headers_mut();
-    let kind = if kind == "image/png" { "image/png" } else { "image/jpeg" };
+    let kind = if kind == "image/png" {
+        "image/png"
+    } else {
+        "image/jpeg"
+    };
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     res
 }
 
@@ -459,9 +468,12 @@ async fn import_roster(
 
 /// 422 with the standard error envelope and every bad row.
 pub fn rows_rejected(rows: &[import::RowProblem], lang: Lang) -> Response {
-    let message = Msg::new("import.rejected").arg("n", rows.len()).render(lang);
+    let message = Msg::new("import.rejected")
+        .arg("n", rows.len())
+        .render(lang);
     let rows: Vec<_> = rows.iter().map(|r| r.view(lang)).collect();
-    let body = serde_json::json!({"error": {"code": "import_rejected", "message": message, "rows": rows}});
+    let body =
+        serde_json::json!({"error": {"code": "import_rejected", "message": message, "rows": rows}});
     (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
 }
 

@@ -109,7 +109,14 @@ pub async fn visible(
         let guardian = children::visible(state, user, &a.child_id)
             .await
             .is_ok_and(|(_, acc)| acc == Access::Guardian);
-        return Ok((a, if guardian { Access::Guardian } else { Access::Unit }));
+        return Ok((
+            a,
+            if guardian {
+                Access::Guardian
+            } else {
+                Access::Unit
+            },
+        ));
     }
     match children::visible(state, user, &a.child_id).await {
         Ok((_, Access::Guardian)) => Ok((a, Access::Guardian)),
@@ -118,7 +125,11 @@ pub async fn visible(
 }
 
 /// True when the user manages enrolment for the class's host.
-pub async fn manages(state: &AppState, user: &CurrentUser, class_id: &str) -> Result<bool, AppError> {
+pub async fn manages(
+    state: &AppState,
+    user: &CurrentUser,
+    class_id: &str,
+) -> Result<bool, AppError> {
     let Some(scope) = user.scope(Capability::ManageEnrolment) else {
         return Ok(false);
     };
@@ -163,7 +174,12 @@ pub async fn apply(
             a
         }
         None => {
-            let a = new_application(&child, class_id.trim(), !guardian.priorities.is_empty(), now);
+            let a = new_application(
+                &child,
+                class_id.trim(),
+                !guardian.priorities.is_empty(),
+                now,
+            );
             store::insert_application(&mut tx, &a).await?;
             a
         }
@@ -182,7 +198,12 @@ pub async fn apply(
 }
 
 /// A new `applied` application row.
-pub fn new_application(child: &store::Child, class_id: &str, priority: bool, now: i64) -> Application {
+pub fn new_application(
+    child: &store::Child,
+    class_id: &str,
+    priority: bool,
+    now: i64,
+) -> Application {
     Application {
         id: crate::new_id(),
         child_id: child.id.clone(),
@@ -234,7 +255,11 @@ fn date(s: &str) -> Option<NaiveDate> {
 
 /// Why the child of `a` cannot take a place in its class now, as field errors (in the
 /// transaction that will change the status; the class must be locked first).
-pub async fn ineligible(tx: &mut Tx, a: &Application, child: &store::Child) -> Result<Vec<FieldError>, AppError> {
+pub async fn ineligible(
+    tx: &mut Tx,
+    a: &Application,
+    child: &store::Child,
+) -> Result<Vec<FieldError>, AppError> {
     let rules = parse_rules(&store::rules_of_class(tx, &a.class_id).await?)?;
     let capacity = class_capacity(tx, &a.class_id).await?;
     let (taken, k_taken) = store::class_load(tx, &a.class_id, &a.id).await?;
@@ -271,7 +296,10 @@ pub async fn ineligible(tx: &mut Tx, a: &Application, child: &store::Child) -> R
                 }
                 _ => Msg::new(r.code()),
             };
-            FieldError { field: "status", msg }
+            FieldError {
+                field: "status",
+                msg,
+            }
         })
         .collect())
 }
@@ -287,7 +315,9 @@ async fn class_dates(tx: &mut Tx, class_id: &str) -> Result<(NaiveDate, NaiveDat
         crate::on_tx!(tx, x => sqlx::query_as(SQL).bind(class_id).fetch_one(&mut *x).await)?;
     match (date(&s), date(&e)) {
         (Some(s), Some(e)) => Ok((s, e)),
-        _ => Err(AppError::Internal(anyhow::anyhow!("class dates unreadable"))),
+        _ => Err(AppError::Internal(anyhow::anyhow!(
+            "class dates unreadable"
+        ))),
     }
 }
 
@@ -313,7 +343,10 @@ pub async fn missing(tx: &mut Tx, a: &Application) -> Result<Vec<FieldError>, Ap
     if a.insurance_payer.as_deref() == Some("union_funds") {
         let rules = parse_rules(&store::rules_of_class(tx, &a.class_id).await?)?;
         if !rules.union_funds_may_pay_insurance {
-            out.push(FieldError::new("insurance_payer", "enrol.union_funds_payer"));
+            out.push(FieldError::new(
+                "insurance_payer",
+                "enrol.union_funds_payer",
+            ));
         }
     }
     Ok(out)
@@ -321,7 +354,12 @@ pub async fn missing(tx: &mut Tx, a: &Application) -> Result<Vec<FieldError>, Ap
 
 /// Moves `a` to `to` inside `tx` after the checks that status needs; the errors name what
 /// blocks it.
-async fn transition(tx: &mut Tx, a: &mut Application, child: &store::Child, to: Status) -> Result<(), AppError> {
+async fn transition(
+    tx: &mut Tx,
+    a: &mut Application,
+    child: &store::Child,
+    to: Status,
+) -> Result<(), AppError> {
     if to.holds_place() && !a.status().holds_place() || to == Status::Enrolled {
         store::lock_class(tx, &a.class_id).await?;
         let mut errors = Vec::new();
@@ -410,7 +448,11 @@ pub fn status_key(s: Status) -> &'static str {
 
 /// After the guardian completes the paperwork, an accepted application becomes enrolled when
 /// nothing is missing and the child is still eligible; otherwise it stays accepted.
-async fn enrol_if_complete(tx: &mut Tx, a: &mut Application, child: &store::Child) -> Result<(), AppError> {
+async fn enrol_if_complete(
+    tx: &mut Tx,
+    a: &mut Application,
+    child: &store::Child,
+) -> Result<(), AppError> {
     if a.status() != Status::Accepted {
         return Ok(());
     }

@@ -13,7 +13,6 @@ use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser, Role};
 use crate::db::Tx;
 use crate::error::{AppError, FieldError};
-use crate::i18n::Msg;
 
 /// A parent registering themselves (家长注册): the mobile number is the username.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -173,7 +172,13 @@ pub async fn register(
         }
     };
     let name = text_field(&input.name, 50, "name", "roster.name_length", &mut errors);
-    let employer = text_field(&input.employer, 100, "employer", "roster.required", &mut errors);
+    let employer = text_field(
+        &input.employer,
+        100,
+        "employer",
+        "roster.required",
+        &mut errors,
+    );
     if let Err(e) = check_password(&input.password, &phone) {
         errors.push(FieldError::new("password", e.code()));
     }
@@ -353,21 +358,35 @@ pub async fn visible(
     let (c, guardian) = store::visible_child(&state.db, &user.id, view.as_ref(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok((c, if guardian { Access::Guardian } else { Access::Unit }))
+    Ok((
+        c,
+        if guardian {
+            Access::Guardian
+        } else {
+            Access::Unit
+        },
+    ))
 }
 
 /// Whether the user may change a child reached as `access`: its guardian, or a unit that
 /// manages enrolment for one of the child's classes.
-async fn may_change(state: &AppState, user: &CurrentUser, c: &Child, access: Access) -> Result<bool, AppError> {
+async fn may_change(
+    state: &AppState,
+    user: &CurrentUser,
+    c: &Child,
+    access: Access,
+) -> Result<bool, AppError> {
     if access == Access::Guardian {
         return Ok(true);
     }
     let Some(scope) = user.scope(Capability::ManageEnrolment) else {
         return Ok(false);
     };
-    Ok(store::visible_child(&state.db, &user.id, Some(&scope), &c.id)
-        .await?
-        .is_some())
+    Ok(
+        store::visible_child(&state.db, &user.id, Some(&scope), &c.id)
+            .await?
+            .is_some(),
+    )
 }
 
 fn open_health(state: &AppState, c: &Child) -> Result<Option<String>, AppError> {
@@ -390,7 +409,7 @@ pub async fn detail(
     id: &str,
 ) -> Result<(ChildView, Access), AppError> {
     let (c, access) = visible(state, user, id).await?;
-    let view = build_view(state, &c, access).await?;
+    let view = build_view(state, &c).await?;
     let mut tx = state.db.begin().await?;
     audit::record(
         &mut tx,
@@ -402,12 +421,11 @@ pub async fn detail(
     Ok((view, access))
 }
 
-async fn build_view(state: &AppState, c: &Child, access: Access) -> Result<ChildView, AppError> {
+async fn build_view(state: &AppState, c: &Child) -> Result<ChildView, AppError> {
     let guardians = store::guardians_of(&state.db, &c.id).await?;
     let consents = store::consents_of(&state.db, &c.id).await?;
     let pickups = store::pickups_of(&state.db, &c.id).await?;
     let apps = store::applications_of_child(&state.db, &c.id).await?;
-    let _ = access;
     Ok(ChildView {
         id: c.id.clone(),
         name: c.name.clone(),
@@ -496,7 +514,7 @@ pub async fn export(
     if access != Access::Guardian {
         return Err(AppError::NotFound);
     }
-    let child = build_view(state, &c, access).await?;
+    let child = build_view(state, &c).await?;
     let id_number = open_id(state, &c)?;
     let mut tx = state.db.begin().await?;
     audit::record(
@@ -631,8 +649,13 @@ pub async fn add_pickup(
     }
     let mut errors = Vec::new();
     let name = text_field(&input.name, 50, "name", "roster.name_length", &mut errors);
-    let relationship =
-        text_field(&input.relationship, 100, "relationship", "roster.required", &mut errors);
+    let relationship = text_field(
+        &input.relationship,
+        100,
+        "relationship",
+        "roster.required",
+        &mut errors,
+    );
     let phone = match Phone::parse(&input.phone) {
         Ok(p) => p.as_str().to_string(),
         Err(e) => {
@@ -717,11 +740,6 @@ pub async fn pickup_photo(
 /// The children on a parent's account.
 pub async fn mine(state: &AppState, user: &CurrentUser) -> Result<Vec<Child>, AppError> {
     Ok(store::children_of_user(&state.db, &user.id).await?)
-}
-
-/// A message naming what a parent should do first when they have no guardian record.
-pub fn not_a_parent() -> Msg {
-    Msg::new("parent.not_a_parent")
 }
 
 /// Sets a pickup person's photo (guardian only): PNG or JPEG up to 2 MiB.

@@ -21,22 +21,44 @@ fn cells(n: usize, guardian_phone: &str, guardian: &str) -> Vec<RawCell> {
     let year = 2015 + (n % 6) as i32;
     let birth = format!("{year}-{:02}-{:02}", 1 + n % 12, 1 + n % 27);
     let grade = (2021 - year).clamp(1, 6);
-    let id = with_check_char(&format!("330106{year}{:02}{:02}{:03}", 1 + n % 12, 1 + n % 27, 100 + n % 900))
-        .unwrap_or_default();
+    let id = with_check_char(&format!(
+        "330106{year}{:02}{:02}{:03}",
+        1 + n % 12,
+        1 + n % 27,
+        100 + n % 900
+    ))
+    .unwrap_or_default();
     let surname = SURNAMES[n % SURNAMES.len()];
     vec![
         t(format!("{surname}{}", GIVEN[n % GIVEN.len()])),
-        t(if n % 2 == 0 { "女" } else { "男" }.into()),
+        t(if n.is_multiple_of(2) { "女" } else { "男" }.into()),
         t(birth),
         t("示例市实验小学".into()),
         t(grade.to_string()),
-        if n % 3 == 0 { RawCell::Empty } else { t(id) },
+        if n.is_multiple_of(3) {
+            RawCell::Empty
+        } else {
+            t(id)
+        },
         t(guardian.into()),
         t(guardian_phone.into()),
-        t(if n % 2 == 0 { "母亲" } else { "父亲" }.into()),
+        t(if n.is_multiple_of(2) {
+            "母亲"
+        } else {
+            "父亲"
+        }
+        .into()),
         t("示例市人民医院".into()),
-        if n % 4 == 0 { t("花生过敏".into()) } else { RawCell::Empty },
-        if n % 5 == 0 { t("双职工".into()) } else { RawCell::Empty },
+        if n.is_multiple_of(4) {
+            t("花生过敏".into())
+        } else {
+            RawCell::Empty
+        },
+        if n.is_multiple_of(5) {
+            t("双职工".into())
+        } else {
+            RawCell::Empty
+        },
     ]
 }
 
@@ -98,7 +120,8 @@ async fn add(
 /// Enrols six children in every demo class and gives the demo parent their children.
 pub async fn children(state: &AppState) -> anyhow::Result<()> {
     const SQL: &str = "SELECT id, status FROM classes ORDER BY created_at, id";
-    let classes: Vec<(String, String)> = on_db!(&state.db, p => sqlx::query_as(SQL).fetch_all(p).await)?;
+    let classes: Vec<(String, String)> =
+        on_db!(&state.db, p => sqlx::query_as(SQL).fetch_all(p).await)?;
     let mut n = 0;
     for (id, _) in &classes {
         for _ in 0..6 {

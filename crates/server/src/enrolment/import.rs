@@ -284,7 +284,10 @@ async fn check_class(
             bad("grade", Msg::new("enrolment.grade"));
         }
         if kg && k >= k_places {
-            bad("grade", Msg::new("enrolment.kindergarten_full").arg("places", k_places));
+            bad(
+                "grade",
+                Msg::new("enrolment.kindergarten_full").arg("places", k_places),
+            );
         }
         if n >= capacity {
             bad("name", Msg::new("enrolment.class_full"));
@@ -395,7 +398,10 @@ pub async fn import(
         &mut tx,
         &Entry::by(user, "roster.import", "class")
             .target(&c.id)
-            .detail(format!("{total} rows, {} added, {unchanged} unchanged", fresh.len())),
+            .detail(format!(
+                "{total} rows, {} added, {unchanged} unchanged",
+                fresh.len()
+            )),
         client,
     )
     .await?;
@@ -453,14 +459,23 @@ fn build(
             b.guardians.len() - 1
         });
         let guardian = &mut b.guardians[gi];
-        let mut prio: Vec<&str> = guardian.priorities.split(',').filter(|s| !s.is_empty()).collect();
+        let mut prio: Vec<&str> = guardian
+            .priorities
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .collect();
         prio.extend(g.row.priorities.iter().map(|p| p.as_str()));
         prio.sort();
         prio.dedup();
         guardian.priorities = prio.join(",");
         let child = children::child_from_row(state, &g.row, now)?;
-        b.links.push((child.id.clone(), guardian.id.clone(), g.row.relationship.clone()));
-        let mut a = applications::new_application(&child, class_id, !g.row.priorities.is_empty(), now);
+        b.links.push((
+            child.id.clone(),
+            guardian.id.clone(),
+            g.row.relationship.clone(),
+        ));
+        let mut a =
+            applications::new_application(&child, class_id, !g.row.priorities.is_empty(), now);
         a.status = Status::Accepted.as_str().into();
         a.import_id = Some(import_id.to_string());
         b.applications.push(a);
@@ -527,9 +542,18 @@ pub async fn export(
     let apps = store::applications_of_class(&state.db, &c.id).await?;
     let guardians = guardians_of_class(&state.db, &c.id).await?;
     let headers = [
-        "export.child", "export.gender", "export.birth_date", "export.school", "export.grade",
-        "export.id_number", "export.guardian", "export.phone", "export.relationship", "export.status",
-        "export.agreement", "export.insurance",
+        "export.child",
+        "export.gender",
+        "export.birth_date",
+        "export.school",
+        "export.grade",
+        "export.id_number",
+        "export.guardian",
+        "export.phone",
+        "export.relationship",
+        "export.status",
+        "export.agreement",
+        "export.insurance",
     ];
     let rows = apps
         .iter()
@@ -561,7 +585,8 @@ pub async fn export(
         rows,
         totals: None,
     };
-    let bytes = workbook(&[sheet]).map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?;
+    let bytes =
+        workbook(&[sheet]).map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?;
     let mut tx = state.db.begin().await?;
     audit::record(
         &mut tx,
@@ -592,7 +617,15 @@ async fn guardians_of_class(db: &Db, class_id: &str) -> sqlx::Result<HashMap<Str
         FROM applications a JOIN children ch ON ch.id = a.child_id \
         LEFT JOIN child_guardians cg ON cg.child_id = ch.id LEFT JOIN guardians g ON g.id = cg.guardian_id \
         WHERE a.class_id = $1 ORDER BY g.created_at";
-    type Row = (String, String, String, String, Option<String>, Option<String>, Option<String>);
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
     let rows: Vec<Row> = on_db!(db, p => sqlx::query_as(SQL).bind(class_id).fetch_all(p).await)?;
     let mut out: HashMap<String, RosterChild> = HashMap::new();
     for (id, gender, birth_date, school, name, phone, rel) in rows {

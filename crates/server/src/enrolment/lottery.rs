@@ -70,7 +70,12 @@ pub fn rerun(input: &RerunInput) -> Result<RerunResult, AppError> {
     if input.applicants.len() > 100_000 {
         return Err(AppError::field("applicants", "lottery.too_many"));
     }
-    let d = draw(seed, input.places, input.kindergarten_places, &input.applicants);
+    let d = draw(
+        seed,
+        input.places,
+        input.kindergarten_places,
+        &input.applicants,
+    );
     Ok(result(&d))
 }
 
@@ -93,7 +98,10 @@ pub fn verify(p: &PublishedDraw) -> bool {
         applicants: p.applicants.clone(),
     };
     rerun(&input).is_ok_and(|r| {
-        r.seed == p.seed && r.order == p.order && r.admitted == p.admitted && r.waitlist == p.waitlist
+        r.seed == p.seed
+            && r.order == p.order
+            && r.admitted == p.admitted
+            && r.waitlist == p.waitlist
     })
 }
 
@@ -118,7 +126,8 @@ struct Outcome {
 }
 
 fn published(r: DrawRow) -> Result<PublishedDraw, AppError> {
-    let applicants = serde_json::from_str(&r.applicants).map_err(|e| AppError::Internal(e.into()))?;
+    let applicants =
+        serde_json::from_str(&r.applicants).map_err(|e| AppError::Internal(e.into()))?;
     let o: Outcome = serde_json::from_str(&r.result).map_err(|e| AppError::Internal(e.into()))?;
     Ok(PublishedDraw {
         id: r.id,
@@ -136,11 +145,16 @@ fn published(r: DrawRow) -> Result<PublishedDraw, AppError> {
 }
 
 /// The draws of a class the user may see, newest first.
-pub async fn of_class(state: &AppState, user: &CurrentUser, class_id: &str) -> Result<Vec<PublishedDraw>, AppError> {
+pub async fn of_class(
+    state: &AppState,
+    user: &CurrentUser,
+    class_id: &str,
+) -> Result<Vec<PublishedDraw>, AppError> {
     let c = crate::classes::service::visible(state, user, class_id).await?;
     const SQL: &str = "SELECT id, class_id, seed_text, seed, places, kindergarten_places, applicants, result, drawn_at \
                        FROM lottery_draws WHERE class_id = $1 ORDER BY drawn_at DESC, id DESC";
-    let rows: Vec<DrawRow> = on_db!(&state.db, p => sqlx::query_as(SQL).bind(&c.id).fetch_all(p).await)?;
+    let rows: Vec<DrawRow> =
+        on_db!(&state.db, p => sqlx::query_as(SQL).bind(&c.id).fetch_all(p).await)?;
     rows.into_iter().map(published).collect()
 }
 
@@ -172,13 +186,20 @@ pub async fn run(
         let blocking = applications::ineligible(&mut tx, a, &child)
             .await?
             .into_iter()
-            .any(|e| !matches!(e.msg.key, "enrolment.class_full" | "enrolment.kindergarten_full"));
+            .any(|e| {
+                !matches!(
+                    e.msg.key,
+                    "enrolment.class_full" | "enrolment.kindergarten_full"
+                )
+            });
         if !blocking {
             pool.push(a);
         }
     }
     if pool.is_empty() {
-        return Err(AppError::Conflict(crate::i18n::Msg::new("lottery.no_applicants")));
+        return Err(AppError::Conflict(crate::i18n::Msg::new(
+            "lottery.no_applicants",
+        )));
     }
     let rules: tuoguan_domain::ProgrammeRules =
         serde_json::from_str(&store::rules_of_class(&mut tx, &c.id).await?)
@@ -201,7 +222,11 @@ pub async fn run(
     let d = draw(seed, places, k_places, &applicants);
     let now = crate::now();
     for a in pool {
-        let to = if d.admitted.contains(&a.id) { Status::Accepted } else { Status::Waitlisted };
+        let to = if d.admitted.contains(&a.id) {
+            Status::Accepted
+        } else {
+            Status::Waitlisted
+        };
         let mut a = a.clone();
         a.status = to.as_str().into();
         a.updated_at = now;
@@ -232,7 +257,11 @@ pub async fn run(
         &mut tx,
         &Entry::by(user, "lottery.draw", "class")
             .target(&c.id)
-            .detail(format!("{} applicants, {} places", applicants.len(), places)),
+            .detail(format!(
+                "{} applicants, {} places",
+                applicants.len(),
+                places
+            )),
         client,
     )
     .await?;

@@ -40,7 +40,10 @@ pub fn router() -> Router<AppState> {
             "/children/{id}/pickups",
             post(add_pickup).layer(DefaultBodyLimit::max(3 << 20)),
         )
-        .route("/children/{id}/pickups/{pickup_id}/remove", post(remove_pickup))
+        .route(
+            "/children/{id}/pickups/{pickup_id}/remove",
+            post(remove_pickup),
+        )
         .route("/children/{id}/pickups/{pickup_id}/photo", get(photo))
         .route("/applications", post(apply))
         .route("/applications/{id}", get(show_application))
@@ -49,8 +52,7 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{id}/decision", post(decide))
 }
 
-fn priorities(ctx: &Ctx) -> Vec<(String, String)> {
-    let _ = ctx;
+fn priorities() -> Vec<(String, String)> {
     Priority::ALL
         .iter()
         .map(|p| (p.as_str().to_string(), p.zh().to_string()))
@@ -87,7 +89,7 @@ impl RegisterPage {
         field_error(&self.errors, field, self.ctx.lang)
     }
     fn priority_options(&self) -> Vec<(String, String)> {
-        priorities(&self.ctx)
+        priorities()
     }
     fn checked(&self, key: &str) -> bool {
         self.form.priorities.iter().any(|p| p == key)
@@ -299,9 +301,10 @@ impl ChildFormPage {
             .collect()
     }
     fn consent_text(&self) -> String {
-        self.ctx
-            .lang
-            .tf("children.consent_text", &[("version", self.version.to_string())])
+        self.ctx.lang.tf(
+            "children.consent_text",
+            &[("version", self.version.to_string())],
+        )
     }
 }
 
@@ -368,7 +371,10 @@ impl ChildPage {
         self.ctx.t(&format!("gender.{}", self.c.gender))
     }
     fn error_messages(&self) -> Vec<String> {
-        self.errors.iter().map(|e| e.msg.render(self.ctx.lang)).collect()
+        self.errors
+            .iter()
+            .map(|e| e.msg.render(self.ctx.lang))
+            .collect()
     }
 }
 
@@ -383,8 +389,7 @@ async fn child_page(
 ) -> Result<ChildPage, AppError> {
     let (c, access) = children::detail(state, user, client, id).await?;
     let can_reveal = c.id_number_masked.is_some()
-        && (access == Access::Guardian
-            || user.scope(crate::auth::Capability::RevealIds).is_some());
+        && (access == Access::Guardian || user.scope(crate::auth::Capability::RevealIds).is_some());
     Ok(ChildPage {
         ctx,
         c,
@@ -495,7 +500,10 @@ async fn export(
     let body = serde_json::to_vec_pretty(&data).map_err(|e| AppError::Internal(e.into()))?;
     let mut res = body.into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     h.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"child.json\""),
@@ -697,8 +705,17 @@ async fn back(
         ),
         Err(AppError::Conflict(msg)) => render_status(
             StatusCode::CONFLICT,
-            &application_page(state, ctx, user, id, vec![FieldError { field: "status", msg }])
-                .await?,
+            &application_page(
+                state,
+                ctx,
+                user,
+                id,
+                vec![FieldError {
+                    field: "status",
+                    msg,
+                }],
+            )
+            .await?,
         ),
         Err(e) => Err(e),
     }

@@ -40,7 +40,8 @@ pub async fn run(state: &AppState, today: NaiveDate) -> anyhow::Result<u64> {
     }
     const SQL: &str = "SELECT a.child_id, a.class_id FROM applications a JOIN children ch ON ch.id = a.child_id \
                        WHERE ch.anonymised_at IS NULL";
-    let rows: Vec<(String, String)> = on_db!(&state.db, p => sqlx::query_as(SQL).fetch_all(p).await)?;
+    let rows: Vec<(String, String)> =
+        on_db!(&state.db, p => sqlx::query_as(SQL).fetch_all(p).await)?;
     let mut classes_of: HashMap<String, Vec<String>> = HashMap::new();
     for (child, class) in rows {
         classes_of.entry(child).or_default().push(class);
@@ -68,9 +69,15 @@ pub async fn run(state: &AppState, today: NaiveDate) -> anyhow::Result<u64> {
             action: "child.retention",
             target_type: "child",
             target_id: None,
-            detail: format!("{} children anonymised after the retention period", chunk.len()),
+            detail: format!(
+                "{} children anonymised after the retention period",
+                chunk.len()
+            ),
         };
-        let client = crate::audit::Client { ip: None, request_id: None };
+        let client = crate::audit::Client {
+            ip: None,
+            request_id: None,
+        };
         crate::audit::record(&mut tx, &entry, &client).await?;
         tx.commit().await?;
     }

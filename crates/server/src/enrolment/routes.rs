@@ -66,11 +66,15 @@ impl EnrolmentPage {
         )
     }
     fn quick(&self, a: &ApplicationView) -> Vec<&'static str> {
-        [("accept", Decision::Accept), ("waitlist", Decision::Waitlist), ("enrol", Decision::Enrol)]
-            .into_iter()
-            .filter(|(_, d)| self.manages && d.allowed_from(a.status))
-            .map(|(n, _)| n)
-            .collect()
+        [
+            ("accept", Decision::Accept),
+            ("waitlist", Decision::Waitlist),
+            ("enrol", Decision::Enrol),
+        ]
+        .into_iter()
+        .filter(|(_, d)| self.manages && d.allowed_from(a.status))
+        .map(|(n, _)| n)
+        .collect()
     }
     fn draw_line(&self, d: &PublishedDraw) -> String {
         self.ctx.lang.tf(
@@ -100,7 +104,10 @@ impl EnrolmentPage {
             .tf("import.rejected", &[("n", self.problems.len().to_string())])
     }
     fn error_messages(&self) -> Vec<String> {
-        self.errors.iter().map(|e| e.msg.render(self.ctx.lang)).collect()
+        self.errors
+            .iter()
+            .map(|e| e.msg.render(self.ctx.lang))
+            .collect()
     }
 }
 
@@ -124,7 +131,9 @@ async fn page(
         })
         .collect();
     let p = crate::programmes::service::visible(state, user, &c.programme_id).await?;
-    let k_places = p.rules()?.kindergarten_places(u32::try_from(c.capacity).unwrap_or(0));
+    let k_places = p
+        .rules()?
+        .kindergarten_places(u32::try_from(c.capacity).unwrap_or(0));
     let apps: Vec<ApplicationView> = list.iter().map(ApplicationView::new).collect();
     Ok(EnrolmentPage {
         ctx,
@@ -160,8 +169,16 @@ async fn import_roster(
     let lang: Lang = ctx.lang;
     let r = match read_roster_upload(form).await {
         Ok(up) => {
-            import::import(&state, &user, &client, &id, &up.name, &up.data, up.consent_attested)
-                .await
+            import::import(
+                &state,
+                &user,
+                &client,
+                &id,
+                &up.name,
+                &up.data,
+                up.consent_attested,
+            )
+            .await
         }
         Err(e) => Err(ImportError::App(e)),
     };
@@ -210,8 +227,19 @@ async fn draw(
         Ok(_) => Ok(Redirect::to(&format!("/classes/{id}/enrolment?ok=saved")).into_response()),
         Err(AppError::Conflict(msg)) => render_status(
             StatusCode::CONFLICT,
-            &page(&state, ctx, &user, &id, Vec::new(), None, vec![FieldError { field: "seed_text", msg }])
-                .await?,
+            &page(
+                &state,
+                ctx,
+                &user,
+                &id,
+                Vec::new(),
+                None,
+                vec![FieldError {
+                    field: "seed_text",
+                    msg,
+                }],
+            )
+            .await?,
         ),
         Err(AppError::Validation(errors)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -228,7 +256,10 @@ async fn template(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     crate::classes::service::visible(&state, &user, &id).await?;
-    Ok(super::api::xlsx_response(import::template(ctx.lang)?, "名单模板.xlsx"))
+    Ok(super::api::xlsx_response(
+        import::template(ctx.lang)?,
+        "名单模板.xlsx",
+    ))
 }
 
 async fn export(
@@ -239,5 +270,8 @@ async fn export(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let (c, bytes) = import::export(&state, &user, &client, &id, ctx.lang).await?;
-    Ok(super::api::xlsx_response(bytes, &format!("{} 名单.xlsx", c.name)))
+    Ok(super::api::xlsx_response(
+        bytes,
+        &format!("{} 名单.xlsx", c.name),
+    ))
 }

@@ -137,7 +137,12 @@ pub async fn update_child(tx: &mut Tx, c: &Child) -> sqlx::Result<()> {
         .bind(&c.dedupe_index).bind(c.updated_at).bind(c.anonymised_at).execute(&mut *x).await.map(|_| ()))
 }
 
-pub async fn link(tx: &mut Tx, child_id: &str, guardian_id: &str, relationship: &str) -> sqlx::Result<()> {
+pub async fn link(
+    tx: &mut Tx,
+    child_id: &str,
+    guardian_id: &str,
+    relationship: &str,
+) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO child_guardians (child_id, guardian_id, relationship) VALUES ($1,$2,$3) \
                        ON CONFLICT (child_id, guardian_id) DO NOTHING";
     on_tx!(tx, x => sqlx::query(SQL).bind(child_id).bind(guardian_id).bind(relationship)
@@ -249,13 +254,22 @@ pub async fn insert_pickup(tx: &mut Tx, id: &str, p: &NewPickup<'_>) -> sqlx::Re
         .bind(photo).bind(kind).bind(crate::now()).execute(&mut *x).await.map(|_| ()))
 }
 
-pub async fn set_pickup_active(tx: &mut Tx, child_id: &str, id: &str, active: bool) -> sqlx::Result<u64> {
+pub async fn set_pickup_active(
+    tx: &mut Tx,
+    child_id: &str,
+    id: &str,
+    active: bool,
+) -> sqlx::Result<u64> {
     const SQL: &str = "UPDATE pickup_persons SET active = $3 WHERE child_id = $1 AND id = $2";
     on_tx!(tx, x => sqlx::query(SQL).bind(child_id).bind(id).bind(active)
         .execute(&mut *x).await.map(|r| r.rows_affected()))
 }
 
-pub async fn pickup_photo(db: &Db, child_id: &str, id: &str) -> sqlx::Result<Option<(Vec<u8>, String)>> {
+pub async fn pickup_photo(
+    db: &Db,
+    child_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<(Vec<u8>, String)>> {
     const SQL: &str = "SELECT photo, photo_type FROM pickup_persons WHERE child_id = $1 AND id = $2 \
                        AND photo IS NOT NULL AND photo_type IS NOT NULL";
     on_db!(db, p => sqlx::query_as(SQL).bind(child_id).bind(id).fetch_optional(p).await)
@@ -269,14 +283,17 @@ pub async fn delete_pickups(tx: &mut Tx, child_id: &str) -> sqlx::Result<()> {
 
 /// Applications of one child, newest first.
 pub async fn applications_of_child(db: &Db, child_id: &str) -> sqlx::Result<Vec<Application>> {
-    let sql =
-        format!("SELECT {APP_COLS} FROM {APP_FROM} WHERE a.child_id = $1 ORDER BY a.applied_at DESC, a.id");
+    let sql = format!(
+        "SELECT {APP_COLS} FROM {APP_FROM} WHERE a.child_id = $1 ORDER BY a.applied_at DESC, a.id"
+    );
     on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(child_id).fetch_all(p).await)
 }
 
 /// Applications to one class, in the order they came.
 pub async fn applications_of_class(db: &Db, class_id: &str) -> sqlx::Result<Vec<Application>> {
-    let sql = format!("SELECT {APP_COLS} FROM {APP_FROM} WHERE a.class_id = $1 ORDER BY a.applied_at, a.id");
+    let sql = format!(
+        "SELECT {APP_COLS} FROM {APP_FROM} WHERE a.class_id = $1 ORDER BY a.applied_at, a.id"
+    );
     on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(class_id).fetch_all(p).await)
 }
 
@@ -295,10 +312,7 @@ pub async fn application(db: &Db, id: &str) -> sqlx::Result<Option<(Application,
 }
 
 /// A new application row (status and flags); the agreement and insurance come later.
-pub async fn insert_application(
-    tx: &mut Tx,
-    a: &Application,
-) -> sqlx::Result<()> {
+pub async fn insert_application(tx: &mut Tx, a: &Application) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO applications (id, child_id, class_id, status, reason, priority, kindergarten, \
         agreement_version, agreement_by, agreement_channel, agreement_at, insurer, policy_no, insured_from, insured_to, \
         insurance_payer, import_id, applied_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18)";
@@ -376,7 +390,8 @@ pub async fn unlink_all(tx: &mut Tx, child_id: &str) -> sqlx::Result<()> {
 
 /// The rules (JSON) of the programme a class belongs to.
 pub async fn rules_of_class(tx: &mut Tx, class_id: &str) -> sqlx::Result<String> {
-    const SQL: &str = "SELECT p.rules FROM programmes p JOIN classes c ON c.programme_id = p.id WHERE c.id = $1";
+    const SQL: &str =
+        "SELECT p.rules FROM programmes p JOIN classes c ON c.programme_id = p.id WHERE c.id = $1";
     on_tx!(tx, x => sqlx::query_scalar(SQL).bind(class_id).fetch_one(&mut *x).await)
 }
 
@@ -431,8 +446,15 @@ pub async fn child_in(tx: &mut Tx, id: &str) -> sqlx::Result<Child> {
     on_tx!(tx, x => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_one(&mut *x).await)
 }
 
-pub async fn set_pickup_photo(tx: &mut Tx, child_id: &str, id: &str, photo: &[u8], kind: &str) -> sqlx::Result<u64> {
-    const SQL: &str = "UPDATE pickup_persons SET photo = $3, photo_type = $4 WHERE child_id = $1 AND id = $2";
+pub async fn set_pickup_photo(
+    tx: &mut Tx,
+    child_id: &str,
+    id: &str,
+    photo: &[u8],
+    kind: &str,
+) -> sqlx::Result<u64> {
+    const SQL: &str =
+        "UPDATE pickup_persons SET photo = $3, photo_type = $4 WHERE child_id = $1 AND id = $2";
     on_tx!(tx, x => sqlx::query(SQL).bind(child_id).bind(id).bind(photo).bind(kind)
         .execute(&mut *x).await.map(|r| r.rows_affected()))
 }

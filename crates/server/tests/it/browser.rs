@@ -11,7 +11,7 @@ use crate::both;
 use crate::support::{Backend, PASSWORD, TestApp};
 
 /// chromedriver on a free port, killed when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
     profile: std::path::PathBuf,
@@ -25,7 +25,7 @@ impl Drop for Driver {
     }
 }
 
-async fn browser(width: u32, height: u32) -> (Driver, Client) {
+pub(crate) async fn browser(width: u32, height: u32) -> (Driver, Client) {
     let chromedriver =
         std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -70,7 +70,7 @@ async fn browser(width: u32, height: u32) -> (Driver, Client) {
     unreachable!()
 }
 
-async fn shot(c: &Client, name: &str) {
+pub(crate) async fn shot(c: &Client, name: &str) {
     let dir = std::env::var("TUOGUAN_ARTIFACTS")
         .unwrap_or_else(|_| format!("{}/../../target/artifacts", env!("CARGO_MANIFEST_DIR")));
     std::fs::create_dir_all(&dir).unwrap();
@@ -78,7 +78,7 @@ async fn shot(c: &Client, name: &str) {
     std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
 }
 
-async fn text(c: &Client, css: &str) -> String {
+pub(crate) async fn text(c: &Client, css: &str) -> String {
     c.wait()
         .for_element(Locator::Css(css))
         .await
@@ -89,7 +89,7 @@ async fn text(c: &Client, css: &str) -> String {
 }
 
 /// Waits (up to 10 s) until the element's text satisfies `ok`, across page loads.
-async fn wait_text(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+pub(crate) async fn wait_text(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
     let mut last = String::new();
     for _ in 0..100 {
         if let Ok(e) = c.find(Locator::Css(css)).await
@@ -105,11 +105,11 @@ async fn wait_text(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
     panic!("{css}: still {last:?}")
 }
 
-async fn sign_in(c: &Client, app: &TestApp, username: &str) {
+pub(crate) async fn sign_in(c: &Client, app: &TestApp, username: &str) {
     sign_in_with(c, app, username, PASSWORD).await;
 }
 
-async fn sign_in_with(c: &Client, app: &TestApp, username: &str, password: &str) {
+pub(crate) async fn sign_in_with(c: &Client, app: &TestApp, username: &str, password: &str) {
     c.goto(&app.url("/login")).await.unwrap();
     c.find(Locator::Css("input[name=username]"))
         .await
@@ -133,7 +133,7 @@ async fn sign_in_with(c: &Client, app: &TestApp, username: &str, password: &str)
 }
 
 /// File name prefix of a backend's screenshots.
-fn tag(b: Backend) -> &'static str {
+pub(crate) fn tag(b: Backend) -> &'static str {
     if b == Backend::Sqlite {
         "sqlite"
     } else {
@@ -299,7 +299,7 @@ async fn journey_language(b: Backend) {
     c.close().await.unwrap();
 }
 
-async fn sign_out(c: &Client) {
+pub(crate) async fn sign_out(c: &Client) {
     c.find(Locator::Css("#logout"))
         .await
         .unwrap()
@@ -309,7 +309,7 @@ async fn sign_out(c: &Client) {
     wait_text(c, "h1", |t| t == "登录").await;
 }
 
-async fn click(c: &Client, css: &str) {
+pub(crate) async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
@@ -320,7 +320,7 @@ async fn click(c: &Client, css: &str) {
 
 /// Sets a field's value as a person's typing would end up (date inputs take locale-specific
 /// keystrokes, so the value is set directly; WebDriver scripts are not subject to the page's CSP).
-async fn fill(c: &Client, css: &str, value: &str) {
+pub(crate) async fn fill(c: &Client, css: &str, value: &str) {
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"));

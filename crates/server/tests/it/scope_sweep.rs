@@ -32,6 +32,8 @@ const SECRETS: &[&str] = &[
     "医院职工子女暑期爱心托管班",
     "王晓梅",
     "示例市计划",
+    "孙倩",
+    "花生过敏",
 ];
 
 /// Real objects of 示例市 the sweep aims at.
@@ -45,6 +47,9 @@ struct Targets {
     class: String,
     staff: String,
     file: String,
+    child: String,
+    application: String,
+    pickup: String,
 }
 
 fn pdf_form() -> reqwest::multipart::Form {
@@ -108,7 +113,20 @@ async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
         .as_str()
         .unwrap()
         .to_string();
+    // The demo parent's child enrolled in the hospital's class, with a pickup person.
+    let mine = app.token("parent").await;
+    let (_, kids) = app.get("/api/v1/children", &mine).await;
+    let child = kids[0]["id"].as_str().unwrap().to_string();
+    let (_, c) = app.get(&format!("/api/v1/children/{child}"), &mine).await;
+    let application = c["applications"][0]["id"].as_str().unwrap().to_string();
+    let body = json!({"name": "孙大伟", "relationship": "祖父", "phone": "13700005678"});
+    let (_, p) = app
+        .post(&format!("/api/v1/children/{child}/pickups"), &mine, body)
+        .await;
     let targets = Targets {
+        child,
+        application,
+        pickup: p["id"].as_str().unwrap().to_string(),
         org: app.org_id("东城区总工会").await,
         grant: u["roles"][0]["id"].as_str().unwrap().to_string(),
         user,
@@ -165,6 +183,25 @@ fn body_for(path: &str, method: &str, t: &Targets) -> Option<Value> {
         ("post", "/api/v1/classes/{id}/days") => {
             json!({"day": "2026-07-08", "kind": "closure", "reason": "台风"})
         }
+        ("post", "/api/v1/parents") => {
+            json!({"phone": "13655550000", "name": "x", "password": "Intruder-pass-1", "employer": "x"})
+        }
+        ("post", "/api/v1/children") | ("patch", "/api/v1/children/{id}") => {
+            json!({"name": "被改名", "gender": "male", "birth_date": "2017-01-01", "school": "x", "grade": "3", "relationship": "父亲", "consent": true})
+        }
+        ("post", "/api/v1/children/{id}/pickups") => {
+            json!({"name": "x", "relationship": "x", "phone": "13700000000"})
+        }
+        ("post", "/api/v1/applications") => json!({"child_id": t.child, "class_id": t.class}),
+        ("post", "/api/v1/applications/{id}/decision") => {
+            json!({"decision": "withdraw", "reason": "x"})
+        }
+        ("post", "/api/v1/applications/{id}/agreement") => json!({"version": "2026-1"}),
+        ("put", "/api/v1/applications/{id}/insurance") => {
+            json!({"insurer": "x", "policy_no": "x", "valid_from": "2026-07-01", "valid_to": "2026-08-31", "payer": "guardian"})
+        }
+        ("post", "/api/v1/classes/{id}/lottery") => json!({"seed_text": "x"}),
+        ("post", "/api/v1/lottery/rerun") => json!({"seed": "1", "places": 1, "applicants": []}),
         _ => return None,
     })
 }
@@ -178,6 +215,10 @@ fn fill(path: &str, t: &Targets) -> String {
         &t.submission
     } else if path.starts_with("/api/v1/classes") {
         &t.class
+    } else if path.starts_with("/api/v1/children") {
+        &t.child
+    } else if path.starts_with("/api/v1/applications") {
+        &t.application
     } else {
         &t.org
     };
@@ -187,6 +228,7 @@ fn fill(path: &str, t: &Targets) -> String {
         .replace("{milestone_id}", &t.milestone)
         .replace("{staff_id}", &t.staff)
         .replace("{file_id}", &t.file)
+        .replace("{pickup_id}", &t.pickup)
         .replace("{day}", "2026-07-08")
         .replace("{date}", "2026-10-01")
         .replace("{year}", "2026");
@@ -210,6 +252,11 @@ fn open_to_all(method: &str, path: &str) -> bool {
             | ("get", "/api/v1/orgs")
             | ("get", "/api/v1/users")
             | ("get", "/api/v1/programmes")
+            // A parent's own list and a new child of their own (a parent grant has no unit).
+            | ("get", "/api/v1/children")
+            | ("post", "/api/v1/parents")
+            | ("post", "/api/v1/lottery/rerun")
+            | ("get", "/api/v1/enrolment/classes")
     )
 }
 
@@ -220,8 +267,21 @@ async fn call(
     t: &Targets,
     token: Option<&str>,
 ) -> (StatusCode, Value) {
-    if path == "/api/v1/classes/{id}/files" && method == "post" {
-        let mut req = app.http.post(app.url(&fill(path, t))).multipart(pdf_form());
+    let upload =
+        path == "/api/v1/classes/{id}/files" || path == "/api/v1/classes/{id}/roster/import";
+    if upload && method == "post" {
+        let form = if path.ends_with("files") {
+            pdf_form()
+        } else {
+            let csv = crate::roster_import::csv(&[crate::roster_import::good(1)]);
+            reqwest::multipart::Form::new()
+                .text("consent_attested", "true")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("r.csv"),
+                )
+        };
+        let mut req = app.http.post(app.url(&fill(path, t))).multipart(form);
         if let Some(tok) = token {
             req = req.bearer_auth(tok);
         }
@@ -251,7 +311,11 @@ async fn sweep(b: Backend) {
     assert!(ops.len() >= 40, "{} operations", ops.len());
     // Anonymous: 401 everywhere but the public calendar count and the token endpoint.
     for (method, path) in &ops {
-        if path == "/api/v1/calendar/working-days" || path == "/api/v1/auth/token" {
+        if path == "/api/v1/calendar/working-days"
+            || path == "/api/v1/auth/token"
+            || path == "/api/v1/parents"
+            || path == "/api/v1/lottery/rerun"
+        {
             continue;
         }
         let (status, body) = call(&app, method, path, &t, None).await;
@@ -277,7 +341,9 @@ async fn sweep(b: Backend) {
             }
             let (status, body) = call(&app, method, path, &t, Some(&token)).await;
             let text = body.to_string();
-            for s in SECRETS {
+            // Classes open for applications are public (SPEC §12b): names and hosts, nothing personal.
+            let public = path == "/api/v1/enrolment/classes";
+            for s in SECRETS.iter().filter(|s| !public || !s.contains("医院")) {
                 assert!(
                     !text.contains(s),
                     "{role} {method} {path} leaked {s}: {text}"
@@ -353,6 +419,14 @@ async fn sweep_pages(b: Backend) {
         format!("/classes/{c}/edit"),
         format!("/classes/{c}/files/{}", t.file),
         format!("/submissions/{}", t.submission),
+        format!("/children/{}", t.child),
+        format!("/children/{}/edit", t.child),
+        format!("/children/{}/export.json", t.child),
+        format!("/children/{}/pickups/{}/photo", t.child, t.pickup),
+        format!("/applications/{}", t.application),
+        format!("/classes/{c}/enrolment"),
+        format!("/classes/{c}/roster.xlsx"),
+        format!("/classes/{c}/roster-template.xlsx"),
     ];
     let posts: Vec<(String, Vec<(&str, String)>)> = vec![
         (
@@ -463,6 +537,42 @@ async fn sweep_pages(b: Backend) {
         (
             format!("/submissions/{}", t.submission),
             vec![("decision", "approve".into())],
+        ),
+        (format!("/children/{}/reveal", t.child), vec![]),
+        (format!("/children/{}/delete", t.child), vec![]),
+        (
+            format!("/children/{}/pickups/{}/remove", t.child, t.pickup),
+            vec![],
+        ),
+        (
+            format!("/children/{}/edit", t.child),
+            vec![("name", "被改名".into()), ("grade", "3".into())],
+        ),
+        (
+            "/applications".into(),
+            vec![("child_id", t.child.clone()), ("class_id", c.clone())],
+        ),
+        (
+            format!("/applications/{}/decision", t.application),
+            vec![("decision", "withdraw".into())],
+        ),
+        (
+            format!("/applications/{}/agreement", t.application),
+            vec![("version", "2026-1".into())],
+        ),
+        (
+            format!("/applications/{}/insurance", t.application),
+            vec![
+                ("insurer", "x".into()),
+                ("policy_no", "x".into()),
+                ("valid_from", "2026-07-01".into()),
+                ("valid_to", "2026-08-31".into()),
+                ("payer", "guardian".into()),
+            ],
+        ),
+        (
+            format!("/classes/{c}/enrolment/lottery"),
+            vec![("seed_text", "x".into())],
         ),
     ];
     let anon = WebSession::new(&app.base);
