@@ -11,7 +11,7 @@ WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 
 def id_number(birth, serial):
-    first17 = f"330106{birth}{serial:03d}"
+    first17 = f"110105{birth}{serial:03d}"
     total = sum(int(d) * w for d, w in zip(first17, WEIGHTS))
     return first17 + "10X98765432"[total % 11]
 

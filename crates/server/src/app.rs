@@ -110,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .merge(classes::routes::router())
         .merge(enrolment::routes::router())
         .merge(enrolment::parent_routes::router())
+        .merge(enrolment::application_routes::router())
         .merge(dashboard::routes::router());
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()

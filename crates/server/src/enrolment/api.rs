@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::applications::{self, ApplicationView, Insurance};
-use super::children::{self, ChildExport, ChildInput, ChildView, ParentSignup, PickupInput};
+use super::children::{self, ChildExport, ChildInput, ChildView, ParentSignup};
 use super::import::{self, ImportError, ImportReport};
 use super::lottery::{self, PublishedDraw, RerunInput, RerunResult};
+use super::pickups::{self, PickupInput};
 use super::store::{OpenClass, Pickup};
-use super::{Decision, store};
+use super::{Decision, export, store};
 use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
@@ -206,7 +207,7 @@ async fn add_pickup(
     Path(id): Path<String>,
     Json(input): Json<PickupInput>,
 ) -> Result<(StatusCode, Json<Pickup>), AppError> {
-    let p = children::add_pickup(&state, &user, &client, &id, &input, None).await?;
+    let p = pickups::add_pickup(&state, &user, &client, &id, &input, None).await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
@@ -220,7 +221,7 @@ async fn remove_pickup(
     client: Client,
     Path((id, pickup_id)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
-    children::remove_pickup(&state, &user, &client, &id, &pickup_id).await?;
+    pickups::remove_pickup(&state, &user, &client, &id, &pickup_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -241,7 +242,7 @@ async fn put_pickup_photo(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    children::set_photo(&state, &user, &client, &id, &pickup_id, &body, kind).await?;
+    pickups::set_photo(&state, &user, &client, &id, &pickup_id, &body, kind).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -254,7 +255,7 @@ async fn get_pickup_photo(
     user: CurrentUser,
     Path((id, pickup_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (data, kind) = children::pickup_photo(&state, &user, &id, &pickup_id).await?;
+    let (data, kind) = pickups::pickup_photo(&state, &user, &id, &pickup_id).await?;
     Ok(photo_response(data, &kind))
 }
 
@@ -418,7 +419,7 @@ async fn roster_template(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     crate::classes::service::visible(&state, &user, &id).await?;
-    Ok(xlsx_response(import::template(lang)?, "名单模板.xlsx"))
+    Ok(xlsx_response(export::template(lang)?, "名单模板.xlsx"))
 }
 
 /// The class's roster as .xlsx (masked ID numbers; audited).
@@ -431,7 +432,7 @@ async fn export_roster(
     lang: Lang,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let (c, bytes) = import::export(&state, &user, &client, &id, lang).await?;
+    let (c, bytes) = export::export(&state, &user, &client, &id, lang).await?;
     Ok(xlsx_response(bytes, &format!("{} 名单.xlsx", c.name)))
 }
 

@@ -143,7 +143,7 @@ fn priorities_of(list: &[String], errors: &mut Vec<FieldError>) -> String {
     keys.join(",")
 }
 
-fn text_field(
+pub(super) fn text_field(
     v: &str,
     max: usize,
     field: &'static str,
@@ -626,152 +626,9 @@ pub async fn delete(
     Ok(())
 }
 
-/// A pickup person as entered (photo optional, PNG or JPEG up to 2 MB).
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-pub struct PickupInput {
-    pub name: String,
-    pub relationship: String,
-    pub phone: String,
-}
-
-/// Adds an authorised pickup person (guardian only).
-pub async fn add_pickup(
-    state: &AppState,
-    user: &CurrentUser,
-    client: &Client,
-    child_id: &str,
-    input: &PickupInput,
-    photo: Option<(&[u8], &str)>,
-) -> Result<Pickup, AppError> {
-    let (c, access) = visible(state, user, child_id).await?;
-    if access != Access::Guardian || c.anonymised_at.is_some() {
-        return Err(AppError::NotFound);
-    }
-    let mut errors = Vec::new();
-    let name = text_field(&input.name, 50, "name", "roster.name_length", &mut errors);
-    let relationship = text_field(
-        &input.relationship,
-        100,
-        "relationship",
-        "roster.required",
-        &mut errors,
-    );
-    let phone = match Phone::parse(&input.phone) {
-        Ok(p) => p.as_str().to_string(),
-        Err(e) => {
-            errors.push(FieldError::new("phone", e.code()));
-            String::new()
-        }
-    };
-    if let Some((bytes, kind)) = photo
-        && (!matches!(kind, "image/png" | "image/jpeg") || bytes.len() > 2 << 20)
-    {
-        errors.push(FieldError::new("photo", "pickup.photo_invalid"));
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    let id = crate::new_id();
-    let mut tx = state.db.begin().await?;
-    let new = store::NewPickup {
-        child_id: &c.id,
-        name: &name,
-        relationship: &relationship,
-        phone: &phone,
-        photo,
-    };
-    store::insert_pickup(&mut tx, &id, &new).await?;
-    audit::record(
-        &mut tx,
-        &Entry::by(user, "pickup.add", "child").target(&c.id),
-        client,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Pickup {
-        id,
-        name,
-        relationship,
-        phone,
-        has_photo: photo.is_some(),
-        active: true,
-    })
-}
-
-/// Removes a pickup person's authorisation (kept for the record, inactive).
-pub async fn remove_pickup(
-    state: &AppState,
-    user: &CurrentUser,
-    client: &Client,
-    child_id: &str,
-    pickup_id: &str,
-) -> Result<(), AppError> {
-    let (c, access) = visible(state, user, child_id).await?;
-    if access != Access::Guardian {
-        return Err(AppError::NotFound);
-    }
-    let mut tx = state.db.begin().await?;
-    if store::set_pickup_active(&mut tx, &c.id, pickup_id, false).await? == 0 {
-        return Err(AppError::NotFound);
-    }
-    audit::record(
-        &mut tx,
-        &Entry::by(user, "pickup.remove", "child").target(&c.id),
-        client,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// A pickup person's photo, for the child's guardian and class staff.
-pub async fn pickup_photo(
-    state: &AppState,
-    user: &CurrentUser,
-    child_id: &str,
-    pickup_id: &str,
-) -> Result<(Vec<u8>, String), AppError> {
-    let (c, _) = visible(state, user, child_id).await?;
-    store::pickup_photo(&state.db, &c.id, pickup_id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 /// The children on a parent's account.
 pub async fn mine(state: &AppState, user: &CurrentUser) -> Result<Vec<Child>, AppError> {
     Ok(store::children_of_user(&state.db, &user.id).await?)
-}
-
-/// Sets a pickup person's photo (guardian only): PNG or JPEG up to 2 MiB.
-pub async fn set_photo(
-    state: &AppState,
-    user: &CurrentUser,
-    client: &Client,
-    child_id: &str,
-    pickup_id: &str,
-    bytes: &[u8],
-    kind: &str,
-) -> Result<(), AppError> {
-    let (c, access) = visible(state, user, child_id).await?;
-    if access != Access::Guardian {
-        return Err(AppError::NotFound);
-    }
-    let kind = kind.split(';').next().unwrap_or("").trim();
-    if !matches!(kind, "image/png" | "image/jpeg") || bytes.is_empty() || bytes.len() > 2 << 20 {
-        return Err(AppError::field("photo", "pickup.photo_invalid"));
-    }
-    let mut tx = state.db.begin().await?;
-    if store::set_pickup_photo(&mut tx, &c.id, pickup_id, bytes, kind).await? == 0 {
-        return Err(AppError::NotFound);
-    }
-    audit::record(
-        &mut tx,
-        &Entry::by(user, "pickup.photo", "child").target(&c.id),
-        client,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 /// The ID number on record, for a correction form that leaves the field empty (never shown).

@@ -7,12 +7,15 @@
 //! whose `ViewClasses` scope holds the host of a class the child applied to.
 
 pub mod api;
+pub mod application_routes;
 pub mod applications;
 pub mod children;
 pub mod demo;
+pub mod export;
 pub mod import;
 pub mod lottery;
 pub mod parent_routes;
+pub mod pickups;
 pub mod retention;
 pub mod routes;
 pub mod store;

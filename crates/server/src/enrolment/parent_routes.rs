@@ -1,6 +1,6 @@
 //! HTML pages of parents and of a child's record: registration, my children, adding and
-//! correcting a child, the child's page (pickup persons, reveal, export, delete), applying, and
-//! an application's page (agreement, insurance, decisions), and the privacy notice.
+//! correcting a child, the child's page (pickup persons, reveal, export, delete), and the
+//! privacy notice. Applications have their pages in `application_routes`.
 
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
@@ -13,10 +13,11 @@ use axum::{
 use serde::Deserialize;
 use tuoguan_domain::enrolment::{Grade, Priority};
 
-use super::applications::{self, ApplicationView, Insurance};
-use super::children::{self, ChildInput, ChildView, ParentSignup, PickupInput};
+use super::applications::{self, ApplicationView};
+use super::children::{self, ChildInput, ChildView, ParentSignup};
+use super::pickups::{self, PickupInput};
 use super::store::{self, OpenClass};
-use super::{AGREEMENT_VERSION, Access, Decision, NOTICE_VERSION, PAYERS, Status};
+use super::{Access, NOTICE_VERSION, Status};
 use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
@@ -45,11 +46,6 @@ pub fn router() -> Router<AppState> {
             post(remove_pickup),
         )
         .route("/children/{id}/pickups/{pickup_id}/photo", get(photo))
-        .route("/applications", post(apply))
-        .route("/applications/{id}", get(show_application))
-        .route("/applications/{id}/agreement", post(sign))
-        .route("/applications/{id}/insurance", post(insure))
-        .route("/applications/{id}/decision", post(decide))
 }
 
 fn priorities() -> Vec<(String, String)> {
@@ -538,7 +534,7 @@ async fn add_pickup(
         }
     }
     let p = photo.as_ref().map(|(d, k)| (d.as_slice(), k.as_str()));
-    match children::add_pickup(&state, &user, &client, &id, &input, p).await {
+    match pickups::add_pickup(&state, &user, &client, &id, &input, p).await {
         Ok(_) => Ok(Redirect::to(&format!("/children/{id}?ok=saved")).into_response()),
         Err(AppError::Validation(errors)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -554,7 +550,7 @@ async fn remove_pickup(
     client: Client,
     Path((id, pickup_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    children::remove_pickup(&state, &user, &client, &id, &pickup_id).await?;
+    pickups::remove_pickup(&state, &user, &client, &id, &pickup_id).await?;
     Ok(Redirect::to(&format!("/children/{id}?ok=saved")).into_response())
 }
 
@@ -563,226 +559,6 @@ async fn photo(
     user: CurrentUser,
     Path((id, pickup_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (data, kind) = children::pickup_photo(&state, &user, &id, &pickup_id).await?;
+    let (data, kind) = pickups::pickup_photo(&state, &user, &id, &pickup_id).await?;
     Ok(super::api::photo_response(data, &kind))
-}
-
-#[derive(Debug, Deserialize)]
-struct ApplyForm {
-    #[serde(default)]
-    child_id: String,
-    #[serde(default)]
-    class_id: String,
-}
-
-async fn apply(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    client: Client,
-    Form(f): Form<ApplyForm>,
-) -> Result<Response, AppError> {
-    let a = applications::apply(&state, &user, &client, &f.child_id, &f.class_id).await?;
-    Ok(Redirect::to(&format!("/applications/{}?ok=created", a.id)).into_response())
-}
-
-#[derive(Template)]
-#[template(path = "enrolment/application.html")]
-struct ApplicationPage {
-    ctx: Ctx,
-    a: ApplicationView,
-    guardian: bool,
-    manages: bool,
-    missing: Vec<String>,
-    insurance: Insurance,
-    errors: Vec<FieldError>,
-    version: &'static str,
-}
-
-impl ApplicationPage {
-    fn err(&self, field: &str) -> Option<String> {
-        field_error(&self.errors, field, self.ctx.lang)
-    }
-    fn status(&self) -> String {
-        self.ctx.t(applications::status_key(self.a.status))
-    }
-    fn payers(&self) -> Vec<(String, String)> {
-        PAYERS
-            .iter()
-            .map(|p| (p.to_string(), self.ctx.t(&format!("payer.{p}"))))
-            .collect()
-    }
-    fn decisions(&self) -> Vec<&'static str> {
-        let all = [
-            ("accept", Decision::Accept),
-            ("waitlist", Decision::Waitlist),
-            ("enrol", Decision::Enrol),
-            ("reject", Decision::Reject),
-            ("withdraw", Decision::Withdraw),
-        ];
-        all.into_iter()
-            .filter(|(_, d)| {
-                (self.manages || *d == Decision::Withdraw && self.guardian)
-                    && d.allowed_from(self.a.status)
-            })
-            .map(|(n, _)| n)
-            .collect()
-    }
-    fn signed(&self) -> Option<String> {
-        let v = self.a.agreement_version.as_ref()?;
-        let channel = self.a.agreement_channel.clone().unwrap_or_default();
-        Some(self.ctx.lang.tf(
-            "application.signed",
-            &[("version", v.clone()), ("channel", channel)],
-        ))
-    }
-    fn error_messages(&self) -> Vec<String> {
-        self.errors
-            .iter()
-            .map(|e| e.msg.render(self.ctx.lang))
-            .collect()
-    }
-    fn secondary(&self, d: &str) -> bool {
-        matches!(d, "reject" | "withdraw")
-    }
-    fn signed_current(&self) -> bool {
-        self.a.agreement_version.as_deref() == Some(self.version)
-    }
-}
-
-async fn application_page(
-    state: &AppState,
-    ctx: Ctx,
-    user: &CurrentUser,
-    id: &str,
-    errors: Vec<FieldError>,
-) -> Result<ApplicationPage, AppError> {
-    let (a, access) = applications::visible(state, user, id).await?;
-    let manages = applications::manages(state, user, &a.class_id).await?;
-    let missing = {
-        let mut tx = state.db.begin().await?;
-        let m = applications::missing(&mut tx, &a).await?;
-        tx.commit().await?;
-        m.into_iter().map(|e| e.msg.render(ctx.lang)).collect()
-    };
-    let view = ApplicationView::new(&a);
-    let insurance = view.insurance.clone().unwrap_or(Insurance {
-        payer: "guardian".into(),
-        ..Insurance::default()
-    });
-    Ok(ApplicationPage {
-        ctx,
-        a: view,
-        guardian: access == Access::Guardian,
-        manages,
-        missing,
-        insurance,
-        errors,
-        version: AGREEMENT_VERSION,
-    })
-}
-
-async fn show_application(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    user: CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    render(&application_page(&state, ctx, &user, &id, Vec::new()).await?)
-}
-
-async fn back(
-    state: &AppState,
-    ctx: Ctx,
-    user: &CurrentUser,
-    id: &str,
-    r: Result<(), AppError>,
-) -> Result<Response, AppError> {
-    match r {
-        Ok(()) => Ok(Redirect::to(&format!("/applications/{id}?ok=saved")).into_response()),
-        Err(AppError::Validation(errors)) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &application_page(state, ctx, user, id, errors).await?,
-        ),
-        Err(AppError::Conflict(msg)) => render_status(
-            StatusCode::CONFLICT,
-            &application_page(
-                state,
-                ctx,
-                user,
-                id,
-                vec![FieldError {
-                    field: "status",
-                    msg,
-                }],
-            )
-            .await?,
-        ),
-        Err(e) => Err(e),
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct SignForm {
-    #[serde(default)]
-    version: String,
-}
-
-async fn sign(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    user: CurrentUser,
-    client: Client,
-    Path(id): Path<String>,
-    Form(f): Form<SignForm>,
-) -> Result<Response, AppError> {
-    let r = applications::sign_agreement(&state, &user, &client, &id, &f.version)
-        .await
-        .map(|_| ());
-    back(&state, ctx, &user, &id, r).await
-}
-
-async fn insure(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    user: CurrentUser,
-    client: Client,
-    Path(id): Path<String>,
-    Form(f): Form<Insurance>,
-) -> Result<Response, AppError> {
-    let r = applications::record_insurance(&state, &user, &client, &id, &f)
-        .await
-        .map(|_| ());
-    back(&state, ctx, &user, &id, r).await
-}
-
-#[derive(Debug, Deserialize)]
-struct DecisionForm {
-    #[serde(default)]
-    decision: String,
-    #[serde(default)]
-    reason: String,
-    /// Where to go afterwards: the class's enrolment page when decided from its list.
-    #[serde(default)]
-    back: String,
-}
-
-async fn decide(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    user: CurrentUser,
-    client: Client,
-    Path(id): Path<String>,
-    Form(f): Form<DecisionForm>,
-) -> Result<Response, AppError> {
-    let d = Decision::parse(f.decision.trim())
-        .ok_or_else(|| AppError::field("decision", "application.decision_invalid"))?;
-    let r = applications::decide(&state, &user, &client, &id, d, &f.reason).await;
-    match r {
-        Ok(a) if f.back == "class" => Ok(Redirect::to(&format!(
-            "/classes/{}/enrolment?ok=saved",
-            a.class_id
-        ))
-        .into_response()),
-        r => back(&state, ctx, &user, &id, r.map(|_| ())).await,
-    }
 }

@@ -15,7 +15,7 @@ use super::api::read_roster_upload;
 use super::applications::{self, ApplicationView};
 use super::import::{self, ImportError, RowProblemView};
 use super::lottery::{self, PublishedDraw};
-use super::{Decision, Status};
+use super::{Decision, Status, export};
 use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
@@ -257,7 +257,7 @@ async fn template(
 ) -> Result<Response, AppError> {
     crate::classes::service::visible(&state, &user, &id).await?;
     Ok(super::api::xlsx_response(
-        import::template(ctx.lang)?,
+        export::template(ctx.lang)?,
         "名单模板.xlsx",
     ))
 }
@@ -269,7 +269,7 @@ async fn export(
     client: Client,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let (c, bytes) = import::export(&state, &user, &client, &id, ctx.lang).await?;
+    let (c, bytes) = export::export(&state, &user, &client, &id, ctx.lang).await?;
     Ok(super::api::xlsx_response(
         bytes,
         &format!("{} 名单.xlsx", c.name),

@@ -177,7 +177,12 @@ impl ProgrammeForm {
                 .then(|| num(&self.bar_below_attendance_pct, "bar_below_attendance_pct")),
             max_children_per_staff: (!self.max_children_per_staff.trim().is_empty())
                 .then(|| num(&self.max_children_per_staff, "max_children_per_staff")),
-            retention_days: num(&self.retention_days, "retention_days"),
+            // A form without the field (older bookmarks, scripts) keeps the default.
+            retention_days: if self.retention_days.trim().is_empty() {
+                ProgrammeRules::seed_003().retention_days
+            } else {
+                num(&self.retention_days, "retention_days")
+            },
         };
         let reminder_days = num(&self.reminder_days, "reminder_days");
         let milestones = self.milestones(year, &mut errors);
