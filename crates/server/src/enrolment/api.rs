@@ -8,12 +8,13 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::applications::{self, ApplicationView, Insurance};
-use super::children::{self, ChildExport, ChildInput, ChildView, ParentSignup};
+use super::children::{self, ChildExport, ChildInput, ChildView};
 use super::import::{self, ImportError, ImportReport};
 use super::lottery::{self, PublishedDraw, RerunInput, RerunResult};
+use super::parents::{self, ParentSignup};
 use super::pickups::{self, PickupInput};
 use super::store::{OpenClass, Pickup};
-use super::{Decision, export, store};
+use super::{Decision, export, paperwork, store};
 use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
@@ -63,7 +64,7 @@ async fn register_parent(
     client: Client,
     Json(input): Json<ParentSignup>,
 ) -> Result<(StatusCode, Json<ParentAccount>), AppError> {
-    let g = children::register(&state, &client, &input).await?;
+    let g = parents::register(&state, &client, &input).await?;
     Ok((
         StatusCode::CREATED,
         Json(ParentAccount {
@@ -363,7 +364,7 @@ async fn sign_agreement(
     Path(id): Path<String>,
     Json(input): Json<AgreementInput>,
 ) -> Result<Json<ApplicationView>, AppError> {
-    applications::sign_agreement(&state, &user, &client, &id, &input.version).await?;
+    paperwork::sign_agreement(&state, &user, &client, &id, &input.version).await?;
     let (a, _) = applications::visible(&state, &user, &id).await?;
     Ok(Json(ApplicationView::new(&a)))
 }
@@ -379,7 +380,7 @@ async fn record_insurance(
     Path(id): Path<String>,
     Json(input): Json<Insurance>,
 ) -> Result<Json<ApplicationView>, AppError> {
-    applications::record_insurance(&state, &user, &client, &id, &input).await?;
+    paperwork::record_insurance(&state, &user, &client, &id, &input).await?;
     let (a, _) = applications::visible(&state, &user, &id).await?;
     Ok(Json(ApplicationView::new(&a)))
 }

@@ -12,7 +12,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::applications::{self, ApplicationView, Insurance};
-use super::{AGREEMENT_VERSION, Access, Decision, PAYERS};
+use super::{AGREEMENT_VERSION, Access, Decision, PAYERS, paperwork};
 use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
@@ -121,7 +121,7 @@ async fn application_page(
     let manages = applications::manages(state, user, &a.class_id).await?;
     let missing = {
         let mut tx = state.db.begin().await?;
-        let m = applications::missing(&mut tx, &a).await?;
+        let m = paperwork::missing(&mut tx, &a).await?;
         tx.commit().await?;
         m.into_iter().map(|e| e.msg.render(ctx.lang)).collect()
     };
@@ -196,7 +196,7 @@ async fn sign(
     Path(id): Path<String>,
     Form(f): Form<SignForm>,
 ) -> Result<Response, AppError> {
-    let r = applications::sign_agreement(&state, &user, &client, &id, &f.version)
+    let r = paperwork::sign_agreement(&state, &user, &client, &id, &f.version)
         .await
         .map(|_| ());
     back(&state, ctx, &user, &id, r).await
@@ -210,7 +210,7 @@ async fn insure(
     Path(id): Path<String>,
     Form(f): Form<Insurance>,
 ) -> Result<Response, AppError> {
-    let r = applications::record_insurance(&state, &user, &client, &id, &f)
+    let r = paperwork::record_insurance(&state, &user, &client, &id, &f)
         .await
         .map(|_| ());
     back(&state, ctx, &user, &id, r).await

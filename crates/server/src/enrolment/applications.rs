@@ -8,7 +8,7 @@ use tuoguan_domain::ProgrammeRules;
 use tuoguan_domain::enrolment::{self, ClassLoad, Grade, OtherPlacement};
 
 use super::store::{self, Application};
-use super::{AGREEMENT_VERSION, Access, Decision, PAYERS, Status, children};
+use super::{Access, Decision, Status, children};
 use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser};
@@ -245,11 +245,11 @@ pub async fn of_class(
     Ok((c, list))
 }
 
-fn parse_rules(json: &str) -> Result<ProgrammeRules, AppError> {
+pub(super) fn parse_rules(json: &str) -> Result<ProgrammeRules, AppError> {
     serde_json::from_str(json).map_err(|e| AppError::Internal(e.into()))
 }
 
-fn date(s: &str) -> Option<NaiveDate> {
+pub(super) fn date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
@@ -260,8 +260,12 @@ pub async fn ineligible(
     a: &Application,
     child: &store::Child,
 ) -> Result<Vec<FieldError>, AppError> {
-    let rules = parse_rules(&store::rules_of_class(tx, &a.class_id).await?)?;
-    let capacity = class_capacity(tx, &a.class_id).await?;
+    let Terms {
+        capacity,
+        start,
+        end,
+        rules,
+    } = terms(tx, &a.class_id).await?;
     let (taken, k_taken) = store::class_load(tx, &a.class_id, &a.id).await?;
     let load = ClassLoad {
         capacity: u32::try_from(capacity).unwrap_or(0),
@@ -282,7 +286,6 @@ pub async fn ineligible(
             .collect();
     let guardians = usize::try_from(store::guardian_count(tx, &child.id).await?).unwrap_or(0);
     let grade = Grade::parse(&child.grade).unwrap_or(Grade::K);
-    let (start, end) = class_dates(tx, &a.class_id).await?;
     let reasons = enrolment::check(&rules, grade, guardians, &load, start, end, &others);
     Ok(reasons
         .into_iter()
@@ -304,52 +307,27 @@ pub async fn ineligible(
         .collect())
 }
 
-async fn class_capacity(tx: &mut Tx, class_id: &str) -> Result<i64, AppError> {
-    const SQL: &str = "SELECT capacity FROM classes WHERE id = $1";
-    Ok(crate::on_tx!(tx, x => sqlx::query_scalar(SQL).bind(class_id).fetch_one(&mut *x).await)?)
+/// What the checks need of a class: its capacity, dates and programme rules, in one query.
+pub(super) struct Terms {
+    pub capacity: i64,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub rules: ProgrammeRules,
 }
 
-async fn class_dates(tx: &mut Tx, class_id: &str) -> Result<(NaiveDate, NaiveDate), AppError> {
-    const SQL: &str = "SELECT start_date, end_date FROM classes WHERE id = $1";
-    let (s, e): (String, String) =
-        crate::on_tx!(tx, x => sqlx::query_as(SQL).bind(class_id).fetch_one(&mut *x).await)?;
+pub(super) async fn terms(tx: &mut Tx, class_id: &str) -> Result<Terms, AppError> {
+    let (capacity, s, e, rules) = store::class_terms(tx, class_id).await?;
     match (date(&s), date(&e)) {
-        (Some(s), Some(e)) => Ok((s, e)),
+        (Some(start), Some(end)) => Ok(Terms {
+            capacity,
+            start,
+            end,
+            rules: parse_rules(&rules)?,
+        }),
         _ => Err(AppError::Internal(anyhow::anyhow!(
             "class dates unreadable"
         ))),
     }
-}
-
-/// What an enrolment still lacks (SPEC §5, seed 003 §三.7): the consent, the signed agreement of
-/// the current version, insurance covering the class's dates, and a payer other than union
-/// funds unless the programme allows it. Each missing item is named.
-pub async fn missing(tx: &mut Tx, a: &Application) -> Result<Vec<FieldError>, AppError> {
-    let mut out = Vec::new();
-    if !store::has_consent(tx, &a.child_id).await? {
-        out.push(FieldError::new("consent", "enrol.missing_consent"));
-    }
-    if a.agreement_version.as_deref() != Some(AGREEMENT_VERSION) {
-        out.push(FieldError::new("agreement", "enrol.missing_agreement"));
-    }
-    let (start, end) = class_dates(tx, &a.class_id).await?;
-    let from = a.insured_from.as_deref().and_then(date);
-    let to = a.insured_to.as_deref().and_then(date);
-    match (&a.insurer, from, to) {
-        (None, ..) => out.push(FieldError::new("insurance", "enrol.missing_insurance")),
-        (Some(_), Some(f), Some(t)) if f <= start && t >= end => {}
-        _ => out.push(FieldError::new("insurance", "enrol.insurance_dates")),
-    }
-    if a.insurance_payer.as_deref() == Some("union_funds") {
-        let rules = parse_rules(&store::rules_of_class(tx, &a.class_id).await?)?;
-        if !rules.union_funds_may_pay_insurance {
-            out.push(FieldError::new(
-                "insurance_payer",
-                "enrol.union_funds_payer",
-            ));
-        }
-    }
-    Ok(out)
 }
 
 /// Moves `a` to `to` inside `tx` after the checks that status needs; the errors name what
@@ -364,7 +342,7 @@ async fn transition(
         store::lock_class(tx, &a.class_id).await?;
         let mut errors = Vec::new();
         if to == Status::Enrolled {
-            errors.extend(missing(tx, a).await?);
+            errors.extend(super::paperwork::missing(tx, a).await?);
         }
         if child.anonymised_at.is_some() {
             errors.push(FieldError::new("status", "enrol.child_deleted"));
@@ -444,149 +422,6 @@ pub fn status_key(s: Status) -> &'static str {
         Status::Enrolled => "application.status.enrolled",
         Status::Withdrawn => "application.status.withdrawn",
     }
-}
-
-/// After the guardian completes the paperwork, an accepted application becomes enrolled when
-/// nothing is missing and the child is still eligible; otherwise it stays accepted.
-async fn enrol_if_complete(
-    tx: &mut Tx,
-    a: &mut Application,
-    child: &store::Child,
-) -> Result<(), AppError> {
-    if a.status() != Status::Accepted {
-        return Ok(());
-    }
-    store::lock_class(tx, &a.class_id).await?;
-    if missing(tx, a).await?.is_empty() && ineligible(tx, a, child).await?.is_empty() {
-        a.status = Status::Enrolled.as_str().into();
-        store::update_application(tx, a).await?;
-    }
-    Ok(())
-}
-
-/// The guardian signs the care agreement (click-through, channel web), or the unit records a
-/// paper agreement (channel paper).
-pub async fn sign_agreement(
-    state: &AppState,
-    user: &CurrentUser,
-    client: &Client,
-    id: &str,
-    version: &str,
-) -> Result<Application, AppError> {
-    let (mut a, access) = visible(state, user, id).await?;
-    let channel = match access {
-        Access::Guardian => "web",
-        Access::Unit if manages(state, user, &a.class_id).await? => "paper",
-        Access::Unit => return Err(AppError::Forbidden),
-    };
-    if version.trim() != AGREEMENT_VERSION {
-        return Err(AppError::field("version", "agreement.version_stale"));
-    }
-    if !a.status().active() {
-        return Err(AppError::Conflict(Msg::new("application.closed")));
-    }
-    let child = store::child(&state.db, &a.child_id).await?;
-    let now = crate::now();
-    a.agreement_version = Some(AGREEMENT_VERSION.into());
-    a.agreement_by = Some(user.display_name.clone());
-    a.agreement_channel = Some(channel.into());
-    a.agreement_at = Some(now);
-    a.updated_at = now;
-    let mut tx = state.db.begin().await?;
-    refresh_status(&mut tx, &mut a).await?;
-    store::update_application(&mut tx, &a).await?;
-    enrol_if_complete(&mut tx, &mut a, &child).await?;
-    audit::record(
-        &mut tx,
-        &Entry::by(user, "agreement.sign", "application")
-            .target(&a.id)
-            .detail(format!("version {AGREEMENT_VERSION} via {channel}")),
-        client,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(a)
-}
-
-/// Records the child's accident insurance (guardian, or the unit from the paper copy).
-pub async fn record_insurance(
-    state: &AppState,
-    user: &CurrentUser,
-    client: &Client,
-    id: &str,
-    input: &Insurance,
-) -> Result<Application, AppError> {
-    let (mut a, access) = visible(state, user, id).await?;
-    if access == Access::Unit && !manages(state, user, &a.class_id).await? {
-        return Err(AppError::Forbidden);
-    }
-    if !a.status().active() {
-        return Err(AppError::Conflict(Msg::new("application.closed")));
-    }
-    let mut errors = Vec::new();
-    let insurer = input.insurer.trim();
-    if insurer.is_empty() || insurer.chars().count() > 100 {
-        errors.push(FieldError::new("insurer", "roster.required"));
-    }
-    let policy = input.policy_no.trim();
-    if policy.is_empty() || policy.chars().count() > 64 {
-        errors.push(FieldError::new("policy_no", "roster.required"));
-    }
-    let from = date(input.valid_from.trim());
-    let to = date(input.valid_to.trim());
-    if from.is_none() {
-        errors.push(FieldError::new("valid_from", "calendar.date_invalid"));
-    }
-    if to.is_none() {
-        errors.push(FieldError::new("valid_to", "calendar.date_invalid"));
-    }
-    if let (Some(f), Some(t)) = (from, to)
-        && f > t
-    {
-        errors.push(FieldError::new("valid_to", "insurance.dates_reversed"));
-    }
-    let payer = input.payer.trim();
-    if !PAYERS.contains(&payer) {
-        errors.push(FieldError::new("payer", "insurance.payer_invalid"));
-    }
-    let mut tx = state.db.begin().await?;
-    if payer == "union_funds"
-        && !parse_rules(&store::rules_of_class(&mut tx, &a.class_id).await?)?
-            .union_funds_may_pay_insurance
-    {
-        errors.push(FieldError::new("payer", "enrol.union_funds_payer"));
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    let child = store::child(&state.db, &a.child_id).await?;
-    a.insurer = Some(insurer.into());
-    a.policy_no = Some(policy.into());
-    a.insured_from = from.map(|d| d.to_string());
-    a.insured_to = to.map(|d| d.to_string());
-    a.insurance_payer = Some(payer.into());
-    a.updated_at = crate::now();
-    refresh_status(&mut tx, &mut a).await?;
-    store::update_application(&mut tx, &a).await?;
-    enrol_if_complete(&mut tx, &mut a, &child).await?;
-    audit::record(
-        &mut tx,
-        &Entry::by(user, "insurance.record", "application").target(&a.id),
-        client,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(a)
-}
-
-/// Locks the class and takes the application's status as it is now, so writing the paperwork
-/// does not undo a decision made meanwhile.
-async fn refresh_status(tx: &mut Tx, a: &mut Application) -> Result<(), AppError> {
-    store::lock_class(tx, &a.class_id).await?;
-    a.status = store::status_in(tx, &a.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(())
 }
 
 /// Withdraws a deleted child's applications in classes that have not closed; closed classes keep

@@ -3,32 +3,16 @@
 //! full ID number, and the authorised pickup persons.
 
 use serde::{Deserialize, Serialize};
-use tuoguan_domain::enrolment::{self, Priority, RawCell, RosterRow, parse_row};
-use tuoguan_domain::{IdNumber, Phone, check_password};
+use tuoguan_domain::IdNumber;
+use tuoguan_domain::enrolment::{self, RawCell, RosterRow, parse_row};
 
 use super::store::{self, Child, Guardian, Pickup};
 use super::{Access, NOTICE_VERSION};
 use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
-use crate::auth::{Capability, CurrentUser, Role};
+use crate::auth::{Capability, CurrentUser};
 use crate::db::Tx;
 use crate::error::{AppError, FieldError};
-
-/// A parent registering themselves (家长注册): the mobile number is the username.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-pub struct ParentSignup {
-    pub phone: String,
-    pub name: String,
-    pub password: String,
-    /// The employer (工作单位), as the parent writes it.
-    pub employer: String,
-    #[serde(default)]
-    pub member: bool,
-    /// Priority categories: dual_worker, needy_worker, single_parent, several_children,
-    /// model_worker, advanced_worker, new_employment, sanitation
-    #[serde(default)]
-    pub priorities: Vec<String>,
-}
 
 /// A child as a guardian enters it (and corrects it: PATCH takes the same fields).
 #[derive(Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -130,19 +114,6 @@ pub async fn my_guardian(state: &AppState, user: &CurrentUser) -> Result<Guardia
         .ok_or(AppError::Forbidden)
 }
 
-fn priorities_of(list: &[String], errors: &mut Vec<FieldError>) -> String {
-    let mut keys = Vec::new();
-    for p in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        match Priority::parse(p) {
-            Some(p) => keys.push(p.as_str()),
-            None => errors.push(FieldError::new("priorities", "roster.priority")),
-        }
-    }
-    keys.sort();
-    keys.dedup();
-    keys.join(",")
-}
-
 pub(super) fn text_field(
     v: &str,
     max: usize,
@@ -155,81 +126,6 @@ pub(super) fn text_field(
         errors.push(FieldError::new(field, key));
     }
     v.to_string()
-}
-
-/// Creates a parent's account and guardian record (self-registration, no sign-in needed).
-pub async fn register(
-    state: &AppState,
-    client: &Client,
-    input: &ParentSignup,
-) -> Result<Guardian, AppError> {
-    let mut errors = Vec::new();
-    let phone = match Phone::parse(&input.phone) {
-        Ok(p) => p.as_str().to_string(),
-        Err(e) => {
-            errors.push(FieldError::new("phone", e.code()));
-            String::new()
-        }
-    };
-    let name = text_field(&input.name, 50, "name", "roster.name_length", &mut errors);
-    let employer = text_field(
-        &input.employer,
-        100,
-        "employer",
-        "roster.required",
-        &mut errors,
-    );
-    if let Err(e) = check_password(&input.password, &phone) {
-        errors.push(FieldError::new("password", e.code()));
-    }
-    let priorities = priorities_of(&input.priorities, &mut errors);
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    let hash = state.hasher.hash(&input.password).await?;
-    let now = crate::now();
-    let user_id = crate::new_id();
-    let g = Guardian {
-        id: crate::new_id(),
-        user_id: Some(user_id.clone()),
-        name,
-        phone,
-        employer,
-        member: input.member,
-        priorities,
-        created_at: now,
-        updated_at: now,
-    };
-    let row = crate::users::store::NewUserRow {
-        id: &user_id,
-        username: &g.phone,
-        display_name: &g.name,
-        password_hash: &hash,
-        org_id: None,
-        now,
-    };
-    let mut tx = state.db.begin().await?;
-    if let Err(e) = crate::users::store::insert(&mut tx, &row).await {
-        if crate::db::is_unique_violation(&e) {
-            return Err(AppError::field("phone", "parent.phone_taken"));
-        }
-        return Err(e.into());
-    }
-    let grant = crate::new_id();
-    crate::users::store::insert_role(&mut tx, &grant, &user_id, Role::Parent.as_str(), None, now)
-        .await?;
-    store::insert_guardian(&mut tx, &g).await?;
-    let entry = Entry {
-        actor_id: Some(&user_id),
-        actor_name: Some(&g.name),
-        action: "parent.register",
-        target_type: "user",
-        target_id: Some(&user_id),
-        detail: String::new(),
-    };
-    audit::record(&mut tx, &entry, client).await?;
-    tx.commit().await?;
-    Ok(g)
 }
 
 /// Validates a child entered by a guardian with the same rules as a roster row.

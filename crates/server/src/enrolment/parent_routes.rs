@@ -14,7 +14,8 @@ use serde::Deserialize;
 use tuoguan_domain::enrolment::{Grade, Priority};
 
 use super::applications::{self, ApplicationView};
-use super::children::{self, ChildInput, ChildView, ParentSignup};
+use super::children::{self, ChildInput, ChildView};
+use super::parents::{self, ParentSignup};
 use super::pickups::{self, PickupInput};
 use super::store::{self, OpenClass};
 use super::{Access, NOTICE_VERSION, Status};
@@ -132,7 +133,7 @@ async fn register(
         member: form.member.is_some(),
         priorities: form.priorities.clone(),
     };
-    match children::register(&state, &client, &input).await {
+    match parents::register(&state, &client, &input).await {
         Ok(g) => {
             let done = crate::auth::service::login(
                 &state,

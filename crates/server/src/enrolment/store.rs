@@ -388,6 +388,16 @@ pub async fn unlink_all(tx: &mut Tx, child_id: &str) -> sqlx::Result<()> {
         .execute(&mut *x).await.map(|_| ()))
 }
 
+/// A class's capacity, dates and its programme's rules (JSON), read in the transaction.
+pub async fn class_terms(
+    tx: &mut Tx,
+    class_id: &str,
+) -> sqlx::Result<(i64, String, String, String)> {
+    const SQL: &str = "SELECT c.capacity, c.start_date, c.end_date, p.rules FROM classes c \
+                       JOIN programmes p ON p.id = c.programme_id WHERE c.id = $1";
+    on_tx!(tx, x => sqlx::query_as(SQL).bind(class_id).fetch_one(&mut *x).await)
+}
+
 /// The rules (JSON) of the programme a class belongs to.
 pub async fn rules_of_class(tx: &mut Tx, class_id: &str) -> sqlx::Result<String> {
     const SQL: &str =

@@ -84,6 +84,37 @@ pub async fn apply(app: &TestApp, token: &str, child: &str, class: &str) -> Stri
     a["id"].as_str().unwrap().to_string()
 }
 
+/// A parent's child accepted in a new class of the hospital.
+struct Accepted {
+    unit: String,
+    me: String,
+    class_id: String,
+    child_id: String,
+    application: String,
+}
+
+async fn accepted(app: &TestApp, class_name: &str, id: &str) -> Accepted {
+    let unit = app.token("hospital_admin").await;
+    let class_id = approved_class(app, class_name, 10).await;
+    let me = parent(app, PARENT_PHONE).await;
+    let (_, c) = app
+        .post("/api/v1/children", &me, child("林小雨", Some(id)))
+        .await;
+    let child_id = c["id"].as_str().unwrap().to_string();
+    let application = apply(app, &me, &child_id, &class_id).await;
+    assert_eq!(
+        decide(app, &unit, &application, "accept").await.0,
+        StatusCode::OK
+    );
+    Accepted {
+        unit,
+        me,
+        class_id,
+        child_id,
+        application,
+    }
+}
+
 async fn decide(app: &TestApp, token: &str, app_id: &str, d: &str) -> (StatusCode, Value) {
     let path = format!("/api/v1/applications/{app_id}/decision");
     app.post(&path, token, json!({"decision": d, "reason": "测试"}))
@@ -439,16 +470,14 @@ both!(
 );
 async fn rights(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let unit = app.token("hospital_admin").await;
-    let class_id = approved_class(&app, "权利班", 10).await;
-    let me = parent(&app, PARENT_PHONE).await;
     let id = id_number("20170308", 7);
-    let (_, c) = app
-        .post("/api/v1/children", &me, child("林小雨", Some(&id)))
-        .await;
-    let child_id = c["id"].as_str().unwrap().to_string();
-    let a = apply(&app, &me, &child_id, &class_id).await;
-    assert_eq!(decide(&app, &unit, &a, "accept").await.0, StatusCode::OK);
+    let Accepted {
+        unit,
+        me,
+        class_id,
+        child_id,
+        application: a,
+    } = accepted(&app, "权利班", &id).await;
     let (status, data) = app
         .get(&format!("/api/v1/children/{child_id}/export"), &me)
         .await;
@@ -510,19 +539,13 @@ both!(
 );
 async fn retention(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let unit = app.token("hospital_admin").await;
-    let class_id = approved_class(&app, "留存班", 10).await;
-    let me = parent(&app, PARENT_PHONE).await;
-    let (_, c) = app
-        .post(
-            "/api/v1/children",
-            &me,
-            child("林小雨", Some(&id_number("20170308", 8))),
-        )
-        .await;
-    let child_id = c["id"].as_str().unwrap().to_string();
-    let a = apply(&app, &me, &child_id, &class_id).await;
-    assert_eq!(decide(&app, &unit, &a, "accept").await.0, StatusCode::OK);
+    let Accepted {
+        unit,
+        me,
+        class_id,
+        child_id,
+        application: a,
+    } = accepted(&app, "留存班", &id_number("20170308", 8)).await;
     for s in ["start", "close"] {
         assert_eq!(step(&app, &unit, &class_id, s, "").await.0, StatusCode::OK);
     }

@@ -17,4 +17,5 @@ mod process;
 mod programmes;
 mod roster_import;
 mod scope_sweep;
+mod scope_sweep_pages;
 mod users;
