@@ -132,6 +132,20 @@ both!(
 async fn journey(b: Backend) {
     let app = TestApp::spawn(b).await;
     let class_id = approved_class(&app, "医院第二期托管班", 20).await;
+    // A registration with a bad phone, a weak password and no employer names each field.
+    let body = json!({"phone": "12345", "name": "周敏", "password": "short", "employer": ""});
+    let (status, err) = app
+        .call(reqwest::Method::POST, "/api/v1/parents", None, Some(body))
+        .await;
+    let mut f = error_fields(&err);
+    f.sort();
+    assert_eq!(
+        (status, f),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec!["employer".to_string(), "password".into(), "phone".into()]
+        )
+    );
     let me = parent(&app, PARENT_PHONE).await;
     // No consent → nothing stored, and the consent is named.
     let mut no_consent = child("林小雨", None);
@@ -251,6 +265,15 @@ async fn journey(b: Backend) {
         .await
         .0,
         StatusCode::NOT_FOUND
+    );
+    // A pickup person with a bad phone is refused and names the field.
+    let bad = json!({"name": "林国强", "relationship": "祖父", "phone": "1370000"});
+    let (status, err) = app
+        .post(&format!("/api/v1/children/{child_id}/pickups"), &me, bad)
+        .await;
+    assert_eq!(
+        (status, error_fields(&err)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["phone".to_string()])
     );
     // Pickup persons: the guardian adds one; another family cannot.
     let pickup = json!({"name": "林国强", "relationship": "祖父", "phone": "13700001234"});
