@@ -78,7 +78,12 @@
     if (!li) return;
     var next = { check_in: "present", absent: "absent" }[body.action];
     if (body.action === "check_out" && body.collector_id) next = "collected";
-    if (next) { li.className = "roll-child st-" + next; li.dataset.status = next; counts(); }
+    if (!next) return;
+    li.className = "roll-child st-" + next;
+    li.dataset.status = next;
+    var badge = li.querySelector("[data-role=status]");
+    if (badge) badge.textContent = root.dataset["st" + cap(next)] || next;
+    counts();
   }
 
   function send() {

@@ -15,6 +15,7 @@ mod classes;
 mod enrolment;
 mod fuzz;
 mod operations;
+mod operations_pages;
 mod orgs;
 mod process;
 mod programmes;
