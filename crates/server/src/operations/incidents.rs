@@ -221,16 +221,19 @@ pub async fn list(
         .scope(Capability::ViewClasses)
         .ok_or(AppError::NotFound)?;
     let rows = store::incidents(&state.db, &scope, class_id, None).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let children = store::incident_children(&state.db, &r.id)
-            .await?
-            .into_iter()
-            .map(|(_, name)| name)
-            .collect();
-        out.push(view(r, children));
-    }
-    Ok(out)
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let involved = store::children_of_incidents(&state.db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let children = involved
+                .iter()
+                .filter(|(i, _)| *i == r.id)
+                .map(|(_, name)| name.clone())
+                .collect();
+            view(r, children)
+        })
+        .collect())
 }
 
 /// The federation acknowledges an incident of a class it supervises.

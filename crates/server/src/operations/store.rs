@@ -101,6 +101,29 @@ pub async fn incidents(
     })
 }
 
+/// The children involved in each of `incidents`, in one query: (incident id, child name).
+pub async fn children_of_incidents(
+    db: &Db,
+    incidents: &[String],
+) -> sqlx::Result<Vec<(String, String)>> {
+    if incidents.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=incidents.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT ic.incident_id, ch.name FROM incident_children ic JOIN children ch ON ch.id = ic.child_id \
+         WHERE ic.incident_id IN ({}) ORDER BY ch.name, ch.id",
+        marks.join(", ")
+    );
+    let mut rows: Vec<(String, String)> = on_db!(db, p => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+        for id in incidents { q = q.bind(id); }
+        q.fetch_all(p).await
+    })?;
+    rows.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(rows)
+}
+
 /// Names of the children involved in an incident.
 pub async fn incident_children(db: &Db, incident: &str) -> sqlx::Result<Vec<(String, String)>> {
     const SQL: &str = "SELECT ch.id, ch.name FROM incident_children ic JOIN children ch ON ch.id = ic.child_id \
