@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::family::{self, ChildClass};
-use super::metrics::{self, ClassMetrics, MonthGrid};
+use super::metrics::{self, ClassMetrics, MonthGrid, Summary};
 use super::roll::{self, Roll};
 use super::store::{self, Event};
 use super::{Refused, TapInput, TapResult, cards, grid, tap};
@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(post_tap))
         .routes(routes!(get_roll))
         .routes(routes!(get_metrics))
+        .routes(routes!(get_summary))
         .routes(routes!(get_grid))
         .routes(routes!(get_grid_xlsx))
         .routes(routes!(get_events))
@@ -95,6 +96,22 @@ async fn get_metrics(
     let c = visible(&state, &user, &id).await?;
     Ok(Json(
         metrics::class_metrics(&state, &c, crate::calendar::today()).await?,
+    ))
+}
+
+/// Each child's and the class's attendance so far: expected and present child-days, the rate and
+/// whether it meets the programme's rule.
+#[utoipa::path(get, path = "/api/v1/classes/{id}/attendance/summary", tag = "attendance", security(("bearer" = [])),
+    params(("id" = String, Path, description = "class id")),
+    responses((status = 200, body = Summary), (status = 404)))]
+async fn get_summary(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Summary>, AppError> {
+    let c = visible(&state, &user, &id).await?;
+    Ok(Json(
+        metrics::summary(&state, &c, crate::calendar::today()).await?,
     ))
 }
 

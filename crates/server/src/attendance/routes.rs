@@ -292,6 +292,7 @@ struct GridPage {
     ctx: Ctx,
     c: Class,
     g: MonthGrid,
+    summary: metrics::Summary,
     prev: String,
     next: String,
 }
@@ -347,12 +348,14 @@ async fn grid_page(
         _ => default_month(&c),
     };
     let g = metrics::month(&state, &c, &m, crate::calendar::today()).await?;
+    let summary = metrics::summary(&state, &c, crate::calendar::today()).await?;
     render(&GridPage {
         ctx,
         prev: shift_month(&m, -1),
         next: shift_month(&m, 1),
         c,
         g,
+        summary,
     })
 }
 

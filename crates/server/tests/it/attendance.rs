@@ -440,6 +440,21 @@ async fn rates(b: Backend) {
         assert_eq!(cell(r, 22), row["present"].to_string());
     }
     assert_eq!(cell(4 + rows.len() as u32, 1), "合计");
+    // Each child's figures add up to the class's.
+    let (s, sum) = app
+        .get(
+            &format!("/api/v1/classes/{class}/attendance/summary"),
+            &city,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{sum}");
+    let kids = sum["children"].as_array().unwrap();
+    let total: u64 = kids.iter().map(|k| k["present"].as_u64().unwrap()).sum();
+    assert_eq!(total, sum["present"].as_u64().unwrap());
+    assert!(
+        kids.iter()
+            .all(|k| k["expected"] == 30 && k["meets_rule"] == false)
+    );
     // Sibling organisations see nothing of it.
     let power = app.token("power_admin").await;
     for path in [

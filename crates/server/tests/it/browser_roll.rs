@@ -144,5 +144,32 @@ async fn offline_roll(b: Backend) {
         "the check-in was written once (recorded as a correction of a past day): {events}"
     );
     shot(&c, &format!("{}-roll-back-online", tag(b))).await;
+    // Online, the afternoon: one tap hands the child to an authorised person.
+    click(
+        &c,
+        &format!("#c-{first} .act-out button[name=collector_id]"),
+    )
+    .await;
+    for _ in 0..100 {
+        if roll(&app, &staff, &class, DAY).await["collected"] == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(roll(&app, &staff, &class, DAY).await["collected"], 1);
+    wait_text(&c, &format!("#c-{first} [data-role=status]"), |t| {
+        t == "已接走"
+    })
+    .await;
+    // The safety patrol from the same phone.
+    c.goto(&app.url(&format!("/classes/{class}/logs")))
+        .await
+        .unwrap();
+    click(&c, "#form-patrol summary").await;
+    crate::browser::fill(&c, "#form-patrol input[name=day]", DAY).await;
+    crate::browser::fill(&c, "#form-patrol input[name=officer]", "徐涛").await;
+    click(&c, "#form-patrol button[type=submit]").await;
+    wait_text(&c, &format!("#day-{DAY}"), |t| t.contains("徐涛")).await;
+    shot(&c, &format!("{}-logs-phone", tag(b))).await;
     c.close().await.unwrap();
 }

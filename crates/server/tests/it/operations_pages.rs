@@ -180,6 +180,11 @@ async fn pages(b: Backend) {
     assert_eq!(s, StatusCode::SEE_OTHER);
     let (_, page) = staff.get(&incidents).await;
     assert!(page.contains("上级已确认") && page.contains(&name));
+    let (_, page) = staff.get(&format!("/classes/{class}")).await;
+    assert!(
+        page.contains("id=\"safety-incident\""),
+        "the class is marked"
+    );
     // The schedule: a bad line shows its error, a good one is added and removed.
     let sched = format!("/classes/{class}/schedule");
     let (s, page) = staff.get(&sched).await;
