@@ -86,6 +86,18 @@ impl Key {
         }
     }
 
+    /// The answer to this key among answers found by [`lookup_many`] or given earlier in the
+    /// same batch: `Ok(None)` when unused, 422 when used for another request.
+    pub fn answer_in(
+        &self,
+        found: &std::collections::HashMap<(String, String), (String, Stored)>,
+    ) -> Result<Option<Stored>, AppError> {
+        let hit = found
+            .get(&(self.user_id.clone(), self.key.clone()))
+            .map(|(fp, s)| (fp.clone(), i64::from(s.status), s.body.clone()));
+        self.check(hit)
+    }
+
     /// Looks the key up outside any transaction (the fast path of a repeat).
     pub async fn lookup(&self, db: &Db) -> Result<Option<Stored>, AppError> {
         let found = on_db!(db, p => sqlx::query_as(SELECT).bind(&self.user_id).bind(&self.key)
@@ -143,4 +155,54 @@ impl IntoResponse for Stored {
 pub async fn purge(db: &Db, now: i64) -> sqlx::Result<u64> {
     const SQL: &str = "DELETE FROM idempotency_keys WHERE created_at < $1";
     on_db!(db, p => sqlx::query(SQL).bind(now - KEEP_SECS).execute(p).await.map(|r| r.rows_affected()))
+}
+
+/// The stored answers of many keys, in one statement inside the write's transaction.
+pub async fn lookup_many(
+    tx: &mut Tx,
+    keys: &[&Key],
+) -> sqlx::Result<std::collections::HashMap<(String, String), (String, Stored)>> {
+    if keys.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!(
+        "SELECT user_id, key, fingerprint, status, body FROM idempotency_keys \
+         WHERE (user_id, key) IN ({})",
+        crate::attendance::store::placeholders(keys.len(), 2, 1)
+    );
+    let rows: Vec<(String, String, String, i64, String)> = on_tx!(tx, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+        for k in keys { q = q.bind(&k.user_id).bind(&k.key); }
+        q.fetch_all(&mut *c).await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(u, k, fp, status, body)| {
+            let s = Stored {
+                status: u16::try_from(status).unwrap_or(500),
+                body,
+            };
+            ((u, k), (fp, s))
+        })
+        .collect())
+}
+
+/// Stores many answers, one statement.
+pub async fn remember_many(tx: &mut Tx, answers: &[(&Key, &Stored)]) -> sqlx::Result<()> {
+    if answers.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO idempotency_keys (user_id, key, fingerprint, status, body, created_at) VALUES {}",
+        crate::attendance::store::placeholders(answers.len(), 6, 1)
+    );
+    let now = crate::now();
+    on_tx!(tx, c => {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for (k, s) in answers {
+            q = q.bind(&k.user_id).bind(&k.key).bind(&k.fingerprint).bind(i64::from(s.status))
+                .bind(&s.body).bind(now);
+        }
+        q.execute(&mut *c).await.map(|_| ())
+    })
 }

@@ -258,3 +258,81 @@ pub async fn classes_of_child(db: &Db, child_id: &str) -> sqlx::Result<Vec<Strin
         AND (status = 'enrolled' OR left_on IS NOT NULL) ORDER BY applied_at";
     on_db!(db, p => sqlx::query_scalar(SQL).bind(child_id).fetch_all(p).await)
 }
+
+/// `($first, …), (…)`: `rows` groups of `cols` numbered placeholders.
+pub fn placeholders(rows: usize, cols: usize, first: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let p: Vec<String> = (0..cols)
+                .map(|c| format!("${}", first + r * cols + c))
+                .collect();
+            format!("({})", p.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The rows of many child-days at once, locked on PostgreSQL: (class id, day, child id) each.
+pub async fn rows_in(tx: &mut Tx, keys: &[(String, String, String)]) -> sqlx::Result<Vec<Row>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = format!(
+        "SELECT {ROW_COLS} FROM attendance WHERE (class_id, day, child_id) IN ({})",
+        placeholders(keys.len(), 3, 1)
+    );
+    if matches!(tx, Tx::Pg(_)) {
+        sql.push_str(" FOR UPDATE");
+    }
+    on_tx!(tx, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+        for (class, day, child) in keys { q = q.bind(class).bind(day).bind(child); }
+        q.fetch_all(&mut *c).await
+    })
+}
+
+/// Writes many rows (insert or replace), one statement.
+pub async fn save_rows(tx: &mut Tx, rows: &[&Row], now: i64) -> sqlx::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO attendance ({ROW_COLS}, updated_at) VALUES {} \
+         ON CONFLICT (class_id, day, child_id) DO UPDATE SET in_at = excluded.in_at, \
+         in_by = excluded.in_by, in_user = excluded.in_user, out_at = excluded.out_at, \
+         out_person_id = excluded.out_person_id, out_by = excluded.out_by, \
+         out_user = excluded.out_user, absent_reason = excluded.absent_reason, \
+         corrected = excluded.corrected, updated_at = excluded.updated_at",
+        placeholders(rows.len(), 13, 1)
+    );
+    on_tx!(tx, c => {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for r in rows {
+            q = q.bind(&r.class_id).bind(&r.day).bind(&r.child_id).bind(r.in_at).bind(&r.in_by)
+                .bind(&r.in_user).bind(r.out_at).bind(&r.out_person_id).bind(&r.out_by)
+                .bind(&r.out_user).bind(&r.absent_reason).bind(r.corrected).bind(now);
+        }
+        q.execute(&mut *c).await.map(|_| ())
+    })
+}
+
+/// Records many taps, one statement.
+pub async fn insert_events(tx: &mut Tx, events: &[Event]) -> sqlx::Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO attendance_events ({EVENT_COLS}) VALUES {}",
+        placeholders(events.len(), 15, 1)
+    );
+    on_tx!(tx, c => {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for e in events {
+            q = q.bind(&e.id).bind(&e.class_id).bind(&e.day).bind(&e.child_id).bind(&e.action)
+                .bind(&e.outcome).bind(&e.refusal).bind(e.at).bind(&e.person).bind(&e.person_id)
+                .bind(&e.note).bind(e.correction).bind(&e.user_id).bind(&e.user_name)
+                .bind(e.recorded_at);
+        }
+        q.execute(&mut *c).await.map(|_| ())
+    })
+}

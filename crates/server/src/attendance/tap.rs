@@ -285,23 +285,26 @@ fn merged(r: &Row, t: &Prepared, refusal: rules::Refusal) -> Option<Row> {
     Some(n)
 }
 
-/// Decides and records one tap inside the writer's transaction; returns its answer, stored
-/// under the Idempotency-Key in the same transaction.
-pub async fn apply_in(tx: &mut Tx, t: &Prepared) -> Result<Stored, AppError> {
-    if let Some(key) = &t.key
-        && let Some(stored) = key.lookup_in(tx).await?
-    {
-        return Ok(stored);
+/// What one tap does: the row after it (when it changes), its record, and its answer.
+#[derive(Debug)]
+pub struct Decided {
+    pub new_row: Option<Row>,
+    pub event: Event,
+    pub stored: Stored,
+}
+
+/// A child-day with nothing recorded yet.
+pub fn empty_row(t: &Prepared) -> Row {
+    Row {
+        class_id: t.class_id.clone(),
+        day: t.day.clone(),
+        child_id: t.child_id.clone(),
+        ..Row::default()
     }
-    let now = crate::now();
-    let row = store::row_in(tx, &t.class_id, &t.day, &t.child_id)
-        .await?
-        .unwrap_or_else(|| Row {
-            class_id: t.class_id.clone(),
-            day: t.day.clone(),
-            child_id: t.child_id.clone(),
-            ..Row::default()
-        });
+}
+
+/// Decides a tap against the child's day as it stands, without touching the database.
+pub fn decide(row: &Row, t: &Prepared, now: i64) -> Result<Decided, AppError> {
     let rule_event = match t.action {
         Action::CheckIn => Some(RuleEvent::CheckIn),
         Action::CheckOut => Some(RuleEvent::CheckOut),
@@ -311,10 +314,10 @@ pub async fn apply_in(tx: &mut Tx, t: &Prepared) -> Result<Stored, AppError> {
         Action::Undo => None,
     };
     let decided: Result<Row, (&'static str, Option<Row>)> = match rule_event {
-        None => undo(&row).ok_or(("attendance.nothing_to_undo", None)),
-        Some(ev) => match rules::apply(&day_state(&row), ev, t.operating, t.collector_ok) {
-            Ok(_) => Ok(applied(&row, t)),
-            Err(r) => Err((r.code(), merged(&row, t, r))),
+        None => undo(row).ok_or(("attendance.nothing_to_undo", None)),
+        Some(ev) => match rules::apply(&day_state(row), ev, t.operating, t.collector_ok) {
+            Ok(_) => Ok(applied(row, t)),
+            Err(r) => Err((r.code(), merged(row, t, r))),
         },
     };
     let (outcome, refusal, new_row) = match decided {
@@ -325,9 +328,6 @@ pub async fn apply_in(tx: &mut Tx, t: &Prepared) -> Result<Stored, AppError> {
         Err((code, Some(n))) => ("merged", Some(code), Some(n)),
         Err((code, None)) => ("refused", Some(code), None),
     };
-    if let Some(n) = &new_row {
-        store::save_row(tx, n, now).await?;
-    }
     let event = Event {
         id: crate::new_id(),
         class_id: t.class_id.clone(),
@@ -345,8 +345,7 @@ pub async fn apply_in(tx: &mut Tx, t: &Prepared) -> Result<Stored, AppError> {
         user_name: t.user_name.clone(),
         recorded_at: now,
     };
-    store::insert_event(tx, &event).await?;
-    let state = view(new_row.as_ref().unwrap_or(&row));
+    let state = view(new_row.as_ref().unwrap_or(row));
     let stored = match refusal {
         None => Stored::json(
             StatusCode::CREATED,
@@ -367,10 +366,34 @@ pub async fn apply_in(tx: &mut Tx, t: &Prepared) -> Result<Stored, AppError> {
             },
         )?,
     };
-    if let Some(key) = &t.key {
-        key.remember(tx, &stored).await?;
+    Ok(Decided {
+        new_row,
+        event,
+        stored,
+    })
+}
+
+/// Decides and records one tap on its own inside the writer's transaction (the writer's
+/// fallback when a batch fails); its answer is stored under the key in the same transaction.
+pub async fn apply_in(tx: &mut Tx, t: &Prepared) -> Result<Stored, AppError> {
+    if let Some(key) = &t.key
+        && let Some(stored) = key.lookup_in(tx).await?
+    {
+        return Ok(stored);
     }
-    Ok(stored)
+    let now = crate::now();
+    let row = store::row_in(tx, &t.class_id, &t.day, &t.child_id)
+        .await?
+        .unwrap_or_else(|| empty_row(t));
+    let d = decide(&row, t, now)?;
+    if let Some(n) = &d.new_row {
+        store::save_row(tx, n, now).await?;
+    }
+    store::insert_event(tx, &d.event).await?;
+    if let Some(key) = &t.key {
+        key.remember(tx, &d.stored).await?;
+    }
+    Ok(d.stored)
 }
 
 fn refusal_message(code: &'static str, t: &Prepared) -> String {

@@ -2,18 +2,23 @@
 //!
 //! With `synchronous=FULL` every SQLite commit waits for an fsync, so one commit per check-in caps
 //! the door at the disk's fsync rate. One writer task per process instead takes every tap that is
-//! waiting, applies each inside its own savepoint of **one** transaction, commits once, and only
-//! then answers each request: an acknowledged tap is always durable, a tap whose own statements
-//! fail is rolled back to its savepoint without touching the others, and a failed commit answers
-//! every tap of the batch with an error (none of them was acknowledged). Several server
+//! waiting (up to [`MAX_BATCH`]), reads their Idempotency-Keys and child-days in two statements,
+//! decides them in memory in arrival order (a later tap of the batch sees an earlier one), writes
+//! the rows, the taps and the answers in three statements, commits once, and only then answers
+//! each request: an acknowledged tap is always durable. If the batch fails, nothing of it was
+//! committed and its taps are applied again one by one, each in its own savepoint, so one bad
+//! tap cannot fail the others; a failed commit answers every tap of that batch with an error. Several server
 //! processes on PostgreSQL each have their own writer; row locks (`FOR UPDATE`) order them.
 
 use tokio::sync::{mpsc, oneshot};
 
+use std::collections::{BTreeSet, HashMap};
+
+use super::store::{self, Row};
 use super::tap::{self, Prepared};
 use crate::db::{Db, Tx};
 use crate::error::AppError;
-use crate::idempotency::Stored;
+use crate::idempotency::{self, Key, Stored};
 use crate::on_tx;
 
 /// Most taps in one commit: bounds the time the first tap of a batch waits for the last.
@@ -92,7 +97,94 @@ async fn one(tx: &mut Tx, tap: &Prepared) -> Result<Result<Stored, AppError>, sq
     }
 }
 
+/// A child-day: (class id, day, child id).
+type Pk = (String, String, String);
+
+/// The batch decided in memory after one read of its keys and one of its rows, then written in
+/// three statements — about seven round trips per batch instead of seven per tap.
+async fn decide_all(tx: &mut Tx, batch: &[Job]) -> Result<Vec<Result<Stored, AppError>>, AppError> {
+    let now = crate::now();
+    let keys: Vec<&Key> = batch.iter().filter_map(|j| j.tap.key.as_ref()).collect();
+    let mut answered = idempotency::lookup_many(tx, &keys).await?;
+    let mut pks: Vec<Pk> = batch.iter().map(|j| pk(&j.tap)).collect();
+    pks.sort();
+    pks.dedup();
+    let mut rows: HashMap<Pk, Row> = store::rows_in(tx, &pks)
+        .await?
+        .into_iter()
+        .map(|r| ((r.class_id.clone(), r.day.clone(), r.child_id.clone()), r))
+        .collect();
+    let mut dirty: BTreeSet<Pk> = BTreeSet::new();
+    let mut events = Vec::with_capacity(batch.len());
+    let mut new_keys: Vec<(&Key, Stored)> = Vec::new();
+    let mut answers = Vec::with_capacity(batch.len());
+    for job in batch {
+        let t = &job.tap;
+        if let Some(k) = &t.key {
+            match k.answer_in(&answered) {
+                Ok(Some(stored)) => {
+                    answers.push(Ok(stored));
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    answers.push(Err(e));
+                    continue;
+                }
+            }
+        }
+        let at = pk(t);
+        let row = rows.get(&at).cloned().unwrap_or_else(|| tap::empty_row(t));
+        let d = tap::decide(&row, t, now)?;
+        if let Some(n) = d.new_row {
+            rows.insert(at.clone(), n);
+            dirty.insert(at);
+        }
+        events.push(d.event);
+        if let Some(k) = &t.key {
+            let entry = (k.fingerprint.clone(), d.stored.clone());
+            answered.insert((k.user_id.clone(), k.key.clone()), entry);
+            new_keys.push((k, d.stored.clone()));
+        }
+        answers.push(Ok(d.stored));
+    }
+    let changed: Vec<&Row> = dirty.iter().filter_map(|k| rows.get(k)).collect();
+    store::save_rows(tx, &changed, now).await?;
+    store::insert_events(tx, &events).await?;
+    let refs: Vec<(&Key, &Stored)> = new_keys.iter().map(|(k, s)| (*k, s)).collect();
+    idempotency::remember_many(tx, &refs).await?;
+    Ok(answers)
+}
+
+fn pk(t: &Prepared) -> Pk {
+    (t.class_id.clone(), t.day.clone(), t.child_id.clone())
+}
+
+/// The fast path: one transaction for the whole batch.
+async fn fast(db: &Db, batch: &[Job]) -> Result<Vec<Result<Stored, AppError>>, AppError> {
+    let mut tx = db.begin().await?;
+    let answers = decide_all(&mut tx, batch).await?;
+    tx.commit().await?;
+    Ok(answers)
+}
+
 async fn commit(db: &Db, batch: Vec<Job>) {
+    match fast(db, &batch).await {
+        Ok(answers) => {
+            for (job, answer) in batch.into_iter().zip(answers) {
+                // A client that hung up still has its tap stored; nobody to tell.
+                let _ = job.reply.send(answer);
+            }
+            return;
+        }
+        // Nothing of the batch was committed: apply its taps one by one, so one bad tap
+        // cannot fail the others.
+        Err(e) => tracing::warn!(error = %e, taps = batch.len(), "tap batch failed; one by one"),
+    }
+    one_by_one(db, batch).await;
+}
+
+async fn one_by_one(db: &Db, batch: Vec<Job>) {
     let failed = |e: &sqlx::Error| AppError::Internal(anyhow::anyhow!("attendance commit: {e}"));
     let mut tx = match db.begin().await {
         Ok(tx) => tx,
