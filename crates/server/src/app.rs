@@ -21,7 +21,10 @@ use crate::auth::middleware::{csrf_guard, resolve_user};
 use crate::auth::password::Hasher;
 use crate::config::Config;
 use crate::db::Db;
-use crate::{audit, auth, calendar, classes, dashboard, enrolment, orgs, programmes, users, web};
+use crate::{
+    attendance, audit, auth, calendar, classes, dashboard, enrolment, operations, orgs, programmes,
+    users, web,
+};
 
 /// Everything a handler may use. No globals: tests build as many as they like.
 #[derive(Clone)]
@@ -33,6 +36,8 @@ pub struct AppState {
     pub dummy_hash: Arc<String>,
     /// Seals children's ID numbers and health notes (see `crypto`).
     pub data_key: Arc<crate::crypto::DataKey>,
+    /// Applies taps at the door, many per commit (group commit).
+    pub writer: crate::attendance::writer::Writer,
 }
 
 impl AppState {
@@ -50,7 +55,9 @@ impl AppState {
         calendar::store::seed_shipped(&db).await?;
         let hasher = Hasher::new(config.fast_hash);
         let dummy_hash = Arc::new(hasher.hash(&crate::new_id()).await?);
+        let writer = crate::attendance::writer::Writer::start(db.clone());
         Ok(AppState {
+            writer,
             db,
             config: Arc::new(config),
             hasher,
@@ -91,6 +98,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(programmes::api::router())
         .merge(classes::api::router())
         .merge(enrolment::api::router())
+        .merge(attendance::api::router())
+        .merge(operations::api::router())
         .merge(dashboard::routes::api())
         .split_for_parts()
 }
@@ -111,6 +120,8 @@ pub fn router(state: AppState) -> Router {
         .merge(enrolment::routes::router())
         .merge(enrolment::parent_routes::router())
         .merge(enrolment::application_routes::router())
+        .merge(attendance::routes::router())
+        .merge(operations::routes::router())
         .merge(dashboard::routes::router());
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()

@@ -210,6 +210,9 @@ pub async fn load(state: &AppState) -> anyhow::Result<bool> {
     crate::enrolment::demo::children(state)
         .await
         .context("demo children")?;
+    crate::attendance::demo::load(state)
+        .await
+        .context("demo attendance and logs")?;
     Ok(true)
 }
 

@@ -4,6 +4,7 @@
 rust_i18n::i18n!("locales", fallback = "zh-CN");
 
 pub mod app;
+pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod backup;
@@ -17,6 +18,8 @@ pub mod demo;
 pub mod enrolment;
 pub mod error;
 pub mod i18n;
+pub mod idempotency;
+pub mod operations;
 pub mod orgs;
 pub mod programmes;
 pub mod users;

@@ -195,6 +195,9 @@ async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "retention job failed"),
             }
+            if let Err(e) = tuoguan::idempotency::purge(&jobs.db, tuoguan::now()).await {
+                tracing::warn!(error = %e, "idempotency key purge failed");
+            }
         }
     });
     let app = tuoguan::app::router(state);

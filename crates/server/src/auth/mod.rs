@@ -181,6 +181,8 @@ pub enum Capability {
     ManageEnrolment,
     /// See a child's full ID number (a logged action).
     RevealIds,
+    /// Run a class's day: attendance at the door, pickup cards, daily logs, incidents, schedule.
+    RunClasses,
 }
 
 impl Capability {
@@ -209,15 +211,17 @@ impl Capability {
                         | SubmitPlans
                         | ManageEnrolment
                         | RevealIds
+                        | RunClasses
                 )
             }
             Role::ClassManager => {
                 matches!(
                     self,
-                    ViewClasses | ManageStaff | ManageEnrolment | RevealIds
+                    ViewClasses | ManageStaff | ManageEnrolment | RevealIds | RunClasses
                 )
             }
-            Role::ClassStaff | Role::Inspector => matches!(self, ViewClasses),
+            Role::ClassStaff => matches!(self, ViewClasses | RunClasses),
+            Role::Inspector => matches!(self, ViewClasses),
             _ => false,
         }
     }

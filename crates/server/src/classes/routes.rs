@@ -222,6 +222,8 @@ struct ShowPage {
     can_staff: bool,
     can_upload: bool,
     can_days: bool,
+    /// A safety incident was recorded: marked for the rest of the programme.
+    safety_incident: bool,
     errors: Vec<FieldError>,
 }
 
@@ -292,7 +294,9 @@ async fn show_page(
     .map(|(n, _)| n)
     .collect();
     let host = |cap| user.scope(cap).is_some_and(|s| s.contains(&c.host_path));
+    let (_, safety) = crate::attendance::store::incident_counts(&state.db, &c.id).await?;
     Ok(ShowPage {
+        safety_incident: safety > 0,
         ctx,
         can_edit: host(Capability::RegisterClasses) && c.status().editable(),
         can_staff: host(Capability::ManageStaff) && c.status() != super::ClassStatus::Closed,

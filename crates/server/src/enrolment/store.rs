@@ -323,15 +323,22 @@ pub async fn insert_application(tx: &mut Tx, a: &Application) -> sqlx::Result<()
         .execute(&mut *x).await.map(|_| ()))
 }
 
-/// Writes the mutable fields of an application.
+/// Writes the mutable fields of an application. Entering or leaving `enrolled` dates the
+/// enrolment span (在托期间) that attendance expects the child on: `enrolled_on` is the day of
+/// enrolment, `left_on` the day of withdrawal (both Beijing dates).
 pub async fn update_application(tx: &mut Tx, a: &Application) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE applications SET status = $2, reason = $3, priority = $4, kindergarten = $5, \
         agreement_version = $6, agreement_by = $7, agreement_channel = $8, agreement_at = $9, insurer = $10, \
-        policy_no = $11, insured_from = $12, insured_to = $13, insurance_payer = $14, updated_at = $15 WHERE id = $1";
+        policy_no = $11, insured_from = $12, insured_to = $13, insurance_payer = $14, updated_at = $15, \
+        enrolled_on = CASE WHEN $2 = 'enrolled' AND status <> 'enrolled' THEN $16 ELSE enrolled_on END, \
+        left_on = CASE WHEN status = 'enrolled' AND $2 <> 'enrolled' THEN $16 \
+                       WHEN $2 = 'enrolled' AND status <> 'enrolled' THEN NULL ELSE left_on END \
+        WHERE id = $1";
+    let today = crate::calendar::today().format("%Y-%m-%d").to_string();
     on_tx!(tx, x => sqlx::query(SQL).bind(&a.id).bind(&a.status).bind(&a.reason).bind(a.priority)
         .bind(a.kindergarten).bind(&a.agreement_version).bind(&a.agreement_by).bind(&a.agreement_channel)
         .bind(a.agreement_at).bind(&a.insurer).bind(&a.policy_no).bind(&a.insured_from).bind(&a.insured_to)
-        .bind(&a.insurance_payer).bind(a.updated_at).execute(&mut *x).await.map(|_| ()))
+        .bind(&a.insurance_payer).bind(a.updated_at).bind(&today).execute(&mut *x).await.map(|_| ()))
 }
 
 /// Takes the class row's lock for the rest of the transaction on PostgreSQL (SQLite's

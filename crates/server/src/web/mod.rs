@@ -92,6 +92,9 @@ impl Ctx {
             if u.scope(Capability::ManageUsers).is_some() {
                 add("/users", "nav.users");
             }
+            if u.scope(Capability::Supervise).is_some() {
+                add("/incidents", "nav.incidents");
+            }
             if u.has_role(crate::auth::Role::Parent) {
                 add("/children", "nav.children");
             }

@@ -13,7 +13,7 @@ use crate::support::{Backend, PASSWORD, TestApp};
 /// chromedriver on a free port, killed when dropped.
 pub(crate) struct Driver {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     profile: std::path::PathBuf,
 }
 

@@ -3,15 +3,19 @@
 mod support;
 
 mod api_contract;
+mod attendance;
 mod audit;
 mod auth;
 mod browser;
 mod browser_enrolment;
+mod browser_roll;
 mod calendar;
 mod class_records;
 mod classes;
 mod enrolment;
 mod fuzz;
+mod operations;
+mod operations_pages;
 mod orgs;
 mod process;
 mod programmes;

@@ -49,6 +49,9 @@ pub(crate) struct Targets {
     pub(crate) child: String,
     pub(crate) application: String,
     pub(crate) pickup: String,
+    pub(crate) incident: String,
+    pub(crate) item: String,
+    pub(crate) card: String,
 }
 
 pub(crate) fn pdf_form() -> reqwest::multipart::Form {
@@ -122,7 +125,19 @@ pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
     let (_, p) = app
         .post(&format!("/api/v1/children/{child}/pickups"), &mine, body)
         .await;
+    let (_, incidents) = app
+        .get(&format!("/api/v1/classes/{class}/incidents"), &hospital)
+        .await;
+    let (_, week) = app
+        .get(&format!("/api/v1/classes/{class}/schedule"), &hospital)
+        .await;
+    let (_, card) = app
+        .get(&format!("/api/v1/children/{child}/pickup-card"), &hospital)
+        .await;
     let targets = Targets {
+        incident: incidents[0]["id"].as_str().unwrap().to_string(),
+        item: week[0]["id"].as_str().unwrap().to_string(),
+        card: card["code"].as_str().unwrap().to_string(),
         child,
         application,
         pickup: p["id"].as_str().unwrap().to_string(),
@@ -201,6 +216,18 @@ fn body_for(path: &str, method: &str, t: &Targets) -> Option<Value> {
         }
         ("post", "/api/v1/classes/{id}/lottery") => json!({"seed_text": "x"}),
         ("post", "/api/v1/lottery/rerun") => json!({"seed": "1", "places": 1, "applicants": []}),
+        ("post", "/api/v1/classes/{id}/attendance") => {
+            json!({"child_id": t.child, "action": "check_in", "day": "2026-07-20"})
+        }
+        ("post", "/api/v1/classes/{id}/logs") => {
+            json!({"kind": "cleaning", "day": "2026-07-20", "officer": "x", "areas": "x"})
+        }
+        ("post", "/api/v1/classes/{id}/incidents") => {
+            json!({"occurred_at": "2026-07-20T10:00", "kind": "injury", "severity": "minor", "description": "x", "actions": "x"})
+        }
+        ("post", "/api/v1/classes/{id}/schedule") => {
+            json!({"weekday": 1, "starts": "08:00", "ends": "09:00", "activity": "play"})
+        }
         _ => return None,
     })
 }
@@ -218,6 +245,8 @@ fn fill(path: &str, t: &Targets) -> String {
         &t.child
     } else if path.starts_with("/api/v1/applications") {
         &t.application
+    } else if path.starts_with("/api/v1/incidents") {
+        &t.incident
     } else {
         &t.org
     };
@@ -228,6 +257,8 @@ fn fill(path: &str, t: &Targets) -> String {
         .replace("{staff_id}", &t.staff)
         .replace("{file_id}", &t.file)
         .replace("{pickup_id}", &t.pickup)
+        .replace("{item}", &t.item)
+        .replace("{code}", &t.card)
         .replace("{day}", "2026-07-08")
         .replace("{date}", "2026-10-01")
         .replace("{year}", "2026");
@@ -256,6 +287,8 @@ fn open_to_all(method: &str, path: &str) -> bool {
             | ("post", "/api/v1/parents")
             | ("post", "/api/v1/lottery/rerun")
             | ("get", "/api/v1/enrolment/classes")
+            // The incidents of the caller's own subtree (empty for a sibling).
+            | ("get", "/api/v1/incidents")
     )
 }
 

@@ -36,6 +36,16 @@ async fn sweep_pages(b: Backend) {
         format!("/classes/{c}/enrolment"),
         format!("/classes/{c}/roster.xlsx"),
         format!("/classes/{c}/roster-template.xlsx"),
+        format!("/classes/{c}/roll"),
+        format!("/classes/{c}/roll?day=2026-07-08"),
+        format!("/classes/{c}/cards"),
+        format!("/c/{}", t.card),
+        format!("/classes/{c}/attendance?month=2026-07"),
+        format!("/classes/{c}/attendance.xlsx?month=2026-07"),
+        format!("/children/{}/attendance", t.child),
+        format!("/classes/{c}/logs"),
+        format!("/classes/{c}/incidents"),
+        format!("/classes/{c}/schedule"),
     ];
     let posts: Vec<(String, Vec<(&str, String)>)> = vec![
         (
@@ -183,6 +193,45 @@ async fn sweep_pages(b: Backend) {
             format!("/classes/{c}/enrolment/lottery"),
             vec![("seed_text", "x".into())],
         ),
+        (
+            format!("/classes/{c}/roll/tap"),
+            vec![
+                ("child_id", t.child.clone()),
+                ("action", "check_in".into()),
+                ("day", "2026-07-20".into()),
+            ],
+        ),
+        (format!("/children/{}/card/reissue", t.child), vec![]),
+        (
+            format!("/classes/{c}/logs"),
+            vec![
+                ("kind", "cleaning".into()),
+                ("day", "2026-07-20".into()),
+                ("officer", "x".into()),
+                ("areas", "x".into()),
+            ],
+        ),
+        (
+            format!("/classes/{c}/incidents"),
+            vec![
+                ("occurred_at", "2026-07-20T10:00".into()),
+                ("kind", "injury".into()),
+                ("severity", "minor".into()),
+                ("description", "x".into()),
+                ("actions", "x".into()),
+            ],
+        ),
+        (format!("/incidents/{}/acknowledge", t.incident), vec![]),
+        (
+            format!("/classes/{c}/schedule"),
+            vec![
+                ("weekday", "1".into()),
+                ("starts", "08:00".into()),
+                ("ends", "09:00".into()),
+                ("activity", "play".into()),
+            ],
+        ),
+        (format!("/classes/{c}/schedule/{}/delete", t.item), vec![]),
     ];
     let anon = WebSession::new(&app.base);
     for path in &gets {

@@ -64,6 +64,23 @@ impl WebSession {
         (res.status(), res.text().await.unwrap())
     }
 
+    /// A GET answered with a redirect: its status and `Location`.
+    pub async fn get_location(&self, path: &str) -> (StatusCode, String) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let to = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (res.status(), to)
+    }
+
     /// Posts a form with the CSRF token of the page at `page`.
     pub async fn post_form(
         &self,

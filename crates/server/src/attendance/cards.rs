@@ -1,0 +1,203 @@
+//! Pickup cards (接送卡): each child has a short code, printed on a card as a QR code. Scanning
+//! it with the roll page's camera (or typing the code) opens that child; scanning it with a
+//! phone's own camera opens `/c/CODE`, which takes staff to the child on their class's roll.
+//! A lost card is reissued: the old code stops working at once.
+
+use rand::Rng;
+
+use crate::app::AppState;
+use crate::auth::{Capability, CurrentUser};
+use crate::db::{Db, Tx};
+use crate::enrolment::store as enrol_store;
+use crate::error::AppError;
+use crate::{on_db, on_tx};
+
+/// Letters and digits that cannot be misread for each other (no 0/O, 1/I/L).
+const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+/// Length of a code: 31^8 ≈ 8.5 × 10^11 codes, so guessing one is hopeless.
+pub const CODE_LEN: usize = 8;
+
+/// A new random code.
+pub fn new_code() -> String {
+    let mut rng = rand::rng();
+    (0..CODE_LEN)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+/// A code as typed: upper case, spaces and dashes dropped.
+pub fn normalise(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// The code inside a scanned QR text: a `/c/CODE` link or the bare code.
+pub fn code_in(scanned: &str) -> String {
+    let tail = scanned.trim().rsplit('/').next().unwrap_or("");
+    normalise(tail)
+}
+
+async fn insert(tx: &mut Tx, child_id: &str, by: Option<&str>) -> sqlx::Result<String> {
+    const SQL: &str =
+        "INSERT INTO pickup_cards (code, child_id, issued_at, issued_by) VALUES ($1, $2, $3, $4)";
+    let code = new_code();
+    on_tx!(tx, c => sqlx::query(SQL).bind(&code).bind(child_id).bind(crate::now()).bind(by)
+        .execute(&mut *c).await.map(|_| ()))?;
+    Ok(code)
+}
+
+/// The valid codes of the children enrolled in a class: (child id, code).
+pub async fn codes_of_class(db: &Db, class_id: &str) -> sqlx::Result<Vec<(String, String)>> {
+    const SQL: &str = "SELECT pc.child_id, pc.code FROM pickup_cards pc JOIN applications ap \
+        ON ap.child_id = pc.child_id WHERE ap.class_id = $1 AND ap.status = 'enrolled' \
+        AND pc.revoked_at IS NULL";
+    on_db!(db, p => sqlx::query_as(SQL).bind(class_id).fetch_all(p).await)
+}
+
+/// Issues a card to every enrolled child of the class who has none; returns all valid codes.
+pub async fn ensure_for_class(
+    state: &AppState,
+    class_id: &str,
+    by: &str,
+) -> Result<Vec<(String, String)>, AppError> {
+    let have = codes_of_class(&state.db, class_id).await?;
+    let enrolled: Vec<String> = super::store::spans(&state.db, class_id)
+        .await?
+        .into_iter()
+        .filter(|s| s.3.is_none())
+        .map(|s| s.0)
+        .collect();
+    let missing: Vec<&String> = enrolled
+        .iter()
+        .filter(|c| !have.iter().any(|(h, _)| h == *c))
+        .collect();
+    if missing.is_empty() {
+        return Ok(have);
+    }
+    let mut tx = state.db.begin().await?;
+    for child in missing {
+        insert(&mut tx, child, Some(by)).await?;
+    }
+    tx.commit().await?;
+    Ok(codes_of_class(&state.db, class_id).await?)
+}
+
+/// The child a valid code belongs to.
+pub async fn child_of(db: &Db, code: &str) -> sqlx::Result<Option<String>> {
+    const SQL: &str = "SELECT child_id FROM pickup_cards WHERE code = $1 AND revoked_at IS NULL";
+    on_db!(db, p => sqlx::query_scalar(SQL).bind(code).fetch_optional(p).await)
+}
+
+/// A child the user may issue cards for: its guardian, or staff running one of its classes.
+async fn card_child(state: &AppState, user: &CurrentUser, child_id: &str) -> Result<(), AppError> {
+    let run = user.scope(Capability::RunClasses);
+    enrol_store::visible_child(&state.db, &user.id, run.as_ref(), child_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(())
+}
+
+/// The child's valid code, issuing one when there is none.
+pub async fn card(
+    state: &AppState,
+    user: &CurrentUser,
+    child_id: &str,
+) -> Result<String, AppError> {
+    card_child(state, user, child_id).await?;
+    const SQL: &str = "SELECT code FROM pickup_cards WHERE child_id = $1 AND revoked_at IS NULL";
+    let code: Option<String> =
+        on_db!(&state.db, p => sqlx::query_scalar(SQL).bind(child_id).fetch_optional(p).await)?;
+    if let Some(code) = code {
+        return Ok(code);
+    }
+    let mut tx = state.db.begin().await?;
+    let code = insert(&mut tx, child_id, Some(&user.id)).await?;
+    tx.commit().await?;
+    Ok(code)
+}
+
+/// Revokes the child's card and issues a new one (a lost card).
+pub async fn reissue(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &crate::audit::Client,
+    child_id: &str,
+) -> Result<String, AppError> {
+    card_child(state, user, child_id).await?;
+    const SQL: &str =
+        "UPDATE pickup_cards SET revoked_at = $2 WHERE child_id = $1 AND revoked_at IS NULL";
+    let mut tx = state.db.begin().await?;
+    on_tx!(&mut tx, c => sqlx::query(SQL).bind(child_id).bind(crate::now()).execute(&mut *c).await.map(|_| ()))?;
+    let code = insert(&mut tx, child_id, Some(&user.id)).await?;
+    crate::audit::record(
+        &mut tx,
+        &crate::audit::Entry::by(user, "pickup_card.reissue", "child").target(child_id),
+        client,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(code)
+}
+
+/// The holder of a valid code and the classes of theirs the user runs: (child id, name, class
+/// ids). 404 for an unknown or revoked code, or a child in none of the user's classes.
+pub async fn holder(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+) -> Result<(String, String, Vec<String>), AppError> {
+    let scope = user
+        .scope(Capability::RunClasses)
+        .ok_or(AppError::NotFound)?;
+    let child_id = child_of(&state.db, &normalise(code))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut classes = Vec::new();
+    for class_id in super::store::classes_of_child(&state.db, &child_id).await? {
+        if crate::classes::store::get(&state.db, &scope, &class_id)
+            .await?
+            .is_some()
+        {
+            classes.push(class_id);
+        }
+    }
+    if classes.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let child = enrol_store::child(&state.db, &child_id).await?;
+    Ok((child_id, child.name, classes))
+}
+
+/// The QR code of `text` as an SVG image.
+pub fn qr_svg(text: &str) -> Result<String, AppError> {
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("qr: {e}")))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(160, 160)
+        .quiet_zone(true)
+        .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unambiguous_and_found_in_links() {
+        let c = new_code();
+        assert_eq!(c.len(), CODE_LEN);
+        assert!(!c.contains(['0', 'O', '1', 'I', 'L']));
+        assert_eq!(code_in("https://tg.example/c/ab2c-3d4e"), "AB2C3D4E");
+        assert_eq!(code_in(" ab2c 3d4e "), "AB2C3D4E");
+    }
+
+    #[test]
+    fn qr_is_svg() {
+        let svg = qr_svg("https://tg.example/c/AB2C3D4E").unwrap();
+        assert!(svg.contains("<svg"));
+    }
+}

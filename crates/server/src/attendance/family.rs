@@ -1,0 +1,64 @@
+//! What a guardian sees of their child's attendance: per class, the rate against the programme's
+//! rule and each recorded day (arrival, who brought the child, departure, who collected them).
+
+use serde::Serialize;
+
+use super::ChildDay;
+use super::metrics::{RateView, summary};
+use super::store;
+use super::tap::view;
+use crate::app::AppState;
+use crate::auth::{Capability, CurrentUser, Scope};
+use crate::classes::store as class_store;
+use crate::enrolment::{Access, children};
+use crate::error::AppError;
+
+/// One class of the child.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChildClass {
+    pub class_id: String,
+    pub class_name: String,
+    pub from: String,
+    pub to: String,
+    #[serde(flatten)]
+    pub rate: RateView,
+    pub days: Vec<ChildDay>,
+}
+
+/// The child's attendance in every class the caller may see (a guardian: all of them).
+pub async fn of_child(
+    state: &AppState,
+    user: &CurrentUser,
+    child_id: &str,
+) -> Result<Vec<ChildClass>, AppError> {
+    let (_, access) = children::visible(state, user, child_id).await?;
+    let scope = match access {
+        Access::Guardian => Scope::All,
+        Access::Unit => user.require(Capability::ViewClasses)?,
+    };
+    let today = crate::calendar::today();
+    let mut out = Vec::new();
+    for class_id in store::classes_of_child(&state.db, child_id).await? {
+        let Some(c) = class_store::get(&state.db, &scope, &class_id).await? else {
+            continue;
+        };
+        let s = summary(state, &c, today).await?;
+        let Some(mine) = s.children.into_iter().find(|r| r.child_id == child_id) else {
+            continue;
+        };
+        let days = store::marks_of_child(&state.db, &c.id, child_id)
+            .await?
+            .iter()
+            .map(view)
+            .collect();
+        out.push(ChildClass {
+            class_id: c.id.clone(),
+            class_name: c.name.clone(),
+            from: mine.from,
+            to: mine.to,
+            rate: mine.rate,
+            days,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,128 @@
+//! The roll (点名册) of a class on a day: every child enrolled that day, where their day stands,
+//! and who may collect them — read in three queries whatever the class size.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::store::{self, Row};
+use super::tap::{operates, view};
+use super::{ChildDay, store::RollRow};
+use crate::app::AppState;
+use crate::classes::Class;
+use crate::error::AppError;
+
+/// Someone who may collect a child: a pickup person, or a guardian (`guardian:<id>`).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Collector {
+    pub id: String,
+    pub name: String,
+    pub relationship: String,
+}
+
+/// One child on the roll.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RollChild {
+    pub child_id: String,
+    pub name: String,
+    pub grade: String,
+    /// What the roll shows in place of a photo: the given name's last two characters.
+    pub initials: String,
+    pub state: ChildDay,
+    pub collectors: Vec<Collector>,
+}
+
+/// The roll of a day.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Roll {
+    pub class_id: String,
+    pub class_name: String,
+    pub day: String,
+    /// The class operates that day (else every tap is refused).
+    pub operating: bool,
+    pub children: Vec<RollChild>,
+    pub expected: usize,
+    pub present: usize,
+    pub collected: usize,
+    pub absent: usize,
+}
+
+/// The characters shown in the avatar circle: a Chinese name's given name (last two
+/// characters of three or more), else its first two characters.
+pub fn initials(name: &str) -> String {
+    let chars: Vec<char> = name.chars().filter(|c| !c.is_whitespace()).collect();
+    let cjk = chars.iter().all(|c| *c as u32 >= 0x2E80);
+    if cjk && chars.len() >= 3 {
+        chars[chars.len() - 2..].iter().collect()
+    } else {
+        chars.iter().take(2).collect()
+    }
+}
+
+fn state_of(r: &RollRow, day: &str) -> ChildDay {
+    view(&Row {
+        class_id: String::new(),
+        day: day.to_string(),
+        child_id: r.child_id.clone(),
+        in_at: r.in_at,
+        in_by: r.in_by.clone().unwrap_or_default(),
+        out_at: r.out_at,
+        out_by: r.out_by.clone().unwrap_or_default(),
+        absent_reason: r.absent_reason.clone(),
+        corrected: r.corrected.unwrap_or(false),
+        ..Row::default()
+    })
+}
+
+/// The roll of `c` on `day`.
+pub async fn roll(state: &AppState, c: &Class, day: NaiveDate) -> Result<Roll, AppError> {
+    let d = day.format("%Y-%m-%d").to_string();
+    let rows = store::roll(&state.db, &c.id, &d).await?;
+    let mut who = store::collectors_of_class(&state.db, &c.id).await?;
+    // Pickup persons first, then guardians; each group as added.
+    who.sort_by_key(|(_, id, _, _)| id.starts_with("guardian:"));
+    let operating = operates(&state.db, c, day).await?;
+    let children: Vec<RollChild> = rows
+        .iter()
+        .map(|r| RollChild {
+            child_id: r.child_id.clone(),
+            name: r.name.clone(),
+            grade: r.grade.clone(),
+            initials: initials(&r.name),
+            state: state_of(r, &d),
+            collectors: who
+                .iter()
+                .filter(|(child, _, _, _)| *child == r.child_id)
+                .map(|(_, id, name, rel)| Collector {
+                    id: id.clone(),
+                    name: name.clone(),
+                    relationship: rel.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    let count = |s: &str| children.iter().filter(|c| c.state.status == s).count();
+    Ok(Roll {
+        class_id: c.id.clone(),
+        class_name: c.name.clone(),
+        day: d.clone(),
+        operating,
+        expected: children.len(),
+        present: count("present"),
+        collected: count("collected"),
+        absent: count("absent"),
+        children,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::initials;
+
+    #[test]
+    fn initials_show_the_given_name() {
+        assert_eq!(initials("孙小明"), "小明");
+        assert_eq!(initials("欧阳娜娜"), "娜娜");
+        assert_eq!(initials("李雷"), "李雷");
+        assert_eq!(initials("Tom Lee"), "To");
+    }
+}

@@ -1,0 +1,430 @@
+//! Pages of the door: the roll on a phone (works without JavaScript through plain forms; with
+//! `static/roll.js` the taps queue on the phone and survive a lost connection), pickup cards,
+//! the scan link, the month grid and a child's attendance for the guardian.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{
+    Form, Router,
+    routing::{get, post},
+};
+use serde::Deserialize;
+use tuoguan_domain::attendance::REFUSAL_CODES;
+
+use super::api::{DayQuery, MonthQuery, day_or_today, month_or_now};
+use super::family::{self, ChildClass};
+use super::grid::day_heading;
+use super::metrics::{self, Mark, MonthGrid};
+use super::roll::{self, Roll, RollChild};
+use super::store::{self, Event};
+use super::{Action, TapInput, cards, grid, tap};
+use crate::app::AppState;
+use crate::audit::Client;
+use crate::auth::CurrentUser;
+use crate::classes::{Class, service::visible};
+use crate::error::{AppError, ErrorPayload, Query};
+use crate::i18n::Lang;
+use crate::web::{Ctx, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/classes/{id}/roll", get(roll_page))
+        .route("/classes/{id}/roll/tap", post(tap_form))
+        .route("/classes/{id}/roll/taps", post(tap_json))
+        .route("/classes/{id}/cards", get(cards_page))
+        .route("/children/{id}/card/reissue", post(reissue))
+        .route("/c/{code}", get(scan))
+        .route("/classes/{id}/attendance", get(grid_page))
+        .route("/classes/{id}/attendance.xlsx", get(grid_xlsx))
+        .route("/children/{id}/attendance", get(child_page))
+}
+
+#[derive(Template)]
+#[template(path = "attendance/roll.html")]
+struct RollPage {
+    ctx: Ctx,
+    c: Class,
+    roll: Roll,
+    prev: String,
+    next: Option<String>,
+    codes: Vec<(String, String)>,
+    events: Vec<Event>,
+    refused: Option<String>,
+}
+
+impl RollPage {
+    fn card(&self, child: &RollChild) -> String {
+        self.codes
+            .iter()
+            .find(|(c, _)| *c == child.child_id)
+            .map(|(_, code)| code.clone())
+            .unwrap_or_default()
+    }
+    fn status(&self, child: &RollChild) -> String {
+        self.ctx.t(&format!("roll.status_{}", child.state.status))
+    }
+    fn reason(&self, r: &Option<String>) -> String {
+        r.as_deref()
+            .map(|r| self.ctx.t(&format!("roll.reason_{r}")))
+            .unwrap_or_default()
+    }
+    fn refusal(&self, code: &str) -> String {
+        self.ctx.t(code)
+    }
+    fn event_line(&self, e: &Event) -> String {
+        let what = self.ctx.t(&format!("roll.action_{}", e.action));
+        format!(
+            "{what} · {} {} · {} {}",
+            e.person,
+            e.note,
+            e.user_name,
+            super::clock(e.recorded_at)
+        )
+    }
+    fn new_key(&self) -> String {
+        crate::new_id()
+    }
+}
+
+/// Refusal codes a redirect may name (anything else is ignored).
+fn known_refusal(code: &str) -> bool {
+    REFUSAL_CODES.contains(&code) || code == "attendance.nothing_to_undo"
+}
+
+#[derive(Debug, Deserialize)]
+struct RollQuery {
+    day: Option<String>,
+    refused: Option<String>,
+}
+
+async fn roll_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<RollQuery>,
+) -> Result<Response, AppError> {
+    let c = super::operated(&state, &user, &id).await?;
+    let day = day_or_today(q.day.as_deref())?;
+    let roll = roll::roll(&state, &c, day).await?;
+    let codes = cards::ensure_for_class(&state, &c.id, &user.id).await?;
+    let events = store::notable_events(&state.db, &c.id, &day.to_string()).await?;
+    let today = crate::calendar::today();
+    render(&RollPage {
+        ctx,
+        prev: (day - chrono::Duration::days(1)).to_string(),
+        next: (day < today).then(|| (day + chrono::Duration::days(1)).to_string()),
+        c,
+        roll,
+        codes,
+        events: events
+            .into_iter()
+            .filter(|e| e.day == day.to_string())
+            .collect(),
+        refused: q.refused.filter(|r| known_refusal(r)),
+    })
+}
+
+/// The roll's buttons without JavaScript: one form per tap, with a key made when the page was
+/// drawn, so pressing a button twice writes once.
+#[derive(Debug, Deserialize)]
+struct TapForm {
+    child_id: String,
+    action: Action,
+    day: Option<String>,
+    person: Option<String>,
+    collector_id: Option<String>,
+    reason: Option<String>,
+    note: Option<String>,
+    key: Option<String>,
+}
+
+async fn tap_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    lang: Lang,
+    Path(id): Path<String>,
+    Form(f): Form<TapForm>,
+) -> Result<Response, AppError> {
+    let mut headers = HeaderMap::new();
+    if let Some(k) = f.key.as_deref().and_then(|k| HeaderValue::from_str(k).ok()) {
+        headers.insert(crate::idempotency::HEADER, k);
+    }
+    let input = TapInput {
+        child_id: f.child_id.clone(),
+        action: f.action,
+        day: f.day.clone(),
+        at: None,
+        person: f.person,
+        collector_id: f.collector_id.filter(|c| !c.is_empty()),
+        reason: f.reason,
+        note: f.note,
+    };
+    let stored = tap::tap(&state, &user, &id, &headers, &input, lang).await?;
+    let day = f.day.unwrap_or_default();
+    let mut to = format!("/classes/{id}/roll?day={day}");
+    if stored.status == StatusCode::CONFLICT.as_u16()
+        && let Ok(body) = serde_json::from_str::<super::Refused>(&stored.body)
+    {
+        to.push_str(&format!("&refused={}", body.error.code));
+    }
+    Ok(Redirect::to(&format!("{to}#c-{}", f.child_id)).into_response())
+}
+
+/// An error as the JSON the roll's script reads (this route is not under `/api`).
+fn json_error(e: AppError, lang: Lang) -> Response {
+    let res = e.into_response();
+    let status = res.status();
+    let Some(p) = res.extensions().get::<ErrorPayload>() else {
+        return res;
+    };
+    let fields: std::collections::BTreeMap<&str, String> = p
+        .fields
+        .iter()
+        .map(|f| (f.field, f.msg.render(lang)))
+        .collect();
+    let body = serde_json::json!({"error": {"code": p.code, "message": p.msg.render(lang), "fields": fields}});
+    (status, axum::Json(body)).into_response()
+}
+
+/// The roll script's taps: JSON body, `Idempotency-Key` and `X-CSRF-Token` headers.
+async fn tap_json(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    lang: Lang,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let input: TapInput = match serde_json::from_slice(&body) {
+        Ok(i) => i,
+        Err(_) => {
+            return json_error(
+                AppError::BadRequest(crate::i18n::Msg::new("error.json_syntax")),
+                lang,
+            );
+        }
+    };
+    match tap::tap(&state, &user, &id, &headers, &input, lang).await {
+        Ok(stored) => stored.into_response(),
+        Err(e) => json_error(e, lang),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "attendance/cards.html")]
+struct CardsPage {
+    ctx: Ctx,
+    c: Class,
+    cards: Vec<(RollChild, String, String)>,
+}
+
+async fn cards_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let c = super::operated(&state, &user, &id).await?;
+    let roll = roll::roll(&state, &c, crate::calendar::today()).await?;
+    let codes = cards::ensure_for_class(&state, &c.id, &user.id).await?;
+    let origin = origin(&headers, state.config.secure_cookies);
+    let mut list = Vec::new();
+    for child in roll.children {
+        if let Some((_, code)) = codes.iter().find(|(ch, _)| *ch == child.child_id) {
+            let svg = cards::qr_svg(&format!("{origin}/c/{code}"))?;
+            list.push((child, code.clone(), svg));
+        }
+    }
+    render(&CardsPage {
+        ctx,
+        c,
+        cards: list,
+    })
+}
+
+/// `http(s)://host` of this request, for links printed on paper.
+fn origin(headers: &HeaderMap, secure: bool) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    format!("{}://{host}", if secure { "https" } else { "http" })
+}
+
+#[derive(Debug, Deserialize)]
+struct ReissueForm {
+    class_id: Option<String>,
+}
+
+async fn reissue(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: Client,
+    Path(id): Path<String>,
+    Form(f): Form<ReissueForm>,
+) -> Result<Response, AppError> {
+    cards::reissue(&state, &user, &client, &id).await?;
+    let back = match f.class_id {
+        Some(c) if !c.is_empty() => format!("/classes/{c}/cards?ok=saved#card-{id}"),
+        _ => format!("/children/{id}?ok=saved"),
+    };
+    Ok(Redirect::to(&back).into_response())
+}
+
+/// A phone's camera opened a card's link: to the child on the roll of the staff's class.
+async fn scan(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let (child, _, classes) = cards::holder(&state, &user, &code).await?;
+    let class = classes.first().ok_or(AppError::NotFound)?;
+    Ok(Redirect::to(&format!("/classes/{class}/roll#c-{child}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "attendance/grid.html")]
+struct GridPage {
+    ctx: Ctx,
+    c: Class,
+    g: MonthGrid,
+    summary: metrics::Summary,
+    prev: String,
+    next: String,
+}
+
+impl GridPage {
+    fn heading(&self, d: &str) -> String {
+        day_heading(d)
+    }
+    fn sign(&self, m: &Mark) -> &'static str {
+        m.sign()
+    }
+    fn rate_line(&self) -> String {
+        let key = if self.g.rate.meets_rule {
+            "grid.meets"
+        } else {
+            "grid.fails"
+        };
+        self.ctx.lang.tf(
+            key,
+            &[
+                ("rate", self.g.rate.rate.clone().unwrap_or("—".into())),
+                ("present", self.g.rate.present.to_string()),
+                ("expected", self.g.rate.expected.to_string()),
+                ("pct", self.g.min_attendance_pct.to_string()),
+            ],
+        )
+    }
+}
+
+fn shift_month(month: &str, by: i32) -> String {
+    let Some((first, _)) = metrics::month_bounds(month) else {
+        return month.to_string();
+    };
+    let shifted = if by < 0 {
+        first.pred_opt()
+    } else {
+        metrics::month_bounds(month).and_then(|(_, last)| last.succ_opt())
+    };
+    shifted.map_or(month.to_string(), |d| d.format("%Y-%m").to_string())
+}
+
+async fn grid_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, AppError> {
+    let c = visible(&state, &user, &id).await?;
+    // A class's own first month is the natural page to open when no month is asked for.
+    let m = match q.month.as_deref() {
+        Some(m) if !m.trim().is_empty() => m.trim().to_string(),
+        _ => default_month(&c),
+    };
+    let g = metrics::month(&state, &c, &m, crate::calendar::today()).await?;
+    let summary = metrics::summary(&state, &c, crate::calendar::today()).await?;
+    render(&GridPage {
+        ctx,
+        prev: shift_month(&m, -1),
+        next: shift_month(&m, 1),
+        c,
+        g,
+        summary,
+    })
+}
+
+/// This month while the class runs, else its last month (or first, before it starts).
+fn default_month(c: &Class) -> String {
+    let now = month_or_now(None);
+    let (start, end) = (
+        c.start_date.get(0..7).unwrap_or(""),
+        c.end_date.get(0..7).unwrap_or(""),
+    );
+    if now.as_str() < start {
+        start.to_string()
+    } else if now.as_str() > end {
+        end.to_string()
+    } else {
+        now
+    }
+}
+
+async fn grid_xlsx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    lang: Lang,
+    Path(id): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, AppError> {
+    let c = visible(&state, &user, &id).await?;
+    let m = match q.month.as_deref() {
+        Some(m) if !m.trim().is_empty() => m.trim().to_string(),
+        _ => default_month(&c),
+    };
+    let g = metrics::month(&state, &c, &m, crate::calendar::today()).await?;
+    let bytes = grid::workbook_of(&c, &g, lang)?;
+    Ok(crate::enrolment::api::xlsx_response(
+        bytes,
+        &format!("{} {m} 签到表.xlsx", c.name),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "attendance/child.html")]
+struct ChildPage {
+    ctx: Ctx,
+    child_id: String,
+    classes: Vec<ChildClass>,
+}
+
+impl ChildPage {
+    fn reason(&self, r: &Option<String>) -> String {
+        r.as_deref()
+            .map(|r| self.ctx.t(&format!("roll.reason_{r}")))
+            .unwrap_or_default()
+    }
+    fn status(&self, s: &str) -> String {
+        self.ctx.t(&format!("roll.status_{s}"))
+    }
+}
+
+async fn child_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    _q: Query<DayQuery>,
+) -> Result<Response, AppError> {
+    let classes = family::of_child(&state, &user, &id).await?;
+    render(&ChildPage {
+        ctx,
+        child_id: id,
+        classes,
+    })
+}

@@ -1,0 +1,606 @@
+//! A class's day at the door through the API: check-in and check-out to authorised people,
+//! every refusal, Idempotency-Key, the offline conflict rule, corrections, pickup cards, the
+//! attendance rate and the month grid (.xlsx by round trip), and what a parent sees.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::support::{Backend, TestApp, error_fields};
+
+/// The demo hospital's running class (2026-07-06 … 2026-08-14; the demo filled its first two
+/// weeks, so tests record days from 2026-07-20 on).
+pub async fn hospital_class(app: &TestApp) -> String {
+    let token = app.token("hospital_admin").await;
+    let (_, programmes) = app.get("/api/v1/programmes", &token).await;
+    let p = programmes[0]["id"].as_str().unwrap();
+    let (_, classes) = app
+        .get(&format!("/api/v1/classes?programme_id={p}"), &token)
+        .await;
+    classes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "医院职工子女暑期爱心托管班")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// `POST /api/v1/classes/{class}/attendance` with an optional Idempotency-Key.
+pub async fn tap(
+    app: &TestApp,
+    token: &str,
+    class: &str,
+    key: Option<&str>,
+    body: Value,
+) -> (StatusCode, Value) {
+    let mut req = app
+        .http
+        .post(app.url(&format!("/api/v1/classes/{class}/attendance")))
+        .bearer_auth(token)
+        .header("accept-language", "zh-CN")
+        .json(&body);
+    if let Some(k) = key {
+        req = req.header("idempotency-key", k);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// The roll of a day.
+pub async fn roll(app: &TestApp, token: &str, class: &str, day: &str) -> Value {
+    let (status, r) = app
+        .get(&format!("/api/v1/classes/{class}/roll?day={day}"), token)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    r
+}
+
+fn check_in(child: &str, day: &str, at: &str) -> Value {
+    json!({"child_id": child, "action": "check_in", "day": day, "at": format!("{day}T{at}"), "person": "孙倩"})
+}
+
+both!(a_day_at_the_door_with_every_refusal, door);
+async fn door(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let staff = app.token("class_staff").await;
+    let class = hospital_class(&app).await;
+    let day = "2026-07-20";
+    let r = roll(&app, &staff, &class, day).await;
+    assert_eq!(r["operating"], true);
+    let kids = r["children"].as_array().unwrap().clone();
+    assert!(kids.len() >= 6, "{r}");
+    assert!(kids.iter().all(|k| k["state"]["status"] == "expected"));
+    let (a, bb, c) = (
+        kids[0]["child_id"].as_str().unwrap(),
+        kids[1]["child_id"].as_str().unwrap(),
+        kids[2]["child_id"].as_str().unwrap(),
+    );
+    // Check-in, answered once per key.
+    let (s1, first) = tap(&app, &staff, &class, Some("k-1"), check_in(a, day, "08:01")).await;
+    assert_eq!(s1, StatusCode::CREATED, "{first}");
+    assert_eq!(first["state"]["status"], "present");
+    assert_eq!(first["state"]["arrived_at"], "08:01");
+    assert_eq!(first["correction"], false);
+    let (s2, again) = tap(&app, &staff, &class, Some("k-1"), check_in(a, day, "08:01")).await;
+    assert_eq!(
+        (s2, &again),
+        (StatusCode::CREATED, &first),
+        "same key, same answer"
+    );
+    let (s3, e) = tap(
+        &app,
+        &staff,
+        &class,
+        Some("k-1"),
+        check_in(bb, day, "08:01"),
+    )
+    .await;
+    assert_eq!(s3, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(error_fields(&e), vec!["Idempotency-Key"]);
+    let r = roll(&app, &staff, &class, day).await;
+    assert_eq!(r["present"], 1, "one write for three requests");
+    // A second check-in is refused.
+    let (s, e) = tap(&app, &staff, &class, Some("k-2"), check_in(a, day, "08:30")).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert_eq!(e["error"]["code"], "attendance.already_checked_in");
+    assert_eq!(e["error"]["state"]["arrived_at"], "08:01");
+    // Someone not on the list: refused (409) and recorded with the name given.
+    let stranger = json!({"child_id": a, "action": "check_out", "day": day, "at": format!("{day}T17:00"), "person": "陌生人张三"});
+    let (s, e) = tap(&app, &staff, &class, Some("k-3"), stranger).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert_eq!(e["error"]["code"], "attendance.unauthorised_pickup");
+    let manager = app.token("class_manager").await;
+    let (_, events) = app
+        .get(
+            &format!("/api/v1/classes/{class}/attendance/events?from=2026-07-01"),
+            &manager,
+        )
+        .await;
+    let refused: Vec<&Value> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["refusal"] == "attendance.unauthorised_pickup")
+        .collect();
+    assert_eq!(refused.len(), 1, "{events}");
+    assert_eq!(refused[0]["person"], "陌生人张三");
+    // An authorised collector takes the child; a second check-out is refused.
+    let collector = kids[0]["collectors"][0]["id"].as_str().unwrap();
+    let out = json!({"child_id": a, "action": "check_out", "day": day, "at": format!("{day}T17:05"), "collector_id": collector});
+    let (s, o) = tap(&app, &staff, &class, Some("k-4"), out.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{o}");
+    assert_eq!(o["state"]["status"], "collected");
+    assert_eq!(o["state"]["left_at"], "17:05");
+    let (s, e) = tap(&app, &staff, &class, Some("k-5"), out).await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("attendance.already_checked_out"))
+    );
+    // A check-out needs a check-in.
+    let out_b = json!({"child_id": bb, "action": "check_out", "day": day, "collector_id": kids[1]["collectors"][0]["id"]});
+    let (s, e) = tap(&app, &staff, &class, None, out_b).await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("attendance.not_checked_in"))
+    );
+    // Absent, ill; then the family brings the child at ten: a late arrival clears the absence.
+    let ill = json!({"child_id": c, "action": "absent", "day": day, "reason": "ill"});
+    let (s, a1) = tap(&app, &staff, &class, None, ill).await;
+    assert_eq!(
+        (s, a1["state"]["status"].as_str()),
+        (StatusCode::CREATED, Some("absent"))
+    );
+    let (s, late) = tap(&app, &staff, &class, None, check_in(c, day, "10:00")).await;
+    assert_eq!(
+        (s, late["state"]["status"].as_str()),
+        (StatusCode::CREATED, Some("present"))
+    );
+    // Not an operating day (a Sunday), a day to come, a bad reason, a child of another class.
+    let (s, e) = tap(
+        &app,
+        &staff,
+        &class,
+        None,
+        check_in(bb, "2026-07-19", "08:00"),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("attendance.not_operating_day"))
+    );
+    let future = json!({"child_id": bb, "action": "check_in", "day": "2099-07-20"});
+    let (s, e) = tap(&app, &staff, &class, None, future).await;
+    assert_eq!(
+        (s, error_fields(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["day".to_string()])
+    );
+    let bad = json!({"child_id": bb, "action": "absent", "day": day, "reason": "holiday"});
+    let (s, e) = tap(&app, &staff, &class, None, bad).await;
+    assert_eq!(
+        (s, error_fields(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["reason".to_string()])
+    );
+    let nobody = json!({"child_id": "0190c0de-0000-7000-8000-000000000000", "action": "check_in", "day": day});
+    let (s, e) = tap(&app, &staff, &class, None, nobody).await;
+    assert_eq!(
+        (s, error_fields(&e)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec!["child_id".to_string()]
+        )
+    );
+    // A correction: undo needs a reason, and is marked with who and when.
+    let undo = json!({"child_id": c, "action": "undo", "day": day});
+    let (s, e) = tap(&app, &staff, &class, None, undo).await;
+    assert_eq!(
+        (s, error_fields(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["note".to_string()])
+    );
+    let undo = json!({"child_id": c, "action": "undo", "day": day, "note": "点错了孩子"});
+    let (s, u) = tap(&app, &staff, &class, None, undo).await;
+    assert_eq!(s, StatusCode::CREATED, "{u}");
+    assert_eq!(
+        (u["correction"].as_bool(), u["state"]["corrected"].as_bool()),
+        (Some(true), Some(true))
+    );
+    let (_, events) = app
+        .get(
+            &format!("/api/v1/classes/{class}/attendance/events?from=2026-07-01"),
+            &manager,
+        )
+        .await;
+    assert!(
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "undo" && e["by"] == "徐涛" && e["note"] == "点错了孩子")
+    );
+    // Another organisation's staff never reach the class; a federation sees it but cannot tap.
+    let power = app.token("power_admin").await;
+    let (s, _) = tap(&app, &power, &class, None, check_in(bb, day, "08:00")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app
+        .get(&format!("/api/v1/classes/{class}/roll?day={day}"), &power)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let parent = app.token("parent").await;
+    let (s, _) = tap(&app, &parent, &class, None, check_in(bb, day, "08:00")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let city = app.token("city_admin").await;
+    let (s, _) = tap(&app, &city, &class, None, check_in(bb, day, "08:00")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+both!(
+    an_offline_tap_made_earlier_keeps_its_time_and_copies_write_once,
+    offline
+);
+async fn offline(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let staff = app.token("class_staff").await;
+    let manager = app.token("class_manager").await;
+    let class = hospital_class(&app).await;
+    let day = "2026-07-21";
+    let r = roll(&app, &staff, &class, day).await;
+    let child = r["children"][0]["child_id"].as_str().unwrap().to_string();
+    // Phone B, online, checks the child in at 08:10; phone A tapped at 08:02 while offline.
+    let (s, _) = tap(
+        &app,
+        &manager,
+        &class,
+        Some("phone-b-1"),
+        check_in(&child, day, "08:10"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, e) = tap(
+        &app,
+        &staff,
+        &class,
+        Some("phone-a-1"),
+        check_in(&child, day, "08:02"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert_eq!(
+        e["error"]["state"]["arrived_at"], "08:02",
+        "the earliest tap wins"
+    );
+    let r = roll(&app, &staff, &class, day).await;
+    assert_eq!(r["children"][0]["state"]["arrived_at"], "08:02");
+    assert_eq!(r["present"], 1);
+    // Ten copies of one queued tap sent at once (a flaky network): one write, one answer.
+    let child2 = r["children"][1]["child_id"].as_str().unwrap().to_string();
+    let body = check_in(&child2, day, "08:20");
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let req = app
+            .http
+            .post(app.url(&format!("/api/v1/classes/{class}/attendance")))
+            .bearer_auth(&staff)
+            .header("idempotency-key", "phone-a-2")
+            .json(&body);
+        set.spawn(async move {
+            let res = req.send().await.unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        });
+    }
+    let answers = set.join_all().await;
+    assert!(answers.iter().all(|a| a == &answers[0]), "{answers:?}");
+    assert_eq!(answers[0].0, StatusCode::CREATED);
+    let r = roll(&app, &staff, &class, day).await;
+    assert_eq!(r["present"], 2);
+}
+
+both!(
+    the_rate_counts_enrolled_operating_days_and_the_grid_exports_as_a_sign_in_sheet,
+    rates
+);
+async fn rates(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let staff = app.token("class_staff").await;
+    let city = app.token("city_admin").await;
+    let class = hospital_class(&app).await;
+    let (s, m) = app
+        .get(&format!("/api/v1/classes/{class}/metrics"), &city)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    // 2026-07-06 … 2026-08-14: six weeks of working days, all passed.
+    assert_eq!(m["operating_days"], 30);
+    assert_eq!(m["operating_days_so_far"], 30);
+    let enrolled = m["enrolled"].as_u64().unwrap();
+    assert_eq!(
+        m["attendance"]["expected"].as_u64().unwrap(),
+        enrolled * 30,
+        "{m}"
+    );
+    assert_eq!(
+        m["attendance"]["meets_rule"], false,
+        "two weeks of thirty days recorded"
+    );
+    let (s, g) = app
+        .get(
+            &format!("/api/v1/classes/{class}/attendance?month=2026-07"),
+            &city,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{g}");
+    let days = g["days"].as_array().unwrap();
+    assert_eq!(days.len(), 20, "operating days of July from the 6th");
+    assert_eq!(days[0], "2026-07-06");
+    let marks = |g: &Value| -> usize {
+        g["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["marks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|m| *m == "present")
+                    .count()
+            })
+            .sum()
+    };
+    let present = marks(&g);
+    assert_eq!(g["present"].as_u64().unwrap() as usize, present);
+    assert_eq!(
+        m["attendance"]["present"].as_u64().unwrap() as usize,
+        present,
+        "all presences are in July"
+    );
+    // One more check-in moves both figures by one child-day.
+    let child = g["rows"][0]["child_id"].as_str().unwrap();
+    let (s, _) = tap(
+        &app,
+        &staff,
+        &class,
+        None,
+        check_in(child, "2026-07-22", "08:00"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, m2) = app
+        .get(&format!("/api/v1/classes/{class}/metrics"), &city)
+        .await;
+    assert_eq!(
+        m2["attendance"]["present"].as_u64().unwrap() as usize,
+        present + 1
+    );
+    let (_, g2) = app
+        .get(
+            &format!("/api/v1/classes/{class}/attendance?month=2026-07"),
+            &city,
+        )
+        .await;
+    assert_eq!(
+        g2["rows"][0]["marks"][12], "present",
+        "2026-07-22 is the 13th operating day"
+    );
+    let expected_rate = {
+        let (p, e) = (
+            present as u64 + 1,
+            m2["attendance"]["expected"].as_u64().unwrap(),
+        );
+        let bp = (2 * p * 10_000 + e) / (2 * e);
+        format!("{}.{:02}%", bp / 100, bp % 100)
+    };
+    assert_eq!(m2["attendance"]["rate"], expected_rate.as_str());
+    // The sheet: title, a header per day with its weekday, a line per child, totals.
+    let res = app
+        .http
+        .get(app.url(&format!(
+            "/api/v1/classes/{class}/attendance.xlsx?month=2026-07"
+        )))
+        .bearer_auth(&city)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap().to_vec();
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let cell = |r: u32, c: u32| {
+        sheet
+            .get_value((r, c))
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
+    assert!(
+        cell(0, 0).contains("医院职工子女暑期爱心托管班"),
+        "{}",
+        cell(0, 0)
+    );
+    assert_eq!(
+        (cell(3, 0), cell(3, 1), cell(3, 2)),
+        ("序号".into(), "姓名".into(), "7/6 一".into())
+    );
+    let rows = g2["rows"].as_array().unwrap();
+    for (i, row) in rows.iter().enumerate() {
+        let r = 4 + i as u32;
+        assert_eq!(cell(r, 1), row["name"].as_str().unwrap());
+        for (d, mark) in row["marks"].as_array().unwrap().iter().enumerate() {
+            let sign = match mark.as_str().unwrap() {
+                "present" => "√",
+                "ill" => "病",
+                "leave" => "事",
+                "absent" => "缺",
+                "not_enrolled" => "—",
+                _ => "",
+            };
+            assert_eq!(cell(r, 2 + d as u32), sign, "row {i} day {d}");
+        }
+        assert_eq!(cell(r, 22), row["present"].to_string());
+    }
+    assert_eq!(cell(4 + rows.len() as u32, 1), "合计");
+    // Each child's figures add up to the class's.
+    let (s, sum) = app
+        .get(
+            &format!("/api/v1/classes/{class}/attendance/summary"),
+            &city,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{sum}");
+    let kids = sum["children"].as_array().unwrap();
+    let total: u64 = kids.iter().map(|k| k["present"].as_u64().unwrap()).sum();
+    assert_eq!(total, sum["present"].as_u64().unwrap());
+    assert!(
+        kids.iter()
+            .all(|k| k["expected"] == 30 && k["meets_rule"] == false)
+    );
+    // Sibling organisations see nothing of it.
+    let power = app.token("power_admin").await;
+    for path in [
+        format!("/api/v1/classes/{class}/metrics"),
+        format!("/api/v1/classes/{class}/attendance?month=2026-07"),
+    ] {
+        let (s, _) = app.get(&path, &power).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{path}");
+    }
+}
+
+both!(
+    pickup_cards_find_the_child_and_a_reissued_card_stops_the_old_one,
+    cards
+);
+async fn cards(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let staff = app.token("class_staff").await;
+    let class = hospital_class(&app).await;
+    let r = roll(&app, &staff, &class, "2026-07-20").await;
+    let child = r["children"][0]["child_id"].as_str().unwrap();
+    let (s, card) = app
+        .get(&format!("/api/v1/children/{child}/pickup-card"), &staff)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{card}");
+    let code = card["code"].as_str().unwrap().to_string();
+    assert_eq!(code.len(), 8);
+    let (s, who) = app
+        .get(
+            &format!("/api/v1/pickup-cards/{}", code.to_lowercase()),
+            &staff,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "typed in lower case: {who}");
+    assert_eq!(
+        (who["child_id"].as_str(), who["class_ids"][0].as_str()),
+        (Some(child), Some(class.as_str()))
+    );
+    let (s, again) = app
+        .get(&format!("/api/v1/children/{child}/pickup-card"), &staff)
+        .await;
+    assert_eq!(
+        (s, again["code"].as_str()),
+        (StatusCode::OK, Some(code.as_str())),
+        "one card until reissued"
+    );
+    let (s, new) = app
+        .post(
+            &format!("/api/v1/children/{child}/pickup-card"),
+            &staff,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{new}");
+    assert_ne!(new["code"], card["code"]);
+    let (s, _) = app
+        .get(&format!("/api/v1/pickup-cards/{code}"), &staff)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "the lost card no longer works");
+    let (s, _) = app
+        .get(
+            &format!("/api/v1/pickup-cards/{}", new["code"].as_str().unwrap()),
+            &staff,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let power = app.token("power_admin").await;
+    let (s, _) = app
+        .get(
+            &format!("/api/v1/pickup-cards/{}", new["code"].as_str().unwrap()),
+            &power,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/children/{child}/pickup-card"),
+            &power,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+both!(
+    a_parent_sees_their_own_childs_attendance_and_no_one_elses,
+    family
+);
+async fn family(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let parent = app.token("parent").await;
+    let staff = app.token("class_staff").await;
+    let class = hospital_class(&app).await;
+    let (_, kids) = app.get("/api/v1/children", &parent).await;
+    let mut enrolled = None;
+    for k in kids.as_array().unwrap() {
+        let id = k["id"].as_str().unwrap();
+        let (s, a) = app
+            .get(&format!("/api/v1/children/{id}/attendance"), &parent)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{a}");
+        if !a.as_array().unwrap().is_empty() {
+            enrolled = Some((id.to_string(), a));
+        }
+    }
+    let (child, before) = enrolled.expect("the demo parent has a child enrolled");
+    assert_eq!(before[0]["class_id"], class.as_str());
+    assert_eq!(
+        before[0]["days"].as_array().unwrap().len(),
+        10,
+        "two weeks of demo days"
+    );
+    let (s, _) = tap(
+        &app,
+        &staff,
+        &class,
+        None,
+        check_in(&child, "2026-07-23", "07:58"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, after) = app
+        .get(&format!("/api/v1/children/{child}/attendance"), &parent)
+        .await;
+    let days = after[0]["days"].as_array().unwrap();
+    let d = days
+        .iter()
+        .find(|d| d["day"] == "2026-07-23")
+        .expect("the new day");
+    assert_eq!(
+        (d["arrived_at"].as_str(), d["brought_by"].as_str()),
+        (Some("07:58"), Some("孙倩"))
+    );
+    assert_eq!(
+        after[0]["present"].as_u64().unwrap(),
+        before[0]["present"].as_u64().unwrap() + 1
+    );
+    // Another family, and a sibling organisation, get 404.
+    let other = crate::enrolment::parent(&app, "13699990000").await;
+    let (s, _) = app
+        .get(&format!("/api/v1/children/{child}/attendance"), &other)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let power = app.token("power_admin").await;
+    let (s, _) = app
+        .get(&format!("/api/v1/children/{child}/attendance"), &power)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
