@@ -5,6 +5,7 @@
 //! their ratio and the latency percentiles. Exits non-zero when the data does not add up.
 
 mod bulk;
+mod cpu;
 mod load;
 mod raw;
 mod report;
@@ -136,7 +137,12 @@ async fn main() -> anyhow::Result<()> {
         duration: Duration::from_secs_f64(args.seconds),
         replay_every: args.replay_every,
     };
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpu_before = (cpu::seconds(srv.pid()), cpu::seconds(None), cpu::machine());
     let (checkins, outcome) = load::drive(&http, pairs, &seeded.days, shape).await?;
+    let cpu_server = cpu::percent(cpu_before.0, cpu::seconds(srv.pid()), checkins.secs);
+    let cpu_loadgen = cpu::percent(cpu_before.1, cpu::seconds(None), checkins.secs);
+    let cpu_machine = cpu::machine_percent(cpu_before.2, cpu::machine(), cores);
     if outcome.exhausted > 0 {
         eprintln!(
             "warning: {} clients ran out of work before the time was up: raise --classes, --children or the window",
@@ -171,6 +177,10 @@ async fn main() -> anyhow::Result<()> {
         replays: outcome.replays,
         replay_mismatches: outcome.mismatches,
         rows_found,
+        cpu_server_pct: cpu_server,
+        cpu_loadgen_pct: cpu_loadgen,
+        cpu_machine_pct: cpu_machine,
+        cores,
     };
     print!("{}", report.text());
     if let Some(path) = &args.json {

@@ -72,6 +72,12 @@ pub struct Report {
     pub rows_found: i64,
     pub target_ratio_met: bool,
     pub target_p99_met: bool,
+    /// CPU of the server and of this generator during the load, in percent of one core.
+    pub cpu_server_pct: Option<f64>,
+    pub cpu_loadgen_pct: Option<f64>,
+    /// The whole machine (server, generator, PostgreSQL, anything else), same unit.
+    pub cpu_machine_pct: Option<f64>,
+    pub cores: usize,
 }
 
 impl Report {
@@ -124,6 +130,17 @@ impl Report {
                 errors.join(", ")
             }
         );
+        if let (Some(srv), Some(gen_), Some(all)) = (
+            self.cpu_server_pct,
+            self.cpu_loadgen_pct,
+            self.cpu_machine_pct,
+        ) {
+            s += &format!(
+                "CPU during the load, % of one core: server {srv:.0}, load generator {gen_:.0}, \
+                 whole machine {all:.0} of {}\n",
+                self.cores * 100
+            );
+        }
         for e in &self.error_samples {
             s += &format!("  e.g. {e}\n");
         }

@@ -91,6 +91,11 @@ impl Server {
         }
     }
 
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Asks the server to stop (SIGTERM: it drains and closes the pool), waits up to 10 s, then
     /// kills it.
     pub async fn stop(mut self) -> anyhow::Result<()> {
