@@ -1,0 +1,199 @@
+//! `tuoguan-loadgen`: the check-in load benchmark (issue 5). Seeds a fresh database, starts the
+//! server binary on it, measures the raw single-row durable commit limit of the same backend with
+//! the same settings while the server is idle, drives `POST /api/v1/classes/{id}/attendance` from
+//! many clients, verifies that every acknowledged check-in is in the table, and reports both rates,
+//! their ratio and the latency percentiles. Exits non-zero when the data does not add up.
+
+mod bulk;
+mod cpu;
+mod load;
+mod raw;
+mod report;
+mod seed;
+mod server;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::Parser;
+use tuoguan::db::{Backend, Db};
+
+/// Check-in load generator: acknowledged check-ins per second against the raw commit limit.
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    /// A fresh database: `sqlite:///DIR/bench.db` or `postgres://USER@HOST:PORT/DB`.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: String,
+    /// The server binary (build it with `cargo build --release -p tuoguan`).
+    #[arg(long, default_value = "target/release/tuoguan")]
+    server_bin: PathBuf,
+    /// Classes, each hosted by its own grassroots unit with its own class-staff user.
+    #[arg(long, default_value_t = 200)]
+    classes: usize,
+    /// Enrolled children per class.
+    #[arg(long, default_value_t = 30)]
+    children: usize,
+    /// Concurrent HTTP clients (and concurrent tasks of the raw measurement).
+    #[arg(long, default_value_t = 64)]
+    clients: usize,
+    /// Seconds of load.
+    #[arg(long, default_value_t = 20.0)]
+    seconds: f64,
+    /// Seconds of each raw-limit measurement (sequential, then concurrent).
+    #[arg(long, default_value_t = 5.0)]
+    raw_seconds: f64,
+    /// Database connections: the server's `TUOGUAN_DB_MAX_CONNECTIONS` and the raw pool.
+    #[arg(long, default_value_t = 8)]
+    pool: u32,
+    /// First day of the classes (their operating days before today are checked in).
+    #[arg(long, default_value = "2026-07-06")]
+    from: NaiveDate,
+    /// Last day of the classes.
+    #[arg(long, default_value = "2026-08-14")]
+    to: NaiveDate,
+    /// Send every n-th acknowledged request of each client again with the same key (0: never).
+    #[arg(long, default_value_t = 50)]
+    replay_every: u64,
+    /// Where the server's log goes (default: beside the SQLite file, or the temp directory).
+    #[arg(long)]
+    server_log: Option<PathBuf>,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let backend = Backend::from_url(&args.database_url)?;
+    let run = tuoguan::new_id().replace('-', "")[24..].to_string();
+    let db = Db::connect(&args.database_url, 4).await?;
+
+    let started = std::time::Instant::now();
+    let plan = seed::Plan {
+        classes: args.classes,
+        children: args.children,
+        from: args.from,
+        to: args.to,
+        run: run.clone(),
+    };
+    let seeded = seed::seed(&db, &plan).await.context("seeding")?;
+    eprintln!(
+        "seeded {} classes × {} children, {} operating days, in {:.1} s",
+        args.classes,
+        args.children,
+        seeded.days.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.clients * 2)
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let log = args.server_log.clone().unwrap_or_else(|| match backend {
+        Backend::Sqlite => raw::sqlite_path(&args.database_url).with_file_name("serve.log"),
+        Backend::Postgres => std::env::temp_dir().join(format!("tuoguan-loadgen-{run}.log")),
+    });
+    let launch = server::Launch {
+        bin: &args.server_bin,
+        database_url: &args.database_url,
+        pool: args.pool,
+        log,
+    };
+    let srv = server::Server::start(launch, &http).await?;
+    eprintln!("server up at {} (log {})", srv.base, srv.log.display());
+    let usernames: Vec<String> = seeded.classes.iter().map(|c| c.username.clone()).collect();
+    let tokens = server::tokens(&http, &srv.base, &usernames, &seeded.password).await?;
+    if let Some(c) = seeded.classes.first() {
+        let token = tokens.get(&c.username).map(String::as_str).unwrap_or("");
+        server::check_visible(&http, &srv.base, token, &c.id).await?;
+    }
+
+    eprintln!(
+        "raw limit: {} s sequential, then {} s with {} tasks on {} connections",
+        args.raw_seconds, args.raw_seconds, args.clients, args.pool
+    );
+    let raw = raw::measure(
+        &args.database_url,
+        &run,
+        args.clients,
+        args.pool,
+        args.raw_seconds,
+    )
+    .await?;
+
+    let pairs = load::pairs(&seeded, &srv.base, &tokens)?;
+    eprintln!(
+        "load: {} clients for {} s over {} check-ins available",
+        args.clients,
+        args.seconds,
+        pairs.len() * seeded.days.len()
+    );
+    let shape = load::Shape {
+        clients: args.clients,
+        duration: Duration::from_secs_f64(args.seconds),
+        replay_every: args.replay_every,
+    };
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpu_before = (cpu::seconds(srv.pid()), cpu::seconds(None), cpu::machine());
+    let (checkins, outcome) = load::drive(&http, pairs, &seeded.days, shape).await?;
+    let cpu_server = cpu::percent(cpu_before.0, cpu::seconds(srv.pid()), checkins.secs);
+    let cpu_loadgen = cpu::percent(cpu_before.1, cpu::seconds(None), checkins.secs);
+    let cpu_machine = cpu::machine_percent(cpu_before.2, cpu::machine(), cores);
+    if outcome.exhausted > 0 {
+        eprintln!(
+            "warning: {} clients ran out of work before the time was up: raise --classes, --children or the window",
+            outcome.exhausted
+        );
+    }
+    let rows_found = seed::checked_in_rows(&db, &seeded.programme_id).await?;
+    srv.stop().await?;
+    db.close().await;
+
+    let limit = raw.limit();
+    let ratio = if limit > 0.0 {
+        checkins.per_sec / limit
+    } else {
+        0.0
+    };
+    let report = report::Report {
+        backend: format!("{backend:?}"),
+        clients: args.clients,
+        pool: args.pool,
+        classes: args.classes,
+        children_per_class: args.children,
+        days: seeded.days.len(),
+        raw_limit_per_sec: limit,
+        raw,
+        ratio,
+        target_ratio_met: ratio >= 0.5,
+        target_p99_met: checkins.count > 0 && checkins.p99_ms < 50.0,
+        checkins,
+        errors: outcome.errors,
+        error_samples: outcome.samples,
+        replays: outcome.replays,
+        replay_mismatches: outcome.mismatches,
+        rows_found,
+        cpu_server_pct: cpu_server,
+        cpu_loadgen_pct: cpu_loadgen,
+        cpu_machine_pct: cpu_machine,
+        cores,
+    };
+    print!("{}", report.text());
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&report)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if !report.consistent() {
+        eprintln!("FAILED: acknowledged check-ins and rows or replays do not agree");
+        std::process::exit(1);
+    }
+    if report.checkins.count == 0 {
+        eprintln!("FAILED: no check-in was acknowledged");
+        std::process::exit(2);
+    }
+    Ok(())
+}
