@@ -102,6 +102,28 @@ pub async fn day_facts(
     on_db!(db, p => sqlx::query_as(SQL).bind(class_id).bind(day).bind(lo).bind(hi).fetch_one(p).await)
 }
 
+/// What a tap depends on, in one query: whether the child is on the class's roll that day, and
+/// the day's facts as [`day_facts`] reads them.
+pub async fn tap_facts(
+    db: &Db,
+    class_id: &str,
+    child_id: &str,
+    day: &str,
+) -> sqlx::Result<(bool, (Option<String>, Option<String>, i64))> {
+    let sql = format!(
+        "SELECT (SELECT COUNT(*) FROM applications ap WHERE ap.class_id = $1 AND ap.child_id = $5 \
+         AND {ON_DAY}), (SELECT kind FROM calendar_days WHERE day = $2), \
+         (SELECT kind FROM class_days WHERE class_id = $1 AND day = $2), \
+         (SELECT COUNT(*) FROM calendar_days WHERE day >= $3 AND day <= $4)"
+    );
+    let year = day.get(0..4).unwrap_or("0000");
+    let (lo, hi) = (format!("{year}-01-01"), format!("{year}-12-31"));
+    let (n, cal, class, entries): (i64, Option<String>, Option<String>, i64) = on_db!(db, p =>
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(class_id).bind(day).bind(&lo).bind(&hi)
+            .bind(child_id).fetch_one(p).await)?;
+    Ok((n > 0, (cal, class, entries)))
+}
+
 /// Who may collect a child: active pickup persons, and the guardians (id `guardian:<id>`).
 pub async fn collectors(db: &Db, child_id: &str) -> sqlx::Result<Vec<(String, String, String)>> {
     const SQL: &str = "SELECT id, name, relationship FROM pickup_persons \

@@ -70,12 +70,20 @@ fn trimmed(v: &Option<String>) -> String {
 /// Whether the class operates on `day`: inside its dates, not closed, and a working day or an
 /// extra open day. 422 when the calendar lacks the year (holidays would count as working days).
 pub async fn operates(db: &Db, c: &Class, day: NaiveDate) -> Result<bool, AppError> {
+    let facts = store::day_facts(db, &c.id, &day.format("%Y-%m-%d").to_string()).await?;
+    operates_on(c, day, facts)
+}
+
+/// [`operates`] from facts already read: (calendar kind, class day kind, the year's entries).
+fn operates_on(
+    c: &Class,
+    day: NaiveDate,
+    (cal_kind, class_kind, year_entries): (Option<String>, Option<String>, i64),
+) -> Result<bool, AppError> {
     let (start, end) = c.dates()?;
     if day < start || day > end {
         return Ok(false);
     }
-    let (cal_kind, class_kind, year_entries) =
-        store::day_facts(db, &c.id, &day.format("%Y-%m-%d").to_string()).await?;
     match class_kind.as_deref() {
         Some("closure") => return Ok(false),
         Some("extra") => return Ok(true),
@@ -161,10 +169,12 @@ pub async fn prepare(
         return Err(AppError::Validation(errors));
     };
     let day_s = day.format("%Y-%m-%d").to_string();
-    if !store::enrolled_on(&state.db, &c.id, &input.child_id, &day_s).await? {
+    // One query for both: whether the child is on the roll that day, and the day's facts.
+    let (enrolled, facts) = store::tap_facts(&state.db, &c.id, &input.child_id, &day_s).await?;
+    if !enrolled {
         return Err(AppError::field("child_id", "attendance.not_enrolled"));
     }
-    let operating = operates(&state.db, c, day).await?;
+    let operating = operates_on(c, day, facts)?;
     let (mut person, mut person_id, mut collector_ok) = (person, None, true);
     if input.action == Action::CheckOut {
         let list = store::collectors(&state.db, &input.child_id).await?;
@@ -411,12 +421,20 @@ pub async fn tap(
 ) -> Result<Stored, AppError> {
     let what = format!("POST attendance {class_id}");
     let key = Key::from_request(headers, user, &what, input)?;
-    if let Some(k) = &key
-        && let Some(stored) = k.lookup(&state.db).await?
-    {
-        return Ok(stored);
+    // A repeat is answered by the writer from the stored answer; it is looked up here only when
+    // the checks fail now (the class closed since, say), so the hot path reads the key once.
+    let prepared = match super::operated(state, user, class_id).await {
+        Ok(c) => prepare(state, user, &c, key.clone(), input, lang).await,
+        Err(e) => Err(e),
+    };
+    match prepared {
+        Ok(p) => state.writer.submit(p).await,
+        Err(e) => match &key {
+            Some(k) => match k.lookup(&state.db).await? {
+                Some(stored) => Ok(stored),
+                None => Err(e),
+            },
+            None => Err(e),
+        },
     }
-    let c = super::operated(state, user, class_id).await?;
-    let prepared = prepare(state, user, &c, key, input, lang).await?;
-    state.writer.submit(prepared).await
 }
