@@ -147,7 +147,7 @@ pub async fn authenticate(
 ) -> Result<Option<CurrentUser>, AppError> {
     let now = crate::now();
     let hash = token_hash(token);
-    let Some(s) = store::session_user(&state.db, &hash).await? else {
+    let Some((s, grants)) = store::session_user(&state.db, &hash).await? else {
         return Ok(None);
     };
     let wanted = if via == AuthVia::Cookie { "web" } else { "api" };
@@ -163,7 +163,6 @@ pub async fn authenticate(
     if s.kind == "web" && now - s.last_seen_at >= TOUCH_EVERY_SECS {
         store::touch_session(&state.db, &s.session_id, now).await?;
     }
-    let grants = store::grants(&state.db, &s.user_id).await?;
     Ok(Some(CurrentUser {
         id: s.user_id,
         username: s.username,

@@ -75,7 +75,7 @@ pub async fn delete_user_sessions(tx: &mut Tx, user_id: &str) -> sqlx::Result<()
 }
 
 /// A live session joined with its (active) user.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionUser {
     pub session_id: String,
     pub kind: String,
@@ -87,12 +87,52 @@ pub struct SessionUser {
     pub org_id: Option<String>,
 }
 
-pub async fn session_user(db: &Db, token_hash: &str) -> sqlx::Result<Option<SessionUser>> {
+/// The session of a token with its active user and the grants in force, in one query (every
+/// request asks; one round trip instead of two).
+pub async fn session_user(
+    db: &Db,
+    token_hash: &str,
+) -> sqlx::Result<Option<(SessionUser, Vec<Grant>)>> {
     const SQL: &str = "SELECT s.id AS session_id, s.kind, s.last_seen_at, s.expires_at, \
-                       u.id AS user_id, u.username, u.display_name, u.org_id \
-                       FROM sessions s JOIN users u ON u.id = s.user_id \
-                       WHERE s.id = $1 AND u.active = TRUE";
-    on_db!(db, p => sqlx::query_as(SQL).bind(token_hash).fetch_optional(p).await)
+        u.id AS user_id, u.username, u.display_name, u.org_id, \
+        r.id AS grant_id, r.role, r.org_id AS grant_org, o.path, o.name, o.active \
+        FROM sessions s JOIN users u ON u.id = s.user_id \
+        LEFT JOIN user_roles r ON r.user_id = u.id \
+        LEFT JOIN orgs o ON o.id = r.org_id \
+        WHERE s.id = $1 AND u.active = TRUE \
+        ORDER BY r.created_at, r.id";
+    #[derive(sqlx::FromRow)]
+    struct Joined {
+        #[sqlx(flatten)]
+        session: SessionUser,
+        grant_id: Option<String>,
+        role: Option<String>,
+        grant_org: Option<String>,
+        path: Option<String>,
+        name: Option<String>,
+        active: Option<bool>,
+    }
+    let rows: Vec<Joined> =
+        on_db!(db, p => sqlx::query_as(SQL).bind(token_hash).fetch_all(p).await)?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let session = first.session.clone();
+    let grants = rows
+        .into_iter()
+        // A role on a deactivated organisation is not in force.
+        .filter(|r| r.grant_org.is_none() || r.active == Some(true))
+        .filter_map(|r| {
+            Some(Grant {
+                id: r.grant_id?,
+                role: Role::parse(r.role.as_deref()?)?,
+                org_id: r.grant_org,
+                org_path: r.path,
+                org_name: r.name,
+            })
+        })
+        .collect();
+    Ok(Some((session, grants)))
 }
 
 pub async fn touch_session(db: &Db, id: &str, now: i64) -> sqlx::Result<()> {
@@ -102,37 +142,6 @@ pub async fn touch_session(db: &Db, id: &str, now: i64) -> sqlx::Result<()> {
 
 pub async fn delete_expired_session(db: &Db, id: &str) -> sqlx::Result<()> {
     on_db!(db, p => sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(p).await.map(|_| ()))
-}
-
-#[derive(sqlx::FromRow)]
-struct GrantRow {
-    id: String,
-    role: String,
-    org_id: Option<String>,
-    path: Option<String>,
-    name: Option<String>,
-}
-
-/// The grants in force for a user: a role bound to a deactivated organisation gives nothing.
-pub async fn grants(db: &Db, user_id: &str) -> sqlx::Result<Vec<Grant>> {
-    const SQL: &str = "SELECT r.id, r.role, r.org_id, o.path, o.name FROM user_roles r \
-                       LEFT JOIN orgs o ON o.id = r.org_id \
-                       WHERE r.user_id = $1 AND (r.org_id IS NULL OR o.active = TRUE) \
-                       ORDER BY r.created_at, r.id";
-    let rows: Vec<GrantRow> =
-        on_db!(db, p => sqlx::query_as(SQL).bind(user_id).fetch_all(p).await)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            Some(Grant {
-                id: r.id,
-                role: Role::parse(&r.role)?,
-                org_id: r.org_id,
-                org_path: r.path,
-                org_name: r.name,
-            })
-        })
-        .collect())
 }
 
 /// Removes sessions past their absolute expiry (run at start-up and hourly).
