@@ -167,8 +167,8 @@ pub async fn lookup_many(
     }
     let sql = format!(
         "SELECT user_id, key, fingerprint, status, body FROM idempotency_keys \
-         WHERE (user_id, key) IN ({})",
-        crate::attendance::store::placeholders(keys.len(), 2, 1)
+         WHERE {}",
+        crate::attendance::store::key_terms(&["user_id", "key"], keys.len(), 1)
     );
     let rows: Vec<(String, String, String, i64, String)> = on_tx!(tx, c => {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));

@@ -294,14 +294,31 @@ pub fn placeholders(rows: usize, cols: usize, first: usize) -> String {
         .join(", ")
 }
 
+/// `(a = $first AND b = $first+1) OR (…)`: one group per row, so both SQLite (a multi-index
+/// OR) and PostgreSQL (a bitmap OR) search the primary key for each — a row-value `IN` list
+/// makes SQLite scan the whole table.
+pub fn key_terms(cols: &[&str], rows: usize, first: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let t: Vec<String> = cols
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("{c} = ${}", first + r * cols.len() + i))
+                .collect();
+            format!("({})", t.join(" AND "))
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
 /// The rows of many child-days at once, locked on PostgreSQL: (class id, day, child id) each.
 pub async fn rows_in(tx: &mut Tx, keys: &[(String, String, String)]) -> sqlx::Result<Vec<Row>> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
     let mut sql = format!(
-        "SELECT {ROW_COLS} FROM attendance WHERE (class_id, day, child_id) IN ({})",
-        placeholders(keys.len(), 3, 1)
+        "SELECT {ROW_COLS} FROM attendance WHERE {}",
+        key_terms(&["class_id", "day", "child_id"], keys.len(), 1)
     );
     if matches!(tx, Tx::Pg(_)) {
         sql.push_str(" FOR UPDATE");
