@@ -55,7 +55,9 @@ impl AppState {
         calendar::store::seed_shipped(&db).await?;
         let hasher = Hasher::new(config.fast_hash);
         let dummy_hash = Arc::new(hasher.hash(&crate::new_id()).await?);
-        let writer = crate::attendance::writer::Writer::start(db.clone());
+        // The door's writer has a connection of its own: taps never queue behind readers for one.
+        let writer_db = Db::connect(&config.database_url, 1).await?;
+        let writer = crate::attendance::writer::Writer::start(writer_db);
         Ok(AppState {
             writer,
             db,
