@@ -6,6 +6,7 @@
 
 mod bulk;
 mod cpu;
+mod crash;
 mod load;
 mod raw;
 mod report;
@@ -63,6 +64,10 @@ struct Args {
     /// Also write the report as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Instead of the benchmark, the crash test: kill the server with SIGKILL this many times
+    /// under check-in load, restart it, and check that no acknowledged check-in was lost.
+    #[arg(long, default_value_t = 0)]
+    crash_kills: usize,
 }
 
 #[tokio::main]
@@ -103,6 +108,17 @@ async fn main() -> anyhow::Result<()> {
         pool: args.pool,
         log,
     };
+    if args.crash_kills > 0 {
+        let report =
+            crash::run(&http, &launch, &db, &seeded, args.crash_kills, args.clients).await?;
+        db.close().await;
+        print!("{}", report.text());
+        if let Some(path) = &args.json {
+            std::fs::write(path, serde_json::to_string_pretty(&report)?)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        std::process::exit(if report.ok() { 0 } else { 1 });
+    }
     let srv = server::Server::start(launch, &http).await?;
     eprintln!("server up at {} (log {})", srv.base, srv.log.display());
     let usernames: Vec<String> = seeded.classes.iter().map(|c| c.username.clone()).collect();

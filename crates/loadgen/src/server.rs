@@ -18,6 +18,7 @@ pub struct Server {
 }
 
 /// How to start the server.
+#[derive(Clone)]
 pub struct Launch<'a> {
     pub bin: &'a Path,
     pub database_url: &'a str,
@@ -89,6 +90,13 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Kills the server with SIGKILL — no draining, no clean close of the database — and waits
+    /// until it is gone.
+    pub async fn kill(mut self) -> anyhow::Result<()> {
+        self.child.kill().await?;
+        Ok(())
     }
 
     /// The server's process id, while it runs.
