@@ -17,4 +17,4 @@ dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 url="${DATABASE_URL:-sqlite://$dir/crash.db}"
 "$bin/tuoguan-loadgen" --database-url "$url" --server-bin "$bin/tuoguan" \
-  --classes 50 --children 20 --clients 32 --crash-kills "$kills" "$@"
+  --classes 100 --children 20 --clients 32 --crash-kills "$kills" "$@"

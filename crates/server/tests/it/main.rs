@@ -12,6 +12,7 @@ mod browser_roll;
 mod calendar;
 mod class_records;
 mod classes;
+mod csrf_sweep;
 mod enrolment;
 mod fuzz;
 mod operations;

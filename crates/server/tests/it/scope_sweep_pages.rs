@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 
 use crate::both;
-use crate::scope_sweep::{SECRETS, assert_unchanged, pdf_form, setup};
+use crate::scope_sweep::{SECRETS, Targets, assert_unchanged, pdf_form, setup};
 use crate::support::web::WebSession;
 use crate::support::{Backend, TestApp};
 
@@ -47,7 +47,58 @@ async fn sweep_pages(b: Backend) {
         format!("/classes/{c}/incidents"),
         format!("/classes/{c}/schedule"),
     ];
-    let posts: Vec<(String, Vec<(&str, String)>)> = vec![
+    let posts = page_posts(&t);
+    let anon = WebSession::new(&app.base);
+    for path in &gets {
+        let (status, location) = anon.get(path).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "anonymous {path}");
+        assert!(!location.contains("黄丽"));
+    }
+    let refused = [
+        StatusCode::FORBIDDEN,
+        StatusCode::NOT_FOUND,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ];
+    for (role, username) in &siblings {
+        let s = WebSession::login(&app, username).await;
+        for path in &gets {
+            let (status, html) = s.get(path).await;
+            assert!(
+                [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&status),
+                "{role} GET {path}: {status}"
+            );
+            for secret in SECRETS {
+                assert!(!html.contains(secret), "{role} GET {path} leaked {secret}");
+            }
+        }
+        for (path, fields) in &posts {
+            let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (status, html) = s.post_form("/", path, &f).await;
+            assert!(refused.contains(&status), "{role} POST {path}: {status}");
+            for secret in SECRETS {
+                assert!(!html.contains(secret), "{role} POST {path} leaked {secret}");
+            }
+        }
+        let url = format!(
+            "{}/classes/{c}/files?_csrf={}",
+            app.base,
+            crate::support::web::csrf_of(&s.get("/").await.1)
+        );
+        let res = s.http.post(url).multipart(pdf_form()).send().await.unwrap();
+        assert!(
+            [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&res.status()),
+            "{role} upload: {}",
+            res.status()
+        );
+    }
+    assert_unchanged(&app, &t).await;
+}
+
+/// Every state-changing form of the HTML side, aimed at real objects of 示例市, with plausible
+/// fields (shared by the scope sweep and the CSRF sweep).
+pub(crate) fn page_posts(t: &Targets) -> Vec<(String, Vec<(&'static str, String)>)> {
+    let (p, c) = (&t.programme, &t.class);
+    vec![
         (
             format!("/orgs/{}", t.org),
             vec![("action", "rename".into()), ("name", "被改名".into())],
@@ -232,49 +283,5 @@ async fn sweep_pages(b: Backend) {
             ],
         ),
         (format!("/classes/{c}/schedule/{}/delete", t.item), vec![]),
-    ];
-    let anon = WebSession::new(&app.base);
-    for path in &gets {
-        let (status, location) = anon.get(path).await;
-        assert_eq!(status, StatusCode::SEE_OTHER, "anonymous {path}");
-        assert!(!location.contains("黄丽"));
-    }
-    let refused = [
-        StatusCode::FORBIDDEN,
-        StatusCode::NOT_FOUND,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    ];
-    for (role, username) in &siblings {
-        let s = WebSession::login(&app, username).await;
-        for path in &gets {
-            let (status, html) = s.get(path).await;
-            assert!(
-                [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&status),
-                "{role} GET {path}: {status}"
-            );
-            for secret in SECRETS {
-                assert!(!html.contains(secret), "{role} GET {path} leaked {secret}");
-            }
-        }
-        for (path, fields) in &posts {
-            let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let (status, html) = s.post_form("/", path, &f).await;
-            assert!(refused.contains(&status), "{role} POST {path}: {status}");
-            for secret in SECRETS {
-                assert!(!html.contains(secret), "{role} POST {path} leaked {secret}");
-            }
-        }
-        let url = format!(
-            "{}/classes/{c}/files?_csrf={}",
-            app.base,
-            crate::support::web::csrf_of(&s.get("/").await.1)
-        );
-        let res = s.http.post(url).multipart(pdf_form()).send().await.unwrap();
-        assert!(
-            [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&res.status()),
-            "{role} upload: {}",
-            res.status()
-        );
-    }
-    assert_unchanged(&app, &t).await;
+    ]
 }
