@@ -15,6 +15,7 @@ mod classes;
 mod csrf_sweep;
 mod enrolment;
 mod fuzz;
+mod fuzz_import;
 mod operations;
 mod operations_pages;
 mod orgs;
