@@ -183,9 +183,34 @@ export TUOGUAN_ARTIFACTS="$repo/artifacts"
 mkdir -p "$TUOGUAN_ARTIFACTS"
 export NEXTEST_HIDE_PROGRESS_BAR=1
 
+# Every test process writes what its servers log here (tests/it/support); scanned below.
+export TUOGUAN_TEST_LOGS="$repo/target/test-logs"
+rm -rf "$TUOGUAN_TEST_LOGS"
+mkdir -p "$TUOGUAN_TEST_LOGS"
+
 log "timing so far: install $d_install, pg $d_pg"
 log "running: cargo nextest run --workspace --no-fail-fast --failure-output final $*"
-# nextest's own Summary line closes the output (CI reads it); its exit code is ours.
+# nextest's Summary line is the last line of its output (CI reads it); its exit code is ours,
+# unless the log scan below finds a child's data.
 rc=0
 cargo nextest run --workspace --no-fail-fast --failure-output final "$@" || rc=$?
+
+# ---------------------------------------------------------------------------
+# The log scan: no ID number, mobile number or seeded health note in anything the servers of
+# the whole suite logged (docs/SECURITY.md). Number boundaries exclude longer digit runs and
+# hex, so timestamps and UUIDs do not match.
+# ---------------------------------------------------------------------------
+id_re='(?<![0-9A-Za-z])[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9A-Za-z])'
+phone_re='(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])'
+notes_re='花生过敏|青霉素过敏|对芒果过敏'
+files=$(find "$TUOGUAN_TEST_LOGS" -name '*.log' | wc -l)
+size=$(du -sh "$TUOGUAN_TEST_LOGS" | cut -f1)
+leaks=$(grep -rPho "$id_re|$phone_re|$notes_re" "$TUOGUAN_TEST_LOGS" | sort | uniq -c | sort -rn | head -20 || true)
+if [[ -n "$leaks" ]]; then
+    printf 'test.sh: the logs of the suite hold children'"'"'s data (count, value):\n%s\n' "$leaks" >&2
+    grep -rPl "$id_re|$phone_re|$notes_re" "$TUOGUAN_TEST_LOGS" | head -5 >&2
+    rc=1
+else
+    log "log scan: $files log files ($size), no ID number, phone number or health note"
+fi
 exit "$rc"

@@ -135,6 +135,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        capture_logs();
         let db = TestDb::new(backend).await;
         let mut cfg = config(&db.url);
         tweak(&mut cfg);
@@ -284,4 +285,30 @@ pub fn error_fields(body: &Value) -> Vec<String> {
         .as_object()
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default()
+}
+
+/// Every test process writes everything the servers it starts log (debug and above; sqlx and the
+/// HTTP clients at info) to `$TUOGUAN_TEST_LOGS/<pid>.log` (default `target/test-logs`).
+/// `scripts/test.sh` scans the whole suite's logs afterwards for ID numbers, phone numbers and
+/// health notes (docs/SECURITY.md). A test that installs its own subscriber first keeps it.
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let dir = std::env::var("TUOGUAN_TEST_LOGS")
+            .unwrap_or_else(|_| format!("{}/../../target/test-logs", env!("CARGO_MANIFEST_DIR")));
+        if std::fs::create_dir_all(&dir).is_err() {
+            return;
+        }
+        let Ok(file) = std::fs::File::create(format!("{dir}/{}.log", std::process::id())) else {
+            return;
+        };
+        let filter = tracing_subscriber::EnvFilter::new(
+            "debug,sqlx=info,hyper=info,hyper_util=info,reqwest=info,h2=info,fantoccini=info",
+        );
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .try_init();
+    });
 }
