@@ -77,3 +77,11 @@ mod tests {
         );
     }
 }
+
+/// Peak resident memory of `pid` in MB (`VmHWM` of `/proc/PID/status`), while it runs.
+pub fn peak_rss_mb(pid: Option<u32>) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid?)).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}

@@ -166,6 +166,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     let rows_found = seed::checked_in_rows(&db, &seeded.programme_id).await?;
+    let server_peak_rss_mb = cpu::peak_rss_mb(srv.pid());
     srv.stop().await?;
     db.close().await;
 
@@ -197,6 +198,7 @@ async fn main() -> anyhow::Result<()> {
         cpu_loadgen_pct: cpu_loadgen,
         cpu_machine_pct: cpu_machine,
         cores,
+        server_peak_rss_mb,
     };
     print!("{}", report.text());
     if let Some(path) = &args.json {

@@ -78,6 +78,8 @@ pub struct Report {
     /// The whole machine (server, generator, PostgreSQL, anything else), same unit.
     pub cpu_machine_pct: Option<f64>,
     pub cores: usize,
+    /// The server's peak resident memory (MB) at the end of the load.
+    pub server_peak_rss_mb: Option<f64>,
 }
 
 impl Report {
@@ -140,6 +142,9 @@ impl Report {
                  whole machine {all:.0} of {}\n",
                 self.cores * 100
             );
+        }
+        if let Some(mb) = self.server_peak_rss_mb {
+            s += &format!("server peak resident memory: {mb:.0} MB\n");
         }
         for e in &self.error_samples {
             s += &format!("  e.g. {e}\n");
