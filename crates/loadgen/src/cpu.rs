@@ -54,6 +54,14 @@ pub fn percent(before: Option<f64>, after: Option<f64>, secs: f64) -> Option<f64
     }
 }
 
+/// Peak resident memory of `pid` in MB (`VmHWM` of `/proc/PID/status`), while it runs.
+pub fn peak_rss_mb(pid: Option<u32>) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid?)).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,12 +84,4 @@ mod tests {
             Some(100.0)
         );
     }
-}
-
-/// Peak resident memory of `pid` in MB (`VmHWM` of `/proc/PID/status`), while it runs.
-pub fn peak_rss_mb(pid: Option<u32>) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", pid?)).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
 }
