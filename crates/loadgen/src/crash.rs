@@ -18,7 +18,7 @@ use crate::server::{Launch, Server, tokens};
 
 /// One check-in to make: its class, child, day, staff token and key (kept across crashes).
 #[derive(Debug, Clone)]
-struct Work {
+pub(crate) struct Work {
     class_id: String,
     child_id: String,
     day: String,
@@ -76,7 +76,10 @@ fn between(lo: u64, hi: u64) -> u64 {
 }
 
 /// Every child-day of the seed, spread over the classes, with a fresh key each.
-fn work(seeded: &Seeded, tokens: &std::collections::HashMap<String, String>) -> VecDeque<Work> {
+pub(crate) fn work(
+    seeded: &Seeded,
+    tokens: &std::collections::HashMap<String, String>,
+) -> VecDeque<Work> {
     let mut out = VecDeque::new();
     for day in &seeded.days {
         let most = seeded
@@ -105,15 +108,15 @@ fn work(seeded: &Seeded, tokens: &std::collections::HashMap<String, String>) -> 
 }
 
 #[derive(Default)]
-struct Shared {
-    todo: VecDeque<Work>,
-    acked: BTreeSet<(String, String, String)>,
-    resend: Vec<Work>,
-    refused: usize,
+pub(crate) struct Shared {
+    pub(crate) todo: VecDeque<Work>,
+    pub(crate) acked: BTreeSet<(String, String, String)>,
+    pub(crate) resend: Vec<Work>,
+    pub(crate) refused: usize,
 }
 
 /// One client: takes work until the queue is empty or the server stops answering.
-async fn client(http: reqwest::Client, base: String, shared: Arc<Mutex<Shared>>) {
+pub(crate) async fn client(http: reqwest::Client, base: String, shared: Arc<Mutex<Shared>>) {
     loop {
         let Some(w) = shared.lock().ok().and_then(|mut s| s.todo.pop_front()) else {
             return;

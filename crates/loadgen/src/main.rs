@@ -7,6 +7,7 @@
 mod bulk;
 mod cpu;
 mod crash;
+mod drill;
 mod load;
 mod raw;
 mod report;
@@ -68,6 +69,10 @@ struct Args {
     /// under check-in load, restart it, and check that no acknowledged check-in was lost.
     #[arg(long, default_value_t = 0)]
     crash_kills: usize,
+    /// Instead of the benchmark, the backup drill: `tuoguan backup` in the middle of `--seconds`
+    /// of check-ins, a restore into a fresh database, and a recount.
+    #[arg(long)]
+    backup_drill: bool,
 }
 
 #[tokio::main]
@@ -117,6 +122,19 @@ async fn main() -> anyhow::Result<()> {
             std::fs::write(path, serde_json::to_string_pretty(&report)?)
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
+        std::process::exit(if report.ok() { 0 } else { 1 });
+    }
+    if args.backup_drill {
+        let dir = match backend {
+            Backend::Sqlite => raw::sqlite_path(&args.database_url)
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_else(std::env::temp_dir),
+            Backend::Postgres => std::env::temp_dir(),
+        };
+        let report = drill::run(&http, &launch, &seeded, args.clients, args.seconds, &dir).await?;
+        db.close().await;
+        print!("{}", report.text());
         std::process::exit(if report.ok() { 0 } else { 1 });
     }
     let srv = server::Server::start(launch, &http).await?;
