@@ -115,18 +115,11 @@ async fn get_summary(
     ))
 }
 
-/// A month (YYYY-MM; this month when left out).
+/// A month (YYYY-MM; when left out, the class's current month, or its last — or first — month
+/// when it is not running).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct MonthQuery {
     pub month: Option<String>,
-}
-
-/// The month asked for, or this month.
-pub fn month_or_now(q: Option<&str>) -> String {
-    q.map(str::trim)
-        .filter(|m| !m.is_empty())
-        .map(str::to_string)
-        .unwrap_or_else(|| crate::calendar::today().format("%Y-%m").to_string())
 }
 
 /// The month grid: children × operating days with each child's and the class's rate.
@@ -140,7 +133,7 @@ async fn get_grid(
     Query(q): Query<MonthQuery>,
 ) -> Result<Json<MonthGrid>, AppError> {
     let c = visible(&state, &user, &id).await?;
-    let m = month_or_now(q.month.as_deref());
+    let m = grid::month_for(&c, q.month.as_deref());
     Ok(Json(
         metrics::month(&state, &c, &m, crate::calendar::today()).await?,
     ))
@@ -158,13 +151,7 @@ async fn get_grid_xlsx(
     Query(q): Query<MonthQuery>,
 ) -> Result<Response, AppError> {
     let c = visible(&state, &user, &id).await?;
-    let m = month_or_now(q.month.as_deref());
-    let g = metrics::month(&state, &c, &m, crate::calendar::today()).await?;
-    let bytes = grid::workbook_of(&c, &g, lang)?;
-    Ok(crate::enrolment::api::xlsx_response(
-        bytes,
-        &format!("{} {m} 签到表.xlsx", c.name),
-    ))
+    grid::download(&state, &c, q.month.as_deref(), lang).await
 }
 
 /// A recorded tap.

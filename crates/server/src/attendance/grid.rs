@@ -4,7 +4,10 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::metrics::{Mark, MonthGrid};
+use axum::response::Response;
+
+use super::metrics::{self, Mark, MonthGrid};
+use crate::app::AppState;
 use crate::classes::Class;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -75,6 +78,42 @@ pub fn workbook_of(c: &Class, g: &MonthGrid, lang: Lang) -> Result<Vec<u8>, AppE
         totals: Some(totals),
     };
     workbook(&[sheet]).map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))
+}
+
+/// The month asked for, or the class's own: this month while it runs, else its last month (or
+/// its first, before it starts).
+pub fn month_for(c: &Class, asked: Option<&str>) -> String {
+    if let Some(m) = asked.map(str::trim).filter(|m| !m.is_empty()) {
+        return m.to_string();
+    }
+    let now = crate::calendar::today().format("%Y-%m").to_string();
+    let (start, end) = (
+        c.start_date.get(0..7).unwrap_or(""),
+        c.end_date.get(0..7).unwrap_or(""),
+    );
+    if now.as_str() < start {
+        start.to_string()
+    } else if now.as_str() > end {
+        end.to_string()
+    } else {
+        now
+    }
+}
+
+/// The sign-in sheet of a month as a download (`{class} {month} 签到表.xlsx`).
+pub async fn download(
+    state: &AppState,
+    c: &Class,
+    asked: Option<&str>,
+    lang: Lang,
+) -> Result<Response, AppError> {
+    let m = month_for(c, asked);
+    let g = metrics::month(state, c, &m, crate::calendar::today()).await?;
+    let bytes = workbook_of(c, &g, lang)?;
+    Ok(crate::enrolment::api::xlsx_response(
+        bytes,
+        &format!("{} {m} 签到表.xlsx", c.name),
+    ))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use axum::{
 use serde::Deserialize;
 use tuoguan_domain::attendance::REFUSAL_CODES;
 
-use super::api::{DayQuery, MonthQuery, day_or_today, month_or_now};
+use super::api::{DayQuery, MonthQuery, day_or_today};
 use super::family::{self, ChildClass};
 use super::grid::day_heading;
 use super::metrics::{self, Mark, MonthGrid};
@@ -342,11 +342,7 @@ async fn grid_page(
     Query(q): Query<MonthQuery>,
 ) -> Result<Response, AppError> {
     let c = visible(&state, &user, &id).await?;
-    // A class's own first month is the natural page to open when no month is asked for.
-    let m = match q.month.as_deref() {
-        Some(m) if !m.trim().is_empty() => m.trim().to_string(),
-        _ => default_month(&c),
-    };
+    let m = grid::month_for(&c, q.month.as_deref());
     let g = metrics::month(&state, &c, &m, crate::calendar::today()).await?;
     let summary = metrics::summary(&state, &c, crate::calendar::today()).await?;
     render(&GridPage {
@@ -359,22 +355,6 @@ async fn grid_page(
     })
 }
 
-/// This month while the class runs, else its last month (or first, before it starts).
-fn default_month(c: &Class) -> String {
-    let now = month_or_now(None);
-    let (start, end) = (
-        c.start_date.get(0..7).unwrap_or(""),
-        c.end_date.get(0..7).unwrap_or(""),
-    );
-    if now.as_str() < start {
-        start.to_string()
-    } else if now.as_str() > end {
-        end.to_string()
-    } else {
-        now
-    }
-}
-
 async fn grid_xlsx(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -383,16 +363,7 @@ async fn grid_xlsx(
     Query(q): Query<MonthQuery>,
 ) -> Result<Response, AppError> {
     let c = visible(&state, &user, &id).await?;
-    let m = match q.month.as_deref() {
-        Some(m) if !m.trim().is_empty() => m.trim().to_string(),
-        _ => default_month(&c),
-    };
-    let g = metrics::month(&state, &c, &m, crate::calendar::today()).await?;
-    let bytes = grid::workbook_of(&c, &g, lang)?;
-    Ok(crate::enrolment::api::xlsx_response(
-        bytes,
-        &format!("{} {m} 签到表.xlsx", c.name),
-    ))
+    grid::download(&state, &c, q.month.as_deref(), lang).await
 }
 
 #[derive(Template)]

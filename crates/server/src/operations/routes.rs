@@ -38,6 +38,15 @@ fn messages(ctx: &Ctx, errors: &[FieldError]) -> Vec<String> {
     errors.iter().map(|e| e.msg.render(ctx.lang)).collect()
 }
 
+/// A page, or the same page again with its form's errors (422).
+fn again<T: Template>(page: &T, errors: &[FieldError]) -> Result<Response, AppError> {
+    if errors.is_empty() {
+        render(page)
+    } else {
+        render_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, page)
+    }
+}
+
 /// Validation errors re-render the page (422); anything else is the error page.
 fn split(e: AppError) -> Result<Vec<FieldError>, AppError> {
     match e {
@@ -113,11 +122,7 @@ async fn show_logs(
         kinds: LogKind::ALL.iter().map(|k| k.as_str()).collect(),
         today: crate::calendar::today().to_string(),
     };
-    if errors.is_empty() {
-        render(&page)
-    } else {
-        render_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, &page)
-    }
+    again(&page, &errors)
 }
 
 async fn logs_page(
@@ -266,11 +271,7 @@ async fn show_incidents(
         severities: SEVERITIES,
         hows: INFORMED_HOW,
     };
-    if errors.is_empty() {
-        render(&page)
-    } else {
-        render_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, &page)
-    }
+    again(&page, &errors)
 }
 
 async fn incidents_page(
@@ -384,11 +385,7 @@ async fn show_schedule(
         week: schedule::week(&items),
         activities: ACTIVITIES,
     };
-    if errors.is_empty() {
-        render(&page)
-    } else {
-        render_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, &page)
-    }
+    again(&page, &errors)
 }
 
 async fn schedule_page(

@@ -8,22 +8,19 @@ use reqwest::StatusCode;
 
 use crate::both;
 use crate::enrolment::approved_class;
+use crate::fuzz::Rng;
 use crate::roster_import::{csv, good, upload};
 use crate::support::{Backend, TestApp};
 
-/// SplitMix64, as in `fuzz.rs`.
-struct Rng(u64);
+/// Random sizes and bytes from `fuzz.rs`'s seeded generator.
+trait Bytes {
+    fn upto(&mut self, n: u64) -> usize;
+    fn bytes(&mut self, n: usize) -> Vec<u8>;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> usize {
-        (self.next() % n.max(1)) as usize
+impl Bytes for Rng {
+    fn upto(&mut self, n: u64) -> usize {
+        self.below(n) as usize
     }
     fn bytes(&mut self, n: usize) -> Vec<u8> {
         (0..n).map(|_| self.next() as u8).collect()
@@ -34,22 +31,22 @@ impl Rng {
 fn case(rng: &mut Rng, i: usize, template: &[u8], good_csv: &str) -> (String, Vec<u8>) {
     match i % 8 {
         0 => ("random.xlsx".into(), {
-            let n = rng.below(65_536);
+            let n = rng.upto(65_536);
             rng.bytes(n)
         }),
         1 => ("random.csv".into(), {
-            let n = rng.below(65_536);
+            let n = rng.upto(65_536);
             rng.bytes(n)
         }),
         2 => (
             "truncated.xlsx".into(),
-            template[..rng.below(template.len() as u64)].to_vec(),
+            template[..rng.upto(template.len() as u64)].to_vec(),
         ),
         3 => {
             let mut t = template.to_vec();
-            for _ in 0..(1 + rng.below(20)) {
-                let at = rng.below(t.len() as u64);
-                t[at] ^= 1 << rng.below(8);
+            for _ in 0..(1 + rng.upto(20)) {
+                let at = rng.upto(t.len() as u64);
+                t[at] ^= 1 << rng.upto(8);
             }
             ("flipped.xlsx".into(), t)
         }
@@ -74,8 +71,8 @@ fn case(rng: &mut Rng, i: usize, template: &[u8], good_csv: &str) -> (String, Ve
         }
         _ => {
             let names = ["roster.pdf", "roster", "roster.xls", "名单.xlsx.csv"];
-            let n = rng.below(4096);
-            (names[rng.below(4)].into(), rng.bytes(n))
+            let n = rng.upto(4096);
+            (names[rng.upto(4)].into(), rng.bytes(n))
         }
     }
 }
