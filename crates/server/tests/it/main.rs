@@ -4,6 +4,7 @@ mod support;
 
 mod api_contract;
 mod attendance;
+mod attendance_rates;
 mod audit;
 mod auth;
 mod browser;
@@ -14,6 +15,7 @@ mod class_records;
 mod classes;
 mod csrf_sweep;
 mod enrolment;
+mod enrolment_rights;
 mod fuzz;
 mod fuzz_import;
 mod operations;
