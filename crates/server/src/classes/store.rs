@@ -49,11 +49,14 @@ pub async fn insert(tx: &mut Tx, c: &Class) -> sqlx::Result<()> {
         .bind(&c.start_date).bind(&c.end_date).bind(&c.daily_start).bind(&c.daily_end).bind(c.capacity)
         .bind(&c.model).bind(&c.management).bind(&c.partners).bind(c.partner_agreement)
         .bind(c.qualification_review).bind(&c.venue).bind(&c.food).bind(&c.rules_in_force).bind(&c.status)
-        .bind(c.created_at).execute(&mut *x).await.map(|_| ()))
+        .bind(c.created_at).execute(&mut *x).await.map(|_| ()))?;
+    crate::dashboard::tallies::class_changed(tx, &c.id, None).await
 }
 
 /// Writes the registration fields of a class already read through a scoped query.
 pub async fn update(tx: &mut Tx, c: &Class) -> sqlx::Result<()> {
+    let former: Option<String> = on_tx!(tx, x => sqlx::query_scalar("SELECT host_org_id FROM classes WHERE id = $1")
+        .bind(&c.id).fetch_optional(&mut *x).await)?;
     const SQL: &str = "UPDATE classes SET host_org_id = $2, name = $3, address = $4, start_date = $5, end_date = $6, \
         daily_start = $7, daily_end = $8, capacity = $9, model = $10, management = $11, partners = $12, \
         partner_agreement = $13, qualification_review = $14, venue = $15, food = $16, rules_in_force = $17, \
@@ -62,7 +65,8 @@ pub async fn update(tx: &mut Tx, c: &Class) -> sqlx::Result<()> {
         .bind(&c.id).bind(&c.host_org_id).bind(&c.name).bind(&c.address).bind(&c.start_date).bind(&c.end_date)
         .bind(&c.daily_start).bind(&c.daily_end).bind(c.capacity).bind(&c.model).bind(&c.management)
         .bind(&c.partners).bind(c.partner_agreement).bind(c.qualification_review).bind(&c.venue).bind(&c.food)
-        .bind(&c.rules_in_force).bind(c.updated_at).execute(&mut *x).await.map(|_| ()))
+        .bind(&c.rules_in_force).bind(c.updated_at).execute(&mut *x).await.map(|_| ()))?;
+    crate::dashboard::tallies::class_changed(tx, &c.id, former.as_deref()).await
 }
 
 /// Moves a class from `from` to `to`; false when another request moved it first.
@@ -75,8 +79,12 @@ pub async fn set_status(
 ) -> sqlx::Result<bool> {
     const SQL: &str =
         "UPDATE classes SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2";
-    on_tx!(tx, x => sqlx::query(SQL).bind(id).bind(from).bind(to).bind(now)
-        .execute(&mut *x).await.map(|r| r.rows_affected() == 1))
+    let moved = on_tx!(tx, x => sqlx::query(SQL).bind(id).bind(from).bind(to).bind(now)
+        .execute(&mut *x).await.map(|r| r.rows_affected() == 1))?;
+    if moved {
+        crate::dashboard::tallies::class_changed(tx, id, None).await?;
+    }
+    Ok(moved)
 }
 
 /// One step of a class's life.

@@ -2,12 +2,13 @@
 //! capacity and progress against the programme's targets, by subordinate unit; exported to .xlsx.
 
 pub mod routes;
+pub mod tallies;
 
 use serde::Serialize;
 
 use crate::app::AppState;
-use crate::auth::{Capability, CurrentUser};
-use crate::classes::{ClassStatus, store as class_store};
+use crate::auth::{Capability, CurrentUser, Scope};
+use crate::classes::ClassStatus;
 use crate::error::AppError;
 use crate::orgs::{Org, store as org_store};
 use crate::programmes::Programme;
@@ -45,13 +46,35 @@ pub struct Dashboard {
     pub model_classes: i64,
 }
 
-const COUNTED: [ClassStatus; 3] = [
-    ClassStatus::Approved,
-    ClassStatus::Running,
-    ClassStatus::Closed,
-];
+/// The organisation a dashboard starts from: the one asked for, else the programme's federation
+/// when visible, else the caller's shallowest visible organisation inside the programme.
+async fn root_of(
+    state: &AppState,
+    scope: &Scope,
+    p: &Programme,
+    root_id: Option<&str>,
+) -> Result<Org, AppError> {
+    let id = match root_id {
+        Some(id) => id.to_string(),
+        None => match scope {
+            Scope::All => p.org_id.clone(),
+            Scope::Subtrees(_) if scope.contains(&p.org_path) => p.org_id.clone(),
+            Scope::Subtrees(roots) => roots
+                .iter()
+                .filter(|r| r.starts_with(&p.org_path))
+                .min_by_key(|r| r.len())
+                .and_then(|r| r.trim_end_matches('/').rsplit('/').next())
+                .ok_or(AppError::NotFound)?
+                .to_string(),
+        },
+    };
+    org_store::get(&state.db, scope, &id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
 
-/// Builds the figures from two reads (organisations, classes): nothing is queried per unit.
+/// Builds the figures from the pre-aggregated tallies ([`tallies`]): one row per subordinate
+/// unit and one for the root, read in two queries whatever the size of the subtree.
 pub async fn build(
     state: &AppState,
     user: &CurrentUser,
@@ -61,62 +84,29 @@ pub async fn build(
     let scope = user
         .scope(Capability::ViewClasses)
         .ok_or(AppError::Forbidden)?;
-    let orgs = org_store::list(&state.db, &scope).await?;
-    let root: Org = match root_id {
-        Some(id) => orgs
-            .iter()
-            .find(|o| o.id == id)
-            .cloned()
-            .ok_or(AppError::NotFound)?,
-        // The programme's federation if visible, else the caller's shallowest visible unit in it.
-        None => orgs
-            .iter()
-            .filter(|o| o.path.starts_with(&p.org_path))
-            .min_by_key(|o| o.path.len())
-            .cloned()
-            .ok_or(AppError::NotFound)?,
-    };
-    let classes = class_store::of_programme(&state.db, &scope, &p.id).await?;
-    let children: Vec<&Org> = orgs
-        .iter()
-        .filter(|o| o.parent_id.as_deref() == Some(root.id.as_str()))
-        .collect();
-    let row_for = |prefix: &str, id: &str, name: &str| {
-        let mut r = Row {
-            org_id: id.into(),
-            name: name.into(),
-            ..Default::default()
-        };
-        r.units = orgs
-            .iter()
-            .filter(|o| o.active && o.kind == "grassroots" && o.path.starts_with(prefix))
-            .count() as i64;
-        let mut hosts = std::collections::BTreeSet::new();
-        for c in classes.iter().filter(|c| c.host_path.starts_with(prefix)) {
-            let st = c.status();
-            if let Some(i) = ClassStatus::ALL.iter().position(|s| *s == st) {
-                r.classes[i] += 1;
-            }
-            if COUNTED.contains(&st) {
-                r.capacity += c.capacity;
-                hosts.insert(c.host_org_id.clone());
-            }
+    let root = root_of(state, &scope, p, root_id).await?;
+    let children = org_store::children(&state.db, &root).await?;
+    let mut ids: Vec<&str> = children.iter().map(|o| o.id.as_str()).collect();
+    ids.push(&root.id);
+    let (classes, units) = tallies::of_orgs(&state.db, &p.id, &ids).await?;
+    let row_for = |o: &Org| {
+        let t = classes.get(&o.id).cloned().unwrap_or_default();
+        Row {
+            org_id: o.id.clone(),
+            name: o.name.clone(),
+            units: units.get(&o.id).copied().unwrap_or_default(),
+            participating_units: t.participating,
+            classes: t.by_status(),
+            capacity: t.capacity,
         }
-        r.participating_units = hosts.len() as i64;
-        r
     };
-    let rows = children
-        .iter()
-        .map(|o| row_for(&o.path, &o.id, &o.name))
-        .collect();
-    let totals = row_for(&root.path, &root.id, &root.name);
     Ok(Dashboard {
         programme_id: p.id.clone(),
         programme_name: p.name.clone(),
         root_id: root.id.clone(),
         root_name: root.name.clone(),
-        totals,
-        rows,
+        totals: row_for(&root),
+        rows: children.iter().map(row_for).collect(),
         target_units: p.target_units,
         target_families: p.target_families,
         target_model_classes: p.target_model_classes,

@@ -50,7 +50,8 @@ pub async fn insert(tx: &mut Tx, o: &Org) -> sqlx::Result<()> {
     on_tx!(tx, c => sqlx::query(SQL)
         .bind(&o.id).bind(&o.parent_id).bind(&o.path).bind(&o.name).bind(&o.kind)
         .bind(&o.unit_type).bind(o.active).bind(o.created_at).bind(o.updated_at)
-        .execute(&mut *c).await.map(|_| ()))
+        .execute(&mut *c).await.map(|_| ()))?;
+    crate::dashboard::tallies::org_changed(tx, &o.id, None).await
 }
 
 /// Writes name, type and active flag of an organisation already checked to be in scope.
@@ -59,7 +60,8 @@ pub async fn update_fields(tx: &mut Tx, o: &Org) -> sqlx::Result<()> {
         "UPDATE orgs SET name = $2, unit_type = $3, active = $4, updated_at = $5 WHERE id = $1";
     on_tx!(tx, c => sqlx::query(SQL)
         .bind(&o.id).bind(&o.name).bind(&o.unit_type).bind(o.active).bind(o.updated_at)
-        .execute(&mut *c).await.map(|_| ()))
+        .execute(&mut *c).await.map(|_| ()))?;
+    crate::dashboard::tallies::org_changed(tx, &o.id, None).await
 }
 
 /// Moves an organisation and its whole subtree: one prefix rewrite of the paths.
@@ -78,6 +80,7 @@ pub async fn move_subtree(
     on_tx!(tx, c => {
         sqlx::query(PATHS).bind(new_path).bind(from).bind(&lo).bind(&hi).execute(&mut *c).await?;
         sqlx::query(PARENT).bind(&o.id).bind(new_parent_id).bind(now).execute(&mut *c).await?;
-        Ok(())
-    })
+        Ok::<(), sqlx::Error>(())
+    })?;
+    crate::dashboard::tallies::org_changed(tx, &o.id, o.parent_id.as_deref()).await
 }

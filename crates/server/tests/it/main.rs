@@ -26,4 +26,5 @@ mod programmes;
 mod roster_import;
 mod scope_sweep;
 mod scope_sweep_pages;
+mod tallies;
 mod users;

@@ -1,0 +1,272 @@
+//! Pre-aggregated dashboard figures (issue 6): the subtree totals of every organisation, kept in
+//! `org_tallies` (active grassroots units) and `class_tallies` (classes by status, places and
+//! participating units, per programme). Every class and organisation write refreshes the rows of
+//! the organisation it touches and of each ancestor, deepest first, inside its own transaction:
+//! one row is its own classes plus the rows of its direct children, so a refresh costs one upsert
+//! per level and a dashboard reads one row per subordinate unit, whatever the size of the tree.
+//! [`recounted`] computes the same figures from scratch; a test holds the two equal.
+
+use std::collections::HashMap;
+
+use sqlx::AssertSqlSafe;
+
+use crate::db::{Db, Tx};
+use crate::{on_db, on_tx};
+
+/// The class figures of one organisation's subtree in one programme.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct ClassTally {
+    pub programme_id: String,
+    pub org_id: String,
+    pub draft: i64,
+    pub submitted: i64,
+    pub returned: i64,
+    pub approved: i64,
+    pub running: i64,
+    pub closed: i64,
+    /// Places in approved, running and closed classes.
+    pub capacity: i64,
+    /// Units hosting at least one approved, running or closed class.
+    pub participating: i64,
+}
+
+impl ClassTally {
+    /// Classes in the order of [`crate::classes::ClassStatus::ALL`].
+    pub fn by_status(&self) -> [i64; 6] {
+        [
+            self.draft,
+            self.submitted,
+            self.returned,
+            self.approved,
+            self.running,
+            self.closed,
+        ]
+    }
+
+    fn is_empty(&self) -> bool {
+        self.by_status() == [0; 6] && self.capacity == 0 && self.participating == 0
+    }
+}
+
+/// Active grassroots units in one organisation's subtree.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrgTally {
+    pub org_id: String,
+    pub units: i64,
+}
+
+const CLASS_COLS: &str = "programme_id, org_id, draft, submitted, returned, approved, running, closed, \
+                          capacity, participating";
+
+/// One organisation's units: itself when it is an active grassroots unit, plus its children's.
+const REFRESH_UNITS: &str = "INSERT INTO org_tallies (org_id, units) \
+    SELECT $1, CAST(COALESCE((SELECT SUM(t.units) FROM org_tallies t JOIN orgs o ON o.id = t.org_id \
+                              WHERE o.parent_id = $1), 0) \
+                  + (SELECT COUNT(*) FROM orgs WHERE id = $1 AND kind = 'grassroots' AND active = TRUE) AS BIGINT) \
+    WHERE TRUE \
+    ON CONFLICT (org_id) DO UPDATE SET units = excluded.units";
+
+/// One organisation's class figures in a programme: its own classes plus its children's rows.
+const REFRESH_CLASSES: &str = "INSERT INTO class_tallies (programme_id, org_id, draft, submitted, returned, \
+        approved, running, closed, capacity, participating) \
+    SELECT $1, $2, CAST(COALESCE(SUM(s.draft), 0) AS BIGINT), CAST(COALESCE(SUM(s.submitted), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(s.returned), 0) AS BIGINT), CAST(COALESCE(SUM(s.approved), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(s.running), 0) AS BIGINT), CAST(COALESCE(SUM(s.closed), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(s.capacity), 0) AS BIGINT), CAST(COALESCE(SUM(s.participating), 0) AS BIGINT) \
+    FROM (SELECT t.draft, t.submitted, t.returned, t.approved, t.running, t.closed, t.capacity, t.participating \
+          FROM class_tallies t JOIN orgs o ON o.id = t.org_id WHERE t.programme_id = $1 AND o.parent_id = $2 \
+          UNION ALL \
+          SELECT SUM(CASE WHEN status = 'draft' THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN status = 'submitted' THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN status = 'returned' THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN status IN ('approved', 'running', 'closed') THEN capacity ELSE 0 END), \
+                 MAX(CASE WHEN status IN ('approved', 'running', 'closed') THEN 1 ELSE 0 END) \
+          FROM classes WHERE programme_id = $1 AND host_org_id = $2) s \
+    WHERE TRUE \
+    ON CONFLICT (programme_id, org_id) DO UPDATE SET draft = excluded.draft, submitted = excluded.submitted, \
+        returned = excluded.returned, approved = excluded.approved, running = excluded.running, \
+        closed = excluded.closed, capacity = excluded.capacity, participating = excluded.participating";
+
+/// Units of every organisation, counted from scratch.
+const RECOUNT_UNITS: &str = "SELECT a.id AS org_id, CAST((SELECT COUNT(*) FROM orgs u \
+        WHERE u.path >= a.path AND u.path < a.path || '~' AND u.kind = 'grassroots' AND u.active = TRUE) AS BIGINT) AS units \
+    FROM orgs a";
+
+/// Class figures of every organisation and programme, counted from scratch.
+const RECOUNT_CLASSES: &str = "SELECT c.programme_id, a.id AS org_id, \
+        CAST(SUM(CASE WHEN c.status = 'draft' THEN 1 ELSE 0 END) AS BIGINT) AS draft, \
+        CAST(SUM(CASE WHEN c.status = 'submitted' THEN 1 ELSE 0 END) AS BIGINT) AS submitted, \
+        CAST(SUM(CASE WHEN c.status = 'returned' THEN 1 ELSE 0 END) AS BIGINT) AS returned, \
+        CAST(SUM(CASE WHEN c.status = 'approved' THEN 1 ELSE 0 END) AS BIGINT) AS approved, \
+        CAST(SUM(CASE WHEN c.status = 'running' THEN 1 ELSE 0 END) AS BIGINT) AS running, \
+        CAST(SUM(CASE WHEN c.status = 'closed' THEN 1 ELSE 0 END) AS BIGINT) AS closed, \
+        CAST(SUM(CASE WHEN c.status IN ('approved', 'running', 'closed') THEN c.capacity ELSE 0 END) AS BIGINT) AS capacity, \
+        CAST(COUNT(DISTINCT CASE WHEN c.status IN ('approved', 'running', 'closed') THEN c.host_org_id END) AS BIGINT) \
+            AS participating \
+    FROM orgs a \
+    JOIN orgs h ON h.path >= a.path AND h.path < a.path || '~' \
+    JOIN classes c ON c.host_org_id = h.id \
+    GROUP BY c.programme_id, a.id";
+
+/// The ids on a materialised path, deepest first: `/a/b/c/` gives c, b, a.
+fn deepest_first(path: &str) -> Vec<&str> {
+    path.split('/').filter(|s| !s.is_empty()).rev().collect()
+}
+
+/// Refreshes the units of the organisation at `path` and of its ancestors.
+pub async fn refresh_units(tx: &mut Tx, path: &str) -> sqlx::Result<()> {
+    for id in deepest_first(path) {
+        on_tx!(tx, x => sqlx::query(REFRESH_UNITS).bind(id).execute(&mut *x).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// Refreshes the class figures of `programme_id` for the organisation at `path` and its ancestors.
+pub async fn refresh_classes(tx: &mut Tx, programme_id: &str, path: &str) -> sqlx::Result<()> {
+    for id in deepest_first(path) {
+        on_tx!(tx, x => sqlx::query(REFRESH_CLASSES).bind(programme_id).bind(id).execute(&mut *x).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+async fn path_of(tx: &mut Tx, org_id: &str) -> sqlx::Result<Option<String>> {
+    const SQL: &str = "SELECT path FROM orgs WHERE id = $1";
+    on_tx!(tx, x => sqlx::query_scalar(SQL).bind(org_id).fetch_optional(&mut *x).await)
+}
+
+/// After a class was written: refreshes its host's chain, and `former_host`'s when it moved.
+pub async fn class_changed(
+    tx: &mut Tx,
+    class_id: &str,
+    former_host: Option<&str>,
+) -> sqlx::Result<()> {
+    const SQL: &str = "SELECT c.programme_id, o.path, c.host_org_id FROM classes c \
+                       JOIN orgs o ON o.id = c.host_org_id WHERE c.id = $1";
+    let row: Option<(String, String, String)> =
+        on_tx!(tx, x => sqlx::query_as(SQL).bind(class_id).fetch_optional(&mut *x).await)?;
+    let Some((programme_id, path, host)) = row else {
+        return Ok(());
+    };
+    refresh_classes(tx, &programme_id, &path).await?;
+    if let Some(former) = former_host.filter(|f| *f != host)
+        && let Some(old) = path_of(tx, former).await?
+    {
+        refresh_classes(tx, &programme_id, &old).await?;
+    }
+    Ok(())
+}
+
+/// After an organisation was added, renamed, (de)activated or moved: refreshes the chains above
+/// it (`former_parent`: where it hung before a move) in every programme with classes below it.
+pub async fn org_changed(
+    tx: &mut Tx,
+    org_id: &str,
+    former_parent: Option<&str>,
+) -> sqlx::Result<()> {
+    let Some(path) = path_of(tx, org_id).await? else {
+        return Ok(());
+    };
+    let mut paths = vec![path];
+    if let Some(p) = former_parent
+        && let Some(old) = path_of(tx, p).await?
+    {
+        paths.push(old);
+    }
+    const PROGRAMMES: &str = "SELECT programme_id FROM class_tallies WHERE org_id = $1";
+    let programmes: Vec<String> =
+        on_tx!(tx, x => sqlx::query_scalar(PROGRAMMES).bind(org_id).fetch_all(&mut *x).await)?;
+    for path in &paths {
+        refresh_units(tx, path).await?;
+        for p in &programmes {
+            refresh_classes(tx, p, path).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Replaces every tally by a recount: for data written around the services (bulk loads).
+pub async fn rebuild(tx: &mut Tx) -> sqlx::Result<()> {
+    let units = format!("INSERT INTO org_tallies (org_id, units) {RECOUNT_UNITS}");
+    let classes = format!("INSERT INTO class_tallies ({CLASS_COLS}) {RECOUNT_CLASSES}");
+    on_tx!(tx, x => {
+        sqlx::query("DELETE FROM org_tallies").execute(&mut *x).await?;
+        sqlx::query("DELETE FROM class_tallies").execute(&mut *x).await?;
+        sqlx::query(AssertSqlSafe(units)).execute(&mut *x).await?;
+        sqlx::query(AssertSqlSafe(classes)).execute(&mut *x).await?;
+        Ok(())
+    })
+}
+
+/// Both tables as stored (class rows that are all zero left out), in key order.
+pub async fn stored(db: &Db) -> sqlx::Result<(Vec<OrgTally>, Vec<ClassTally>)> {
+    let units = "SELECT org_id, units FROM org_tallies ORDER BY org_id";
+    let classes = format!("SELECT {CLASS_COLS} FROM class_tallies ORDER BY programme_id, org_id");
+    let (u, c): (Vec<OrgTally>, Vec<ClassTally>) = on_db!(db, p => (
+        sqlx::query_as(units).fetch_all(p).await?,
+        sqlx::query_as(AssertSqlSafe(classes)).fetch_all(p).await?,
+    ));
+    Ok((u, c.into_iter().filter(|t| !t.is_empty()).collect()))
+}
+
+/// Both tables as a from-scratch recount would fill them, in the order of [`stored`].
+pub async fn recounted(db: &Db) -> sqlx::Result<(Vec<OrgTally>, Vec<ClassTally>)> {
+    let units = format!("{RECOUNT_UNITS} ORDER BY org_id");
+    let classes = format!("{RECOUNT_CLASSES} ORDER BY c.programme_id, a.id");
+    let (u, c): (Vec<OrgTally>, Vec<ClassTally>) = on_db!(db, p => (
+        sqlx::query_as(AssertSqlSafe(units)).fetch_all(p).await?,
+        sqlx::query_as(AssertSqlSafe(classes)).fetch_all(p).await?,
+    ));
+    Ok((u, c.into_iter().filter(|t| !t.is_empty()).collect()))
+}
+
+/// The stored figures of `org_ids` in `programme_id`: class figures (absent: no class) and units.
+pub async fn of_orgs(
+    db: &Db,
+    programme_id: &str,
+    org_ids: &[&str],
+) -> sqlx::Result<(HashMap<String, ClassTally>, HashMap<String, i64>)> {
+    if org_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let list = |first: usize| {
+        (0..org_ids.len())
+            .map(|i| format!("${}", first + i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let classes = format!(
+        "SELECT {CLASS_COLS} FROM class_tallies WHERE programme_id = $1 AND org_id IN ({})",
+        list(2)
+    );
+    let units = format!(
+        "SELECT org_id, units FROM org_tallies WHERE org_id IN ({})",
+        list(1)
+    );
+    let (c, u): (Vec<ClassTally>, Vec<OrgTally>) = on_db!(db, p => {
+        let mut qc = sqlx::query_as(AssertSqlSafe(classes)).bind(programme_id);
+        let mut qu = sqlx::query_as(AssertSqlSafe(units));
+        for id in org_ids {
+            qc = qc.bind(*id);
+            qu = qu.bind(*id);
+        }
+        (qc.fetch_all(p).await?, qu.fetch_all(p).await?)
+    });
+    Ok((
+        c.into_iter().map(|t| (t.org_id.clone(), t)).collect(),
+        u.into_iter().map(|t| (t.org_id, t.units)).collect(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::deepest_first;
+
+    #[test]
+    fn path_ids_come_deepest_first() {
+        assert_eq!(deepest_first("/a/b/c/"), ["c", "b", "a"]);
+        assert!(deepest_first("/").is_empty());
+    }
+}
