@@ -33,6 +33,8 @@ pub struct DrillReport {
     pub missing: usize,
     pub backup_seconds: f64,
     pub integrity: String,
+    /// The copy's dashboard figures equal a recount of its classes and organisations.
+    pub tallies_match: bool,
 }
 
 impl DrillReport {
@@ -41,12 +43,14 @@ impl DrillReport {
             && self.rows_in_copy == self.events_in_copy
             && self.acknowledged_before > 0
             && self.integrity == "ok"
+            && self.tallies_match
     }
 
     pub fn text(&self) -> String {
         format!(
             "== backup drill\nacknowledged before the backup {}, by the end {}; backup took {:.1} s\n\
-             restored copy: {} checked-in child-days, {} applied check-ins, {} acknowledged missing, integrity_check {}\n{}\n",
+             restored copy: {} checked-in child-days, {} applied check-ins, {} acknowledged missing, integrity_check {}, \
+             dashboard figures = recount: {}\n{}\n",
             self.acknowledged_before,
             self.acknowledged_total,
             self.backup_seconds,
@@ -54,6 +58,7 @@ impl DrillReport {
             self.events_in_copy,
             self.missing,
             self.integrity,
+            self.tallies_match,
             if self.ok() { "PASS" } else { "FAIL" }
         )
     }
@@ -187,6 +192,8 @@ pub async fn run(
         }
         Db::Pg(_) => "ok".to_string(),
     };
+    let tallies_match = tuoguan::dashboard::tallies::stored(&copy).await?
+        == tuoguan::dashboard::tallies::recounted(&copy).await?;
     copy.close().await;
     drop_restored(&url).await?;
     Ok(DrillReport {
@@ -197,5 +204,6 @@ pub async fn run(
         missing: before.iter().filter(|k| !present.contains(*k)).count(),
         backup_seconds,
         integrity,
+        tallies_match,
     })
 }

@@ -9,7 +9,9 @@ mod cpu;
 mod crash;
 mod drill;
 mod load;
+mod national;
 mod raw;
+mod readbench;
 mod report;
 mod seed;
 mod server;
@@ -73,6 +75,23 @@ struct Args {
     /// of check-ins, a restore into a fresh database, and a recount.
     #[arg(long)]
     backup_drill: bool,
+    /// Instead of the benchmark, generate a dataset of this scale (national, province, small or
+    /// P,C,D,U,CHILDREN[,DAYS]) into the fresh database and write its `--manifest`.
+    #[arg(long)]
+    generate: Option<String>,
+    /// Instead of the benchmark, the read benchmark on a generated database (see `--manifest`),
+    /// followed by `--seconds` of check-ins (0: none).
+    #[arg(long)]
+    read_bench: bool,
+    /// The generated dataset's manifest (default: beside the SQLite file, or in the temp directory).
+    #[arg(long)]
+    manifest: Option<PathBuf>,
+    /// Requests per target in the read benchmark.
+    #[arg(long, default_value_t = 640)]
+    requests: usize,
+    /// Only the read targets whose name contains this text.
+    #[arg(long, default_value = "")]
+    only: String,
 }
 
 #[tokio::main]
@@ -82,6 +101,60 @@ async fn main() -> anyhow::Result<()> {
     let run = tuoguan::new_id().replace('-', "")[24..].to_string();
     let db = Db::connect(&args.database_url, 4).await?;
 
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.clients * 2)
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let log = args.server_log.clone().unwrap_or_else(|| match backend {
+        Backend::Sqlite => raw::sqlite_path(&args.database_url).with_file_name("serve.log"),
+        Backend::Postgres => std::env::temp_dir().join(format!("tuoguan-loadgen-{run}.log")),
+    });
+    let launch = server::Launch {
+        bin: &args.server_bin,
+        database_url: &args.database_url,
+        pool: args.pool,
+        log,
+    };
+    let manifest = args.manifest.clone().unwrap_or_else(|| match backend {
+        Backend::Sqlite => raw::sqlite_path(&args.database_url).with_file_name("manifest.json"),
+        Backend::Postgres => std::env::temp_dir().join("tuoguan-national-manifest.json"),
+    });
+    if let Some(scale) = &args.generate {
+        let m = national::generate(&db, national::Scale::parse(scale)?, &run).await?;
+        db.close().await;
+        std::fs::write(&manifest, serde_json::to_string_pretty(&m)?)
+            .with_context(|| format!("cannot write {}", manifest.display()))?;
+        println!(
+            "generated {:?} in {:.1} s: {:?}\nmanifest: {}",
+            m.scale,
+            m.generated_secs,
+            m.rows,
+            manifest.display()
+        );
+        return Ok(());
+    }
+    if args.read_bench {
+        db.close().await;
+        let text = std::fs::read_to_string(&manifest)
+            .with_context(|| format!("cannot read {}: generate first", manifest.display()))?;
+        let m: readbench::Manifest = serde_json::from_str(&text)?;
+        let report = readbench::bench(
+            &http,
+            launch,
+            &m,
+            &args.only,
+            args.clients,
+            args.requests,
+            args.seconds,
+        )
+        .await?;
+        print!("{}", report.text());
+        if let Some(path) = &args.json {
+            std::fs::write(path, serde_json::to_string_pretty(&report)?)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        std::process::exit(if report.ok() { 0 } else { 1 });
+    }
     let started = std::time::Instant::now();
     let plan = seed::Plan {
         classes: args.classes,
@@ -99,20 +172,6 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
 
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(args.clients * 2)
-        .timeout(Duration::from_secs(60))
-        .build()?;
-    let log = args.server_log.clone().unwrap_or_else(|| match backend {
-        Backend::Sqlite => raw::sqlite_path(&args.database_url).with_file_name("serve.log"),
-        Backend::Postgres => std::env::temp_dir().join(format!("tuoguan-loadgen-{run}.log")),
-    });
-    let launch = server::Launch {
-        bin: &args.server_bin,
-        database_url: &args.database_url,
-        pool: args.pool,
-        log,
-    };
     if args.crash_kills > 0 {
         let report =
             crash::run(&http, &launch, &db, &seeded, args.crash_kills, args.clients).await?;

@@ -9,7 +9,9 @@ use tuoguan_domain::calendar::WorkCalendar;
 use tuoguan_domain::class_checks::{Food, FoodMode, Venue};
 use tuoguan_domain::programme::ProgrammeRules;
 
-use crate::bulk::{V, insert, t};
+use crate::bulk::{
+    APP_COLS, CHILD_COLS, CLASS_COLS, ORG_COLS, PROGRAMME_COLS, ROLE_COLS, USER_COLS, V, insert, t,
+};
 
 /// What the load needs to know about one seeded class.
 #[derive(Debug, Clone)]
@@ -192,31 +194,11 @@ pub async fn seed(db: &Db, plan: &Plan) -> anyhow::Result<Seeded> {
     }
 
     let mut tx = db.begin().await?;
-    let org_cols = [
-        "id",
-        "parent_id",
-        "path",
-        "name",
-        "kind",
-        "unit_type",
-        "created_at",
-        "updated_at",
-    ];
     // The root first: the units reference it.
-    insert(&mut tx, "orgs", &org_cols, &orgs[..1]).await?;
-    insert(&mut tx, "orgs", &org_cols, &orgs[1..]).await?;
-    let user_cols = [
-        "id",
-        "username",
-        "display_name",
-        "password_hash",
-        "org_id",
-        "created_at",
-        "updated_at",
-    ];
-    insert(&mut tx, "users", &user_cols, &users).await?;
-    let role_cols = ["id", "user_id", "role", "org_id", "created_at"];
-    insert(&mut tx, "user_roles", &role_cols, &roles).await?;
+    insert(&mut tx, "orgs", &ORG_COLS, &orgs[..1]).await?;
+    insert(&mut tx, "orgs", &ORG_COLS, &orgs[1..]).await?;
+    insert(&mut tx, "users", &USER_COLS, &users).await?;
+    insert(&mut tx, "user_roles", &ROLE_COLS, &roles).await?;
     let programme = vec![vec![
         t(&programme_id),
         t(&root),
@@ -233,64 +215,12 @@ pub async fn seed(db: &Db, plan: &Plan) -> anyhow::Result<Seeded> {
         V::I(now),
         V::I(now),
     ]];
-    let programme_cols = [
-        "id",
-        "org_id",
-        "name",
-        "season",
-        "year",
-        "start_date",
-        "end_date",
-        "target_units",
-        "target_families",
-        "target_model_classes",
-        "rules",
-        "reminder_days",
-        "created_at",
-        "updated_at",
-    ];
-    insert(&mut tx, "programmes", &programme_cols, &programme).await?;
-    let class_cols = [
-        "id",
-        "programme_id",
-        "host_org_id",
-        "name",
-        "address",
-        "start_date",
-        "end_date",
-        "daily_start",
-        "daily_end",
-        "capacity",
-        "model",
-        "management",
-        "venue",
-        "food",
-        "status",
-        "created_at",
-        "updated_at",
-    ];
-    insert(&mut tx, "classes", &class_cols, &classes).await?;
-    let child_cols = [
-        "id",
-        "name",
-        "gender",
-        "birth_date",
-        "school",
-        "grade",
-        "created_at",
-        "updated_at",
-    ];
-    insert(&mut tx, "children", &child_cols, &children).await?;
-    let app_cols = [
-        "id",
-        "child_id",
-        "class_id",
-        "status",
-        "priority",
-        "applied_at",
-        "updated_at",
-    ];
-    insert(&mut tx, "applications", &app_cols, &applications).await?;
+    insert(&mut tx, "programmes", &PROGRAMME_COLS, &programme).await?;
+    insert(&mut tx, "classes", &CLASS_COLS, &classes).await?;
+    insert(&mut tx, "children", &CHILD_COLS, &children).await?;
+    insert(&mut tx, "applications", &APP_COLS, &applications).await?;
+    // Written around the services: the dashboard figures are counted once here.
+    tuoguan::dashboard::tallies::rebuild(&mut tx).await?;
     tx.commit().await?;
     Ok(Seeded {
         programme_id,

@@ -1,13 +1,17 @@
--- Pre-aggregated dashboard figures (issue 6). For every organisation, the active grassroots units
--- of its subtree; for every programme and organisation, the classes of its subtree by status, the
+-- Pre-aggregated dashboard figures (issue 6). For every organisation, the active organisations of
+-- its subtree by kind (itself included); for every programme and organisation, the classes of its subtree by status, the
 -- places of approved, running and closed classes, and the units hosting one of those. Kept up to
 -- date in the transaction of every class and organisation write (src/dashboard/tallies.rs), so a
 -- dashboard reads one row per subordinate unit instead of the whole subtree. Filled here from what
 -- is already stored.
 
 CREATE TABLE org_tallies (
-    org_id  TEXT PRIMARY KEY REFERENCES orgs(id),
-    units   BIGINT NOT NULL
+    org_id      TEXT PRIMARY KEY REFERENCES orgs(id),
+    national    BIGINT NOT NULL,
+    province    BIGINT NOT NULL,
+    city        BIGINT NOT NULL,
+    district    BIGINT NOT NULL,
+    grassroots  BIGINT NOT NULL
 );
 
 CREATE TABLE class_tallies (
@@ -24,9 +28,13 @@ CREATE TABLE class_tallies (
     PRIMARY KEY (programme_id, org_id)
 );
 
-INSERT INTO org_tallies (org_id, units)
-SELECT a.id, (SELECT COUNT(*) FROM orgs u
-              WHERE u.path >= a.path AND u.path < a.path || '~' AND u.kind = 'grassroots' AND u.active = TRUE)
+INSERT INTO org_tallies (org_id, national, province, city, district, grassroots)
+SELECT a.id,
+       (SELECT COUNT(*) FROM orgs u WHERE u.path >= a.path AND u.path < a.path || '~' AND u.kind = 'national' AND u.active = TRUE),
+       (SELECT COUNT(*) FROM orgs u WHERE u.path >= a.path AND u.path < a.path || '~' AND u.kind = 'province' AND u.active = TRUE),
+       (SELECT COUNT(*) FROM orgs u WHERE u.path >= a.path AND u.path < a.path || '~' AND u.kind = 'city' AND u.active = TRUE),
+       (SELECT COUNT(*) FROM orgs u WHERE u.path >= a.path AND u.path < a.path || '~' AND u.kind = 'district' AND u.active = TRUE),
+       (SELECT COUNT(*) FROM orgs u WHERE u.path >= a.path AND u.path < a.path || '~' AND u.kind = 'grassroots' AND u.active = TRUE)
 FROM orgs a;
 
 INSERT INTO class_tallies (programme_id, org_id, draft, submitted, returned, approved, running, closed,

@@ -124,7 +124,7 @@ pub async fn summary(state: &AppState, c: &Class, until: NaiveDate) -> Result<Su
         store::marks(&state.db, &c.id, &c.start_date, &c.end_date)
             .await?
             .into_iter()
-            .filter(|m| m.2.is_some())
+            .filter(|m| m.2)
             .filter_map(|(child, day, _, _)| Some((child, date(&day)?)))
             .collect();
     let spans: Vec<EnrolmentSpan> = b.spans.iter().map(|(s, _)| s.clone()).collect();
@@ -244,11 +244,8 @@ pub async fn month(
     let marks = store::marks(&state.db, &c.id, &first.to_string(), &last.to_string()).await?;
     let recorded: BTreeMap<(&str, NaiveDate), (bool, Option<&str>)> = marks
         .iter()
-        .filter_map(|(child, d, in_at, reason)| {
-            Some((
-                (child.as_str(), date(d)?),
-                (in_at.is_some(), reason.as_deref()),
-            ))
+        .filter_map(|(child, d, arrived, reason)| {
+            Some(((child.as_str(), date(d)?), (*arrived, reason.as_deref())))
         })
         .collect();
     let passed: Vec<NaiveDate> = days.iter().copied().filter(|d| *d <= today).collect();

@@ -201,6 +201,10 @@ async fn tap_json(
     let input: TapInput = match serde_json::from_slice(&body) {
         Ok(i) => i,
         Err(_) => {
+            // Whose class it is comes before what is wrong with the body: a stranger learns nothing.
+            if let Err(e) = super::operated(&state, &user, &id).await {
+                return json_error(e, lang);
+            }
             return json_error(
                 AppError::BadRequest(crate::i18n::Msg::new("error.json_syntax")),
                 lang,

@@ -39,6 +39,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 struct ListQuery {
     /// The programme whose classes to list
     programme_id: String,
+    /// Rows to return, 1–1000 (default 1000)
+    #[serde(default)]
+    limit: Option<i64>,
+    /// Rows to skip first (default 0)
+    #[serde(default)]
+    offset: Option<i64>,
 }
 
 /// A class in a list.
@@ -54,7 +60,8 @@ pub struct ClassSummary {
     pub capacity: i64,
 }
 
-/// Classes of a programme in the caller's scope.
+/// Classes of a programme in the caller's scope, by host and name, at most 1,000 a call
+/// (`limit`, `offset`: page on until a call returns fewer than `limit`).
 #[utoipa::path(get, path = "/api/v1/classes", tag = "classes", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, body = [ClassSummary]), (status = 404)))]
 async fn list_classes(
@@ -63,7 +70,11 @@ async fn list_classes(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<ClassSummary>>, AppError> {
     let p = programmes::visible(&state, &user, &q.programme_id).await?;
-    let list = service::of_programme(&state, &user, &p).await?;
+    let page = crate::web::paging::ListQuery {
+        limit: q.limit,
+        offset: q.offset,
+    };
+    let list = service::of_programme(&state, &user, &p, page.offset(), page.limit()).await?;
     Ok(Json(
         list.into_iter()
             .map(|c| ClassSummary {

@@ -25,16 +25,18 @@ pub async fn visible(state: &AppState, user: &CurrentUser, id: &str) -> Result<C
         .ok_or(AppError::NotFound)
 }
 
-/// Classes of a programme the user may see.
+/// One page of the classes of a programme the user may see.
 pub async fn of_programme(
     state: &AppState,
     user: &CurrentUser,
     p: &Programme,
+    offset: i64,
+    limit: i64,
 ) -> Result<Vec<Class>, AppError> {
     let scope = user
         .scope(Capability::ViewClasses)
         .unwrap_or(Scope::Subtrees(Vec::new()));
-    Ok(store::of_programme(&state.db, &scope, &p.id).await?)
+    Ok(store::of_programme(&state.db, &scope, &p.id, offset, limit).await?)
 }
 
 pub fn parse_day(s: &str, field: &'static str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {

@@ -25,15 +25,21 @@ pub async fn get(db: &Db, scope: &Scope, id: &str) -> sqlx::Result<Option<Class>
     })
 }
 
-/// Classes of a programme whose hosts lie in `scope`, by host and name.
-pub async fn of_programme(db: &Db, scope: &Scope, programme_id: &str) -> sqlx::Result<Vec<Class>> {
-    let (cond, binds) = scope.sql("o.path", 2);
+/// One page of the classes of a programme whose hosts lie in `scope`, by host and name.
+pub async fn of_programme(
+    db: &Db,
+    scope: &Scope,
+    programme_id: &str,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<Class>> {
+    let (cond, binds) = scope.sql("o.path", 4);
     let sql = format!(
         "SELECT {COLS} FROM classes c JOIN orgs o ON o.id = c.host_org_id WHERE c.programme_id = $1 AND {cond} \
-         ORDER BY o.path, c.name"
+         ORDER BY o.path, c.name, c.id LIMIT $2 OFFSET $3"
     );
     on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(programme_id);
+        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(programme_id).bind(limit).bind(offset);
         for b in &binds { q = q.bind(b); }
         q.fetch_all(p).await
     })

@@ -88,13 +88,14 @@ pub async fn build(
     let children = org_store::children(&state.db, &root).await?;
     let mut ids: Vec<&str> = children.iter().map(|o| o.id.as_str()).collect();
     ids.push(&root.id);
-    let (classes, units) = tallies::of_orgs(&state.db, &p.id, &ids).await?;
+    let classes = tallies::class_figures(&state.db, &p.id, &ids).await?;
+    let units = tallies::org_figures(&state.db, &ids).await?;
     let row_for = |o: &Org| {
         let t = classes.get(&o.id).cloned().unwrap_or_default();
         Row {
             org_id: o.id.clone(),
             name: o.name.clone(),
-            units: units.get(&o.id).copied().unwrap_or_default(),
+            units: units.get(&o.id).map_or(0, |t| t.grassroots),
             participating_units: t.participating,
             classes: t.by_status(),
             capacity: t.capacity,

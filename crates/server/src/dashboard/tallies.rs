@@ -1,5 +1,5 @@
 //! Pre-aggregated dashboard figures (issue 6): the subtree totals of every organisation, kept in
-//! `org_tallies` (active grassroots units) and `class_tallies` (classes by status, places and
+//! `org_tallies` (active organisations by kind) and `class_tallies` (classes by status, places and
 //! participating units, per programme). Every class and organisation write refreshes the rows of
 //! the organisation it touches and of each ancestor, deepest first, inside its own transaction:
 //! one row is its own classes plus the rows of its direct children, so a refresh costs one upsert
@@ -48,23 +48,51 @@ impl ClassTally {
     }
 }
 
-/// Active grassroots units in one organisation's subtree.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+/// Active organisations of each kind in one organisation's subtree, itself included.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct OrgTally {
     pub org_id: String,
-    pub units: i64,
+    pub national: i64,
+    pub province: i64,
+    pub city: i64,
+    pub district: i64,
+    /// Active grassroots units: the dashboard's "units".
+    pub grassroots: i64,
 }
+
+impl OrgTally {
+    /// Counts in the order of [`crate::orgs::OrgKind::ALL`].
+    pub fn by_kind(&self) -> [i64; 5] {
+        [
+            self.national,
+            self.province,
+            self.city,
+            self.district,
+            self.grassroots,
+        ]
+    }
+}
+
+const ORG_COLS: &str = "org_id, national, province, city, district, grassroots";
 
 const CLASS_COLS: &str = "programme_id, org_id, draft, submitted, returned, approved, running, closed, \
                           capacity, participating";
 
-/// One organisation's units: itself when it is an active grassroots unit, plus its children's.
-const REFRESH_UNITS: &str = "INSERT INTO org_tallies (org_id, units) \
-    SELECT $1, CAST(COALESCE((SELECT SUM(t.units) FROM org_tallies t JOIN orgs o ON o.id = t.org_id \
-                              WHERE o.parent_id = $1), 0) \
-                  + (SELECT COUNT(*) FROM orgs WHERE id = $1 AND kind = 'grassroots' AND active = TRUE) AS BIGINT) \
+/// One organisation's counts: itself when active, plus its children's rows.
+const REFRESH_ORGS: &str = "INSERT INTO org_tallies (org_id, national, province, city, district, grassroots) \
+    SELECT $1, CAST(COALESCE(SUM(s.national), 0) AS BIGINT), CAST(COALESCE(SUM(s.province), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(s.city), 0) AS BIGINT), CAST(COALESCE(SUM(s.district), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(s.grassroots), 0) AS BIGINT) \
+    FROM (SELECT t.national, t.province, t.city, t.district, t.grassroots \
+          FROM org_tallies t JOIN orgs o ON o.id = t.org_id WHERE o.parent_id = $1 \
+          UNION ALL \
+          SELECT CASE WHEN kind = 'national' THEN 1 ELSE 0 END, CASE WHEN kind = 'province' THEN 1 ELSE 0 END, \
+                 CASE WHEN kind = 'city' THEN 1 ELSE 0 END, CASE WHEN kind = 'district' THEN 1 ELSE 0 END, \
+                 CASE WHEN kind = 'grassroots' THEN 1 ELSE 0 END \
+          FROM orgs WHERE id = $1 AND active = TRUE) s \
     WHERE TRUE \
-    ON CONFLICT (org_id) DO UPDATE SET units = excluded.units";
+    ON CONFLICT (org_id) DO UPDATE SET national = excluded.national, province = excluded.province, \
+        city = excluded.city, district = excluded.district, grassroots = excluded.grassroots";
 
 /// One organisation's class figures in a programme: its own classes plus its children's rows.
 const REFRESH_CLASSES: &str = "INSERT INTO class_tallies (programme_id, org_id, draft, submitted, returned, \
@@ -90,13 +118,27 @@ const REFRESH_CLASSES: &str = "INSERT INTO class_tallies (programme_id, org_id, 
         returned = excluded.returned, approved = excluded.approved, running = excluded.running, \
         closed = excluded.closed, capacity = excluded.capacity, participating = excluded.participating";
 
-/// Units of every organisation, counted from scratch.
-const RECOUNT_UNITS: &str = "SELECT a.id AS org_id, CAST((SELECT COUNT(*) FROM orgs u \
-        WHERE u.path >= a.path AND u.path < a.path || '~' AND u.kind = 'grassroots' AND u.active = TRUE) AS BIGINT) AS units \
-    FROM orgs a";
+/// Organisations of every organisation's subtree, counted from scratch: each active organisation
+/// walks up its parents (one indexed step a level), and every organisation counts who reached it.
+const RECOUNT_ORGS: &str = "WITH RECURSIVE up(member, kind, org) AS ( \
+        SELECT id, kind, id FROM orgs WHERE active = TRUE \
+        UNION ALL \
+        SELECT up.member, up.kind, o.parent_id FROM up JOIN orgs o ON o.id = up.org WHERE o.parent_id IS NOT NULL) \
+    SELECT a.id AS org_id, \
+        CAST(SUM(CASE WHEN up.kind = 'national' THEN 1 ELSE 0 END) AS BIGINT) AS national, \
+        CAST(SUM(CASE WHEN up.kind = 'province' THEN 1 ELSE 0 END) AS BIGINT) AS province, \
+        CAST(SUM(CASE WHEN up.kind = 'city' THEN 1 ELSE 0 END) AS BIGINT) AS city, \
+        CAST(SUM(CASE WHEN up.kind = 'district' THEN 1 ELSE 0 END) AS BIGINT) AS district, \
+        CAST(SUM(CASE WHEN up.kind = 'grassroots' THEN 1 ELSE 0 END) AS BIGINT) AS grassroots \
+    FROM orgs a LEFT JOIN up ON up.org = a.id GROUP BY a.id";
 
-/// Class figures of every organisation and programme, counted from scratch.
-const RECOUNT_CLASSES: &str = "SELECT c.programme_id, a.id AS org_id, \
+/// Class figures of every organisation and programme, counted from scratch: each host walks up
+/// its parents, and every organisation it reaches counts its classes.
+const RECOUNT_CLASSES: &str = "WITH RECURSIVE up(host, org) AS ( \
+        SELECT DISTINCT host_org_id, host_org_id FROM classes \
+        UNION ALL \
+        SELECT up.host, o.parent_id FROM up JOIN orgs o ON o.id = up.org WHERE o.parent_id IS NOT NULL) \
+    SELECT c.programme_id, up.org AS org_id, \
         CAST(SUM(CASE WHEN c.status = 'draft' THEN 1 ELSE 0 END) AS BIGINT) AS draft, \
         CAST(SUM(CASE WHEN c.status = 'submitted' THEN 1 ELSE 0 END) AS BIGINT) AS submitted, \
         CAST(SUM(CASE WHEN c.status = 'returned' THEN 1 ELSE 0 END) AS BIGINT) AS returned, \
@@ -106,20 +148,18 @@ const RECOUNT_CLASSES: &str = "SELECT c.programme_id, a.id AS org_id, \
         CAST(SUM(CASE WHEN c.status IN ('approved', 'running', 'closed') THEN c.capacity ELSE 0 END) AS BIGINT) AS capacity, \
         CAST(COUNT(DISTINCT CASE WHEN c.status IN ('approved', 'running', 'closed') THEN c.host_org_id END) AS BIGINT) \
             AS participating \
-    FROM orgs a \
-    JOIN orgs h ON h.path >= a.path AND h.path < a.path || '~' \
-    JOIN classes c ON c.host_org_id = h.id \
-    GROUP BY c.programme_id, a.id";
+    FROM up JOIN classes c ON c.host_org_id = up.host \
+    GROUP BY c.programme_id, up.org";
 
 /// The ids on a materialised path, deepest first: `/a/b/c/` gives c, b, a.
 fn deepest_first(path: &str) -> Vec<&str> {
     path.split('/').filter(|s| !s.is_empty()).rev().collect()
 }
 
-/// Refreshes the units of the organisation at `path` and of its ancestors.
-pub async fn refresh_units(tx: &mut Tx, path: &str) -> sqlx::Result<()> {
+/// Refreshes the organisation counts of the organisation at `path` and of its ancestors.
+pub async fn refresh_orgs(tx: &mut Tx, path: &str) -> sqlx::Result<()> {
     for id in deepest_first(path) {
-        on_tx!(tx, x => sqlx::query(REFRESH_UNITS).bind(id).execute(&mut *x).await.map(|_| ()))?;
+        on_tx!(tx, x => sqlx::query(REFRESH_ORGS).bind(id).execute(&mut *x).await.map(|_| ()))?;
     }
     Ok(())
 }
@@ -179,7 +219,7 @@ pub async fn org_changed(
     let programmes: Vec<String> =
         on_tx!(tx, x => sqlx::query_scalar(PROGRAMMES).bind(org_id).fetch_all(&mut *x).await)?;
     for path in &paths {
-        refresh_units(tx, path).await?;
+        refresh_orgs(tx, path).await?;
         for p in &programmes {
             refresh_classes(tx, p, path).await?;
         }
@@ -189,7 +229,7 @@ pub async fn org_changed(
 
 /// Replaces every tally by a recount: for data written around the services (bulk loads).
 pub async fn rebuild(tx: &mut Tx) -> sqlx::Result<()> {
-    let units = format!("INSERT INTO org_tallies (org_id, units) {RECOUNT_UNITS}");
+    let units = format!("INSERT INTO org_tallies ({ORG_COLS}) {RECOUNT_ORGS}");
     let classes = format!("INSERT INTO class_tallies ({CLASS_COLS}) {RECOUNT_CLASSES}");
     on_tx!(tx, x => {
         sqlx::query("DELETE FROM org_tallies").execute(&mut *x).await?;
@@ -202,19 +242,8 @@ pub async fn rebuild(tx: &mut Tx) -> sqlx::Result<()> {
 
 /// Both tables as stored (class rows that are all zero left out), in key order.
 pub async fn stored(db: &Db) -> sqlx::Result<(Vec<OrgTally>, Vec<ClassTally>)> {
-    let units = "SELECT org_id, units FROM org_tallies ORDER BY org_id";
+    let units = format!("SELECT {ORG_COLS} FROM org_tallies ORDER BY org_id");
     let classes = format!("SELECT {CLASS_COLS} FROM class_tallies ORDER BY programme_id, org_id");
-    let (u, c): (Vec<OrgTally>, Vec<ClassTally>) = on_db!(db, p => (
-        sqlx::query_as(units).fetch_all(p).await?,
-        sqlx::query_as(AssertSqlSafe(classes)).fetch_all(p).await?,
-    ));
-    Ok((u, c.into_iter().filter(|t| !t.is_empty()).collect()))
-}
-
-/// Both tables as a from-scratch recount would fill them, in the order of [`stored`].
-pub async fn recounted(db: &Db) -> sqlx::Result<(Vec<OrgTally>, Vec<ClassTally>)> {
-    let units = format!("{RECOUNT_UNITS} ORDER BY org_id");
-    let classes = format!("{RECOUNT_CLASSES} ORDER BY c.programme_id, a.id");
     let (u, c): (Vec<OrgTally>, Vec<ClassTally>) = on_db!(db, p => (
         sqlx::query_as(AssertSqlSafe(units)).fetch_all(p).await?,
         sqlx::query_as(AssertSqlSafe(classes)).fetch_all(p).await?,
@@ -222,42 +251,88 @@ pub async fn recounted(db: &Db) -> sqlx::Result<(Vec<OrgTally>, Vec<ClassTally>)
     Ok((u, c.into_iter().filter(|t| !t.is_empty()).collect()))
 }
 
-/// The stored figures of `org_ids` in `programme_id`: class figures (absent: no class) and units.
-pub async fn of_orgs(
+/// Both tables as a from-scratch recount would fill them, in the order of [`stored`].
+pub async fn recounted(db: &Db) -> sqlx::Result<(Vec<OrgTally>, Vec<ClassTally>)> {
+    let units = format!("{RECOUNT_ORGS} ORDER BY 1");
+    let classes = format!("{RECOUNT_CLASSES} ORDER BY 1, 2");
+    let (u, c): (Vec<OrgTally>, Vec<ClassTally>) = on_db!(db, p => (
+        sqlx::query_as(AssertSqlSafe(units)).fetch_all(p).await?,
+        sqlx::query_as(AssertSqlSafe(classes)).fetch_all(p).await?,
+    ));
+    Ok((u, c.into_iter().filter(|t| !t.is_empty()).collect()))
+}
+
+fn id_list(n: usize, first: usize) -> String {
+    (0..n)
+        .map(|i| format!("${}", first + i))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The stored class figures of `org_ids` in `programme_id` (absent: no class below).
+pub async fn class_figures(
     db: &Db,
     programme_id: &str,
     org_ids: &[&str],
-) -> sqlx::Result<(HashMap<String, ClassTally>, HashMap<String, i64>)> {
+) -> sqlx::Result<HashMap<String, ClassTally>> {
     if org_ids.is_empty() {
-        return Ok(Default::default());
+        return Ok(HashMap::new());
     }
-    let list = |first: usize| {
-        (0..org_ids.len())
-            .map(|i| format!("${}", first + i))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let classes = format!(
+    let sql = format!(
         "SELECT {CLASS_COLS} FROM class_tallies WHERE programme_id = $1 AND org_id IN ({})",
-        list(2)
+        id_list(org_ids.len(), 2)
     );
-    let units = format!(
-        "SELECT org_id, units FROM org_tallies WHERE org_id IN ({})",
-        list(1)
-    );
-    let (c, u): (Vec<ClassTally>, Vec<OrgTally>) = on_db!(db, p => {
-        let mut qc = sqlx::query_as(AssertSqlSafe(classes)).bind(programme_id);
-        let mut qu = sqlx::query_as(AssertSqlSafe(units));
-        for id in org_ids {
-            qc = qc.bind(*id);
-            qu = qu.bind(*id);
-        }
-        (qc.fetch_all(p).await?, qu.fetch_all(p).await?)
+    let rows: Vec<ClassTally> = on_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(programme_id);
+        for id in org_ids { q = q.bind(*id); }
+        q.fetch_all(p).await?
     });
-    Ok((
-        c.into_iter().map(|t| (t.org_id.clone(), t)).collect(),
-        u.into_iter().map(|t| (t.org_id, t.units)).collect(),
-    ))
+    Ok(rows.into_iter().map(|t| (t.org_id.clone(), t)).collect())
+}
+
+/// The stored organisation counts of `org_ids`.
+pub async fn org_figures(db: &Db, org_ids: &[&str]) -> sqlx::Result<HashMap<String, OrgTally>> {
+    if org_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT {ORG_COLS} FROM org_tallies WHERE org_id IN ({})",
+        id_list(org_ids.len(), 1)
+    );
+    let rows: Vec<OrgTally> = on_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql));
+        for id in org_ids { q = q.bind(*id); }
+        q.fetch_all(p).await?
+    });
+    Ok(rows.into_iter().map(|t| (t.org_id.clone(), t)).collect())
+}
+
+/// The organisation counts of everything inside `scope`: the sum of its roots' rows.
+pub async fn org_figures_of_scope(db: &Db, scope: &crate::auth::Scope) -> sqlx::Result<OrgTally> {
+    use crate::auth::Scope;
+    let rows: Vec<OrgTally> = match scope {
+        Scope::All => {
+            let sql = format!(
+                "SELECT {ORG_COLS} FROM org_tallies t JOIN orgs o ON o.id = t.org_id WHERE o.parent_id IS NULL"
+            );
+            on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).fetch_all(p).await?)
+        }
+        Scope::Subtrees(roots) => {
+            let ids: Vec<&str> = roots
+                .iter()
+                .filter_map(|r| r.trim_end_matches('/').rsplit('/').next())
+                .collect();
+            org_figures(db, &ids).await?.into_values().collect()
+        }
+    };
+    Ok(rows.iter().fold(OrgTally::default(), |a, t| OrgTally {
+        org_id: String::new(),
+        national: a.national + t.national,
+        province: a.province + t.province,
+        city: a.city + t.city,
+        district: a.district + t.district,
+        grassroots: a.grassroots + t.grassroots,
+    }))
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ use super::{NewOrg, OrgPatch, OrgView, service};
 use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
-use crate::error::{AppError, Json};
+use crate::error::{AppError, Json, Query};
+use crate::web::paging::ListQuery;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -16,14 +17,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_org, patch_org))
 }
 
-/// Every organisation in the caller's scope, parents before children.
-#[utoipa::path(get, path = "/api/v1/orgs", tag = "orgs", security(("bearer" = [])),
+/// The organisations in the caller's scope, parents before children, at most 1,000 a call
+/// (`limit`, `offset`: page on until a call returns fewer than `limit`).
+#[utoipa::path(get, path = "/api/v1/orgs", tag = "orgs", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, body = [OrgView]), (status = 401), (status = 403)))]
 async fn list_orgs(
     State(state): State<AppState>,
     user: CurrentUser,
+    Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<OrgView>>, AppError> {
-    let orgs = service::list_visible(&state, &user).await?;
+    let orgs = service::list_visible(&state, &user, q.offset(), q.limit()).await?;
     Ok(Json(orgs.iter().map(OrgView::from).collect()))
 }
 

@@ -35,6 +35,8 @@ pub struct TreeRow {
 struct TreePage {
     ctx: Ctx,
     rows: Vec<TreeRow>,
+    /// Organisations lie below the levels shown.
+    more: bool,
 }
 
 fn label(ctx: &Ctx, o: &Org) -> (String, String) {
@@ -88,9 +90,10 @@ async fn tree(
     ctx: Ctx,
     user: CurrentUser,
 ) -> Result<Response, AppError> {
-    let orgs = service::list_visible(&state, &user).await?;
+    let (orgs, more) = service::top_levels(&state, &user).await?;
     render(&TreePage {
         rows: tree_rows(&ctx, &orgs),
+        more,
         ctx,
     })
 }

@@ -17,10 +17,44 @@ pub async fn visible(state: &AppState, user: &CurrentUser, id: &str) -> Result<O
         .ok_or(AppError::NotFound)
 }
 
-/// Every organisation the user may see.
-pub async fn list_visible(state: &AppState, user: &CurrentUser) -> Result<Vec<Org>, AppError> {
+/// One page of the organisations the user may see (parents first).
+pub async fn list_visible(
+    state: &AppState,
+    user: &CurrentUser,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Org>, AppError> {
     let scope = user.require(Capability::ViewOrgs)?;
-    Ok(store::list(&state.db, &scope).await?)
+    Ok(store::list_page(&state.db, &scope, offset, limit).await?)
+}
+
+/// The top three levels of what the user may see (their own organisations and two levels below),
+/// and whether more lie further down.
+pub async fn top_levels(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<(Vec<Org>, bool), AppError> {
+    let scope = user.require(Capability::ViewOrgs)?;
+    // Level by level down the parent links: what is read is what is shown.
+    let mut orgs = match &scope {
+        Scope::All => store::level(&state.db, &[], &[], true).await?,
+        Scope::Subtrees(roots) => {
+            let ids: Vec<&str> = roots
+                .iter()
+                .filter_map(|r| r.trim_end_matches('/').rsplit('/').next())
+                .collect();
+            store::level(&state.db, &ids, &[], false).await?
+        }
+    };
+    let mut last: Vec<Org> = orgs.clone();
+    for _ in 0..2 {
+        let parents: Vec<&str> = last.iter().map(|o| o.id.as_str()).collect();
+        last = store::level(&state.db, &[], &parents, false).await?;
+        orgs.extend(last.iter().cloned());
+    }
+    let below = crate::dashboard::tallies::org_figures_of_scope(&state.db, &scope).await?;
+    let shown_active = orgs.iter().filter(|o| o.active).count() as i64;
+    Ok((orgs, below.by_kind().iter().sum::<i64>() > shown_active))
 }
 
 fn clean_name(name: &str, errors: &mut Vec<FieldError>) -> String {

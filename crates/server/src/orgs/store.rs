@@ -32,6 +32,58 @@ pub async fn list(db: &Db, scope: &Scope) -> sqlx::Result<Vec<Org>> {
     })
 }
 
+/// The organisations with these ids, and those whose parent is one of `parent_ids` (either list
+/// may be empty; `top` adds the roots of the whole tree), in path order: one level of a tree.
+pub async fn level(
+    db: &Db,
+    ids: &[&str],
+    parent_ids: &[&str],
+    top: bool,
+) -> sqlx::Result<Vec<Org>> {
+    let list = |n: usize, first: usize| {
+        (0..n)
+            .map(|i| format!("${}", first + i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut conds = Vec::new();
+    if !ids.is_empty() {
+        conds.push(format!("o.id IN ({})", list(ids.len(), 1)));
+    }
+    if !parent_ids.is_empty() {
+        conds.push(format!(
+            "o.parent_id IN ({})",
+            list(parent_ids.len(), ids.len() + 1)
+        ));
+    }
+    if top {
+        conds.push("o.parent_id IS NULL".into());
+    }
+    if conds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {COLS} FROM orgs o WHERE {} ORDER BY o.path",
+        conds.join(" OR ")
+    );
+    on_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql));
+        for id in ids.iter().chain(parent_ids) { q = q.bind(*id); }
+        q.fetch_all(p).await
+    })
+}
+
+/// One page of the organisations inside `scope`, in path order (parents before children).
+pub async fn list_page(db: &Db, scope: &Scope, offset: i64, limit: i64) -> sqlx::Result<Vec<Org>> {
+    let (cond, binds) = scope.sql("o.path", 3);
+    let sql = format!("SELECT {COLS} FROM orgs o WHERE {cond} ORDER BY o.path LIMIT $1 OFFSET $2");
+    on_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(limit).bind(offset);
+        for b in &binds { q = q.bind(b); }
+        q.fetch_all(p).await
+    })
+}
+
 /// Direct children of an organisation (the caller has already checked it is in scope).
 pub async fn children(db: &Db, parent: &Org) -> sqlx::Result<Vec<Org>> {
     let sql = format!("SELECT {COLS} FROM orgs o WHERE o.parent_id = $1 ORDER BY o.name");

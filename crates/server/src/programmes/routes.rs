@@ -17,7 +17,7 @@ use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::{Capability, CurrentUser};
 use crate::classes::{Class, service as classes};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldError, Query};
 use crate::web::{Ctx, field_error, render, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -352,6 +352,7 @@ struct ShowPage {
     rules: ProgrammeRules,
     milestones: Vec<Milestone>,
     classes: Vec<Class>,
+    pager: crate::web::paging::Pager,
     can_register: bool,
     can_copy: bool,
     can_supervise: bool,
@@ -385,11 +386,14 @@ async fn show_page(
     ctx: Ctx,
     user: &CurrentUser,
     id: &str,
+    page: Option<i64>,
     errors: Vec<FieldError>,
 ) -> Result<ShowPage, AppError> {
     let p = service::visible(state, user, id).await?;
     let milestones = store::milestones(&state.db, &p).await?;
-    let classes = classes::of_programme(state, user, &p).await?;
+    let mut pager = crate::web::paging::Pager::asked(page, format!("/programmes/{}", p.id));
+    let classes = classes::of_programme(state, user, &p, pager.offset(), pager.limit()).await?;
+    let classes = pager.take(classes);
     let below = |cap| {
         user.acting_orgs(cap).iter().any(|g| {
             g.org_path
@@ -416,6 +420,7 @@ async fn show_page(
         p,
         milestones,
         classes,
+        pager,
         errors,
     })
 }
@@ -425,8 +430,9 @@ async fn show(
     ctx: Ctx,
     user: CurrentUser,
     Path(id): Path<String>,
+    Query(q): Query<crate::web::paging::PageQuery>,
 ) -> Result<Response, AppError> {
-    render(&show_page(&state, ctx, &user, &id, Vec::new()).await?)
+    render(&show_page(&state, ctx, &user, &id, q.page, Vec::new()).await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -457,6 +463,7 @@ async fn copy(
                     ctx,
                     &user,
                     &id,
+                    None,
                     vec![FieldError::new("year", "class.number_invalid")],
                 )
                 .await?,
@@ -474,7 +481,7 @@ async fn copy(
         Ok(p) => Ok(Redirect::to(&format!("/programmes/{}?ok=created", p.id)).into_response()),
         Err(AppError::Validation(errors)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &show_page(&state, ctx, &user, &id, errors).await?,
+            &show_page(&state, ctx, &user, &id, None, errors).await?,
         ),
         Err(e) => Err(e),
     }

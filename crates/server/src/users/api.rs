@@ -8,7 +8,8 @@ use super::{NewGrant, NewUser, PasswordReset, UserPatch, UserView, service};
 use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
-use crate::error::{AppError, Json};
+use crate::error::{AppError, Json, Query};
+use crate::web::paging::ListQuery;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -19,14 +20,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(remove_role))
 }
 
-/// Users whose home organisation is in the caller's scope.
+/// Users whose home organisation is in the caller's scope, by username, at most 1,000 a call
+/// (`limit`, `offset`: page on until a call returns fewer than `limit`).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
-    responses((status = 200, body = [UserView]), (status = 403)))]
+    params(ListQuery), responses((status = 200, body = [UserView]), (status = 403)))]
 async fn list_users(
     State(state): State<AppState>,
     me: CurrentUser,
+    Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<UserView>>, AppError> {
-    let (users, roles) = service::list(&state, &me).await?;
+    let (users, roles) = service::list(&state, &me, q.offset(), q.limit()).await?;
     Ok(Json(
         users.iter().map(|u| UserView::new(u, &roles)).collect(),
     ))

@@ -11,7 +11,7 @@ use super::{NewGrant, NewUser, RoleRow, User, UserPatch, service};
 use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::{CurrentUser, Role};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldError, Query};
 use crate::web::{Ctx, field_error, render, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -52,17 +52,22 @@ fn rows(ctx: &Ctx, users: Vec<User>, roles: &[RoleRow]) -> Vec<UserRow> {
 struct ListPage {
     ctx: Ctx,
     rows: Vec<UserRow>,
+    pager: crate::web::paging::Pager,
 }
 
 async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
     me: CurrentUser,
+    Query(q): Query<crate::web::paging::PageQuery>,
 ) -> Result<Response, AppError> {
-    let (users, roles) = service::list(&state, &me).await?;
+    let mut pager = crate::web::paging::Pager::asked(q.page, "/users");
+    let (users, roles) = service::list(&state, &me, pager.offset(), pager.limit()).await?;
+    let users = pager.take(users);
     render(&ListPage {
         rows: rows(&ctx, users, &roles),
         ctx,
+        pager,
     })
 }
 

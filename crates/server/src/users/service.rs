@@ -33,10 +33,12 @@ pub async fn visible(
 pub async fn list(
     state: &AppState,
     me: &CurrentUser,
+    offset: i64,
+    limit: i64,
 ) -> Result<(Vec<User>, Vec<RoleRow>), AppError> {
     let scope = me.require(Capability::ManageUsers)?;
-    let users = store::list(&state.db, &scope).await?;
-    let roles = store::roles_in_scope(&state.db, &scope).await?;
+    let users = store::list(&state.db, &scope, offset, limit).await?;
+    let roles = store::roles_of_users(&state.db, &users).await?;
     Ok((users, roles))
 }
 

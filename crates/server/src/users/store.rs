@@ -10,13 +10,15 @@ use crate::{on_db, on_tx};
 const COLS: &str = "u.id, u.username, u.display_name, u.org_id, o.name AS org_name, \
                     o.path AS org_path, u.active, u.created_at, u.updated_at";
 
-pub async fn list(db: &Db, scope: &Scope) -> sqlx::Result<Vec<User>> {
-    let (cond, binds) = scope.sql("o.path", 1);
+/// One page of the users whose home organisation is in `scope`, by username.
+pub async fn list(db: &Db, scope: &Scope, offset: i64, limit: i64) -> sqlx::Result<Vec<User>> {
+    let (cond, binds) = scope.sql("o.path", 3);
     let sql = format!(
-        "SELECT {COLS} FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE {cond} ORDER BY u.username"
+        "SELECT {COLS} FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE {cond} \
+         ORDER BY u.username LIMIT $1 OFFSET $2"
     );
     on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql));
+        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(limit).bind(offset);
         for b in &binds { q = q.bind(b); }
         q.fetch_all(p).await
     })
@@ -38,16 +40,20 @@ const ROLE_COLS: &str =
     "r.id, r.user_id, r.role, r.org_id, ro.name AS org_name, ro.path AS org_path";
 
 /// Grants of every user in scope, in one query (no query per user).
-pub async fn roles_in_scope(db: &Db, scope: &Scope) -> sqlx::Result<Vec<RoleRow>> {
-    let (cond, binds) = scope.sql("uo.path", 1);
+/// Grants of `users` (already read through a scoped query), in one read.
+pub async fn roles_of_users(db: &Db, users: &[User]) -> sqlx::Result<Vec<RoleRow>> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (1..=users.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT {ROLE_COLS} FROM user_roles r JOIN users u ON u.id = r.user_id \
-         LEFT JOIN orgs uo ON uo.id = u.org_id LEFT JOIN orgs ro ON ro.id = r.org_id \
-         WHERE {cond} ORDER BY r.created_at, r.id"
+        "SELECT {ROLE_COLS} FROM user_roles r LEFT JOIN orgs ro ON ro.id = r.org_id \
+         WHERE r.user_id IN ({}) ORDER BY r.created_at, r.id",
+        list.join(", ")
     );
     on_db!(db, p => {
         let mut q = sqlx::query_as(AssertSqlSafe(sql));
-        for b in &binds { q = q.bind(b); }
+        for u in users { q = q.bind(&u.id); }
         q.fetch_all(p).await
     })
 }

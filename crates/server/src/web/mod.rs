@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod excel;
 pub mod pages;
+pub mod paging;
 
 use askama::Template;
 use axum::extract::FromRequestParts;

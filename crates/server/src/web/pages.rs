@@ -16,7 +16,6 @@ use crate::auth::middleware::cookie;
 use crate::auth::{Capability, CurrentUser};
 use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang};
-use crate::orgs::{Org, store as org_store};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -46,7 +45,7 @@ struct HomePage {
     ctx: Ctx,
     cards: Vec<RoleCard>,
     /// For those who see organisations: how many of each kind below them.
-    counts: Vec<(String, usize)>,
+    counts: Vec<(String, i64)>,
     can_manage_orgs: bool,
     can_manage_users: bool,
     can_edit_calendar: bool,
@@ -70,7 +69,12 @@ async fn home(
         })
         .collect();
     let counts = match user.scope(Capability::ViewOrgs) {
-        Some(scope) => kind_counts(&ctx, &org_store::list(&state.db, &scope).await?),
+        Some(scope) => kind_counts(
+            &ctx,
+            &crate::dashboard::tallies::org_figures_of_scope(&state.db, &scope)
+                .await?
+                .by_kind(),
+        ),
         None => Vec::new(),
     };
     let reminders =
@@ -87,13 +91,13 @@ async fn home(
     })
 }
 
-fn kind_counts(ctx: &Ctx, orgs: &[Org]) -> Vec<(String, usize)> {
+/// Active organisations by kind (the pre-aggregated counts of the user's subtrees), in the order
+/// of the tree's levels.
+fn kind_counts(ctx: &Ctx, counted: &[i64; 5]) -> Vec<(String, i64)> {
     crate::orgs::OrgKind::ALL
         .into_iter()
-        .map(|k| {
-            let n = orgs.iter().filter(|o| o.active && o.kind() == k).count();
-            (ctx.t(&format!("org_kind.{}", k.as_str())), n)
-        })
+        .zip(counted)
+        .map(|(k, n)| (ctx.t(&format!("org_kind.{}", k.as_str())), *n))
         .filter(|(_, n)| *n > 0)
         .collect()
 }

@@ -273,7 +273,9 @@ async fn a_backup_taken_while_serving_opens_with_the_same_data() {
         "the copy holds the demo tree: {}",
         orgs.len()
     );
-    let users = tuoguan::users::store::list(&copy, &scope).await.unwrap();
+    let users = tuoguan::users::store::list(&copy, &scope, 0, 100_000)
+        .await
+        .unwrap();
     assert_eq!(users.len(), 16);
     let ok: String = tuoguan::on_db!(&copy, p => sqlx::query_scalar("PRAGMA integrity_check").fetch_one(p).await).unwrap();
     assert_eq!(ok, "ok");

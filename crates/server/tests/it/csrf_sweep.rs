@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 
 use crate::both;
 use crate::scope_sweep::{assert_unchanged, pdf_form, setup};
-use crate::scope_sweep_pages::page_posts;
+use crate::scope_sweep_pages::{page_posts, page_uploads};
 use crate::support::web::{WebSession, csrf_of};
 use crate::support::{Backend, TestApp};
 
@@ -50,10 +50,7 @@ async fn csrf_sweep(b: Backend) {
             "another site: POST {path}"
         );
     }
-    for upload in [
-        format!("/classes/{}/files", t.class),
-        format!("/classes/{}/enrolment/import", t.class),
-    ] {
+    for upload in page_uploads(&t) {
         let res = admin
             .http
             .post(format!("{}{upload}", app.base))

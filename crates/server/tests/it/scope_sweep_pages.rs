@@ -13,40 +13,7 @@ both!(no_page_leaks_across_organisations, sweep_pages);
 async fn sweep_pages(b: Backend) {
     let app = TestApp::spawn(b).await;
     let (t, siblings) = setup(&app).await;
-    let (p, c) = (&t.programme, &t.class);
-    let gets = [
-        format!("/orgs/{}", t.org),
-        format!("/users/{}", t.user),
-        "/audit".into(),
-        format!("/programmes/{p}"),
-        format!("/programmes/{p}/milestones"),
-        format!("/programmes/{p}/milestones/{}", t.milestone),
-        format!("/programmes/{p}/dashboard"),
-        format!("/programmes/{p}/dashboard.xlsx"),
-        format!("/classes/new?programme_id={p}"),
-        format!("/classes/{c}"),
-        format!("/classes/{c}/edit"),
-        format!("/classes/{c}/files/{}", t.file),
-        format!("/submissions/{}", t.submission),
-        format!("/children/{}", t.child),
-        format!("/children/{}/edit", t.child),
-        format!("/children/{}/export.json", t.child),
-        format!("/children/{}/pickups/{}/photo", t.child, t.pickup),
-        format!("/applications/{}", t.application),
-        format!("/classes/{c}/enrolment"),
-        format!("/classes/{c}/roster.xlsx"),
-        format!("/classes/{c}/roster-template.xlsx"),
-        format!("/classes/{c}/roll"),
-        format!("/classes/{c}/roll?day=2026-07-08"),
-        format!("/classes/{c}/cards"),
-        format!("/c/{}", t.card),
-        format!("/classes/{c}/attendance?month=2026-07"),
-        format!("/classes/{c}/attendance.xlsx?month=2026-07"),
-        format!("/children/{}/attendance", t.child),
-        format!("/classes/{c}/logs"),
-        format!("/classes/{c}/incidents"),
-        format!("/classes/{c}/schedule"),
-    ];
+    let gets = page_gets(&t);
     let posts = page_posts(&t);
     let anon = WebSession::new(&app.base);
     for path in &gets {
@@ -79,19 +46,137 @@ async fn sweep_pages(b: Backend) {
                 assert!(!html.contains(secret), "{role} POST {path} leaked {secret}");
             }
         }
-        let url = format!(
-            "{}/classes/{c}/files?_csrf={}",
-            app.base,
-            crate::support::web::csrf_of(&s.get("/").await.1)
-        );
-        let res = s.http.post(url).multipart(pdf_form()).send().await.unwrap();
-        assert!(
-            [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&res.status()),
-            "{role} upload: {}",
-            res.status()
-        );
+        let csrf = crate::support::web::csrf_of(&s.get("/").await.1);
+        for upload in page_uploads(&t) {
+            let url = format!("{}{upload}?_csrf={csrf}", app.base);
+            let res = s.http.post(url).multipart(pdf_form()).send().await.unwrap();
+            assert!(
+                [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&res.status()),
+                "{role} upload {upload}: {}",
+                res.status()
+            );
+        }
     }
     assert_unchanged(&app, &t).await;
+}
+
+/// Every page and download that shows an object, aimed at real objects of 示例市.
+pub(crate) fn page_gets(t: &Targets) -> Vec<String> {
+    let (p, c) = (&t.programme, &t.class);
+    vec![
+        format!("/orgs/{}", t.org),
+        format!("/users/{}", t.user),
+        "/audit".into(),
+        format!("/programmes/{p}"),
+        format!("/programmes/{p}/milestones"),
+        format!("/programmes/{p}/milestones/{}", t.milestone),
+        format!("/programmes/{p}/dashboard"),
+        format!("/programmes/{p}/dashboard.xlsx"),
+        format!("/classes/new?programme_id={p}"),
+        format!("/classes/{c}"),
+        format!("/classes/{c}/edit"),
+        format!("/classes/{c}/files/{}", t.file),
+        format!("/submissions/{}", t.submission),
+        format!("/children/{}", t.child),
+        format!("/children/{}/edit", t.child),
+        format!("/children/{}/export.json", t.child),
+        format!("/children/{}/pickups/{}/photo", t.child, t.pickup),
+        format!("/applications/{}", t.application),
+        format!("/classes/{c}/enrolment"),
+        format!("/classes/{c}/roster.xlsx"),
+        format!("/classes/{c}/roster-template.xlsx"),
+        format!("/classes/{c}/roll"),
+        format!("/classes/{c}/roll?day=2026-07-08"),
+        format!("/classes/{c}/cards"),
+        format!("/c/{}", t.card),
+        format!("/classes/{c}/attendance?month=2026-07"),
+        format!("/classes/{c}/attendance.xlsx?month=2026-07"),
+        format!("/children/{}/attendance", t.child),
+        format!("/classes/{c}/logs"),
+        format!("/classes/{c}/incidents"),
+        format!("/classes/{c}/schedule"),
+    ]
+}
+
+/// Uploads (multipart forms), swept separately with a file attached.
+pub(crate) fn page_uploads(t: &Targets) -> Vec<String> {
+    vec![
+        format!("/classes/{}/files", t.class),
+        format!("/classes/{}/enrolment/import", t.class),
+        format!("/children/{}/pickups", t.child),
+    ]
+}
+
+/// `.route("…"` paths of the server's own source: the router's table, read where it is written
+/// (axum cannot list its routes).
+fn routes_in_source() -> Vec<String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for part in text.split(".route(").skip(1) {
+                    let rest = part.trim_start();
+                    if let Some(r) = rest.strip_prefix('"')
+                        && let Some(end) = r.find('"')
+                    {
+                        out.push(r[..end].to_string());
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut out,
+    );
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// True when `path` (query left out) is an instance of the route `pattern`.
+fn instance_of(pattern: &str, path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or_default();
+    let (a, b): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    a.len() == b.len()
+        && a.iter().zip(&b).all(|(p, s)| {
+            if p.starts_with('{') {
+                !s.is_empty()
+            } else {
+                p == s
+            }
+        })
+}
+
+/// Every route of the HTML side that names an object is in the sweep: a new page or form that is
+/// not swept fails here, so the sweep's lists cannot fall behind the router. Routes without an
+/// object in the path are lists scoped by the caller (or public), `/static/` is the bundle, and
+/// the JSON side is walked from the OpenAPI document by `scope_sweep.rs`.
+#[test]
+fn every_object_route_of_the_pages_is_swept() {
+    let t = Targets::placeholder();
+    let mut swept = page_gets(&t);
+    swept.extend(page_posts(&t).into_iter().map(|(path, _)| path));
+    swept.extend(page_uploads(&t));
+    let routes = routes_in_source();
+    assert!(
+        routes.len() > 50,
+        "found {} routes: is the source where it was?",
+        routes.len()
+    );
+    let missing: Vec<&String> = routes
+        .iter()
+        .filter(|r| r.contains('{') && !r.starts_with("/api/") && !r.starts_with("/static/"))
+        .filter(|r| !swept.iter().any(|p| instance_of(r, p)))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes the scope sweep does not visit: {missing:?}"
+    );
 }
 
 /// Every state-changing form of the HTML side, aimed at real objects of 示例市, with plausible
@@ -251,6 +336,11 @@ pub(crate) fn page_posts(t: &Targets) -> Vec<(String, Vec<(&'static str, String)
                 ("action", "check_in".into()),
                 ("day", "2026-07-20".into()),
             ],
+        ),
+        // The roll's offline queue posts JSON here; a form body must be refused just the same.
+        (
+            format!("/classes/{c}/roll/taps"),
+            vec![("child_id", t.child.clone()), ("action", "check_in".into())],
         ),
         (format!("/children/{}/card/reissue", t.child), vec![]),
         (

@@ -241,9 +241,10 @@ impl TestApp {
 
     /// Id of a demo user by username.
     pub async fn user_id(&self, username: &str) -> String {
-        let users = tuoguan::users::store::list(&self.state.db, &tuoguan::auth::Scope::All)
-            .await
-            .unwrap();
+        let users =
+            tuoguan::users::store::list(&self.state.db, &tuoguan::auth::Scope::All, 0, 100_000)
+                .await
+                .unwrap();
         users
             .into_iter()
             .find(|u| u.username == username)

@@ -1,0 +1,453 @@
+//! The read benchmark on a generated dataset (issue 6): each page or export that federations and
+//! classes open every day, requested by many clients at once as the user who would open it; then
+//! a short check-in load on the days left without attendance, so the server's peak memory covers
+//! reads and writes at that size. Every answer must be 200 with a body.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::report::Throughput;
+
+/// One class of the write sample: enough for the check-in load on the days left without attendance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SampleClass {
+    pub id: String,
+    pub username: String,
+    pub children: Vec<String>,
+}
+
+/// What the read benchmark needs to know about a generated database.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub scale: crate::national::Scale,
+    pub programme_id: String,
+    pub national_id: String,
+    pub province_id: String,
+    pub city_id: String,
+    /// The 50-child class, hosted by unit 0 under city 0.
+    pub class_id: String,
+    pub national_user: String,
+    pub province_user: String,
+    pub city_user: String,
+    pub unit_user: String,
+    pub staff_user: String,
+    pub password: String,
+    /// Operating days without attendance, for the check-in load.
+    pub free_days: Vec<String>,
+    pub sample: Vec<SampleClass>,
+    pub generated_secs: f64,
+    pub rows: Counts,
+}
+
+/// Rows written, by table.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Counts {
+    pub orgs: usize,
+    pub users: usize,
+    pub classes: usize,
+    pub children: usize,
+    pub guardians: usize,
+    pub applications: usize,
+    pub attendance: usize,
+    pub logs: usize,
+    pub incidents: usize,
+}
+
+/// One URL as one user.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: &'static str,
+    pub path: String,
+    pub user: String,
+}
+
+/// What the users open, by the user who opens it.
+pub fn targets(m: &Manifest) -> Vec<Target> {
+    let pid = &m.programme_id;
+    let t = |name, path: String, user: &String| Target {
+        name,
+        path,
+        user: user.clone(),
+    };
+    vec![
+        t("home (page)", "/".into(), &m.national_user),
+        t("organisations (page)", "/orgs".into(), &m.national_user),
+        t("users (page)", "/users".into(), &m.national_user),
+        t(
+            "programme and its classes (page)",
+            format!("/programmes/{pid}"),
+            &m.national_user,
+        ),
+        t(
+            "classes, first 1,000 (API)",
+            format!("/api/v1/classes?programme_id={pid}"),
+            &m.national_user,
+        ),
+        t(
+            "national dashboard (API)",
+            format!(
+                "/api/v1/orgs/{}/dashboard?programme_id={pid}",
+                m.national_id
+            ),
+            &m.national_user,
+        ),
+        t(
+            "national dashboard (page)",
+            format!("/programmes/{pid}/dashboard"),
+            &m.national_user,
+        ),
+        t(
+            "province dashboard (API)",
+            format!(
+                "/api/v1/orgs/{}/dashboard?programme_id={pid}",
+                m.province_id
+            ),
+            &m.province_user,
+        ),
+        t(
+            "city dashboard (page)",
+            format!("/programmes/{pid}/dashboard?org={}", m.city_id),
+            &m.city_user,
+        ),
+        t(
+            "city report export (.xlsx)",
+            format!("/programmes/{pid}/dashboard.xlsx?org={}", m.city_id),
+            &m.city_user,
+        ),
+        t(
+            "class roll (page)",
+            format!("/classes/{}/roll", m.class_id),
+            &m.staff_user,
+        ),
+        t(
+            "class metrics (API)",
+            format!("/api/v1/classes/{}/metrics", m.class_id),
+            &m.unit_user,
+        ),
+        t(
+            "class month sign-in sheet (.xlsx)",
+            format!("/classes/{}/attendance.xlsx?month=2026-07", m.class_id),
+            &m.unit_user,
+        ),
+        t(
+            "50-child roster export (.xlsx)",
+            format!("/classes/{}/roster.xlsx", m.class_id),
+            &m.unit_user,
+        ),
+    ]
+}
+
+/// Latencies of one target.
+#[derive(Debug, Clone, Serialize)]
+pub struct Measured {
+    pub name: String,
+    pub path: String,
+    pub errors: usize,
+    pub first_error: Option<String>,
+    /// Size of an answer's body.
+    pub bytes: usize,
+    pub latency: Throughput,
+}
+
+/// Sends `requests` GETs of `t` from `clients` clients at once (after a few unmeasured ones).
+pub async fn measure(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    t: &Target,
+    clients: usize,
+    requests: usize,
+) -> anyhow::Result<Measured> {
+    let url: Arc<str> = Arc::from(format!("{base}{}", t.path));
+    let auth: Arc<str> = Arc::from(format!("Bearer {token}"));
+    for _ in 0..3 {
+        http.get(&*url)
+            .header("authorization", &*auth)
+            .send()
+            .await?
+            .bytes()
+            .await?;
+    }
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (http, url, auth, next) = (http.clone(), url.clone(), auth.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut seen = (Vec::new(), 0usize, None::<String>, 0usize);
+            while next.fetch_add(1, Ordering::Relaxed) < requests {
+                let t0 = Instant::now();
+                let res = http.get(&*url).header("authorization", &*auth).send().await;
+                let answer = match res {
+                    Ok(r) => {
+                        let status = r.status();
+                        r.bytes()
+                            .await
+                            .map(|b| (status, b.len()))
+                            .map_err(|e| e.to_string())
+                    }
+                    Err(e) => Err(e.to_string()),
+                };
+                seen.0.push(t0.elapsed());
+                match answer {
+                    Ok((s, n)) if s.is_success() && n > 0 => seen.3 = n,
+                    Ok((s, _)) => {
+                        seen.1 += 1;
+                        seen.2.get_or_insert(format!("HTTP {s}"));
+                    }
+                    Err(e) => {
+                        seen.1 += 1;
+                        seen.2.get_or_insert(e);
+                    }
+                }
+            }
+            seen
+        }));
+    }
+    let (mut lat, mut errors, mut first_error, mut bytes) = (Vec::<Duration>::new(), 0, None, 0);
+    for task in tasks {
+        let (l, e, f, b) = task.await.context("a client panicked")?;
+        lat.extend(l);
+        errors += e;
+        first_error = first_error.or(f);
+        bytes = bytes.max(b);
+    }
+    Ok(Measured {
+        name: t.name.to_string(),
+        path: t.path.clone(),
+        errors,
+        first_error,
+        bytes,
+        latency: Throughput::new(lat, started.elapsed()),
+    })
+}
+
+/// Measures every target, each with its user's token.
+pub async fn run(
+    http: &reqwest::Client,
+    base: &str,
+    tokens: &HashMap<String, String>,
+    m: &Manifest,
+    only: &str,
+    clients: usize,
+    requests: usize,
+) -> anyhow::Result<Vec<Measured>> {
+    let mut out = Vec::new();
+    for t in targets(m).into_iter().filter(|t| t.name.contains(only)) {
+        let token = tokens
+            .get(&t.user)
+            .with_context(|| format!("no token for {}", t.user))?;
+        let r = measure(http, base, token, &t, clients, requests).await?;
+        eprintln!(
+            "{:<36} p50 {:>7.1} ms  p99 {:>7.1} ms  {:>6.0}/s  {} errors",
+            r.name, r.latency.p50_ms, r.latency.p99_ms, r.latency.per_sec, r.errors
+        );
+        out.push(r);
+    }
+    Ok(out)
+}
+
+/// Everything one read benchmark measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    pub backend: String,
+    pub scale: crate::national::Scale,
+    pub rows: Counts,
+    pub generated_secs: f64,
+    pub clients: usize,
+    pub reads: Vec<Measured>,
+    /// The check-in load on the sample classes after the reads (none when `seconds` is 0).
+    pub checkins: Option<Throughput>,
+    pub checkin_errors: u64,
+    pub server_peak_rss_mb: Option<f64>,
+    /// The national dashboard counts every generated unit, running class and place.
+    pub figures_ok: bool,
+}
+
+impl BenchReport {
+    /// Every request answered, dashboards under 100 ms p50, everything under 50 ms p99 is judged
+    /// by the reader: this only says whether every answer was a 200 with a body.
+    pub fn ok(&self) -> bool {
+        self.reads
+            .iter()
+            .all(|r| r.errors == 0 && r.latency.count > 0)
+            && self.checkin_errors == 0
+    }
+
+    pub fn text(&self) -> String {
+        use std::fmt::Write;
+        let s = &self.scale;
+        let mut out = format!(
+            "\n{} · {} provinces, {} cities, {} districts, {} units, {} children, {} attendance rows (generated in {:.0} s)\n\
+             {} clients per target\n\n| request | p50 ms | p99 ms | max ms | req/s | body bytes | errors |\n|---|---|---|---|---|---|---|\n",
+            self.backend,
+            s.provinces,
+            s.cities,
+            s.districts,
+            s.units,
+            s.children,
+            self.rows.attendance,
+            self.generated_secs,
+            self.clients
+        );
+        for r in &self.reads {
+            let l = &r.latency;
+            let _ = writeln!(
+                out,
+                "| {} | {:.1} | {:.1} | {:.1} | {:.0} | {} | {}{} |",
+                r.name,
+                l.p50_ms,
+                l.p99_ms,
+                l.max_ms,
+                l.per_sec,
+                r.bytes,
+                r.errors,
+                r.first_error
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            );
+        }
+        if let Some(c) = &self.checkins {
+            let _ = writeln!(
+                out,
+                "\ncheck-ins after the reads: {} at {:.0}/s, p50 {:.1} ms, p99 {:.1} ms, {} errors",
+                c.count, c.per_sec, c.p50_ms, c.p99_ms, self.checkin_errors
+            );
+        }
+        let _ = writeln!(
+            out,
+            "national dashboard counts every unit, running class and place: {}",
+            self.figures_ok
+        );
+        let _ = writeln!(
+            out,
+            "server peak resident memory: {}",
+            self.server_peak_rss_mb
+                .map_or("unknown".into(), |m| format!("{m:.0} MB"))
+        );
+        out
+    }
+}
+
+/// Takes back the check-ins an earlier run made on the days left free, so each run of the
+/// check-in load starts from the generated state.
+async fn reset_free_days(url: &str, m: &Manifest) -> anyhow::Result<()> {
+    let db = tuoguan::db::Db::connect(url, 1).await?;
+    let mut tx = db.begin().await?;
+    for table in ["attendance", "attendance_events"] {
+        for day in &m.free_days {
+            let sql = format!("DELETE FROM {table} WHERE day = $1");
+            tuoguan::on_tx!(&mut tx, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(day)
+                .execute(&mut *c).await.map(|_| ()))?;
+        }
+    }
+    tx.commit().await?;
+    db.close().await;
+    Ok(())
+}
+
+/// Starts the server on a generated database, measures every target, then `seconds` of
+/// check-ins on the sample classes, and reads the server's peak memory.
+pub async fn bench(
+    http: &reqwest::Client,
+    launch: crate::server::Launch<'_>,
+    m: &Manifest,
+    only: &str,
+    clients: usize,
+    requests: usize,
+    seconds: f64,
+) -> anyhow::Result<BenchReport> {
+    use crate::seed::{SeedClass, Seeded};
+    let backend = format!("{:?}", tuoguan::db::Backend::from_url(launch.database_url)?);
+    if seconds > 0.0 {
+        reset_free_days(launch.database_url, m).await?;
+    }
+    let srv = crate::server::Server::start(launch, http).await?;
+    eprintln!("server up at {} (log {})", srv.base, srv.log.display());
+    let mut users = vec![
+        m.national_user.clone(),
+        m.province_user.clone(),
+        m.city_user.clone(),
+        m.unit_user.clone(),
+        m.staff_user.clone(),
+    ];
+    let reads_tokens = crate::server::tokens(http, &srv.base, &users, &m.password).await?;
+    let reads = run(http, &srv.base, &reads_tokens, m, only, clients, requests).await?;
+    let figures_ok = national_figures(http, &srv.base, &reads_tokens, m).await?;
+    let (mut checkins, mut checkin_errors) = (None, 0);
+    if seconds > 0.0 {
+        let seeded = Seeded {
+            programme_id: m.programme_id.clone(),
+            classes: m
+                .sample
+                .iter()
+                .map(|c| SeedClass {
+                    id: c.id.clone(),
+                    username: c.username.clone(),
+                    children: c.children.clone(),
+                })
+                .collect(),
+            days: m.free_days.clone(),
+            password: m.password.clone(),
+        };
+        users = seeded.classes.iter().map(|c| c.username.clone()).collect();
+        let tokens = crate::server::tokens(http, &srv.base, &users, &m.password).await?;
+        let pairs = crate::load::pairs(&seeded, &srv.base, &tokens)?;
+        let shape = crate::load::Shape {
+            clients,
+            duration: Duration::from_secs_f64(seconds),
+            replay_every: 0,
+        };
+        let (t, outcome) = crate::load::drive(http, pairs, &seeded.days, shape).await?;
+        checkin_errors = outcome.errors.values().sum();
+        checkins = Some(t);
+    }
+    let server_peak_rss_mb = crate::cpu::peak_rss_mb(srv.pid());
+    srv.stop().await?;
+    Ok(BenchReport {
+        backend,
+        scale: m.scale,
+        rows: m.rows.clone(),
+        generated_secs: m.generated_secs,
+        clients,
+        reads,
+        checkins,
+        checkin_errors,
+        server_peak_rss_mb,
+        figures_ok,
+    })
+}
+
+/// True when the national dashboard's totals are the generated units, running classes and places.
+async fn national_figures(
+    http: &reqwest::Client,
+    base: &str,
+    tokens: &HashMap<String, String>,
+    m: &Manifest,
+) -> anyhow::Result<bool> {
+    let token = tokens.get(&m.national_user).context("no national token")?;
+    let url = format!(
+        "{base}/api/v1/orgs/{}/dashboard?programme_id={}",
+        m.national_id, m.programme_id
+    );
+    let d: serde_json::Value = http
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let t = &d["totals"];
+    let units = m.scale.units as i64;
+    Ok(t["units"].as_i64() == Some(units)
+        && t["classes"][4].as_i64() == Some(units)
+        && t["participating_units"].as_i64() == Some(units)
+        && t["capacity"].as_i64() == Some(m.scale.children as i64)
+        && d["rows"].as_array().map(Vec::len) == Some(m.scale.provinces))
+}
