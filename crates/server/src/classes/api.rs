@@ -60,7 +60,7 @@ pub struct ClassSummary {
     pub capacity: i64,
 }
 
-/// Classes of a programme in the caller's scope, by host and name, at most 1,000 a call
+/// Classes of a programme in the caller's scope, by host (tree order) and name, at most 1,000 a call
 /// (`limit`, `offset`: page on until a call returns fewer than `limit`).
 #[utoipa::path(get, path = "/api/v1/classes", tag = "classes", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, body = [ClassSummary]), (status = 404)))]

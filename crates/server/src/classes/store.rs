@@ -25,7 +25,9 @@ pub async fn get(db: &Db, scope: &Scope, id: &str) -> sqlx::Result<Option<Class>
     })
 }
 
-/// One page of the classes of a programme whose hosts lie in `scope`, by host and name.
+/// One page of the classes of a programme whose hosts lie in `scope`, in tree order of the hosts,
+/// then by name. The tree's path index leads (SQLite takes `CROSS JOIN` as "this table first"), so
+/// a page of a national list stops after its rows instead of sorting 30,000.
 pub async fn of_programme(
     db: &Db,
     scope: &Scope,
@@ -35,7 +37,8 @@ pub async fn of_programme(
 ) -> sqlx::Result<Vec<Class>> {
     let (cond, binds) = scope.sql("o.path", 4);
     let sql = format!(
-        "SELECT {COLS} FROM classes c JOIN orgs o ON o.id = c.host_org_id WHERE c.programme_id = $1 AND {cond} \
+        "SELECT {COLS} FROM orgs o CROSS JOIN classes c \
+         WHERE c.host_org_id = o.id AND c.programme_id = $1 AND {cond} \
          ORDER BY o.path, c.name, c.id LIMIT $2 OFFSET $3"
     );
     on_db!(db, p => {

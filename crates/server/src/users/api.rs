@@ -20,7 +20,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(remove_role))
 }
 
-/// Users whose home organisation is in the caller's scope, by username, at most 1,000 a call
+/// Users whose home organisation is in the caller's scope, by organisation (tree order) and
+/// username, at most 1,000 a call
 /// (`limit`, `offset`: page on until a call returns fewer than `limit`).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     params(ListQuery), responses((status = 200, body = [UserView]), (status = 403)))]

@@ -10,12 +10,13 @@ use crate::{on_db, on_tx};
 const COLS: &str = "u.id, u.username, u.display_name, u.org_id, o.name AS org_name, \
                     o.path AS org_path, u.active, u.created_at, u.updated_at";
 
-/// One page of the users whose home organisation is in `scope`, by username.
+/// One page of the users whose home organisation is in `scope`, grouped by organisation in tree
+/// order, then by username (the tree's path index leads, so a page stops after its rows).
 pub async fn list(db: &Db, scope: &Scope, offset: i64, limit: i64) -> sqlx::Result<Vec<User>> {
     let (cond, binds) = scope.sql("o.path", 3);
     let sql = format!(
         "SELECT {COLS} FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE {cond} \
-         ORDER BY u.username LIMIT $1 OFFSET $2"
+         ORDER BY o.path, u.username LIMIT $1 OFFSET $2"
     );
     on_db!(db, p => {
         let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(limit).bind(offset);
