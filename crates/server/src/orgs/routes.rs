@@ -69,10 +69,16 @@ fn tree_rows(ctx: &Ctx, orgs: &[Org]) -> Vec<TreeRow> {
     };
     sorted.sort_by_cached_key(|o| key(o));
     let min = sorted.iter().map(|o| o.depth()).min().unwrap_or(0);
+    // A few kinds and unit types label hundreds of rows: translate each once.
+    let mut labels: std::collections::HashMap<(&str, Option<&str>), (String, String)> =
+        std::collections::HashMap::new();
     sorted
         .into_iter()
         .map(|o| {
-            let (kind, unit_type) = label(ctx, o);
+            let (kind, unit_type) = labels
+                .entry((o.kind.as_str(), o.unit_type.as_deref()))
+                .or_insert_with(|| label(ctx, o))
+                .clone();
             TreeRow {
                 id: o.id.clone(),
                 name: o.name.clone(),
