@@ -5,6 +5,9 @@
 -- dashboard reads one row per subordinate unit instead of the whole subtree. Filled here from what
 -- is already stored.
 
+-- Organisations of some kinds inside a subtree (where a unit may move to) without walking it all.
+CREATE INDEX orgs_kind_path ON orgs(kind, path);
+
 CREATE TABLE org_tallies (
     org_id      TEXT PRIMARY KEY REFERENCES orgs(id),
     national    BIGINT NOT NULL,

@@ -88,10 +88,17 @@ pub async fn incidents(
     id: Option<&str>,
 ) -> sqlx::Result<Vec<IncidentRow>> {
     let (cond, binds) = scope.sql("o.path", 3);
+    // Incidents lead (SQLite reads `CROSS JOIN` as "this table first"): a federation's list must
+    // not walk every class of its subtree to find the few that reported something.
+    let filter = match (class_id, id) {
+        (Some(_), _) => "i.class_id = $1 AND ($2 = '' OR i.id = $2)",
+        (None, Some(_)) => "$1 = '' AND i.id = $2",
+        (None, None) => "$1 = '' AND $2 = ''",
+    };
     let sql = format!(
-        "SELECT {INCIDENT_COLS} FROM incidents i JOIN classes c ON c.id = i.class_id \
-         JOIN orgs o ON o.id = c.host_org_id WHERE ($1 = '' OR i.class_id = $1) \
-         AND ($2 = '' OR i.id = $2) AND {cond} ORDER BY i.occurred_at DESC, i.id DESC LIMIT 500"
+        "SELECT {INCIDENT_COLS} FROM incidents i CROSS JOIN classes c CROSS JOIN orgs o \
+         WHERE c.id = i.class_id AND o.id = c.host_org_id AND {filter} AND {cond} \
+         ORDER BY i.occurred_at DESC, i.id DESC LIMIT 500"
     );
     on_db!(db, p => {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))

@@ -149,14 +149,20 @@ async fn org_page(
         .is_some_and(|s| s.strictly_contains(&org.path));
     let can_add_child = manage.as_ref().is_some_and(|s| s.contains(&org.path)) && org.active;
     let move_targets = match (&manage, can_manage) {
-        (Some(scope), true) => store::list(&state.db, scope)
-            .await?
-            .into_iter()
-            .filter(|p| {
-                p.active && !p.path.starts_with(&org.path) && p.kind().may_contain(org.kind())
-            })
-            .map(|p| (p.id, p.name))
-            .collect(),
+        (Some(scope), true) => {
+            // Only organisations that may hold it, read as such: not the whole subtree.
+            let kinds: Vec<&str> = OrgKind::ALL
+                .into_iter()
+                .filter(|k| k.may_contain(org.kind()))
+                .map(OrgKind::as_str)
+                .collect();
+            store::active_of_kinds(&state.db, scope, &kinds)
+                .await?
+                .into_iter()
+                .filter(|p| !p.path.starts_with(&org.path))
+                .map(|p| (p.id, p.name))
+                .collect()
+        }
         _ => Vec::new(),
     };
     let child_kinds = OrgKind::ALL

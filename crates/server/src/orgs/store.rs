@@ -84,6 +84,25 @@ pub async fn list_page(db: &Db, scope: &Scope, offset: i64, limit: i64) -> sqlx:
     })
 }
 
+/// Active organisations of `kinds` inside `scope`, in path order (where a unit may move to).
+pub async fn active_of_kinds(db: &Db, scope: &Scope, kinds: &[&str]) -> sqlx::Result<Vec<Org>> {
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (cond, binds) = scope.sql("o.path", kinds.len() + 1);
+    let list: Vec<String> = (1..=kinds.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {COLS} FROM orgs o WHERE o.active = TRUE AND o.kind IN ({}) AND {cond} ORDER BY o.path",
+        list.join(", ")
+    );
+    on_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql));
+        for k in kinds { q = q.bind(*k); }
+        for b in &binds { q = q.bind(b); }
+        q.fetch_all(p).await
+    })
+}
+
 /// Direct children of an organisation (the caller has already checked it is in scope).
 pub async fn children(db: &Db, parent: &Org) -> sqlx::Result<Vec<Org>> {
     let sql = format!("SELECT {COLS} FROM orgs o WHERE o.parent_id = $1 ORDER BY o.name");
