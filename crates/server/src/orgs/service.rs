@@ -35,8 +35,16 @@ pub async fn top_levels(
     user: &CurrentUser,
 ) -> Result<(Vec<Org>, bool), AppError> {
     let scope = user.require(Capability::ViewOrgs)?;
-    // Level by level down the parent links: what is read is what is shown.
-    let mut orgs = match &scope {
+    let orgs = levels_of(state, &scope).await?;
+    let below = crate::dashboard::tallies::org_figures_of_scope(&state.db, &scope).await?;
+    let shown_active = orgs.iter().filter(|o| o.active).count() as i64;
+    Ok((orgs, below.by_kind().iter().sum::<i64>() > shown_active))
+}
+
+/// The roots of `scope` and two levels below them, level by level down the parent links: what is
+/// read is what is shown.
+pub async fn levels_of(state: &AppState, scope: &Scope) -> Result<Vec<Org>, AppError> {
+    let mut orgs = match scope {
         Scope::All => store::level(&state.db, &[], &[], true).await?,
         Scope::Subtrees(roots) => {
             let ids: Vec<&str> = roots
@@ -52,9 +60,7 @@ pub async fn top_levels(
         last = store::level(&state.db, &[], &parents, false).await?;
         orgs.extend(last.iter().cloned());
     }
-    let below = crate::dashboard::tallies::org_figures_of_scope(&state.db, &scope).await?;
-    let shown_active = orgs.iter().filter(|o| o.active).count() as i64;
-    Ok((orgs, below.by_kind().iter().sum::<i64>() > shown_active))
+    Ok(orgs)
 }
 
 fn clean_name(name: &str, errors: &mut Vec<FieldError>) -> String {

@@ -103,6 +103,26 @@ pub async fn active_of_kinds(db: &Db, scope: &Scope, kinds: &[&str]) -> sqlx::Re
     })
 }
 
+/// Active organisations inside `scope` whose name contains `text`, in path order, at most `limit`.
+pub async fn search(db: &Db, scope: &Scope, text: &str, limit: i64) -> sqlx::Result<Vec<Org>> {
+    let pattern = format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let (cond, binds) = scope.sql("o.path", 3);
+    let sql = format!(
+        "SELECT {COLS} FROM orgs o WHERE o.active = TRUE AND o.name LIKE $1 ESCAPE '\\' AND {cond} \
+         ORDER BY o.path LIMIT $2"
+    );
+    on_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(&pattern).bind(limit);
+        for b in &binds { q = q.bind(b); }
+        q.fetch_all(p).await
+    })
+}
+
 /// Direct children of an organisation (the caller has already checked it is in scope).
 pub async fn children(db: &Db, parent: &Org) -> sqlx::Result<Vec<Org>> {
     let sql = format!("SELECT {COLS} FROM orgs o WHERE o.parent_id = $1 ORDER BY o.name");

@@ -75,7 +75,7 @@ async fn list(
 #[template(path = "users/new.html")]
 struct NewPage {
     ctx: Ctx,
-    orgs: Vec<(String, String)>,
+    orgs: OrgChoices,
     roles: Vec<(String, String)>,
     form: NewUserForm,
     errors: Vec<FieldError>,
@@ -87,17 +87,39 @@ impl NewPage {
     }
 }
 
+/// The organisations a select offers, and the search that narrows them in a large scope.
+pub struct OrgChoices {
+    pub orgs: Vec<(String, String)>,
+    /// Not every organisation in scope is offered: the page shows the search.
+    pub narrowed: bool,
+    pub search: String,
+    /// Where the search form goes (the page itself).
+    pub action: String,
+}
+
+/// `?org_q=`: narrows the organisation selects of a large scope.
+#[derive(Debug, Default, Deserialize)]
+struct OrgSearch {
+    #[serde(default)]
+    org_q: String,
+}
+
 /// Selects of organisations and roles the caller may assign.
 async fn choices(
     state: &AppState,
     ctx: &Ctx,
     me: &CurrentUser,
-) -> Result<(Vec<(String, String)>, Vec<(String, String)>), AppError> {
-    let orgs = service::assignable_orgs(state, me)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
+    search: &str,
+    keep: &[&str],
+    action: String,
+) -> Result<(OrgChoices, Vec<(String, String)>), AppError> {
+    let (orgs, narrowed) = service::assignable_orgs(state, me, search, keep).await?;
+    let orgs = OrgChoices {
+        orgs: orgs.into_iter().map(|o| (o.id, o.name)).collect(),
+        narrowed,
+        search: search.trim().to_string(),
+        action,
+    };
     let roles = Role::ALL
         .into_iter()
         .filter(|r| *r != Role::SystemAdmin || me.is_system_admin())
@@ -127,8 +149,9 @@ async fn new_form(
     State(state): State<AppState>,
     ctx: Ctx,
     me: CurrentUser,
+    Query(q): Query<OrgSearch>,
 ) -> Result<Response, AppError> {
-    let (orgs, roles) = choices(&state, &ctx, &me).await?;
+    let (orgs, roles) = choices(&state, &ctx, &me, &q.org_q, &[], "/users/new".into()).await?;
     render(&NewPage {
         ctx,
         orgs,
@@ -166,7 +189,8 @@ async fn create(
     match service::create(&state, &me, &client, &input).await {
         Ok(u) => Ok(Redirect::to(&format!("/users/{}?ok=created", u.id)).into_response()),
         Err(AppError::Validation(errors)) => {
-            let (orgs, roles) = choices(&state, &ctx, &me).await?;
+            let keep = [form.org_id.as_str(), form.role_org_id.as_str()];
+            let (orgs, roles) = choices(&state, &ctx, &me, "", &keep, "/users/new".into()).await?;
             let form = NewUserForm {
                 password: String::new(),
                 ..form
@@ -191,7 +215,7 @@ async fn create(
 struct ShowPage {
     ctx: Ctx,
     row: UserRow,
-    orgs: Vec<(String, String)>,
+    orgs: OrgChoices,
     roles: Vec<(String, String)>,
     is_self: bool,
     errors: Vec<FieldError>,
@@ -208,10 +232,11 @@ async fn show_page(
     ctx: Ctx,
     me: &CurrentUser,
     id: &str,
+    search: &str,
     errors: Vec<FieldError>,
 ) -> Result<ShowPage, AppError> {
     let (user, grants) = service::visible(state, me, id).await?;
-    let (orgs, roles) = choices(state, &ctx, me).await?;
+    let (orgs, roles) = choices(state, &ctx, me, search, &[], format!("/users/{id}")).await?;
     let is_self = user.id == me.id;
     let row = rows(&ctx, vec![user], &grants)
         .pop()
@@ -231,8 +256,9 @@ async fn show(
     ctx: Ctx,
     me: CurrentUser,
     Path(id): Path<String>,
+    Query(q): Query<OrgSearch>,
 ) -> Result<Response, AppError> {
-    render(&show_page(&state, ctx, &me, &id, Vec::new()).await?)
+    render(&show_page(&state, ctx, &me, &id, &q.org_q, Vec::new()).await?)
 }
 
 /// The user page's forms: `action` = rename | password | deactivate | activate | add_role | remove_role.
@@ -303,7 +329,7 @@ async fn update(
     match result {
         Ok(flash) => Ok(Redirect::to(&format!("/users/{id}?ok={flash}")).into_response()),
         Err(AppError::Validation(errors)) => {
-            let page = show_page(state, ctx, me, &id, errors).await?;
+            let page = show_page(state, ctx, me, &id, "", errors).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(e),

@@ -394,12 +394,43 @@ pub async fn remove_role(
     Ok(())
 }
 
-/// Organisations the caller may bind users and roles to (for form selects).
-pub async fn assignable_orgs(state: &AppState, me: &CurrentUser) -> Result<Vec<Org>, AppError> {
+/// A select lists every organisation in scope up to this many; beyond, it lists a search's hits.
+pub const PICK_ALL: i64 = 1_000;
+
+/// Organisations the caller may bind users and roles to (for form selects), and whether the list
+/// is narrowed: all of them while there are at most [`PICK_ALL`]; else those whose name contains
+/// `search`, or without one the top three levels. `keep` (a choice already made) stays in.
+pub async fn assignable_orgs(
+    state: &AppState,
+    me: &CurrentUser,
+    search: &str,
+    keep: &[&str],
+) -> Result<(Vec<Org>, bool), AppError> {
     let scope = me.require(Capability::ManageUsers)?;
-    Ok(org_store::list(&state.db, &scope)
+    let total: i64 = crate::dashboard::tallies::org_figures_of_scope(&state.db, &scope)
         .await?
-        .into_iter()
-        .filter(|o| o.active)
-        .collect())
+        .by_kind()
+        .iter()
+        .sum();
+    let search = search.trim();
+    let (mut orgs, narrowed) = if !search.is_empty() {
+        (
+            org_store::search(&state.db, &scope, search, 200).await?,
+            true,
+        )
+    } else if total <= PICK_ALL {
+        (org_store::list(&state.db, &scope).await?, false)
+    } else {
+        (crate::orgs::service::levels_of(state, &scope).await?, true)
+    };
+    orgs.retain(|o| o.active);
+    for id in keep.iter().filter(|id| !id.is_empty()) {
+        if !orgs.iter().any(|o| o.id == *id)
+            && let Some(o) = org_store::get(&state.db, &scope, id).await?
+            && o.active
+        {
+            orgs.push(o);
+        }
+    }
+    Ok((orgs, narrowed))
 }

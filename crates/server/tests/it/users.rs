@@ -220,3 +220,29 @@ async fn user_pages(b: Backend) {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(s.get("/users").await.1.contains("已停用"));
 }
+
+both!(the_organisation_selects_can_be_narrowed_by_name, org_search);
+async fn org_search(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let s = WebSession::login(&app, "city_admin").await;
+    // 示例市 is small: every organisation is offered and no search is shown.
+    let (status, all) = s.get("/users/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(all.contains(">东城区总工会<") && all.contains(">西湖区总工会<"));
+    assert!(!all.contains("id=\"org-search\""));
+    // A search narrows both selects to the names that contain it, and says so.
+    let (status, hits) = s.get("/users/new?org_q=西湖").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(hits.contains(">西湖区总工会<"), "{hits}");
+    assert!(!hits.contains(">东城区总工会<"));
+    assert!(hits.contains("id=\"org-search\""));
+    // Wildcards are text, and nothing outside the caller's scope is found.
+    let (_, none) = s.get("/users/new?org_q=%25").await;
+    assert!(!none.contains(">东城区总工会<"));
+    let (_, sibling) = s.get("/users/new?org_q=邻江").await;
+    assert!(!sibling.contains("邻江钢铁集团工会"));
+    let id = app.user_id("class_staff").await;
+    let (status, page) = s.get(&format!("/users/{id}?org_q=西湖")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(">西湖区总工会<") && !page.contains(">东城区总工会<"));
+}
