@@ -25,15 +25,15 @@ pub struct Reminder {
     pub overdue: bool,
 }
 
+/// The state of a unit's latest submission for a milestone, from [`submissions::latest_versions`].
 fn latest_state(
-    subs: &[Submission],
+    latest: &std::collections::HashMap<(&str, &str), &Submission>,
     milestone: &str,
     org: &str,
 ) -> Option<tuoguan_domain::programme::SubmissionState> {
     use tuoguan_domain::programme::SubmissionState as S;
-    subs.iter()
-        .filter(|s| s.milestone_id == milestone && s.org_id == org)
-        .max_by_key(|s| s.version)
+    latest
+        .get(&(org, milestone))
         .and_then(|s| match s.status.as_str() {
             "submitted" => Some(S::Submitted),
             "approved" => Some(S::Approved),
@@ -85,14 +85,15 @@ pub async fn for_user(
             continue;
         }
         let subs = submissions::of_programme(&state.db, p).await?;
+        let latest = submissions::latest_versions(&subs);
         for m in due {
             let Ok(due) = NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d") else {
                 continue;
             };
             for (org, _, name) in &below {
-                let latest = latest_state(&subs, &m.id, org);
-                let status = tuoguan_domain::programme::milestone_status(due, today, latest);
-                if reminder_due(due, today, p.reminder_days, latest)
+                let submitted = latest_state(&latest, &m.id, org);
+                let status = tuoguan_domain::programme::milestone_status(due, today, submitted);
+                if reminder_due(due, today, p.reminder_days, submitted)
                     || status == MilestoneStatus::Overdue
                 {
                     out.push(Reminder {
@@ -128,6 +129,7 @@ pub async fn enqueue(db: &Db, today: NaiveDate) -> anyhow::Result<usize> {
     let mut queued = 0;
     for p in all_programmes(db).await? {
         let subs = submissions::of_programme(db, &p).await?;
+        let latest = submissions::latest_versions(&subs);
         for m in pstore::milestones(db, &p).await? {
             let Ok(due) = NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d") else {
                 continue;
@@ -140,7 +142,7 @@ pub async fn enqueue(db: &Db, today: NaiveDate) -> anyhow::Result<usize> {
                     due,
                     today,
                     p.reminder_days,
-                    latest_state(&subs, &m.id, &u.id),
+                    latest_state(&latest, &m.id, &u.id),
                 ) {
                     continue;
                 }

@@ -2,6 +2,8 @@
 //! measures, funding, supervision) and narrative reports. Versions are kept: a returned submission is
 //! revised as a new version; the level above approves or returns with comments.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use sqlx::AssertSqlSafe;
 use tuoguan_domain::programme::{
@@ -83,6 +85,21 @@ pub struct Decision {
 
 const COLS: &str = "s.id, s.milestone_id, s.org_id, s.version, s.status, s.objectives, s.measures, s.funding, \
     s.supervision, s.narrative, s.submitted_at, s.submitted_by, s.decided_at, s.decided_by, s.comment, s.created_at, s.updated_at";
+
+/// The latest version of each (unit, milestone)'s submission, found in one pass: a national
+/// programme has tens of thousands of units and as many submissions, too many to search per cell.
+pub fn latest_versions(subs: &[Submission]) -> HashMap<(&str, &str), &Submission> {
+    let mut latest: HashMap<(&str, &str), &Submission> = HashMap::new();
+    for s in subs {
+        let slot = latest
+            .entry((s.org_id.as_str(), s.milestone_id.as_str()))
+            .or_insert(s);
+        if s.version > slot.version {
+            *slot = s;
+        }
+    }
+    latest
+}
 
 /// Every version of every unit's submissions for a programme (already read through a scoped query).
 pub async fn of_programme(db: &Db, p: &Programme) -> sqlx::Result<Vec<Submission>> {
@@ -368,16 +385,14 @@ pub async fn matrix(
         .filter(|o| o.active && o.path.starts_with(&p.org_path) && o.path != p.org_path)
         .collect();
     let subs = of_programme(&state.db, p).await?;
+    let latest_of = latest_versions(&subs);
     let rows = units
         .into_iter()
         .map(|u| {
             let mut statuses = Vec::new();
             let mut latest_ids = Vec::new();
             for m in &milestones {
-                let latest = subs
-                    .iter()
-                    .filter(|s| s.org_id == u.id && s.milestone_id == m.id)
-                    .max_by_key(|s| s.version);
+                let latest = latest_of.get(&(u.id.as_str(), m.id.as_str())).copied();
                 let due =
                     chrono::NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d").unwrap_or(today);
                 statuses.push(milestone_status(
