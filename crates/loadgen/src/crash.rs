@@ -82,12 +82,7 @@ pub(crate) fn work(
 ) -> VecDeque<Work> {
     let mut out = VecDeque::new();
     for day in &seeded.days {
-        let most = seeded
-            .classes
-            .iter()
-            .map(|c| c.children.len())
-            .max()
-            .unwrap_or(0);
+        let most = seeded.most_children();
         for n in 0..most {
             for c in &seeded.classes {
                 let (Some(child), Some(token)) = (c.children.get(n), tokens.get(&c.username))
@@ -116,7 +111,19 @@ pub(crate) struct Shared {
 }
 
 /// One client: takes work until the queue is empty or the server stops answering.
-pub(crate) async fn client(http: reqwest::Client, base: String, shared: Arc<Mutex<Shared>>) {
+/// `n` clients working through the shared queue against `base`.
+pub(crate) fn spawn_clients(
+    n: usize,
+    http: &reqwest::Client,
+    base: &str,
+    shared: &Arc<Mutex<Shared>>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..n)
+        .map(|_| tokio::spawn(client(http.clone(), base.to_string(), shared.clone())))
+        .collect()
+}
+
+async fn client(http: reqwest::Client, base: String, shared: Arc<Mutex<Shared>>) {
     loop {
         let Some(w) = shared.lock().ok().and_then(|mut s| s.todo.pop_front()) else {
             return;
@@ -177,14 +184,7 @@ pub async fn run(
     for round in 0..kills {
         let srv = Server::start(launch.clone(), http).await?;
         requeue(&shared, &mut report);
-        let mut tasks = Vec::with_capacity(clients);
-        for _ in 0..clients {
-            tasks.push(tokio::spawn(client(
-                http.clone(),
-                srv.base.clone(),
-                shared.clone(),
-            )));
-        }
+        let tasks = spawn_clients(clients, http, &srv.base, &shared);
         tokio::time::sleep(Duration::from_millis(between(200, 1200))).await;
         srv.kill().await?;
         for t in tasks {

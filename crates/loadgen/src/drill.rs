@@ -14,7 +14,7 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 use tuoguan::db::{Backend, Db};
 
-use crate::crash::{Shared, client, work};
+use crate::crash::{Shared, spawn_clients, work};
 use crate::seed::Seeded;
 use crate::server::{Launch, Server, tokens};
 
@@ -134,14 +134,7 @@ pub async fn run(
         todo: work(seeded, &toks),
         ..Shared::default()
     }));
-    let mut tasks = Vec::with_capacity(clients);
-    for _ in 0..clients {
-        tasks.push(tokio::spawn(client(
-            http.clone(),
-            srv.base.clone(),
-            shared.clone(),
-        )));
-    }
+    let tasks = spawn_clients(clients, http, &srv.base, &shared);
     tokio::time::sleep(Duration::from_secs_f64(seconds / 2.0)).await;
     let before: BTreeSet<(String, String, String)> =
         shared.lock().map(|s| s.acked.clone()).unwrap_or_default();

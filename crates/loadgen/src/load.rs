@@ -80,12 +80,7 @@ pub fn pairs(
         let url: Arc<str> = Arc::from(format!("{base}/api/v1/classes/{}/attendance", c.id));
         per_class.push((url, Arc::<str>::from(token.as_str()), &c.children));
     }
-    let most = seeded
-        .classes
-        .iter()
-        .map(|c| c.children.len())
-        .max()
-        .unwrap_or(0);
+    let most = seeded.most_children();
     let mut out = Vec::new();
     for n in 0..most {
         for (url, token, kids) in &per_class {

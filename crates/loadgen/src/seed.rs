@@ -33,6 +33,17 @@ pub struct Seeded {
     pub password: String,
 }
 
+impl Seeded {
+    /// Children in the largest class: how many rounds go round every class once per child.
+    pub fn most_children(&self) -> usize {
+        self.classes
+            .iter()
+            .map(|c| c.children.len())
+            .max()
+            .unwrap_or(0)
+    }
+}
+
 /// How much to seed.
 #[derive(Debug, Clone)]
 pub struct Plan {

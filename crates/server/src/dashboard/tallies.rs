@@ -262,13 +262,6 @@ pub async fn recounted(db: &Db) -> sqlx::Result<(Vec<OrgTally>, Vec<ClassTally>)
     Ok((u, c.into_iter().filter(|t| !t.is_empty()).collect()))
 }
 
-fn id_list(n: usize, first: usize) -> String {
-    (0..n)
-        .map(|i| format!("${}", first + i))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The stored class figures of `org_ids` in `programme_id` (absent: no class below).
 pub async fn class_figures(
     db: &Db,
@@ -280,7 +273,7 @@ pub async fn class_figures(
     }
     let sql = format!(
         "SELECT {CLASS_COLS} FROM class_tallies WHERE programme_id = $1 AND org_id IN ({})",
-        id_list(org_ids.len(), 2)
+        crate::db::bind_list(org_ids.len(), 2)
     );
     let rows: Vec<ClassTally> = on_db!(db, p => {
         let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(programme_id);
@@ -297,7 +290,7 @@ pub async fn org_figures(db: &Db, org_ids: &[&str]) -> sqlx::Result<HashMap<Stri
     }
     let sql = format!(
         "SELECT {ORG_COLS} FROM org_tallies WHERE org_id IN ({})",
-        id_list(org_ids.len(), 1)
+        crate::db::bind_list(org_ids.len(), 1)
     );
     let rows: Vec<OrgTally> = on_db!(db, p => {
         let mut q = sqlx::query_as(AssertSqlSafe(sql));

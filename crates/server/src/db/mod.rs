@@ -157,6 +157,14 @@ pub fn subtree_bounds(path: &str) -> (String, String) {
     (path.to_string(), format!("{path}~"))
 }
 
+/// `$first, $first+1, …`: `n` placeholders for an `IN (…)` list.
+pub fn bind_list(n: usize, first: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// True when a database error is a unique-constraint violation.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     match err {

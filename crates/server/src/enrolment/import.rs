@@ -327,12 +327,11 @@ async fn placements_of<'a>(
     let keys: Vec<&str> = keys.collect();
     let mut out: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
     for chunk in keys.chunks(500) {
-        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
             "SELECT ch.dedupe_index, c.name, c.start_date, c.end_date FROM applications a \
              JOIN children ch ON ch.id = a.child_id JOIN classes c ON c.id = a.class_id \
              WHERE a.status IN ('accepted', 'enrolled') AND c.id <> $1 AND ch.dedupe_index IN ({})",
-            marks.join(",")
+            crate::db::bind_list(chunk.len(), 2)
         );
         let rows: Vec<(String, String, String, String)> = on_db!(db, p => {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(class_id);

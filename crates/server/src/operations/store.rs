@@ -116,11 +116,10 @@ pub async fn children_of_incidents(
     if incidents.is_empty() {
         return Ok(Vec::new());
     }
-    let marks: Vec<String> = (1..=incidents.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT ic.incident_id, ch.name FROM incident_children ic JOIN children ch ON ch.id = ic.child_id \
          WHERE ic.incident_id IN ({}) ORDER BY ch.name, ch.id",
-        marks.join(", ")
+        crate::db::bind_list(incidents.len(), 1)
     );
     let mut rows: Vec<(String, String)> = on_db!(db, p => {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));

@@ -40,12 +40,7 @@ pub async fn level(
     parent_ids: &[&str],
     top: bool,
 ) -> sqlx::Result<Vec<Org>> {
-    let list = |n: usize, first: usize| {
-        (0..n)
-            .map(|i| format!("${}", first + i))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let list = crate::db::bind_list;
     let mut conds = Vec::new();
     if !ids.is_empty() {
         conds.push(format!("o.id IN ({})", list(ids.len(), 1)));
@@ -90,10 +85,9 @@ pub async fn active_of_kinds(db: &Db, scope: &Scope, kinds: &[&str]) -> sqlx::Re
         return Ok(Vec::new());
     }
     let (cond, binds) = scope.sql("o.path", kinds.len() + 1);
-    let list: Vec<String> = (1..=kinds.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT {COLS} FROM orgs o WHERE o.active = TRUE AND o.kind IN ({}) AND {cond} ORDER BY o.path",
-        list.join(", ")
+        crate::db::bind_list(kinds.len(), 1)
     );
     on_db!(db, p => {
         let mut q = sqlx::query_as(AssertSqlSafe(sql));

@@ -82,10 +82,9 @@ pub async fn milestones_of(db: &Db, programmes: &[Programme]) -> sqlx::Result<Ve
     if programmes.is_empty() {
         return Ok(Vec::new());
     }
-    let marks: Vec<String> = (1..=programmes.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT id, programme_id, kind, due_date FROM milestones WHERE programme_id IN ({}) ORDER BY due_date, kind",
-        marks.join(", ")
+        crate::db::bind_list(programmes.len(), 1)
     );
     on_db!(db, c => {
         let mut q = sqlx::query_as(AssertSqlSafe(sql));

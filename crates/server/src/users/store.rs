@@ -46,11 +46,10 @@ pub async fn roles_of_users(db: &Db, users: &[User]) -> sqlx::Result<Vec<RoleRow
     if users.is_empty() {
         return Ok(Vec::new());
     }
-    let list: Vec<String> = (1..=users.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT {ROLE_COLS} FROM user_roles r LEFT JOIN orgs ro ON ro.id = r.org_id \
          WHERE r.user_id IN ({}) ORDER BY r.created_at, r.id",
-        list.join(", ")
+        crate::db::bind_list(users.len(), 1)
     );
     on_db!(db, p => {
         let mut q = sqlx::query_as(AssertSqlSafe(sql));

@@ -246,3 +246,41 @@ async fn org_search(b: Backend) {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(">西湖区总工会<") && !page.contains(">东城区总工会<"));
 }
+
+both!(long_lists_come_a_page_at_a_time_in_the_same_order, paging);
+async fn paging(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let city = app.token("city_admin").await;
+    let p = crate::programmes::demo_programme(&app, &city).await;
+    let pid = p["id"].as_str().unwrap();
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Each API list: a slice of the whole list, in the same order; limit is kept to 1–1,000.
+    for list in [
+        "/api/v1/users?".to_string(),
+        "/api/v1/orgs?".to_string(),
+        format!("/api/v1/classes?programme_id={pid}&"),
+    ] {
+        let (status, all) = app.get(&list, &city).await;
+        assert_eq!(status, StatusCode::OK, "{list}: {all}");
+        let all = ids(&all);
+        assert!(all.len() > 3, "{list}");
+        let (_, page) = app.get(&format!("{list}limit=2&offset=1"), &city).await;
+        assert_eq!(ids(&page), all[1..3], "{list}");
+        let (_, one) = app.get(&format!("{list}limit=0"), &city).await;
+        assert_eq!(ids(&one), all[..1], "{list}");
+    }
+    // The users page: one page needs no pager; past the end there is only the way back.
+    let s = WebSession::login(&app, "city_admin").await;
+    let (_, first) = s.get("/users").await;
+    assert!(!first.contains("class=\"pager\""));
+    let (status, second) = s.get("/users?page=2").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(second.contains("href=\"/users?page=1\""), "{second}");
+    assert!(!second.contains("id=\"next-page\""));
+}
