@@ -6,6 +6,11 @@
 #
 #     bash scripts/backup-drill.sh [tuoguan-loadgen flags…]
 #     DATABASE_URL=postgres://postgres@127.0.0.1:5432/EMPTY_DB bash scripts/backup-drill.sh
+#
+# At national size, on a country kept by `KEEP=DIR bash scripts/national.sh`: the generated
+# sample classes check in on the days the generator left free, and the copy is checked with
+# PRAGMA quick_check (integrity_check would read a 7 GB file's indexes for minutes):
+#     DATABASE_URL=sqlite://DIR/bench.db bash scripts/backup-drill.sh --manifest DIR/manifest.json --seconds 60
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"

@@ -8,6 +8,7 @@ mod bulk;
 mod cpu;
 mod crash;
 mod drill;
+mod filebench;
 mod load;
 mod national;
 mod raw;
@@ -92,6 +93,10 @@ struct Args {
     /// Only the read targets whose name contains this text.
     #[arg(long, default_value = "")]
     only: String,
+    /// Rounds per client of the large-file load after the reads (a roster upload of nearly
+    /// 8 MiB and a 10 MiB document download each); 0: none.
+    #[arg(long, default_value_t = 2)]
+    file_rounds: usize,
 }
 
 #[tokio::main]
@@ -135,17 +140,18 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.read_bench {
         db.close().await;
-        let text = std::fs::read_to_string(&manifest)
-            .with_context(|| format!("cannot read {}: generate first", manifest.display()))?;
-        let m: readbench::Manifest = serde_json::from_str(&text)?;
+        let m = read_manifest(&manifest)?;
         let report = readbench::bench(
             &http,
             launch,
             &m,
             &args.only,
-            args.clients,
-            args.requests,
-            args.seconds,
+            readbench::Amounts {
+                clients: args.clients,
+                requests: args.requests,
+                seconds: args.seconds,
+                file_rounds: args.file_rounds,
+            },
         )
         .await?;
         print!("{}", report.text());
@@ -155,22 +161,30 @@ async fn main() -> anyhow::Result<()> {
         }
         std::process::exit(if report.ok() { 0 } else { 1 });
     }
-    let started = std::time::Instant::now();
-    let plan = seed::Plan {
-        classes: args.classes,
-        children: args.children,
-        from: args.from,
-        to: args.to,
-        run: run.clone(),
+    let seeded = if args.backup_drill && args.manifest.is_some() {
+        // The drill on a generated country: its sample classes check in on the free days.
+        let m = read_manifest(&manifest)?;
+        readbench::reset_free_days(&args.database_url, &m).await?;
+        readbench::seeded(&m)
+    } else {
+        let started = std::time::Instant::now();
+        let plan = seed::Plan {
+            classes: args.classes,
+            children: args.children,
+            from: args.from,
+            to: args.to,
+            run: run.clone(),
+        };
+        let seeded = seed::seed(&db, &plan).await.context("seeding")?;
+        eprintln!(
+            "seeded {} classes × {} children, {} operating days, in {:.1} s",
+            args.classes,
+            args.children,
+            seeded.days.len(),
+            started.elapsed().as_secs_f64()
+        );
+        seeded
     };
-    let seeded = seed::seed(&db, &plan).await.context("seeding")?;
-    eprintln!(
-        "seeded {} classes × {} children, {} operating days, in {:.1} s",
-        args.classes,
-        args.children,
-        seeded.days.len(),
-        started.elapsed().as_secs_f64()
-    );
 
     if args.crash_kills > 0 {
         let report =
@@ -184,14 +198,17 @@ async fn main() -> anyhow::Result<()> {
         std::process::exit(if report.ok() { 0 } else { 1 });
     }
     if args.backup_drill {
-        let dir = match backend {
-            Backend::Sqlite => raw::sqlite_path(&args.database_url)
-                .parent()
-                .map(std::path::Path::to_path_buf)
-                .unwrap_or_else(std::env::temp_dir),
-            Backend::Postgres => std::env::temp_dir(),
-        };
-        let report = drill::run(&http, &launch, &seeded, args.clients, args.seconds, &dir).await?;
+        let dir = drill_dir(backend, &args.database_url);
+        let report = drill::run(
+            &http,
+            &launch,
+            &seeded,
+            args.clients,
+            args.seconds,
+            &dir,
+            args.manifest.is_some(),
+        )
+        .await?;
         db.close().await;
         print!("{}", report.text());
         std::process::exit(if report.ok() { 0 } else { 1 });
@@ -291,4 +308,21 @@ async fn main() -> anyhow::Result<()> {
         std::process::exit(2);
     }
     Ok(())
+}
+
+/// Where the backup drill writes its copy: beside the SQLite file, or in the temp directory.
+fn drill_dir(backend: Backend, url: &str) -> PathBuf {
+    match backend {
+        Backend::Sqlite => raw::sqlite_path(url)
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_else(std::env::temp_dir),
+        Backend::Postgres => std::env::temp_dir(),
+    }
+}
+
+fn read_manifest(path: &std::path::Path) -> anyhow::Result<readbench::Manifest> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read {}: generate first", path.display()))?;
+    Ok(serde_json::from_str(&text)?)
 }

@@ -261,6 +261,8 @@ pub struct BenchReport {
     pub generated_secs: f64,
     pub clients: usize,
     pub reads: Vec<Measured>,
+    /// Roster uploads and document downloads at the size limits (none when `file_rounds` is 0).
+    pub files: Option<crate::filebench::FileLoad>,
     /// The check-in load on the sample classes after the reads (none when `seconds` is 0).
     pub checkins: Option<Throughput>,
     pub checkin_errors: u64,
@@ -277,6 +279,7 @@ impl BenchReport {
             .iter()
             .all(|r| r.errors == 0 && r.latency.count > 0)
             && self.checkin_errors == 0
+            && self.files.as_ref().is_none_or(|f| f.errors == 0)
     }
 
     pub fn text(&self) -> String {
@@ -313,6 +316,27 @@ impl BenchReport {
                     .unwrap_or_default()
             );
         }
+        if let Some(f) = &self.files {
+            let _ = writeln!(
+                out,
+                "\nlarge files, all clients at once: {} roster uploads of {:.1} MiB (refused after \
+                 reading every row), p50 {:.0} ms, p99 {:.0} ms; {} downloads of a {:.0} MiB \
+                 document, p50 {:.0} ms, p99 {:.0} ms; {} errors{}",
+                f.uploads.count,
+                f.roster_bytes as f64 / 1048576.0,
+                f.uploads.p50_ms,
+                f.uploads.p99_ms,
+                f.downloads.count,
+                f.document_bytes as f64 / 1048576.0,
+                f.downloads.p50_ms,
+                f.downloads.p99_ms,
+                f.errors,
+                f.first_error
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            );
+        }
         if let Some(c) = &self.checkins {
             let _ = writeln!(
                 out,
@@ -337,7 +361,7 @@ impl BenchReport {
 
 /// Takes back the check-ins an earlier run made on the days left free, so each run of the
 /// check-in load starts from the generated state.
-async fn reset_free_days(url: &str, m: &Manifest) -> anyhow::Result<()> {
+pub async fn reset_free_days(url: &str, m: &Manifest) -> anyhow::Result<()> {
     let db = tuoguan::db::Db::connect(url, 1).await?;
     let mut tx = db.begin().await?;
     for table in ["attendance", "attendance_events"] {
@@ -352,6 +376,34 @@ async fn reset_free_days(url: &str, m: &Manifest) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How much load the read benchmark puts on: `clients` at once, `requests` per target, then
+/// `file_rounds` of large files per client and `seconds` of check-ins (0: none).
+#[derive(Debug, Clone, Copy)]
+pub struct Amounts {
+    pub clients: usize,
+    pub requests: usize,
+    pub seconds: f64,
+    pub file_rounds: usize,
+}
+
+/// The generated country's sample classes as a seeded world, for the check-in load on its free days.
+pub fn seeded(m: &Manifest) -> crate::seed::Seeded {
+    crate::seed::Seeded {
+        programme_id: m.programme_id.clone(),
+        classes: m
+            .sample
+            .iter()
+            .map(|c| crate::seed::SeedClass {
+                id: c.id.clone(),
+                username: c.username.clone(),
+                children: c.children.clone(),
+            })
+            .collect(),
+        days: m.free_days.clone(),
+        password: m.password.clone(),
+    }
+}
+
 /// Starts the server on a generated database, measures every target, then `seconds` of
 /// check-ins on the sample classes, and reads the server's peak memory.
 pub async fn bench(
@@ -359,11 +411,14 @@ pub async fn bench(
     launch: crate::server::Launch<'_>,
     m: &Manifest,
     only: &str,
-    clients: usize,
-    requests: usize,
-    seconds: f64,
+    amounts: Amounts,
 ) -> anyhow::Result<BenchReport> {
-    use crate::seed::{SeedClass, Seeded};
+    let Amounts {
+        clients,
+        requests,
+        seconds,
+        file_rounds,
+    } = amounts;
     let backend = format!("{:?}", tuoguan::db::Backend::from_url(launch.database_url)?);
     if seconds > 0.0 {
         reset_free_days(launch.database_url, m).await?;
@@ -380,22 +435,20 @@ pub async fn bench(
     let reads_tokens = crate::server::tokens(http, &srv.base, &users, &m.password).await?;
     let reads = run(http, &srv.base, &reads_tokens, m, only, clients, requests).await?;
     let figures_ok = national_figures(http, &srv.base, &reads_tokens, m).await?;
+    let mut files = None;
+    if file_rounds > 0 {
+        let token = &reads_tokens[&m.unit_user];
+        let f = crate::filebench::run(http, &srv.base, token, &m.class_id, clients, file_rounds)
+            .await?;
+        eprintln!(
+            "files: {} roster uploads, p99 {:.0} ms; {} document downloads, p99 {:.0} ms; {} errors",
+            f.uploads.count, f.uploads.p99_ms, f.downloads.count, f.downloads.p99_ms, f.errors
+        );
+        files = Some(f);
+    }
     let (mut checkins, mut checkin_errors) = (None, 0);
     if seconds > 0.0 {
-        let seeded = Seeded {
-            programme_id: m.programme_id.clone(),
-            classes: m
-                .sample
-                .iter()
-                .map(|c| SeedClass {
-                    id: c.id.clone(),
-                    username: c.username.clone(),
-                    children: c.children.clone(),
-                })
-                .collect(),
-            days: m.free_days.clone(),
-            password: m.password.clone(),
-        };
+        let seeded = seeded(m);
         users = seeded.classes.iter().map(|c| c.username.clone()).collect();
         let tokens = crate::server::tokens(http, &srv.base, &users, &m.password).await?;
         let pairs = crate::load::pairs(&seeded, &srv.base, &tokens)?;
@@ -417,6 +470,7 @@ pub async fn bench(
         generated_secs: m.generated_secs,
         clients,
         reads,
+        files,
         checkins,
         checkin_errors,
         server_peak_rss_mb,

@@ -1,7 +1,8 @@
 //! The national generator and read benchmark at a small scale (`scripts/national.sh` runs them at
 //! national size on a release build): the dataset is generated, every page and export answers 200
 //! with a body as the user who opens it, check-ins on the free days are all accepted, and the
-//! dashboard's figures agree with what was generated.
+//! dashboard's figures agree with what was generated; roster files and documents at the size
+//! limits go through at once.
 
 mod support;
 
@@ -11,7 +12,15 @@ fn a_generated_country_answers_every_page_and_takes_check_ins() {
         "national",
         &[
             &["--generate", "small"],
-            &["--read-bench", "--requests", "20", "--seconds", "1"],
+            &[
+                "--read-bench",
+                "--requests",
+                "20",
+                "--seconds",
+                "1",
+                "--file-rounds",
+                "1",
+            ],
         ],
     );
     assert!(out[0].contains("attendance: 28000"), "{}", out[0]);
@@ -28,6 +37,11 @@ fn a_generated_country_answers_every_page_and_takes_check_ins() {
         assert!(line.ends_with("| 0 |"), "{line}");
     }
     assert!(report.contains(", 0 errors"), "{report}");
+    let files = report
+        .lines()
+        .find(|l| l.starts_with("large files"))
+        .unwrap_or_else(|| panic!("no large-file line in {report}"));
+    assert!(files.ends_with("; 0 errors"), "{files}");
     assert!(
         report.contains("every unit, running class and place: true"),
         "{report}"

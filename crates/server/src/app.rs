@@ -138,7 +138,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(crate::error::render_errors))
         .layer(from_fn(security_headers))
         // gzip when the client asks for it: a 50-child roll is ~200 KB of forms, ~10% of it gzipped.
-        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::compression::CompressionLayer::new().compress_when(compressible()))
         .layer(DefaultBodyLimit::max(1 << 20))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -179,4 +179,10 @@ async fn security_headers(req: Request, next: Next) -> Response {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res
+}
+
+/// What gzip is worth spending CPU on: not .xlsx downloads, which are zip files already.
+fn compressible() -> impl tower_http::compression::Predicate {
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+    DefaultPredicate::new().and(NotForContentType::const_new(crate::web::excel::XLSX_MIME))
 }

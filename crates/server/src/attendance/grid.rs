@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::classes::Class;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::web::excel::{Cell, Sheet, workbook};
+use crate::web::excel::{self, Book, Cell, Sheet, workbook};
 
 const WEEKDAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
 
@@ -38,7 +38,7 @@ fn ratio(present: u32, expected: u32) -> Cell {
 }
 
 /// The workbook of one month.
-pub fn workbook_of(c: &Class, g: &MonthGrid, lang: Lang) -> Result<Vec<u8>, AppError> {
+pub fn workbook_of(c: &Class, g: &MonthGrid, lang: Lang) -> Result<Book, AppError> {
     let mut headers = vec![lang.t("grid.no"), lang.t("grid.child")];
     headers.extend(g.days.iter().map(|d| day_heading(d)));
     headers.extend(["grid.present", "grid.expected", "grid.rate"].map(|k| lang.t(k)));
@@ -77,7 +77,7 @@ pub fn workbook_of(c: &Class, g: &MonthGrid, lang: Lang) -> Result<Vec<u8>, AppE
         rows,
         totals: Some(totals),
     };
-    workbook(&[sheet]).map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))
+    Ok(workbook(&[sheet])?)
 }
 
 /// The month asked for, or the class's own: this month while it runs, else its last month (or
@@ -109,11 +109,11 @@ pub async fn download(
 ) -> Result<Response, AppError> {
     let m = month_for(c, asked);
     let g = metrics::month(state, c, &m, crate::calendar::today()).await?;
-    let bytes = workbook_of(c, &g, lang)?;
-    Ok(crate::enrolment::api::xlsx_response(
-        bytes,
+    let book = workbook_of(c, &g, lang)?;
+    Ok(excel::download(
+        book,
         &format!("{} {m} 签到表.xlsx", c.name),
-    ))
+    )?)
 }
 
 #[cfg(test)]

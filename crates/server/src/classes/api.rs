@@ -1,7 +1,7 @@
 //! JSON API of classes (`/api/v1/classes`): registration, lifecycle, staff, days, documents.
 
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,7 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, FieldError, Json, Query};
 use crate::i18n::{Lang, Msg};
 use crate::programmes::service as programmes;
+use crate::web::upload::file_turns;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -31,8 +32,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(patch_staff))
         .routes(routes!(add_day))
         .routes(routes!(delete_day))
-        .routes(routes!(upload_file))
-        .routes(routes!(download_file))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(upload_file))
+                .layer(DefaultBodyLimit::max(files::MAX_FILE_BYTES + 64 * 1024))
+                .routes(routes!(download_file))
+                .layer(file_turns()),
+        )
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -23,6 +23,7 @@ use crate::audit::Client;
 use crate::auth::{Capability, CurrentUser};
 use crate::error::{AppError, FieldError, Query};
 use crate::programmes::{Programme, service as programmes};
+use crate::web::upload::file_turns;
 use crate::web::{Ctx, field_error, render, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -37,9 +38,15 @@ pub fn router() -> Router<AppState> {
         .route("/classes/{id}/days/{day}/delete", post(delete_day))
         .route(
             "/classes/{id}/files",
-            post(upload).layer(DefaultBodyLimit::max(files::MAX_FILE_BYTES + 64 * 1024)),
+            post(upload).layer((
+                file_turns(),
+                DefaultBodyLimit::max(files::MAX_FILE_BYTES + 64 * 1024),
+            )),
         )
-        .route("/classes/{id}/files/{file_id}", get(download))
+        .route(
+            "/classes/{id}/files/{file_id}",
+            get(download).layer(file_turns()),
+        )
 }
 
 #[derive(Template)]

@@ -117,7 +117,7 @@ pub async fn build(
 }
 
 /// The dashboard as a workbook an official can hand on.
-pub fn xlsx(d: &Dashboard, lang: crate::i18n::Lang) -> Result<Vec<u8>, AppError> {
+pub fn xlsx(d: &Dashboard, lang: crate::i18n::Lang) -> Result<crate::web::excel::Book, AppError> {
     use crate::web::excel::{Cell, Sheet, workbook};
     let mut headers = vec![
         lang.t("dashboard.unit"),
@@ -158,5 +158,5 @@ pub fn xlsx(d: &Dashboard, lang: crate::i18n::Lang) -> Result<Vec<u8>, AppError>
         rows: d.rows.iter().map(cells).collect(),
         totals: Some(totals),
     };
-    workbook(&[sheet]).map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))
+    Ok(workbook(&[sheet])?)
 }

@@ -2,8 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Router, routing::get};
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -72,18 +71,8 @@ async fn export(
 ) -> Result<Response, AppError> {
     let p = programmes::visible(&state, &user, &id).await?;
     let d = build(&state, &user, &p, q.org.as_deref()).await?;
-    let bytes = xlsx(&d, lang)?;
     let name = format!("{} {}.xlsx", d.root_name, d.programme_name);
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(crate::web::excel::XLSX_MIME),
-    );
-    if let Ok(v) = HeaderValue::from_str(&crate::web::excel::content_disposition(&name)) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(res)
+    Ok(crate::web::excel::download(xlsx(&d, lang)?, &name)?)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

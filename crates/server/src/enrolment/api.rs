@@ -20,11 +20,13 @@ use crate::audit::Client;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, Json};
 use crate::i18n::{Lang, Msg};
+use crate::web::excel;
+use crate::web::upload::{SpoolError, Spooled, file_turns, spool};
 
 pub fn router() -> OpenApiRouter<AppState> {
     let import = OpenApiRouter::new()
         .routes(routes!(import_roster))
-        .layer(DefaultBodyLimit::max(import::MAX_FILE + 64 * 1024));
+        .layer(DefaultBodyLimit::max(import::MAX_FILE as usize + 64 * 1024));
     OpenApiRouter::new()
         .routes(routes!(register_parent))
         .routes(routes!(list_children, add_child))
@@ -33,7 +35,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reveal_id))
         .routes(routes!(add_pickup))
         .routes(routes!(remove_pickup))
-        .routes(routes!(put_pickup_photo, get_pickup_photo))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(put_pickup_photo, get_pickup_photo))
+                .layer(file_turns()),
+        )
         .routes(routes!(open_classes))
         .routes(routes!(apply))
         .routes(routes!(get_application))
@@ -397,19 +403,6 @@ async fn class_applications(
     Ok(Json(list.iter().map(ApplicationView::new).collect()))
 }
 
-pub fn xlsx_response(bytes: Vec<u8>, name: &str) -> Response {
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(crate::web::excel::XLSX_MIME),
-    );
-    if let Ok(v) = HeaderValue::from_str(&crate::web::excel::content_disposition(name)) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    res
-}
-
 /// The roster template (.xlsx; every column is text).
 #[utoipa::path(get, path = "/api/v1/classes/{id}/roster/template", tag = "enrolment", security(("bearer" = [])),
     params(("id" = String, Path, description = "class id")), responses((status = 200, description = "the template"), (status = 404)))]
@@ -420,7 +413,7 @@ async fn roster_template(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     crate::classes::service::visible(&state, &user, &id).await?;
-    Ok(xlsx_response(export::template(lang)?, "名单模板.xlsx"))
+    Ok(excel::download(export::template(lang)?, "名单模板.xlsx")?)
 }
 
 /// The class's roster as .xlsx (masked ID numbers; audited).
@@ -433,8 +426,8 @@ async fn export_roster(
     lang: Lang,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let (c, bytes) = export::export(&state, &user, &client, &id, lang).await?;
-    Ok(xlsx_response(bytes, &format!("{} 名单.xlsx", c.name)))
+    let (c, book) = export::export(&state, &user, &client, &id, lang).await?;
+    Ok(excel::download(book, &format!("{} 名单.xlsx", c.name))?)
 }
 
 /// Imports a roster (multipart: `file` .xlsx or .csv, `consent_attested` = true). All or
@@ -456,8 +449,7 @@ async fn import_roster(
         &user,
         &client,
         &id,
-        &upload.name,
-        &upload.data,
+        upload.file,
         upload.consent_attested,
     )
     .await;
@@ -479,37 +471,42 @@ pub fn rows_rejected(rows: &[import::RowProblem], lang: Lang) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
 }
 
-/// A roster upload as the form sent it.
+/// A roster upload as the form sent it; the file waits on disk (see [`crate::web::upload`]).
 pub struct RosterUpload {
-    pub name: String,
-    pub data: Vec<u8>,
+    pub file: Spooled,
     pub consent_attested: bool,
 }
 
 pub async fn read_roster_upload(mut form: Multipart) -> Result<RosterUpload, AppError> {
-    let mut up = RosterUpload {
-        name: String::new(),
-        data: Vec::new(),
-        consent_attested: false,
+    let (mut file, mut consent_attested) = (None, false);
+    let refused = |e| match e {
+        SpoolError::TooLarge => AppError::field("file", "import.too_large"),
+        SpoolError::Broken => AppError::field("file", "import.unreadable"),
     };
-    let bad = |_| AppError::field("file", "import.too_large");
-    while let Some(field) = form.next_field().await.map_err(bad)? {
+    let broken = |e| refused(SpoolError::of(e));
+    while let Some(field) = form.next_field().await.map_err(broken)? {
         match field.name() {
             Some("consent_attested") => {
-                let v = field.text().await.map_err(bad)?;
-                up.consent_attested = matches!(v.trim(), "true" | "on" | "1" | "yes");
+                let v = field.text().await.map_err(broken)?;
+                consent_attested = matches!(v.trim(), "true" | "on" | "1" | "yes");
             }
             Some("file") => {
-                up.name = field.file_name().unwrap_or("roster").to_string();
-                up.data = field.bytes().await.map_err(bad)?.to_vec();
+                let mut up = spool(field, import::MAX_FILE).await.map_err(refused)?;
+                if up.name.is_empty() {
+                    up.name = "roster".into();
+                }
+                file = Some(up);
             }
             _ => {}
         }
     }
-    if up.data.is_empty() {
-        return Err(AppError::field("file", "import.no_file"));
+    match file {
+        Some(file) if file.len > 0 => Ok(RosterUpload {
+            file,
+            consent_attested,
+        }),
+        _ => Err(AppError::field("file", "import.no_file")),
     }
-    Ok(up)
 }
 
 /// The class's published draws, newest first.

@@ -13,12 +13,13 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::on_db;
+use crate::web::excel::Book;
 
 /// The template (名单模板): the header row, every column formatted as text so Excel keeps ID
 /// numbers and phone numbers as typed, and a sheet of instructions.
-pub fn template(lang: Lang) -> Result<Vec<u8>, AppError> {
+pub fn template(lang: Lang) -> Result<Book, AppError> {
     use rust_xlsxwriter::{Format, Workbook};
-    let inner = || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let inner = || -> Result<Workbook, rust_xlsxwriter::XlsxError> {
         let mut book = Workbook::new();
         let text = Format::new().set_num_format("@");
         let bold = Format::new().set_bold().set_num_format("@");
@@ -34,9 +35,11 @@ pub fn template(lang: Lang) -> Result<Vec<u8>, AppError> {
         for (i, line) in lang.t("import.template_notes").lines().enumerate() {
             notes.write_string(u32::try_from(i).unwrap_or(0), 0, line)?;
         }
-        book.save_to_buffer()
+        Ok(book)
     };
-    inner().map_err(|e| AppError::Internal(e.into()))
+    inner()
+        .map(Book::new)
+        .map_err(|e| AppError::Internal(e.into()))
 }
 
 /// The class's roster as a workbook (masked ID numbers), audited as an export.
@@ -46,7 +49,7 @@ pub async fn export(
     client: &Client,
     class_id: &str,
     lang: Lang,
-) -> Result<(Class, Vec<u8>), AppError> {
+) -> Result<(Class, Book), AppError> {
     use crate::web::excel::{Cell, Sheet, workbook};
     let scope = user.require(Capability::ManageEnrolment)?;
     let c = crate::classes::store::get(&state.db, &scope, class_id)
@@ -98,8 +101,7 @@ pub async fn export(
         rows,
         totals: None,
     };
-    let bytes =
-        workbook(&[sheet]).map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?;
+    let book = workbook(&[sheet])?;
     let mut tx = state.db.begin().await?;
     audit::record(
         &mut tx,
@@ -108,7 +110,7 @@ pub async fn export(
     )
     .await?;
     tx.commit().await?;
-    Ok((c, bytes))
+    Ok((c, book))
 }
 
 /// Per child of a class: its basic fields and its guardians (name, phone, relationship).

@@ -10,16 +10,15 @@
 
 use std::collections::{HashMap, HashSet};
 
-use calamine::{Data, Reader};
 use chrono::NaiveDate;
 use serde::Serialize;
-use sha2::Digest;
 use tuoguan_domain::ProgrammeRules;
 use tuoguan_domain::enrolment::{
     COLUMN_KEYS, Grade, RawCell, RosterRow, TEMPLATE_HEADERS, dedupe_key, parse_row,
 };
 use tuoguan_domain::operating_days::ranges_overlap;
 
+use super::roster_file::{self, Line};
 use super::store::{self, Guardian};
 use super::{Status, applications, children};
 use crate::app::AppState;
@@ -29,10 +28,11 @@ use crate::classes::{Class, ClassStatus};
 use crate::db::{Db, Tx};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
+use crate::web::upload::Spooled;
 use crate::{on_db, on_tx};
 
 /// Largest roster file accepted.
-pub const MAX_FILE: usize = 8 << 20;
+pub const MAX_FILE: u64 = 8 << 20;
 /// Most data rows in one file.
 pub const MAX_ROWS: usize = 20_000;
 
@@ -112,66 +112,6 @@ fn file_problem(key: &'static str) -> ImportError {
     }])
 }
 
-/// The rows of a file as cells: .xlsx (by its zip signature) or CSV (UTF-8, with or without a
-/// BOM, else GB18030, which also reads GBK).
-pub fn read_cells(bytes: &[u8]) -> Result<Vec<Vec<RawCell>>, ImportError> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes))
-            .map_err(|_| file_problem("import.unreadable"))?;
-        let range = book
-            .worksheet_range_at(0)
-            .ok_or_else(|| file_problem("import.unreadable"))?
-            .map_err(|_| file_problem("import.unreadable"))?;
-        return Ok(range
-            .rows()
-            .map(|r| r.iter().map(xlsx_cell).collect())
-            .collect());
-    }
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = match std::str::from_utf8(body) {
-        Ok(t) => t.to_string(),
-        Err(_) => {
-            let (t, _, bad) = encoding_rs::GB18030.decode(body);
-            if bad {
-                return Err(file_problem("import.encoding"));
-            }
-            t.into_owned()
-        }
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for rec in reader.records() {
-        let rec = rec.map_err(|_| file_problem("import.unreadable"))?;
-        rows.push(
-            rec.iter()
-                .map(|s| {
-                    if s.trim().is_empty() {
-                        RawCell::Empty
-                    } else {
-                        RawCell::Text(s.to_string())
-                    }
-                })
-                .collect(),
-        );
-    }
-    Ok(rows)
-}
-
-fn xlsx_cell(d: &Data) -> RawCell {
-    match d {
-        Data::String(s) => RawCell::Text(s.clone()),
-        Data::Float(f) => RawCell::Number(*f),
-        Data::Int(i) => RawCell::Number(*i as f64),
-        Data::Bool(b) => RawCell::Text(b.to_string()),
-        Data::DateTime(dt) => RawCell::Number(dt.as_f64()),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => RawCell::Text(s.clone()),
-        Data::Error(_) | Data::Empty => RawCell::Empty,
-    }
-}
-
 fn is_empty_row(r: &[RawCell]) -> bool {
     r.iter().all(|c| matches!(c, RawCell::Empty))
 }
@@ -194,19 +134,19 @@ async fn check_rows(
     state: &AppState,
     c: &Class,
     rules: &ProgrammeRules,
-    cells: Vec<Vec<RawCell>>,
+    lines: Vec<Line>,
 ) -> Result<(Vec<Good>, usize, usize), ImportError> {
-    let header = cells
+    let header = lines
         .iter()
         .take(5)
-        .position(|r| header_matches(r))
+        .position(|(_, r)| header_matches(r))
         .ok_or_else(|| file_problem("import.not_template"))?;
     let today = crate::calendar::today();
     let mut problems = Vec::new();
     let mut good = Vec::new();
     let mut first_line: HashMap<String, usize> = HashMap::new();
     let mut total = 0;
-    for (i, r) in cells.iter().enumerate().skip(header + 1) {
+    for (line, r) in lines.iter().skip(header + 1) {
         if is_empty_row(r) {
             continue;
         }
@@ -214,7 +154,7 @@ async fn check_rows(
         if total > MAX_ROWS {
             return Err(file_problem("import.too_many_rows"));
         }
-        let line = i + 1;
+        let line = *line;
         match parse_row(r, today) {
             Err(errs) => problems.extend(errs.into_iter().map(|e| RowProblem {
                 row: line,
@@ -351,8 +291,7 @@ pub async fn import(
     user: &CurrentUser,
     client: &Client,
     class_id: &str,
-    file_name: &str,
-    bytes: &[u8],
+    file: Spooled,
     consent_attested: bool,
 ) -> Result<ImportReport, ImportError> {
     let scope = user.require(Capability::ManageEnrolment)?;
@@ -365,7 +304,7 @@ pub async fn import(
     if !consent_attested {
         return Err(AppError::field("consent_attested", "import.consent_required").into());
     }
-    if bytes.len() > MAX_FILE {
+    if file.len > MAX_FILE {
         return Err(file_problem("import.too_large"));
     }
     let rules = {
@@ -374,8 +313,19 @@ pub async fn import(
         tx.commit().await?;
         serde_json::from_str::<ProgrammeRules>(&r).map_err(|e| AppError::Internal(e.into()))?
     };
-    let cells = read_cells(bytes)?;
-    let (fresh, unchanged, total) = check_rows(state, &c, &rules, cells).await?;
+    let Spooled {
+        name: file_name,
+        file,
+        sha256,
+        ..
+    } = file;
+    let _turn = crate::web::upload::import_turn().await;
+    // Reading a workbook is CPU work: off the request threads.
+    let lines = tokio::task::spawn_blocking(move || roster_file::read_lines(file))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(file_problem)?;
+    let (fresh, unchanged, total) = check_rows(state, &c, &rules, lines).await?;
     let import_id = crate::new_id();
     let now = crate::now();
     let batch = build(state, &fresh, &c.id, &import_id, &user.id, now)?;
@@ -387,7 +337,7 @@ pub async fn import(
         return Err(AppError::Conflict(Msg::new("enrolment.class_full")).into());
     }
     write(&mut tx, &batch).await?;
-    let digest = hex::encode(sha2::Sha256::digest(bytes));
+    let digest = hex::encode(sha256);
     const SQL: &str = "INSERT INTO roster_imports (id, class_id, file_sha256, file_name, rows_total, rows_created, \
         imported_by, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)";
     let name: String = file_name.chars().take(200).collect();

@@ -19,6 +19,7 @@ pub mod parent_routes;
 pub mod parents;
 pub mod pickups;
 pub mod retention;
+pub mod roster_file;
 pub mod routes;
 pub mod store;
 

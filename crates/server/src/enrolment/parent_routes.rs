@@ -25,6 +25,7 @@ use crate::auth::CurrentUser;
 use crate::auth::middleware::{SESSION_COOKIE, cookie};
 use crate::auth::service::SessionKind;
 use crate::error::{AppError, FieldError};
+use crate::web::upload::file_turns;
 use crate::web::{Ctx, field_error, render, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -40,13 +41,16 @@ pub fn router() -> Router<AppState> {
         .route("/children/{id}/export.json", get(export))
         .route(
             "/children/{id}/pickups",
-            post(add_pickup).layer(DefaultBodyLimit::max(3 << 20)),
+            post(add_pickup).layer((file_turns(), DefaultBodyLimit::max(3 << 20))),
         )
         .route(
             "/children/{id}/pickups/{pickup_id}/remove",
             post(remove_pickup),
         )
-        .route("/children/{id}/pickups/{pickup_id}/photo", get(photo))
+        .route(
+            "/children/{id}/pickups/{pickup_id}/photo",
+            get(photo).layer(file_turns()),
+        )
 }
 
 fn priorities() -> Vec<(String, String)> {

@@ -22,14 +22,14 @@ use crate::auth::CurrentUser;
 use crate::classes::Class;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Lang;
-use crate::web::{Ctx, field_error, render, render_status};
+use crate::web::{Ctx, excel, field_error, render, render_status};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/classes/{id}/enrolment", get(show))
         .route(
             "/classes/{id}/enrolment/import",
-            post(import_roster).layer(DefaultBodyLimit::max(import::MAX_FILE + 64 * 1024)),
+            post(import_roster).layer(DefaultBodyLimit::max(import::MAX_FILE as usize + 64 * 1024)),
         )
         .route("/classes/{id}/enrolment/lottery", post(draw))
         .route("/classes/{id}/roster-template.xlsx", get(template))
@@ -168,18 +168,7 @@ async fn import_roster(
 ) -> Result<Response, AppError> {
     let lang: Lang = ctx.lang;
     let r = match read_roster_upload(form).await {
-        Ok(up) => {
-            import::import(
-                &state,
-                &user,
-                &client,
-                &id,
-                &up.name,
-                &up.data,
-                up.consent_attested,
-            )
-            .await
-        }
+        Ok(up) => import::import(&state, &user, &client, &id, up.file, up.consent_attested).await,
         Err(e) => Err(ImportError::App(e)),
     };
     match r {
@@ -256,10 +245,10 @@ async fn template(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     crate::classes::service::visible(&state, &user, &id).await?;
-    Ok(super::api::xlsx_response(
+    Ok(excel::download(
         export::template(ctx.lang)?,
         "名单模板.xlsx",
-    ))
+    )?)
 }
 
 async fn export(
@@ -269,9 +258,6 @@ async fn export(
     client: Client,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let (c, bytes) = export::export(&state, &user, &client, &id, ctx.lang).await?;
-    Ok(super::api::xlsx_response(
-        bytes,
-        &format!("{} 名单.xlsx", c.name),
-    ))
+    let (c, book) = export::export(&state, &user, &client, &id, ctx.lang).await?;
+    Ok(excel::download(book, &format!("{} 名单.xlsx", c.name))?)
 }

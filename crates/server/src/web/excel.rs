@@ -6,6 +6,11 @@
 //! format `@`, so ID and phone numbers keep every digit, even after an official edits the cell.
 
 use std::fmt::Write as _;
+use std::io;
+
+use axum::body::Body;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatBorder, Workbook, Worksheet, XlsxError};
@@ -76,23 +81,80 @@ impl Sheet {
 #[error("excel export failed: {0}")]
 pub struct ExportError(pub String);
 
+impl From<ExportError> for crate::error::AppError {
+    fn from(e: ExportError) -> Self {
+        Self::Internal(anyhow::anyhow!(e.to_string()))
+    }
+}
+
 impl From<XlsxError> for ExportError {
     fn from(e: XlsxError) -> Self {
         Self(e.to_string())
     }
 }
 
-/// Writes the sheets into one workbook and returns the bytes. Errors only on the writer's own failure.
-pub fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>, ExportError> {
+/// Writes the sheets into one workbook. Errors only on the writer's own failure.
+pub fn workbook(sheets: &[Sheet]) -> Result<Book, ExportError> {
     let mut book = Workbook::new();
     let formats = [cell_formats(false), cell_formats(true)];
     let mut used: Vec<String> = Vec::new();
+    let mut cells = 0;
     for sheet in sheets {
+        cells += (sheet.rows.len() + 1) * sheet.headers.len().max(1);
         let name = unique_name(sheet_name(&sheet.name), &used);
         used.push(name.to_lowercase());
         write_sheet(book.add_worksheet().set_name(name)?, sheet, &formats)?;
     }
-    Ok(book.save_to_buffer()?)
+    Ok(Book { book, cells })
+}
+
+/// A workbook whose cells are all written, ready to be packed into an .xlsx file.
+pub struct Book {
+    book: Workbook,
+    /// Data cells, which decide whether the file is packed in memory or streamed.
+    cells: usize,
+}
+
+/// Workbooks of more data cells than this are streamed ([`Book::into_body`]); smaller ones (a
+/// class's roster or month sheet, a level of the tree: a few thousand cells, tens of KB) are
+/// packed in memory on the request's thread, which costs them a third less time than handing
+/// the packing to another thread. 20,000 cells pack to about 200 KB.
+pub const STREAM_ABOVE: usize = 20_000;
+
+impl Book {
+    pub fn new(book: Workbook) -> Self {
+        Self { book, cells: 0 }
+    }
+
+    /// The whole file in memory (tests, and callers that need the bytes).
+    pub fn into_bytes(mut self) -> Result<Vec<u8>, ExportError> {
+        Ok(self.book.save_to_buffer()?)
+    }
+
+    /// The file as a response body that streams: the zip is packed on a blocking thread and sent
+    /// a chunk at a time as it is packed ([`super::stream`]), never whole in memory.
+    pub fn into_body(mut self) -> Body {
+        super::stream::written(move |out| {
+            self.book
+                .save_to_writer(out)
+                .map_err(|e| io::Error::other(e.to_string()))
+        })
+    }
+}
+
+/// An .xlsx download: the streamed file, its type, and a name that keeps its Chinese characters.
+pub fn download(book: Book, file_name: &str) -> Result<Response, ExportError> {
+    let mut res = if book.cells > STREAM_ABOVE {
+        book.into_body().into_response()
+    } else {
+        book.into_bytes()?.into_response()
+    };
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(XLSX_MIME));
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(file_name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
 }
 
 /// Content-Disposition header value for a download with a Chinese file name:
@@ -280,7 +342,8 @@ mod tests {
 
     /// Exports, reads back with calamine: sheet names, values and styles of the first sheet.
     fn round_trip(sheets: &[Sheet]) -> (Vec<String>, Range<Data>, StyleRange) {
-        let mut book = Xlsx::new(Cursor::new(workbook(sheets).unwrap())).unwrap();
+        let mut book =
+            Xlsx::new(Cursor::new(workbook(sheets).unwrap().into_bytes().unwrap())).unwrap();
         let names = book.sheet_names();
         let values = book.worksheet_range(&names[0]).unwrap();
         (
@@ -402,7 +465,10 @@ mod tests {
             named(&long),
             named("名单"),
         ];
-        let book = Xlsx::new(Cursor::new(workbook(&sheets).unwrap())).unwrap();
+        let book = Xlsx::new(Cursor::new(
+            workbook(&sheets).unwrap().into_bytes().unwrap(),
+        ))
+        .unwrap();
         let cut: String = long.chars().take(31).collect();
         let cut2 = format!("{}(2)", &cut[..28 * 3]);
         assert_eq!(book.sheet_names(), ["2026_暑期_统计", &cut, &cut2, "名单"]);
@@ -426,7 +492,7 @@ mod tests {
     #[test]
     fn empty_input_still_makes_a_valid_workbook() {
         assert_eq!(round_trip(&[Sheet::default()]).0, ["Sheet"]);
-        assert!(Xlsx::new(Cursor::new(workbook(&[]).unwrap())).is_ok());
+        assert!(Xlsx::new(Cursor::new(workbook(&[]).unwrap().into_bytes().unwrap())).is_ok());
     }
 
     #[test]
@@ -441,6 +507,43 @@ mod tests {
         assert!(
             csv.ends_with("%8D%E5%8D%95%22%0D%0A.csv"),
             "quotes and CR/LF are encoded"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_large_workbook_streams_and_a_small_one_does_not() {
+        let row = |i: i64| vec![Cell::Int(i), Cell::Text(format!("第{i}行"))];
+        let sheet = |n: i64| Sheet {
+            headers: vec!["序号".into(), "内容".into()],
+            rows: (0..n).map(row).collect(),
+            ..Sheet::default()
+        };
+        let small = download(workbook(&[sheet(10)]).unwrap(), "小.xlsx").unwrap();
+        assert!(
+            http_body::Body::size_hint(small.body()).exact().is_some(),
+            "packed in memory"
+        );
+        let n = (STREAM_ABOVE / 2) as i64 + 1;
+        let big = download(workbook(&[sheet(n)]).unwrap(), "大.xlsx").unwrap();
+        assert_eq!(big.headers()[header::CONTENT_TYPE], XLSX_MIME);
+        assert!(
+            http_body::Body::size_hint(big.body()).exact().is_none(),
+            "streamed"
+        );
+        let bytes = axum::body::to_bytes(big.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert!(
+            bytes.len() > crate::web::stream::CHUNK,
+            "{} bytes: more than one chunk",
+            bytes.len()
+        );
+        let mut book = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
+        let range = book.worksheet_range_at(0).unwrap().unwrap();
+        let last = range.rows().next_back().unwrap().to_vec();
+        assert_eq!(
+            last,
+            [Data::Float((n - 1) as f64), s(&format!("第{}行", n - 1))]
         );
     }
 }

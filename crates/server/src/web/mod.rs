@@ -5,6 +5,8 @@ pub mod assets;
 pub mod excel;
 pub mod pages;
 pub mod paging;
+pub mod stream;
+pub mod upload;
 
 use askama::Template;
 use axum::extract::FromRequestParts;

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod advisories;
 mod api_contract;
 mod attendance;
 mod attendance_rates;

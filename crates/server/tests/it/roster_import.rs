@@ -385,3 +385,48 @@ async fn protection(b: Backend) {
         );
     }
 }
+
+both!(
+    a_file_over_the_limit_stops_being_read_and_changes_nothing,
+    over_the_limit
+);
+async fn over_the_limit(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let unit = app.token("hospital_admin").await;
+    let class = approved_class(&app, "上限班", 30).await;
+    // 8 MiB and one byte: refused while it arrives.
+    let mut big = csv(&[good(1)]).into_bytes();
+    big.resize((8 << 20) + 1, b'\n');
+    let (status, err) = upload(&app, &unit, &class, "大.csv", big).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(err.to_string().contains("文件过大"), "{err}");
+    // A small workbook that would unpack to more than 64 MiB (a zip bomb) is not opened.
+    let bomb = {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default().compression_level(Some(1));
+        zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+        let zeros = vec![b' '; 1 << 20];
+        for _ in 0..65 {
+            zip.write_all(&zeros).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    };
+    assert!(bomb.len() < 1 << 20, "{} bytes packed", bomb.len());
+    let (status, err) = upload(&app, &unit, &class, "炸弹.xlsx", bomb).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["rows"][0]["column"], "file", "{err}");
+    assert!(err.to_string().contains("文件过大"), "{err}");
+    // Nothing was written, and a good file still goes in.
+    assert_eq!(count(&app, &unit, &class).await, 0);
+    let (status, rep) = upload(
+        &app,
+        &unit,
+        &class,
+        "名单.csv",
+        csv(&[good(1)]).into_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{rep}");
+    assert_eq!(count(&app, &unit, &class).await, 1);
+}

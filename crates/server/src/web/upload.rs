@@ -1,0 +1,149 @@
+//! Uploads that arrive as a stream and stay on disk: a multipart file part is written chunk by
+//! chunk to an unlinked temporary file and hashed on the way, so a roster file costs the server
+//! one chunk of memory however large it is and however many arrive at once. The size limit is
+//! checked on every chunk: a file over it stops being read at the first chunk past the limit.
+
+use std::io::{Seek, SeekFrom};
+use std::sync::{Arc, LazyLock};
+
+use axum::extract::multipart::{Field, MultipartError};
+use axum::http::StatusCode;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::Semaphore;
+use tower::limit::GlobalConcurrencyLimitLayer;
+
+/// Stored files — class documents (up to 10 MiB) and pickup photos (up to 2 MiB) — live in the
+/// database, so uploading or serving one holds it whole in memory, several times over on the way
+/// in (the body, the bound parameter). At most this many such requests run at once in the whole
+/// process; the others wait for a turn, which keeps the memory they take under about 200 MB
+/// however many arrive together.
+pub const FILES_AT_ONCE: usize = 4;
+
+static FILE_TURNS: LazyLock<Arc<Semaphore>> =
+    LazyLock::new(|| Arc::new(Semaphore::new(FILES_AT_ONCE)));
+
+/// A roster import holds every row of its file while it checks them (up to 20,000 rows, some
+/// 20 MB). At most this many imports read and check at once; the others wait with their file on
+/// disk.
+pub const IMPORTS_AT_ONCE: usize = 2;
+
+static IMPORT_TURNS: Semaphore = Semaphore::const_new(IMPORTS_AT_ONCE);
+
+/// Waits for one of the [`IMPORTS_AT_ONCE`] turns to read and check a spooled file.
+pub async fn import_turn() -> tokio::sync::SemaphorePermit<'static> {
+    // The semaphore is never closed, so acquiring cannot fail.
+    IMPORT_TURNS
+        .acquire()
+        .await
+        .unwrap_or_else(|_| unreachable!("the import semaphore is never closed"))
+}
+
+/// The layer that makes a route holding a stored file wait for one of the [`FILES_AT_ONCE`]
+/// turns, before its body is read.
+pub fn file_turns() -> GlobalConcurrencyLimitLayer {
+    GlobalConcurrencyLimitLayer::with_semaphore(FILE_TURNS.clone())
+}
+
+/// A file part written to disk as it arrived.
+#[derive(Debug)]
+pub struct Spooled {
+    /// The name the browser gave the file (unchecked; clean it before showing or storing it).
+    pub name: String,
+    /// The bytes, read position at the start. The file has no name on disk: it is gone when this
+    /// handle is dropped, also when the request fails or the server is killed.
+    pub file: std::fs::File,
+    pub len: u64,
+    pub sha256: [u8; 32],
+}
+
+/// Why a file part could not be spooled.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SpoolError {
+    /// More than the limit arrived.
+    TooLarge,
+    /// The body broke off or the temporary file could not be written.
+    Broken,
+}
+
+impl SpoolError {
+    /// A multipart error as a spool error: the request body limit means too large.
+    pub fn of(e: MultipartError) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::TooLarge
+        } else {
+            Self::Broken
+        }
+    }
+}
+
+/// Writes the part to a new unlinked file in the system's temporary directory, at most `max`
+/// bytes; only one chunk is in memory at a time.
+pub async fn spool(mut field: Field<'_>, max: u64) -> Result<Spooled, SpoolError> {
+    let name = field.file_name().unwrap_or_default().to_string();
+    let std_file = anonymous_file().map_err(|_| SpoolError::Broken)?;
+    let mut file = tokio::fs::File::from_std(std_file);
+    let (mut len, mut hash) = (0u64, Sha256::new());
+    while let Some(chunk) = field.chunk().await.map_err(SpoolError::of)? {
+        len += chunk.len() as u64;
+        if len > max {
+            return Err(SpoolError::TooLarge);
+        }
+        hash.update(&chunk);
+        file.write_all(&chunk)
+            .await
+            .map_err(|_| SpoolError::Broken)?;
+    }
+    file.flush().await.map_err(|_| SpoolError::Broken)?;
+    let mut file = file.into_std().await;
+    file.seek(SeekFrom::Start(0))
+        .map_err(|_| SpoolError::Broken)?;
+    Ok(Spooled {
+        name,
+        file,
+        len,
+        sha256: hash.finalize().into(),
+    })
+}
+
+/// A read-write file that no directory lists: created under a random name, then unlinked.
+fn anonymous_file() -> std::io::Result<std::fs::File> {
+    let path = std::env::temp_dir().join(format!("tuoguan-upload-{}", crate::new_id()));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    std::fs::remove_file(&path)?;
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    #[test]
+    fn the_temporary_file_has_no_name_and_keeps_its_bytes() {
+        let mut f = anonymous_file().unwrap();
+        f.write_all(b"abc").unwrap();
+        f.seek(SeekFrom::Start(0)).unwrap();
+        let mut s = String::new();
+        f.read_to_string(&mut s).unwrap();
+        assert_eq!(s, "abc");
+        let left = std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("tuoguan-upload-")
+            })
+            .count();
+        // Other tests may be spooling at this moment; none of ours stays behind for long.
+        assert!(
+            left < 64,
+            "{left} spooled files left in the temporary directory"
+        );
+    }
+}
