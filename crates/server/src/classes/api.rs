@@ -14,10 +14,10 @@ use super::{ClassInput, ClassView, files};
 use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
-use crate::error::{AppError, FieldError, Json, Query};
+use crate::error::{AppError, Json, Query};
 use crate::i18n::{Lang, Msg};
 use crate::programmes::service as programmes;
-use crate::web::upload::file_turns;
+use crate::web::upload::{Spooled, file_turns, spool};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -379,27 +379,29 @@ async fn delete_day(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Reads a multipart upload: the `kind` field and the `file` part.
-pub async fn read_upload(mut form: Multipart) -> Result<(String, String, Vec<u8>), AppError> {
-    let (mut kind, mut name, mut data) = (String::new(), String::new(), Vec::new());
+/// Reads a multipart upload: the `kind` field, and the `file` part spooled to disk.
+pub async fn read_upload(mut form: Multipart) -> Result<(String, Spooled), AppError> {
+    let (mut kind, mut file) = (String::new(), None);
     let bad = |_| AppError::field("file", "file.size");
     while let Some(field) = form.next_field().await.map_err(bad)? {
         match field.name() {
             Some("kind") => kind = field.text().await.map_err(bad)?,
             Some("file") => {
-                name = field.file_name().unwrap_or("document").to_string();
-                data = field.bytes().await.map_err(bad)?.to_vec();
+                let mut up = spool(field, files::MAX_FILE_BYTES as u64)
+                    .await
+                    .map_err(|_| AppError::field("file", "file.size"))?;
+                if up.name.is_empty() {
+                    up.name = "document".into();
+                }
+                file = Some(up);
             }
             _ => {}
         }
     }
-    if data.is_empty() {
-        return Err(AppError::Validation(vec![FieldError {
-            field: "file",
-            msg: Msg::new("file.size"),
-        }]));
+    match file {
+        Some(up) if up.len > 0 => Ok((kind, up)),
+        _ => Err(AppError::field("file", "file.size")),
     }
-    Ok((kind, name, data))
 }
 
 /// Uploads a document (multipart: `kind`, `file`); PDF, PNG or JPEG up to 10 MiB.
@@ -413,10 +415,10 @@ async fn upload_file(
     Path(id): Path<String>,
     form: Multipart,
 ) -> Result<(StatusCode, Json<files::FileMeta>), AppError> {
-    let (kind, name, data) = read_upload(form).await?;
+    let (kind, up) = read_upload(form).await?;
     Ok((
         StatusCode::CREATED,
-        Json(files::upload(&state, &user, &client, &id, &kind, &name, &data).await?),
+        Json(files::upload(&state, &user, &client, &id, &kind, up).await?),
     ))
 }
 
@@ -434,9 +436,12 @@ async fn download_file(
 }
 
 /// An attachment response that a browser will neither render inline nor sniff.
-pub fn file_response(meta: &files::FileMeta, data: Vec<u8>) -> Response {
-    let mut res = data.into_response();
+pub fn file_response(meta: &files::FileMeta, body: axum::body::Body) -> Response {
+    let mut res = body.into_response();
     let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&meta.size.to_string()) {
+        h.insert(header::CONTENT_LENGTH, v);
+    }
     if let Ok(v) = HeaderValue::from_str(&meta.content_type) {
         h.insert(header::CONTENT_TYPE, v);
     }

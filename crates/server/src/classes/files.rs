@@ -10,9 +10,12 @@ use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser};
 use crate::db::{Db, Tx};
 use crate::error::{AppError, FieldError};
+use crate::web::upload::Spooled;
 use crate::{on_db, on_tx};
 
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+/// Size of the pieces a document is stored and sent in.
+pub const CHUNK: usize = 256 << 10;
 pub const FILE_KINDS: [&str; 6] = [
     "rules",
     "partner_agreement",
@@ -73,11 +76,36 @@ pub async fn count_rules(db: &Db, c: &Class) -> sqlx::Result<usize> {
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
-async fn insert(tx: &mut Tx, c: &Class, m: &FileMeta, data: &[u8], by: &str) -> sqlx::Result<()> {
+async fn insert(tx: &mut Tx, c: &Class, m: &FileMeta, by: &str) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO files (id, class_id, kind, name, content_type, size, data, uploaded_by, created_at) \
                        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)";
+    let empty: &[u8] = &[];
     on_tx!(tx, x => sqlx::query(SQL).bind(&m.id).bind(&c.id).bind(&m.kind).bind(&m.name).bind(&m.content_type)
-        .bind(m.size).bind(data).bind(by).bind(m.created_at).execute(&mut *x).await.map(|_| ()))
+        .bind(m.size).bind(empty).bind(by).bind(m.created_at).execute(&mut *x).await.map(|_| ()))
+}
+
+/// Stores the spooled file as numbered chunks, one [`CHUNK`] read from disk at a time.
+async fn insert_chunks(tx: &mut Tx, file_id: &str, file: std::fs::File) -> Result<(), AppError> {
+    use tokio::io::AsyncReadExt;
+    const SQL: &str = "INSERT INTO file_chunks (file_id, seq, data) VALUES ($1,$2,$3)";
+    let mut file = tokio::fs::File::from_std(file);
+    let mut buf = vec![0u8; CHUNK];
+    for seq in 0i64.. {
+        let mut filled = 0;
+        while filled < CHUNK {
+            match file.read(&mut buf[filled..]).await {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) => return Err(AppError::Internal(e.into())),
+            }
+        }
+        if filled == 0 {
+            break;
+        }
+        let chunk = &buf[..filled];
+        on_tx!(tx, x => sqlx::query(SQL).bind(file_id).bind(seq).bind(chunk).execute(&mut *x).await.map(|_| ()))?;
+    }
+    Ok(())
 }
 
 pub async fn upload(
@@ -86,8 +114,7 @@ pub async fn upload(
     client: &Client,
     class_id: &str,
     kind: &str,
-    name: &str,
-    data: &[u8],
+    mut up: Spooled,
 ) -> Result<FileMeta, AppError> {
     let c = service::visible(state, user, class_id).await?;
     if !user
@@ -100,11 +127,11 @@ pub async fn upload(
     if !FILE_KINDS.contains(&kind) {
         errors.push(FieldError::new("kind", "file.kind_invalid"));
     }
-    if data.is_empty() || data.len() > MAX_FILE_BYTES {
+    if up.len == 0 || up.len > MAX_FILE_BYTES as u64 {
         errors.push(FieldError::new("file", "file.size"));
     }
-    let content_type = sniff(data);
-    if content_type.is_none() && !data.is_empty() {
+    let content_type = sniff(&head(&mut up.file)?);
+    if content_type.is_none() && up.len > 0 {
         errors.push(FieldError::new("file", "file.type"));
     }
     let (Some(content_type), true) = (content_type, errors.is_empty()) else {
@@ -113,13 +140,14 @@ pub async fn upload(
     let meta = FileMeta {
         id: crate::new_id(),
         kind: kind.into(),
-        name: clean_name(name),
+        name: clean_name(&up.name),
         content_type: content_type.into(),
-        size: data.len() as i64,
+        size: i64::try_from(up.len).unwrap_or(i64::MAX),
         created_at: crate::now(),
     };
     let mut tx = state.db.begin().await?;
-    insert(&mut tx, &c, &meta, data, &user.username).await?;
+    insert(&mut tx, &c, &meta, &user.username).await?;
+    insert_chunks(&mut tx, &meta.id, up.file).await?;
     audit::record(
         &mut tx,
         &Entry::by(user, "file.upload", "class")
@@ -132,22 +160,48 @@ pub async fn upload(
     Ok(meta)
 }
 
-/// A file of a class the user may see, with its bytes.
+/// The first bytes of a spooled file (to tell its type), the read position back at the start.
+fn head(file: &mut std::fs::File) -> Result<Vec<u8>, AppError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut head = Vec::with_capacity(8);
+    let read = file.by_ref().take(8).read_to_end(&mut head);
+    read.and_then(|_| file.seek(SeekFrom::Start(0)))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(head)
+}
+
+/// A file of a class the user may see, and a body that sends its chunks one at a time.
 pub async fn download(
     state: &AppState,
     user: &CurrentUser,
     class_id: &str,
     file_id: &str,
-) -> Result<(FileMeta, Vec<u8>), AppError> {
+) -> Result<(FileMeta, axum::body::Body), AppError> {
     let c = service::visible(state, user, class_id).await?;
-    const SQL: &str = "SELECT id, kind, name, content_type, size, created_at, data FROM files WHERE id = $1 AND class_id = $2";
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        meta: FileMeta,
-        data: Vec<u8>,
-    }
-    let row: Option<Row> = on_db!(&state.db, p => sqlx::query_as(SQL).bind(file_id).bind(&c.id).fetch_optional(p).await)?;
-    let row = row.ok_or(AppError::NotFound)?;
-    Ok((row.meta, row.data))
+    const SQL: &str = "SELECT id, kind, name, content_type, size, created_at FROM files WHERE id = $1 AND class_id = $2";
+    let meta: Option<FileMeta> = on_db!(&state.db, p => sqlx::query_as(SQL).bind(file_id).bind(&c.id).fetch_optional(p).await)?;
+    let meta = meta.ok_or(AppError::NotFound)?;
+    let (tx, body) = crate::web::stream::channel();
+    let (db, id) = (state.db.clone(), meta.id.clone());
+    tokio::spawn(async move {
+        const CHUNK_SQL: &str = "SELECT data FROM file_chunks WHERE file_id = $1 AND seq = $2";
+        for seq in 0i64.. {
+            let chunk: sqlx::Result<Option<Vec<u8>>> = on_db!(&db, p => sqlx::query_scalar(CHUNK_SQL)
+                .bind(&id).bind(seq).fetch_optional(p).await);
+            match chunk {
+                Ok(Some(data)) => {
+                    if tx.send(Ok(data.into())).await.is_err() {
+                        break; // the client went away
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "a document download stopped before its end");
+                    let _ = tx.send(Err(std::io::Error::other(e))).await;
+                    break;
+                }
+            }
+        }
+    });
+    Ok((meta, body))
 }

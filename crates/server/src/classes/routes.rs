@@ -472,7 +472,7 @@ async fn upload(
     form: Multipart,
 ) -> Result<Response, AppError> {
     let r = match read_upload(form).await {
-        Ok((kind, name, data)) => files::upload(&state, &user, &client, &id, &kind, &name, &data)
+        Ok((kind, up)) => files::upload(&state, &user, &client, &id, &kind, up)
             .await
             .map(|_| ()),
         Err(e) => Err(e),

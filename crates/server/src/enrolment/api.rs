@@ -21,12 +21,13 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, Json};
 use crate::i18n::{Lang, Msg};
 use crate::web::excel;
-use crate::web::upload::{SpoolError, Spooled, file_turns, spool};
+use crate::web::upload::{SpoolError, Spooled, file_turns, import_turns, spool};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    let import = OpenApiRouter::new()
-        .routes(routes!(import_roster))
-        .layer(DefaultBodyLimit::max(import::MAX_FILE as usize + 64 * 1024));
+    let import = OpenApiRouter::new().routes(routes!(import_roster)).layer((
+        import_turns(),
+        DefaultBodyLimit::max(import::MAX_FILE as usize + 64 * 1024),
+    ));
     OpenApiRouter::new()
         .routes(routes!(register_parent))
         .routes(routes!(list_children, add_child))
@@ -463,7 +464,7 @@ async fn import_roster(
 /// 422 with the standard error envelope and every bad row.
 pub fn rows_rejected(rows: &[import::RowProblem], lang: Lang) -> Response {
     let message = Msg::new("import.rejected")
-        .arg("n", rows.len())
+        .arg("n", import::problem_count(rows))
         .render(lang);
     let rows: Vec<_> = rows.iter().map(|r| r.view(lang)).collect();
     let body =

@@ -35,6 +35,8 @@ use crate::{on_db, on_tx};
 pub const MAX_FILE: u64 = 8 << 20;
 /// Most data rows in one file.
 pub const MAX_ROWS: usize = 20_000;
+/// Most problems reported for one file; past them, one line says how many more there are.
+pub const MAX_REPORTED: usize = 500;
 
 /// One problem of one row (row numbers as the spreadsheet shows them: the header is row 1).
 #[derive(Debug, Clone)]
@@ -43,6 +45,21 @@ pub struct RowProblem {
     /// Field key of the column (`name`, `id_number`, …), or `file`.
     pub column: &'static str,
     pub msg: Msg,
+}
+
+/// How many problems a refused file has: the listed ones and those the last line counts.
+pub fn problem_count(rows: &[RowProblem]) -> usize {
+    rows.iter()
+        .map(|p| match p.msg.key {
+            "import.more_problems" => p
+                .msg
+                .args
+                .first()
+                .and_then(|(_, n)| n.parse().ok())
+                .unwrap_or(0),
+            _ => 1,
+        })
+        .sum::<usize>()
 }
 
 /// A row problem as the API and the page show it.
@@ -186,6 +203,15 @@ async fn check_rows(
     check_class(state, c, rules, &fresh, &mut problems).await?;
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.row);
+        if problems.len() > MAX_REPORTED {
+            let more = problems.len() - MAX_REPORTED;
+            problems.truncate(MAX_REPORTED);
+            problems.push(RowProblem {
+                row: 0,
+                column: "file",
+                msg: Msg::new("import.more_problems").arg("n", more),
+            });
+        }
         return Err(ImportError::Rows(problems));
     }
     Ok((fresh, unchanged.len(), total))
@@ -319,7 +345,6 @@ pub async fn import(
         sha256,
         ..
     } = file;
-    let _turn = crate::web::upload::import_turn().await;
     // Reading a workbook is CPU work: off the request threads.
     let lines = tokio::task::spawn_blocking(move || roster_file::read_lines(file))
         .await

@@ -22,6 +22,7 @@ use crate::auth::CurrentUser;
 use crate::classes::Class;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Lang;
+use crate::web::upload::import_turns;
 use crate::web::{Ctx, excel, field_error, render, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -29,7 +30,10 @@ pub fn router() -> Router<AppState> {
         .route("/classes/{id}/enrolment", get(show))
         .route(
             "/classes/{id}/enrolment/import",
-            post(import_roster).layer(DefaultBodyLimit::max(import::MAX_FILE as usize + 64 * 1024)),
+            post(import_roster).layer((
+                import_turns(),
+                DefaultBodyLimit::max(import::MAX_FILE as usize + 64 * 1024),
+            )),
         )
         .route("/classes/{id}/enrolment/lottery", post(draw))
         .route("/classes/{id}/roster-template.xlsx", get(template))
@@ -47,6 +51,8 @@ struct EnrolmentPage {
     manages: bool,
     draws: Vec<(PublishedDraw, bool)>,
     problems: Vec<RowProblemView>,
+    /// Problems of the refused file, also those past the listed ones.
+    problem_total: usize,
     imported: Option<String>,
     errors: Vec<FieldError>,
 }
@@ -101,7 +107,7 @@ impl EnrolmentPage {
     fn rejected_line(&self) -> String {
         self.ctx
             .lang
-            .tf("import.rejected", &[("n", self.problems.len().to_string())])
+            .tf("import.rejected", &[("n", self.problem_total.to_string())])
     }
     fn error_messages(&self) -> Vec<String> {
         self.errors
@@ -144,6 +150,7 @@ async fn page(
         manages,
         draws,
         problems,
+        problem_total: 0,
         imported,
         errors,
     })
@@ -185,10 +192,9 @@ async fn import_roster(
         }
         Err(ImportError::Rows(rows)) => {
             let views = rows.iter().map(|r| r.view(lang)).collect();
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &page(&state, ctx, &user, &id, views, None, Vec::new()).await?,
-            )
+            let mut refused = page(&state, ctx, &user, &id, views, None, Vec::new()).await?;
+            refused.problem_total = import::problem_count(&rows);
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &refused)
         }
         Err(ImportError::App(AppError::Validation(errors))) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -1,7 +1,8 @@
-//! Response bodies that are written as they are sent: a writer runs on a blocking thread (not on
-//! the threads that answer requests) and every [`CHUNK`] it writes goes to the connection, at most
-//! four chunks ahead of it, so a large download never holds its whole file in memory. A failure
-//! this late can only cut the download short; it is logged.
+//! Response bodies that are sent as they are made, so a large download never holds its whole file
+//! in memory: [`written`] runs a writer on a blocking thread (not on the threads that answer
+//! requests) and sends every [`CHUNK`] it writes; [`channel`] takes chunks from a task (a document
+//! read from the database a piece at a time). Either stays at most four chunks ahead of the
+//! connection. A failure this late can only cut the download short; it is logged.
 
 use std::io::{self, Write};
 use std::pin::Pin;
@@ -18,7 +19,7 @@ pub fn written<F>(write: F) -> Body
 where
     F: FnOnce(&mut Chunks) -> io::Result<()> + Send + 'static,
 {
-    let (tx, rx) = mpsc::channel(4);
+    let (tx, body) = channel();
     tokio::task::spawn_blocking(move || {
         let mut out = Chunks {
             tx,
@@ -29,7 +30,14 @@ where
             let _ = out.tx.blocking_send(Err(e));
         }
     });
-    Body::new(Received(rx))
+    body
+}
+
+/// A body fed from the other end of a channel, at most four chunks ahead of the connection; an
+/// error sent down it cuts the body short.
+pub fn channel() -> (mpsc::Sender<io::Result<Bytes>>, Body) {
+    let (tx, rx) = mpsc::channel(4);
+    (tx, Body::new(Received(rx)))
 }
 
 /// The writing end: fills a chunk, then waits for room in the channel.

@@ -3,46 +3,121 @@
 //! one chunk of memory however large it is and however many arrive at once. The size limit is
 //! checked on every chunk: a file over it stops being read at the first chunk past the limit.
 
+use std::convert::Infallible;
 use std::io::{Seek, SeekFrom};
+use std::pin::Pin;
 use std::sync::{Arc, LazyLock};
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::Response;
 
 use axum::extract::multipart::{Field, MultipartError};
 use axum::http::StatusCode;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
-use tokio::sync::Semaphore;
-use tower::limit::GlobalConcurrencyLimitLayer;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tower::{Layer, Service};
 
 /// Stored files — class documents (up to 10 MiB) and pickup photos (up to 2 MiB) — live in the
-/// database, so uploading or serving one holds it whole in memory, several times over on the way
-/// in (the body, the bound parameter). At most this many such requests run at once in the whole
-/// process; the others wait for a turn, which keeps the memory they take under about 200 MB
-/// however many arrive together.
+/// database, so uploading or serving one holds it whole in memory, more than once on the way in
+/// (the body, the bound parameter). At most this many such requests are under way at once in the
+/// whole process, from the first byte of the request to the last byte of the answer; the others
+/// wait for a turn, which keeps what they take under about 100 MB however many come together.
 pub const FILES_AT_ONCE: usize = 4;
 
 static FILE_TURNS: LazyLock<Arc<Semaphore>> =
     LazyLock::new(|| Arc::new(Semaphore::new(FILES_AT_ONCE)));
 
 /// A roster import holds every row of its file while it checks them (up to 20,000 rows, some
-/// 20 MB). At most this many imports read and check at once; the others wait with their file on
-/// disk.
-pub const IMPORTS_AT_ONCE: usize = 2;
+/// 20 MB) and then its answer. At most this many imports are under way at once; the others wait,
+/// their upload not yet read.
+pub const IMPORTS_AT_ONCE: usize = 1;
 
-static IMPORT_TURNS: Semaphore = Semaphore::const_new(IMPORTS_AT_ONCE);
+static IMPORT_TURNS: LazyLock<Arc<Semaphore>> =
+    LazyLock::new(|| Arc::new(Semaphore::new(IMPORTS_AT_ONCE)));
 
-/// Waits for one of the [`IMPORTS_AT_ONCE`] turns to read and check a spooled file.
-pub async fn import_turn() -> tokio::sync::SemaphorePermit<'static> {
-    // The semaphore is never closed, so acquiring cannot fail.
-    IMPORT_TURNS
-        .acquire()
-        .await
-        .unwrap_or_else(|_| unreachable!("the import semaphore is never closed"))
+/// A layer that makes a route wait for a turn before its body is read, and keep it until its
+/// answer has been sent: one of [`FILES_AT_ONCE`] or [`IMPORTS_AT_ONCE`].
+#[derive(Debug, Clone, Copy)]
+pub struct Turns(&'static LazyLock<Arc<Semaphore>>);
+
+/// For routes that hold a stored file.
+pub fn file_turns() -> Turns {
+    Turns(&FILE_TURNS)
 }
 
-/// The layer that makes a route holding a stored file wait for one of the [`FILES_AT_ONCE`]
-/// turns, before its body is read.
-pub fn file_turns() -> GlobalConcurrencyLimitLayer {
-    GlobalConcurrencyLimitLayer::with_semaphore(FILE_TURNS.clone())
+/// For the roster imports.
+pub fn import_turns() -> Turns {
+    Turns(&IMPORT_TURNS)
+}
+
+impl<S> Layer<S> for Turns {
+    type Service = Turned<S>;
+
+    fn layer(&self, inner: S) -> Turned<S> {
+        Turned(inner, self.0)
+    }
+}
+
+/// A route that runs in turns (see [`Turns`]).
+#[derive(Debug, Clone)]
+pub struct Turned<S>(S, &'static LazyLock<Arc<Semaphore>>);
+
+impl<S> Service<Request> for Turned<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        // The clone that was polled ready serves this call; the fresh one waits for the next.
+        let fresh = self.0.clone();
+        let mut ready = std::mem::replace(&mut self.0, fresh);
+        let turns = Arc::clone(self.1);
+        Box::pin(async move {
+            let turn = turns
+                .acquire_owned()
+                .await
+                .unwrap_or_else(|_| unreachable!("the semaphores of turns are never closed"));
+            let res = ready.call(req).await?;
+            Ok(res.map(|body| Body::new(Holding { body, _turn: turn })))
+        })
+    }
+}
+
+/// An answer's body that keeps its turn until it is sent (or dropped).
+struct Holding {
+    body: Body,
+    _turn: OwnedSemaphorePermit,
+}
+
+impl http_body::Body for Holding {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
 }
 
 /// A file part written to disk as it arrived.

@@ -183,6 +183,35 @@ async fn documents(b: Backend) {
             .starts_with("attachment")
     );
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.bytes().await.unwrap(), "%PDF-1.4\n接送制度".as_bytes());
+    // A document of several stored chunks comes back byte for byte.
+    let long: Vec<u8> = b"%PDF-1.7\n"
+        .iter()
+        .copied()
+        .chain((0..700_000u32).map(|i| (i % 251) as u8))
+        .collect();
+    let res = upload(long.clone(), "长文件.pdf", "other").await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let long_meta: Value = res.json().await.unwrap();
+    let long_url = format!(
+        "/api/v1/classes/{id}/files/{}",
+        long_meta["id"].as_str().unwrap()
+    );
+    let res = app
+        .http
+        .get(app.url(&long_url))
+        .bearer_auth(&unit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["content-length"],
+        long.len().to_string().as_str()
+    );
+    assert!(
+        res.bytes().await.unwrap() == long,
+        "the chunks come back in order"
+    );
     let sibling = app.token("power_admin").await;
     assert_eq!(
         app.http

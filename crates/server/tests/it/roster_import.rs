@@ -417,6 +417,29 @@ async fn over_the_limit(b: Backend) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert_eq!(err["error"]["rows"][0]["column"], "file", "{err}");
     assert!(err.to_string().contains("文件过大"), "{err}");
+    // 600 bad rows: the first 500 are listed, one line counts the rest, the message all of them.
+    let bad: Vec<_> = (1..=600)
+        .map(|i| {
+            let mut r = good(i);
+            r[7] = "12345".into();
+            r
+        })
+        .collect();
+    let (status, err) = upload(&app, &unit, &class, "名单.csv", csv(&bad).into_bytes()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let rows = err["error"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 501);
+    assert_eq!(rows[499]["row"], 501);
+    assert!(
+        rows[500]["message"]
+            .as_str()
+            .unwrap()
+            .contains("另有 100 处"),
+        "{}",
+        rows[500]
+    );
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(message.contains("有 600 处"), "{message}");
     // Nothing was written, and a good file still goes in.
     assert_eq!(count(&app, &unit, &class).await, 0);
     let (status, rep) = upload(
