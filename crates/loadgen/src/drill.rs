@@ -33,6 +33,9 @@ pub struct DrillReport {
     pub missing: usize,
     pub backup_seconds: f64,
     pub integrity: String,
+    /// The check that said so: SQLite's `integrity_check`, or `quick_check` on a national copy;
+    /// `restore` on PostgreSQL (pg_restore succeeded).
+    pub check: &'static str,
     /// The copy's dashboard figures equal a recount of its classes and organisations.
     pub tallies_match: bool,
 }
@@ -49,7 +52,7 @@ impl DrillReport {
     pub fn text(&self) -> String {
         format!(
             "== backup drill\nacknowledged before the backup {}, by the end {}; backup took {:.1} s\n\
-             restored copy: {} checked-in child-days, {} applied check-ins, {} acknowledged missing, integrity_check {}, \
+             restored copy: {} checked-in child-days, {} applied check-ins, {} acknowledged missing, {} {}, \
              dashboard figures = recount: {}\n{}\n",
             self.acknowledged_before,
             self.acknowledged_total,
@@ -57,6 +60,7 @@ impl DrillReport {
             self.rows_in_copy,
             self.events_in_copy,
             self.missing,
+            self.check,
             self.integrity,
             self.tallies_match,
             if self.ok() { "PASS" } else { "FAIL" }
@@ -191,16 +195,18 @@ pub async fn run(
         q.fetch_one(p).await
     })?;
     let present: BTreeSet<(String, String, String)> = rows.into_iter().collect();
+    let check = match (&copy, quick) {
+        (Db::Pg(_), _) => "restore",
+        (_, true) => "quick_check",
+        (_, false) => "integrity_check",
+    };
     let integrity = match &copy {
         Db::Sqlite(p) => {
             // integrity_check reads every index of a 7 GB national copy for minutes;
             // quick_check skips the index-to-table cross-check.
-            let pragma = if quick {
-                "PRAGMA quick_check"
-            } else {
-                "PRAGMA integrity_check"
-            };
-            sqlx::query_scalar(pragma).fetch_one(p).await?
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("PRAGMA {check}")))
+                .fetch_one(p)
+                .await?
         }
         Db::Pg(_) => "ok".to_string(),
     };
@@ -208,6 +214,8 @@ pub async fn run(
         == tuoguan::dashboard::tallies::recounted(&copy).await?;
     copy.close().await;
     drop_restored(&url).await?;
+    // A national copy is gigabytes: nothing of the drill stays behind.
+    let _ = std::fs::remove_file(&file);
     Ok(DrillReport {
         acknowledged_before: before.len(),
         acknowledged_total: total,
@@ -216,6 +224,7 @@ pub async fn run(
         missing: before.iter().filter(|k| !present.contains(*k)).count(),
         backup_seconds,
         integrity,
+        check,
         tallies_match,
     })
 }

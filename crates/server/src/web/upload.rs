@@ -20,11 +20,11 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::{Layer, Service};
 
-/// Stored files — class documents (up to 10 MiB) and pickup photos (up to 2 MiB) — live in the
-/// database, so uploading or serving one holds it whole in memory, more than once on the way in
-/// (the body, the bound parameter). At most this many such requests are under way at once in the
-/// whole process, from the first byte of the request to the last byte of the answer; the others
-/// wait for a turn, which keeps what they take under about 100 MB however many come together.
+/// Stored files live in the database: class documents (up to 10 MiB) in 256 KiB chunks, pickup
+/// photos (up to 2 MiB) whole, held in memory more than once on the way in (the body, the bound
+/// parameter). At most this many such requests are under way at once in the whole process, from
+/// the first byte of the request to the last byte of the answer; the others wait for a turn, so a
+/// crowd of them cannot take the memory (measured: docs/PERFORMANCE.md, "Large files").
 pub const FILES_AT_ONCE: usize = 4;
 
 static FILE_TURNS: LazyLock<Arc<Semaphore>> =
