@@ -8,6 +8,7 @@ use std::io::{Seek, SeekFrom};
 use std::pin::Pin;
 use std::sync::{Arc, LazyLock};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -89,14 +90,27 @@ where
                 .await
                 .unwrap_or_else(|_| unreachable!("the semaphores of turns are never closed"));
             let res = ready.call(req).await?;
-            Ok(res.map(|body| Body::new(Holding { body, _turn: turn })))
+            let deadline = Box::pin(tokio::time::sleep(HOLD_AT_MOST));
+            Ok(res.map(|body| {
+                Body::new(Holding {
+                    body,
+                    deadline,
+                    _turn: turn,
+                })
+            }))
         })
     }
 }
 
-/// An answer's body that keeps its turn until it is sent (or dropped).
+/// Longest an answer may keep its turn while it is sent: a 10 MiB document takes under two
+/// minutes at 1 Mbit/s. A client reading slower is cut off, so a few slow readers cannot keep the
+/// turns from everyone else (the request itself is bounded by the 30 s request timeout).
+pub const HOLD_AT_MOST: Duration = Duration::from_secs(300);
+
+/// An answer's body that keeps its turn until it is sent (or dropped), at most [`HOLD_AT_MOST`].
 struct Holding {
     body: Body,
+    deadline: Pin<Box<tokio::time::Sleep>>,
     _turn: OwnedSemaphorePermit,
 }
 
@@ -108,6 +122,10 @@ impl http_body::Body for Holding {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if self.deadline.as_mut().poll(cx).is_ready() {
+            let late = std::io::Error::new(std::io::ErrorKind::TimedOut, "answer sent too slowly");
+            return Poll::Ready(Some(Err(axum::Error::new(late))));
+        }
         Pin::new(&mut self.body).poll_frame(cx)
     }
 
@@ -197,6 +215,21 @@ fn anonymous_file() -> std::io::Result<std::fs::File> {
 mod tests {
     use super::*;
     use std::io::{Read, Write};
+
+    #[tokio::test]
+    async fn an_answer_sent_too_slowly_is_cut_off_and_gives_back_its_turn() {
+        let turns = Arc::new(Semaphore::new(1));
+        let turn = turns.clone().acquire_owned().await.unwrap();
+        // A body that never ends: its sender stays alive and sends nothing.
+        let (_tx, body) = super::super::stream::channel();
+        let held = Body::new(Holding {
+            body,
+            deadline: Box::pin(tokio::time::sleep(Duration::from_millis(50))),
+            _turn: turn,
+        });
+        assert!(axum::body::to_bytes(held, usize::MAX).await.is_err());
+        assert_eq!(turns.available_permits(), 1, "the turn is free again");
+    }
 
     #[test]
     fn the_temporary_file_has_no_name_and_keeps_its_bytes() {
