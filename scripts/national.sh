@@ -5,8 +5,10 @@
 # days of attendance (20 million rows), a patrol log a day, incidents at about one class in a
 # hundred — then starts the release server on it and measures the pages and exports people open
 # (national, province and city dashboards, the city's report export, a class's roll, metrics,
-# sign-in sheet and 50-child roster export) from 32 clients, then 20 s of check-ins on the days
-# left without attendance, and prints p50/p99 per request and the server's peak memory.
+# sign-in sheet and 50-child roster export) from 32 clients, then roster uploads of nearly 8 MiB
+# and 10 MiB document downloads from every client at once (`--file-rounds`), then 20 s of
+# check-ins on the days left without attendance, and prints p50/p99 per request and the server's
+# peak memory. The backup drill runs on a kept country too (scripts/backup-drill.sh).
 #
 #     bash scripts/national.sh [sqlite|postgres] [scale] [tuoguan-loadgen flags…]
 #     bash scripts/national.sh sqlite national
