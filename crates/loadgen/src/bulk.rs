@@ -111,23 +111,11 @@ pub fn t(s: impl Into<String>) -> V {
 
 /// `INSERT INTO table (cols) VALUES ($1, …), (…)` for `rows` rows.
 fn values_sql(table: &str, cols: &[&str], rows: usize) -> String {
-    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
-    let mut n = 0;
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..cols.len() {
-            n += 1;
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${n}"));
-        }
-        sql.push(')');
-    }
-    sql
+    format!(
+        "INSERT INTO {table} ({}) VALUES {}",
+        cols.join(", "),
+        tuoguan::db::bind_rows(cols.len(), rows)
+    )
 }
 
 /// Inserts `rows` into `table` in as few statements as the bind limit allows.

@@ -17,7 +17,7 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, Json, Query};
 use crate::i18n::{Lang, Msg};
 use crate::programmes::service as programmes;
-use crate::web::upload::{Spooled, file_turns, spool};
+use crate::web::upload::{Spooled, file_turns, read_form};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -380,28 +380,15 @@ async fn delete_day(
 }
 
 /// Reads a multipart upload: the `kind` field, and the `file` part spooled to disk.
-pub async fn read_upload(mut form: Multipart) -> Result<(String, Spooled), AppError> {
-    let (mut kind, mut file) = (String::new(), None);
-    let bad = |_| AppError::field("file", "file.size");
-    while let Some(field) = form.next_field().await.map_err(bad)? {
-        match field.name() {
-            Some("kind") => kind = field.text().await.map_err(bad)?,
-            Some("file") => {
-                let mut up = spool(field, files::MAX_FILE_BYTES as u64)
-                    .await
-                    .map_err(|_| AppError::field("file", "file.size"))?;
-                if up.name.is_empty() {
-                    up.name = "document".into();
-                }
-                file = Some(up);
-            }
-            _ => {}
-        }
-    }
-    match file {
-        Some(up) if up.len > 0 => Ok((kind, up)),
-        _ => Err(AppError::field("file", "file.size")),
-    }
+pub async fn read_upload(form: Multipart) -> Result<(String, Spooled), AppError> {
+    let form = read_form(form, &["kind"], files::MAX_FILE_BYTES as u64, "document")
+        .await
+        .map_err(|_| AppError::field("file", "file.size"))?;
+    let kind = form.text("kind").to_string();
+    let up = form
+        .file
+        .ok_or_else(|| AppError::field("file", "file.size"))?;
+    Ok((kind, up))
 }
 
 /// Uploads a document (multipart: `kind`, `file`); PDF, PNG or JPEG up to 10 MiB.

@@ -165,6 +165,14 @@ pub fn bind_list(n: usize, first: usize) -> String {
         .join(", ")
 }
 
+/// `($1, $2), ($3, $4)`: placeholders of a multi-row `VALUES` of `rows` rows of `cols` columns.
+pub fn bind_rows(cols: usize, rows: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", bind_list(cols, r * cols + 1)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// True when a database error is a unique-constraint violation.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     match err {
@@ -237,5 +245,16 @@ impl Tx {
             Tx::Sqlite(t, _turn) => t.commit().await,
             Tx::Pg(t) => t.commit().await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_across_lists_and_rows() {
+        assert_eq!(bind_list(3, 2), "$2, $3, $4");
+        assert_eq!(bind_rows(2, 3), "($1, $2), ($3, $4), ($5, $6)");
     }
 }

@@ -21,7 +21,7 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, Json};
 use crate::i18n::{Lang, Msg};
 use crate::web::excel;
-use crate::web::upload::{SpoolError, Spooled, file_turns, import_turns, spool};
+use crate::web::upload::{SpoolError, Spooled, file_turns, import_turns, read_form};
 
 pub fn router() -> OpenApiRouter<AppState> {
     let import = OpenApiRouter::new().routes(routes!(import_roster)).layer((
@@ -432,7 +432,8 @@ async fn export_roster(
 }
 
 /// Imports a roster (multipart: `file` .xlsx or .csv, `consent_attested` = true). All or
-/// nothing: a file with a bad row answers 422 with every bad row in `error.rows`.
+/// nothing: a file with a bad row answers 422 with its bad rows in `error.rows` (the first 500, then
+/// a line counting the rest; `error.message` counts them all).
 #[utoipa::path(post, path = "/api/v1/classes/{id}/roster/import", tag = "enrolment", security(("bearer" = [])),
     params(("id" = String, Path, description = "class id")), request_body(content_type = "multipart/form-data", content = Object),
     responses((status = 201, body = ImportReport), (status = 404), (status = 422)))]
@@ -457,15 +458,13 @@ async fn import_roster(
     match r {
         Ok(report) => Ok((StatusCode::CREATED, Json(report)).into_response()),
         Err(ImportError::App(e)) => Err(e),
-        Err(ImportError::Rows(rows)) => Ok(rows_rejected(&rows, lang)),
+        Err(ImportError::Rows { listed, total }) => Ok(rows_rejected(&listed, total, lang)),
     }
 }
 
-/// 422 with the standard error envelope and every bad row.
-pub fn rows_rejected(rows: &[import::RowProblem], lang: Lang) -> Response {
-    let message = Msg::new("import.rejected")
-        .arg("n", import::problem_count(rows))
-        .render(lang);
+/// 422 with the standard error envelope, the listed bad rows and the count of all of them.
+pub fn rows_rejected(rows: &[import::RowProblem], total: usize, lang: Lang) -> Response {
+    let message = Msg::new("import.rejected").arg("n", total).render(lang);
     let rows: Vec<_> = rows.iter().map(|r| r.view(lang)).collect();
     let body =
         serde_json::json!({"error": {"code": "import_rejected", "message": message, "rows": rows}});
@@ -478,36 +477,24 @@ pub struct RosterUpload {
     pub consent_attested: bool,
 }
 
-pub async fn read_roster_upload(mut form: Multipart) -> Result<RosterUpload, AppError> {
-    let (mut file, mut consent_attested) = (None, false);
-    let refused = |e| match e {
-        SpoolError::TooLarge => AppError::field("file", "import.too_large"),
-        SpoolError::Broken => AppError::field("file", "import.unreadable"),
-    };
-    let broken = |e| refused(SpoolError::of(e));
-    while let Some(field) = form.next_field().await.map_err(broken)? {
-        match field.name() {
-            Some("consent_attested") => {
-                let v = field.text().await.map_err(broken)?;
-                consent_attested = matches!(v.trim(), "true" | "on" | "1" | "yes");
-            }
-            Some("file") => {
-                let mut up = spool(field, import::MAX_FILE).await.map_err(refused)?;
-                if up.name.is_empty() {
-                    up.name = "roster".into();
-                }
-                file = Some(up);
-            }
-            _ => {}
-        }
-    }
-    match file {
-        Some(file) if file.len > 0 => Ok(RosterUpload {
-            file,
-            consent_attested,
-        }),
-        _ => Err(AppError::field("file", "import.no_file")),
-    }
+pub async fn read_roster_upload(form: Multipart) -> Result<RosterUpload, AppError> {
+    let form = read_form(form, &["consent_attested"], import::MAX_FILE, "roster")
+        .await
+        .map_err(|e| match e {
+            SpoolError::TooLarge => AppError::field("file", "import.too_large"),
+            SpoolError::Broken => AppError::field("file", "import.unreadable"),
+        })?;
+    let consent_attested = matches!(
+        form.text("consent_attested").trim(),
+        "true" | "on" | "1" | "yes"
+    );
+    let file = form
+        .file
+        .ok_or_else(|| AppError::field("file", "import.no_file"))?;
+    Ok(RosterUpload {
+        file,
+        consent_attested,
+    })
 }
 
 /// The class's published draws, newest first.

@@ -3,7 +3,8 @@
 //! Every row is read and checked before anything is written: the template's rules
 //! ([`parse_row`]), duplicates inside the file, and the class as it will be after the import
 //! (capacity, the kindergarten share, grades, children already placed in an overlapping class).
-//! One bad row → nothing is written and every bad row is reported. A child already in the class
+//! One bad row → nothing is written and every bad row is reported (the first 500 listed, the rest
+//! counted). A child already in the class
 //! (same ID number, or same name, birth date and guardian phone) is left as it is, so importing a
 //! file twice creates no duplicates. Imported children are `accepted`: the unit attests that it
 //! holds each guardian's consent on paper; the agreement and insurance complete the enrolment.
@@ -45,21 +46,6 @@ pub struct RowProblem {
     /// Field key of the column (`name`, `id_number`, …), or `file`.
     pub column: &'static str,
     pub msg: Msg,
-}
-
-/// How many problems a refused file has: the listed ones and those the last line counts.
-pub fn problem_count(rows: &[RowProblem]) -> usize {
-    rows.iter()
-        .map(|p| match p.msg.key {
-            "import.more_problems" => p
-                .msg
-                .args
-                .first()
-                .and_then(|(_, n)| n.parse().ok())
-                .unwrap_or(0),
-            _ => 1,
-        })
-        .sum::<usize>()
 }
 
 /// A row problem as the API and the page show it.
@@ -105,8 +91,12 @@ pub struct ImportReport {
 pub enum ImportError {
     /// The request itself failed (not found, forbidden, …).
     App(AppError),
-    /// The file has bad rows: every one of them, and nothing was written.
-    Rows(Vec<RowProblem>),
+    /// The file has bad rows, and nothing was written: the first [`MAX_REPORTED`] of them (and a
+    /// line saying how many more), and how many there are in all.
+    Rows {
+        listed: Vec<RowProblem>,
+        total: usize,
+    },
 }
 
 impl From<AppError> for ImportError {
@@ -122,11 +112,14 @@ impl From<sqlx::Error> for ImportError {
 }
 
 fn file_problem(key: &'static str) -> ImportError {
-    ImportError::Rows(vec![RowProblem {
-        row: 0,
-        column: "file",
-        msg: Msg::new(key),
-    }])
+    ImportError::Rows {
+        listed: vec![RowProblem {
+            row: 0,
+            column: "file",
+            msg: Msg::new(key),
+        }],
+        total: 1,
+    }
 }
 
 fn is_empty_row(r: &[RawCell]) -> bool {
@@ -203,7 +196,8 @@ async fn check_rows(
     check_class(state, c, rules, &fresh, &mut problems).await?;
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.row);
-        if problems.len() > MAX_REPORTED {
+        let total = problems.len();
+        if total > MAX_REPORTED {
             let more = problems.len() - MAX_REPORTED;
             problems.truncate(MAX_REPORTED);
             problems.push(RowProblem {
@@ -212,7 +206,10 @@ async fn check_rows(
                 msg: Msg::new("import.more_problems").arg("n", more),
             });
         }
-        return Err(ImportError::Rows(problems));
+        return Err(ImportError::Rows {
+            listed: problems,
+            total,
+        });
     }
     Ok((fresh, unchanged.len(), total))
 }

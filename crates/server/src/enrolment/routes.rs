@@ -190,10 +190,10 @@ async fn import_roster(
             );
             render(&page(&state, ctx, &user, &id, Vec::new(), Some(msg), Vec::new()).await?)
         }
-        Err(ImportError::Rows(rows)) => {
-            let views = rows.iter().map(|r| r.view(lang)).collect();
+        Err(ImportError::Rows { listed, total }) => {
+            let views = listed.iter().map(|r| r.view(lang)).collect();
             let mut refused = page(&state, ctx, &user, &id, views, None, Vec::new()).await?;
-            refused.problem_total = import::problem_count(&rows);
+            refused.problem_total = total;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &refused)
         }
         Err(ImportError::App(AppError::Validation(errors))) => render_status(

@@ -164,19 +164,27 @@ pub async fn enqueue(db: &Db, today: NaiveDate) -> anyhow::Result<usize> {
             }
         }
     }
-    // A thousand a commit: a national programme's 30,000 units are 30 commits an hour, not
-    // 30,000, and none holds the database long enough to keep a check-in waiting.
+    // A thousand a statement and a commit: a national programme's 30,000 units are 30 inserts an
+    // hour, not 30,000, and none holds the database long enough to keep a check-in waiting.
     let mut queued = 0;
+    let now = crate::now();
     for batch in due_now.chunks(1000) {
+        let sql = format!(
+            "INSERT INTO outbox (id, dedupe_key, org_id, channel, subject, body, created_at) \
+             VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
+            crate::db::bind_rows(7, batch.len())
+        );
         let mut tx = db.begin().await?;
-        for r in batch {
-            const SQL: &str = "INSERT INTO outbox (id, dedupe_key, org_id, channel, subject, body, created_at) \
-                               VALUES ($1,$2,$3,'inbox',$4,$5,$6) ON CONFLICT (dedupe_key) DO NOTHING";
-            let n = on_tx!(&mut tx, c => sqlx::query(SQL).bind(crate::new_id()).bind(&r.key).bind(&r.org_id)
-                .bind(&r.subject).bind(&r.body).bind(crate::now()).execute(&mut *c).await.map(|r| r.rows_affected()))?;
-            queued += n as usize;
-        }
+        let n = on_tx!(&mut tx, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in batch {
+                q = q.bind(crate::new_id()).bind(&r.key).bind(&r.org_id).bind("inbox")
+                    .bind(&r.subject).bind(&r.body).bind(now);
+            }
+            q.execute(&mut *c).await.map(|r| r.rows_affected())
+        })?;
         tx.commit().await?;
+        queued += n as usize;
     }
     Ok(queued)
 }

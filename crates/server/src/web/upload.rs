@@ -14,6 +14,7 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::response::Response;
 
+use axum::extract::Multipart;
 use axum::extract::multipart::{Field, MultipartError};
 use axum::http::StatusCode;
 use sha2::{Digest, Sha256};
@@ -170,9 +171,53 @@ impl SpoolError {
     }
 }
 
+/// A multipart form of one file and a few text fields, as [`read_form`] read it.
+#[derive(Debug, Default)]
+pub struct FileForm {
+    texts: Vec<(&'static str, String)>,
+    /// The `file` part, spooled; `None` when it was missing or empty.
+    pub file: Option<Spooled>,
+}
+
+impl FileForm {
+    /// A text field the form was read for (empty when the browser sent none).
+    pub fn text(&self, name: &str) -> &str {
+        self.texts
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// Reads a multipart form: the part named `file` is spooled to disk (at most `max` bytes; named
+/// `default_name` when the browser gave no name), the text fields named in `texts` are kept, and
+/// every other part is passed over without being kept.
+pub async fn read_form(
+    mut form: Multipart,
+    texts: &[&'static str],
+    max: u64,
+    default_name: &str,
+) -> Result<FileForm, SpoolError> {
+    let mut out = FileForm::default();
+    while let Some(field) = form.next_field().await.map_err(SpoolError::of)? {
+        let name = field.name().unwrap_or_default();
+        if name == "file" {
+            let mut up = spool(field, max).await?;
+            if up.name.is_empty() {
+                up.name = default_name.into();
+            }
+            out.file = (up.len > 0).then_some(up);
+        } else if let Some(&known) = texts.iter().find(|t| **t == name) {
+            let value = field.text().await.map_err(SpoolError::of)?;
+            out.texts.push((known, value));
+        }
+    }
+    Ok(out)
+}
+
 /// Writes the part to a new unlinked file in the system's temporary directory, at most `max`
 /// bytes; only one chunk is in memory at a time.
-pub async fn spool(mut field: Field<'_>, max: u64) -> Result<Spooled, SpoolError> {
+async fn spool(mut field: Field<'_>, max: u64) -> Result<Spooled, SpoolError> {
     let name = field.file_name().unwrap_or_default().to_string();
     let std_file = anonymous_file().map_err(|_| SpoolError::Broken)?;
     let mut file = tokio::fs::File::from_std(std_file);
