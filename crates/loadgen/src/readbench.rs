@@ -152,9 +152,14 @@ pub struct Measured {
     /// Size of an answer's body.
     pub bytes: usize,
     pub latency: Throughput,
+    /// CPU the server spent per request (user + system, its own process only), in ms.
+    pub server_cpu_ms: Option<f64>,
+    /// CPU the load generator spent per request, in ms: the clients share the server's cores.
+    pub client_cpu_ms: Option<f64>,
 }
 
-/// Sends `requests` GETs of `t` from `clients` clients at once (after a few unmeasured ones).
+/// Sends `requests` GETs of `t` from `clients` clients at once (after a few unmeasured ones), and
+/// reads the CPU time the server (`server_pid`) and this process spent on them.
 pub async fn measure(
     http: &reqwest::Client,
     base: &str,
@@ -162,6 +167,7 @@ pub async fn measure(
     t: &Target,
     clients: usize,
     requests: usize,
+    server_pid: Option<u32>,
 ) -> anyhow::Result<Measured> {
     let url: Arc<str> = Arc::from(format!("{base}{}", t.path));
     let auth: Arc<str> = Arc::from(format!("Bearer {token}"));
@@ -174,6 +180,7 @@ pub async fn measure(
             .await?;
     }
     let next = Arc::new(AtomicUsize::new(0));
+    let cpu_before = (crate::cpu::seconds(server_pid), crate::cpu::seconds(None));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..clients {
@@ -217,13 +224,21 @@ pub async fn measure(
         first_error = first_error.or(f);
         bytes = bytes.max(b);
     }
+    let elapsed = started.elapsed();
+    let per_request = |before: Option<f64>, after: Option<f64>| {
+        Some(1000.0 * (after? - before?) / requests.max(1) as f64)
+    };
+    let server_cpu_ms = per_request(cpu_before.0, crate::cpu::seconds(server_pid));
+    let client_cpu_ms = per_request(cpu_before.1, crate::cpu::seconds(None));
     Ok(Measured {
         name: t.name.to_string(),
         path: t.path.clone(),
         errors,
         first_error,
         bytes,
-        latency: Throughput::new(lat, started.elapsed()),
+        latency: Throughput::new(lat, elapsed),
+        server_cpu_ms,
+        client_cpu_ms,
     })
 }
 
@@ -234,22 +249,33 @@ pub async fn run(
     tokens: &HashMap<String, String>,
     m: &Manifest,
     only: &str,
-    clients: usize,
-    requests: usize,
+    load: (usize, usize),
+    server_pid: Option<u32>,
 ) -> anyhow::Result<Vec<Measured>> {
+    let (clients, requests) = load;
     let mut out = Vec::new();
     for t in targets(m).into_iter().filter(|t| t.name.contains(only)) {
         let token = tokens
             .get(&t.user)
             .with_context(|| format!("no token for {}", t.user))?;
-        let r = measure(http, base, token, &t, clients, requests).await?;
+        let r = measure(http, base, token, &t, clients, requests, server_pid).await?;
         eprintln!(
-            "{:<36} p50 {:>7.1} ms  p99 {:>7.1} ms  {:>6.0}/s  {} errors",
-            r.name, r.latency.p50_ms, r.latency.p99_ms, r.latency.per_sec, r.errors
+            "{:<36} p50 {:>7.1} ms  p99 {:>7.1} ms  {:>6.0}/s  cpu {} + {} ms  {} errors",
+            r.name,
+            r.latency.p50_ms,
+            r.latency.p99_ms,
+            r.latency.per_sec,
+            cpu_ms(r.server_cpu_ms),
+            cpu_ms(r.client_cpu_ms),
+            r.errors
         );
         out.push(r);
     }
     Ok(out)
+}
+
+fn cpu_ms(ms: Option<f64>) -> String {
+    ms.map_or("?".into(), |m| format!("{m:.2}"))
 }
 
 /// Everything one read benchmark measured.
@@ -287,7 +313,7 @@ impl BenchReport {
         let s = &self.scale;
         let mut out = format!(
             "\n{} · {} provinces, {} cities, {} districts, {} units, {} children, {} attendance rows (generated in {:.0} s)\n\
-             {} clients per target\n\n| request | p50 ms | p99 ms | max ms | req/s | body bytes | errors |\n|---|---|---|---|---|---|---|\n",
+             {} clients per target\n\n| request | p50 ms | p99 ms | max ms | req/s | server CPU ms/req | client CPU ms/req | body bytes | errors |\n|---|---|---|---|---|---|---|---|---|\n",
             self.backend,
             s.provinces,
             s.cities,
@@ -302,12 +328,14 @@ impl BenchReport {
             let l = &r.latency;
             let _ = writeln!(
                 out,
-                "| {} | {:.1} | {:.1} | {:.1} | {:.0} | {} | {}{} |",
+                "| {} | {:.1} | {:.1} | {:.1} | {:.0} | {} | {} | {} | {}{} |",
                 r.name,
                 l.p50_ms,
                 l.p99_ms,
                 l.max_ms,
                 l.per_sec,
+                cpu_ms(r.server_cpu_ms),
+                cpu_ms(r.client_cpu_ms),
                 r.bytes,
                 r.errors,
                 r.first_error
@@ -433,7 +461,8 @@ pub async fn bench(
         m.staff_user.clone(),
     ];
     let reads_tokens = crate::server::tokens(http, &srv.base, &users, &m.password).await?;
-    let reads = run(http, &srv.base, &reads_tokens, m, only, clients, requests).await?;
+    let load = (clients, requests);
+    let reads = run(http, &srv.base, &reads_tokens, m, only, load, srv.pid()).await?;
     let figures_ok = national_figures(http, &srv.base, &reads_tokens, m).await?;
     let mut files = None;
     if file_rounds > 0 {

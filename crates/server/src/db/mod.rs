@@ -57,6 +57,9 @@ impl Backend {
 /// Busy timeout every SQLite connection must have in force.
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Rows a SQLite connection's thread may send ahead of the request reading them.
+pub const SQLITE_ROW_BUFFER: usize = 1024;
+
 impl Db {
     /// Opens the pool for `url`, applies and verifies the durability settings, runs no migrations.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
@@ -69,7 +72,11 @@ impl Db {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
-                    .busy_timeout(SQLITE_BUSY_TIMEOUT);
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    // Rows come from the connection's thread through a bounded channel; at sqlx's
+                    // 50 a list of a few hundred rows woke the two threads in turn for every few
+                    // rows (organisation tree page: 2.0 → 1.1 ms of CPU per request).
+                    .row_buffer_size(SQLITE_ROW_BUFFER);
                 let pool = SqlitePoolOptions::new()
                     .max_connections(max_connections.max(1))
                     .connect_with(opts)

@@ -232,6 +232,27 @@ async fn sqlite_runs_with_wal_foreign_keys_busy_timeout_and_full_sync() {
     assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
 }
 
+/// `.cargo/config.toml` builds the bundled SQLite without memory statistics: with them, every
+/// allocation takes one process-wide lock and concurrent requests queue on it.
+#[tokio::test]
+async fn sqlite_is_built_without_the_memory_statistics_lock() {
+    let db = crate::support::TestDb::new(Backend::Sqlite).await;
+    let state = tuoguan::AppState::open(crate::support::config(&db.url))
+        .await
+        .unwrap();
+    let tuoguan::db::Db::Sqlite(pool) = &state.db else {
+        panic!()
+    };
+    let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "SQLite was built with memory statistics on (LIBSQLITE3_FLAGS not applied): {options:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_backup_taken_while_serving_opens_with_the_same_data() {
     let app = TestApp::spawn(Backend::Sqlite).await;
