@@ -38,6 +38,8 @@ pub struct AppState {
     pub data_key: Arc<crate::crypto::DataKey>,
     /// Applies taps at the door, many per commit (group commit).
     pub writer: crate::attendance::writer::Writer,
+    /// Commits audit entries that stand alone (exports, ID views), many per commit.
+    pub journal: crate::audit::journal::Journal,
 }
 
 impl AppState {
@@ -58,8 +60,10 @@ impl AppState {
         // The door's writer has a connection of its own: taps never queue behind readers for one.
         let writer_db = Db::connect(&config.database_url, 1).await?;
         let writer = crate::attendance::writer::Writer::start(writer_db);
+        let journal = crate::audit::journal::Journal::start(db.clone());
         Ok(AppState {
             writer,
+            journal,
             db,
             config: Arc::new(config),
             hasher,

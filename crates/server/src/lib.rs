@@ -8,6 +8,7 @@ pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod batch;
 pub mod calendar;
 pub mod classes;
 pub mod config;

@@ -65,14 +65,7 @@ impl Writer {
 }
 
 async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
+    while let Some(batch) = crate::batch::next(&mut rx, MAX_BATCH).await {
         commit(&db, batch).await;
     }
 }

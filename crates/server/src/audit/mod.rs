@@ -1,6 +1,7 @@
 //! The append-only audit log: who did what, when (UTC), to what, from where.
 
 pub mod api;
+pub mod journal;
 pub mod routes;
 pub mod store;
 

@@ -70,7 +70,6 @@ pub async fn login(
     let Some(user) = row.filter(|u| u.active) else {
         // Same work as a real check, so timing does not tell which usernames exist.
         let _ = state.hasher.verify(password, &state.dummy_hash).await;
-        let mut tx = state.db.begin().await?;
         let entry = Entry {
             actor_id: None,
             actor_name: Some(username),
@@ -79,8 +78,7 @@ pub async fn login(
             target_id: None,
             detail: "unknown or inactive account".into(),
         };
-        audit::record(&mut tx, &entry, client).await?;
-        tx.commit().await?;
+        state.journal.record(&entry, client).await?;
         return Err(AppError::InvalidCredentials);
     };
     let entry = |action, detail: &str| Entry {
@@ -92,14 +90,8 @@ pub async fn login(
         detail: detail.to_string(),
     };
     if let Some(until) = user.locked_until.filter(|t| *t > now) {
-        let mut tx = state.db.begin().await?;
-        audit::record(
-            &mut tx,
-            &entry("login.locked", "attempt while locked"),
-            client,
-        )
-        .await?;
-        tx.commit().await?;
+        let refused = entry("login.locked", "attempt while locked");
+        state.journal.record(&refused, client).await?;
         return Err(AppError::RateLimited {
             retry_after_secs: until - now,
         });

@@ -306,14 +306,13 @@ pub async fn detail(
 ) -> Result<(ChildView, Access), AppError> {
     let (c, access) = visible(state, user, id).await?;
     let view = build_view(state, &c).await?;
-    let mut tx = state.db.begin().await?;
-    audit::record(
-        &mut tx,
-        &Entry::by(user, "child.view", "child").target(&c.id),
-        client,
-    )
-    .await?;
-    tx.commit().await?;
+    state
+        .journal
+        .record(
+            &Entry::by(user, "child.view", "child").target(&c.id),
+            client,
+        )
+        .await?;
     Ok((view, access))
 }
 
@@ -376,14 +375,13 @@ pub async fn reveal(
         return Err(AppError::Forbidden);
     }
     let plain = open_id(state, &c)?;
-    let mut tx = state.db.begin().await?;
-    audit::record(
-        &mut tx,
-        &Entry::by(user, "child.reveal", "child").target(&c.id),
-        client,
-    )
-    .await?;
-    tx.commit().await?;
+    state
+        .journal
+        .record(
+            &Entry::by(user, "child.reveal", "child").target(&c.id),
+            client,
+        )
+        .await?;
     Ok(plain)
 }
 
@@ -412,14 +410,13 @@ pub async fn export(
     }
     let child = build_view(state, &c).await?;
     let id_number = open_id(state, &c)?;
-    let mut tx = state.db.begin().await?;
-    audit::record(
-        &mut tx,
-        &Entry::by(user, "child.export", "child").target(&c.id),
-        client,
-    )
-    .await?;
-    tx.commit().await?;
+    state
+        .journal
+        .record(
+            &Entry::by(user, "child.export", "child").target(&c.id),
+            client,
+        )
+        .await?;
     Ok(ChildExport {
         child,
         id_number,

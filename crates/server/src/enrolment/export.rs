@@ -6,7 +6,7 @@ use tuoguan_domain::enrolment::TEMPLATE_HEADERS;
 
 use super::{applications, store};
 use crate::app::AppState;
-use crate::audit::{self, Client, Entry};
+use crate::audit::{Client, Entry};
 use crate::auth::{Capability, CurrentUser};
 use crate::classes::Class;
 use crate::db::Db;
@@ -102,14 +102,13 @@ pub async fn export(
         totals: None,
     };
     let book = workbook(&[sheet])?;
-    let mut tx = state.db.begin().await?;
-    audit::record(
-        &mut tx,
-        &Entry::by(user, "roster.export", "class").target(&c.id),
-        client,
-    )
-    .await?;
-    tx.commit().await?;
+    state
+        .journal
+        .record(
+            &Entry::by(user, "roster.export", "class").target(&c.id),
+            client,
+        )
+        .await?;
     Ok((c, book))
 }
 

@@ -75,3 +75,46 @@ async fn append_only(b: Backend) {
     let res = tuoguan::on_db!(&app.state.db, p => sqlx::query("DELETE FROM audit_log").execute(p).await.map(|_| ()));
     assert!(res.is_err(), "DELETE refused");
 }
+
+both!(
+    standalone_entries_from_many_requests_at_once_are_each_stored_once,
+    journal_batches
+);
+async fn journal_batches(b: Backend) {
+    use tuoguan::audit::{Client, Entry};
+    let app = TestApp::spawn(b).await;
+    // More at once than one commit takes (256), so the journal needs several batches.
+    let n = 300;
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let journal = app.state.journal.clone();
+        tasks.push(tokio::spawn(async move {
+            let target = format!("class-{i}");
+            let entry = Entry {
+                actor_id: None,
+                actor_name: Some("city_admin"),
+                action: "roster.export",
+                target_type: "class",
+                target_id: Some(&target),
+                detail: String::new(),
+            };
+            let client = Client {
+                ip: Some("10.0.0.1".into()),
+                request_id: Some(format!("req-{i}")),
+            };
+            journal.record(&entry, &client).await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().expect("committed before it returns");
+    }
+    let sql = "SELECT COUNT(*), COUNT(DISTINCT target_id), COUNT(DISTINCT request_id) \
+               FROM audit_log WHERE action = 'roster.export' AND ip = '10.0.0.1'";
+    let counts: (i64, i64, i64) =
+        tuoguan::on_db!(&app.state.db, p => sqlx::query_as(sql).fetch_one(p).await).unwrap();
+    assert_eq!(
+        counts,
+        (n, n, n),
+        "every entry once, with its own target and request"
+    );
+}
