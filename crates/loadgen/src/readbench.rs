@@ -158,7 +158,7 @@ pub struct Measured {
     pub client_cpu_ms: Option<f64>,
 }
 
-/// Sends `requests` GETs of `t` from `clients` clients at once (after a few unmeasured ones), and
+/// Sends `requests` GETs of `t` from `clients` clients at once (after one unmeasured round), and
 /// reads the CPU time the server (`server_pid`) and this process spent on them.
 pub async fn measure(
     http: &reqwest::Client,
@@ -171,13 +171,15 @@ pub async fn measure(
 ) -> anyhow::Result<Measured> {
     let url: Arc<str> = Arc::from(format!("{base}{}", t.path));
     let auth: Arc<str> = Arc::from(format!("Bearer {token}"));
-    for _ in 0..3 {
-        http.get(&*url)
-            .header("authorization", &*auth)
-            .send()
-            .await?
-            .bytes()
-            .await?;
+    // Unmeasured: one request from every client at once, so each of the server's database
+    // connections has read the target once, as in a server that has been running.
+    let mut warm = tokio::task::JoinSet::new();
+    for _ in 0..clients {
+        let req = http.get(&*url).header("authorization", &*auth);
+        warm.spawn(async move { req.send().await?.bytes().await });
+    }
+    while let Some(done) = warm.join_next().await {
+        done.context("a warm-up request panicked")??;
     }
     let next = Arc::new(AtomicUsize::new(0));
     let cpu_before = (crate::cpu::seconds(server_pid), crate::cpu::seconds(None));
