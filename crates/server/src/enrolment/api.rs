@@ -1,6 +1,5 @@
 //! JSON API of parents, children, applications, roster import/export and the lottery.
 
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -244,8 +243,13 @@ async fn put_pickup_photo(
     client: Client,
     Path((id, pickup_id)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Result<StatusCode, AppError> {
+    // Read here up to the photo limit, past the app-wide 1 MiB one: a larger body is the same
+    // field error as a wrong type, not a bare 413.
+    let body = axum::body::to_bytes(body, pickups::MAX_PHOTO + 1)
+        .await
+        .map_err(|_| AppError::field("photo", "pickup.photo_invalid"))?;
     let kind = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -50,7 +50,7 @@ pub async fn add_pickup(
         }
     };
     if let Some((bytes, kind)) = photo
-        && (!matches!(kind, "image/png" | "image/jpeg") || bytes.len() > 2 << 20)
+        && (!matches!(kind, "image/png" | "image/jpeg") || bytes.len() > MAX_PHOTO)
     {
         errors.push(FieldError::new("photo", "pickup.photo_invalid"));
     }
@@ -123,6 +123,9 @@ pub async fn pickup_photo(
         .ok_or(AppError::NotFound)
 }
 
+/// Largest pickup photo accepted: 2 MiB.
+pub const MAX_PHOTO: usize = 2 << 20;
+
 /// Sets a pickup person's photo (guardian only): PNG or JPEG up to 2 MiB.
 pub async fn set_photo(
     state: &AppState,
@@ -138,7 +141,7 @@ pub async fn set_photo(
         return Err(AppError::NotFound);
     }
     let kind = kind.split(';').next().unwrap_or("").trim();
-    if !matches!(kind, "image/png" | "image/jpeg") || bytes.is_empty() || bytes.len() > 2 << 20 {
+    if !matches!(kind, "image/png" | "image/jpeg") || bytes.is_empty() || bytes.len() > MAX_PHOTO {
         return Err(AppError::field("photo", "pickup.photo_invalid"));
     }
     let mut tx = state.db.begin().await?;

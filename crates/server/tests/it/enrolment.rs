@@ -293,6 +293,32 @@ async fn journey(b: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // The photo: up to 2 MiB as documented (past the app-wide 1 MiB body limit), not a byte more.
+    let photo = format!(
+        "{}/api/v1/children/{child_id}/pickups/{}/photo",
+        app.base,
+        p["id"].as_str().unwrap()
+    );
+    let put = |bytes: Vec<u8>| {
+        app.http
+            .put(&photo)
+            .bearer_auth(&me)
+            .header("content-type", "image/jpeg")
+            .body(bytes)
+            .send()
+    };
+    let res = put(vec![0xFF; 2 << 20]).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = put(vec![0xFF; (2 << 20) + 1]).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let err: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(error_fields(&err), vec!["photo".to_string()]);
+    let res = app.http.get(&photo).bearer_auth(&me).send().await.unwrap();
+    assert_eq!(
+        res.bytes().await.unwrap().len(),
+        2 << 20,
+        "the 2 MiB photo kept"
+    );
 }
 
 both!(
