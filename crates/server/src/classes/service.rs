@@ -6,7 +6,9 @@ use tuoguan_domain::class_checks::{
 };
 
 use super::store::{self, ClassEvent};
-use super::{Class, ClassInput, ClassStatus, ClassView, RULE_KINDS, parse_management, parse_model};
+use super::{
+    Class, ClassInput, ClassStatus, ClassView, Listed, RULE_KINDS, parse_management, parse_model,
+};
 use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser, Scope};
@@ -32,7 +34,7 @@ pub async fn of_programme(
     p: &Programme,
     offset: i64,
     limit: i64,
-) -> Result<Vec<Class>, AppError> {
+) -> Result<Vec<Listed>, AppError> {
     let scope = user
         .scope(Capability::ViewClasses)
         .unwrap_or(Scope::Subtrees(Vec::new()));

@@ -2,7 +2,7 @@
 
 use sqlx::AssertSqlSafe;
 
-use super::Class;
+use super::{Class, Listed};
 use crate::auth::Scope;
 use crate::db::{Db, Tx};
 use crate::{on_db, on_tx};
@@ -11,6 +11,9 @@ const COLS: &str = "c.id, c.programme_id, c.host_org_id, o.name AS host_name, o.
     c.address, c.start_date, c.end_date, c.daily_start, c.daily_end, c.capacity, c.model, c.management, \
     c.partners, c.partner_agreement, c.qualification_review, c.venue, c.food, c.rules_in_force, c.status, \
     c.created_at, c.updated_at";
+
+const LISTED_COLS: &str = "c.id, c.host_org_id, o.name AS host_name, c.name, c.start_date, \
+    c.end_date, c.capacity, c.status";
 
 /// A class whose host lies in `scope`.
 pub async fn get(db: &Db, scope: &Scope, id: &str) -> sqlx::Result<Option<Class>> {
@@ -34,10 +37,10 @@ pub async fn of_programme(
     programme_id: &str,
     offset: i64,
     limit: i64,
-) -> sqlx::Result<Vec<Class>> {
+) -> sqlx::Result<Vec<Listed>> {
     let (cond, binds) = scope.sql("o.path", 4);
     let sql = format!(
-        "SELECT {COLS} FROM orgs o CROSS JOIN classes c \
+        "SELECT {LISTED_COLS} FROM orgs o CROSS JOIN classes c \
          WHERE c.host_org_id = o.id AND c.programme_id = $1 AND {cond} \
          ORDER BY o.path, c.name, c.id LIMIT $2 OFFSET $3"
     );

@@ -16,7 +16,7 @@ use super::{CopyProgramme, Milestone, NewProgramme, Programme, service, store};
 use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::{Capability, CurrentUser};
-use crate::classes::{Class, service as classes};
+use crate::classes::{Listed, service as classes};
 use crate::error::{AppError, FieldError, Query};
 use crate::web::{Ctx, field_error, render, render_status};
 
@@ -351,7 +351,7 @@ struct ShowPage {
     p: Programme,
     rules: ProgrammeRules,
     milestones: Vec<Milestone>,
-    classes: Vec<Class>,
+    classes: Vec<Listed>,
     pager: crate::web::paging::Pager,
     can_register: bool,
     can_copy: bool,
