@@ -236,6 +236,23 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The part of this scope that lies in the subtree at `root` (the root included).
+    pub fn within(&self, root: &str) -> Scope {
+        if self.contains(root) {
+            return Scope::Subtrees(vec![root.to_string()]);
+        }
+        match self {
+            Scope::All => Scope::Subtrees(vec![root.to_string()]),
+            Scope::Subtrees(roots) => Scope::Subtrees(
+                roots
+                    .iter()
+                    .filter(|r| r.starts_with(root))
+                    .cloned()
+                    .collect(),
+            ),
+        }
+    }
+
     /// True when the organisation with `path` lies in the scope (a root counts).
     pub fn contains(&self, path: &str) -> bool {
         match self {

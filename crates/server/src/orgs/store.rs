@@ -79,6 +79,39 @@ pub async fn list_page(db: &Db, scope: &Scope, offset: i64, limit: i64) -> sqlx:
     })
 }
 
+/// Active organisations inside `scope` other than the one at `except` (a programme's own
+/// organisation), in path order: a page of them (`limit`, `offset`), and how many there are.
+pub async fn active_page(
+    db: &Db,
+    scope: &Scope,
+    except: &str,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<Org>> {
+    let (cond, binds) = scope.sql("o.path", 4);
+    let sql = format!(
+        "SELECT {COLS} FROM orgs o WHERE o.active = TRUE AND o.path <> $1 AND {cond} \
+         ORDER BY o.path LIMIT $2 OFFSET $3"
+    );
+    on_db!(db, p => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(except).bind(limit).bind(offset);
+        for b in &binds { q = q.bind(b); }
+        q.fetch_all(p).await
+    })
+}
+
+/// How many organisations [`active_page`] pages through.
+pub async fn active_count(db: &Db, scope: &Scope, except: &str) -> sqlx::Result<i64> {
+    let (cond, binds) = scope.sql("o.path", 2);
+    let sql =
+        format!("SELECT COUNT(*) FROM orgs o WHERE o.active = TRUE AND o.path <> $1 AND {cond}");
+    on_db!(db, p => {
+        let mut q = sqlx::query_scalar(AssertSqlSafe(sql)).bind(except);
+        for b in &binds { q = q.bind(b); }
+        q.fetch_one(p).await
+    })
+}
+
 /// Active organisations of `kinds` inside `scope`, in path order (where a unit may move to).
 pub async fn active_of_kinds(db: &Db, scope: &Scope, kinds: &[&str]) -> sqlx::Result<Vec<Org>> {
     if kinds.is_empty() {

@@ -10,7 +10,7 @@ use super::{CopyProgramme, Milestone, NewProgramme, ProgrammeView, service, stor
 use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
-use crate::error::{AppError, Json};
+use crate::error::{AppError, Json, Query};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -92,24 +92,33 @@ async fn copy_programme(
     Ok((StatusCode::CREATED, Json(view(&state, &p).await?)))
 }
 
-/// Every subordinate unit's status for every milestone.
+/// The subordinate units' status for every milestone: at most `limit` units from `offset`, in tree
+/// order.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MatrixView {
     pub milestones: Vec<Milestone>,
     pub units: Vec<UnitStatus>,
+    /// Overdue (unit, milestone) pairs over every unit, not only those returned.
+    pub overdue: i64,
 }
 
 #[utoipa::path(get, path = "/api/v1/programmes/{id}/milestones", tag = "programmes", security(("bearer" = [])),
-    params(("id" = String, Path, description = "programme id")), responses((status = 200, body = MatrixView), (status = 403), (status = 404)))]
+    params(("id" = String, Path, description = "programme id"), crate::web::paging::ListQuery),
+    responses((status = 200, body = MatrixView), (status = 403), (status = 404)))]
 async fn milestone_matrix(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
+    Query(page): Query<crate::web::paging::ListQuery>,
 ) -> Result<Json<MatrixView>, AppError> {
     let p = service::visible(&state, &user, &id).await?;
-    let (milestones, units) =
-        submissions::matrix(&state, &user, &p, crate::calendar::today()).await?;
-    Ok(Json(MatrixView { milestones, units }))
+    let at = (page.offset(), page.limit());
+    let m = submissions::matrix(&state, &user, &p, crate::calendar::today(), at).await?;
+    Ok(Json(MatrixView {
+        milestones: m.milestones,
+        units: m.units,
+        overdue: m.overdue,
+    }))
 }
 
 /// Saves the unit's work plan or report for a milestone; `submit: true` sends it upward.

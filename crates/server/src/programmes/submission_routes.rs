@@ -14,7 +14,7 @@ use super::{Milestone, Programme, service, store};
 use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::{Capability, CurrentUser};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldError, Query};
 use crate::web::{Ctx, field_error, render, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -34,6 +34,8 @@ struct MatrixPage {
     p: Programme,
     milestones: Vec<Milestone>,
     units: Vec<UnitStatus>,
+    overdue: i64,
+    pager: crate::web::paging::Pager,
 }
 
 impl MatrixPage {
@@ -47,17 +49,6 @@ impl MatrixPage {
     fn kind(&self, m: &Milestone) -> String {
         self.ctx.t(&format!("milestone.{}", m.kind))
     }
-    fn overdue(&self) -> usize {
-        self.units
-            .iter()
-            .map(|u| {
-                u.statuses
-                    .iter()
-                    .filter(|s| **s == tuoguan_domain::programme::MilestoneStatus::Overdue)
-                    .count()
-            })
-            .sum()
-    }
 }
 
 async fn matrix(
@@ -65,15 +56,20 @@ async fn matrix(
     ctx: Ctx,
     user: CurrentUser,
     Path(id): Path<String>,
+    Query(q): Query<crate::web::paging::PageQuery>,
 ) -> Result<Response, AppError> {
     let p = service::visible(&state, &user, &id).await?;
-    let (milestones, units) =
-        submissions::matrix(&state, &user, &p, crate::calendar::today()).await?;
+    let mut pager =
+        crate::web::paging::Pager::asked(q.page, format!("/programmes/{}/milestones", p.id));
+    let at = (pager.offset(), pager.limit());
+    let m = submissions::matrix(&state, &user, &p, crate::calendar::today(), at).await?;
     render(&MatrixPage {
         ctx,
         p,
-        milestones,
-        units,
+        milestones: m.milestones,
+        units: pager.take(m.units),
+        overdue: m.overdue,
+        pager,
     })
 }
 

@@ -13,11 +13,11 @@ use tuoguan_domain::programme::{
 use super::{Milestone, Programme, service, store as pstore};
 use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
-use crate::auth::{Capability, CurrentUser};
+use crate::auth::{Capability, CurrentUser, Scope};
 use crate::db::{Db, Tx};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
-use crate::orgs::{Org, store as org_store};
+use crate::orgs::store as org_store;
 use crate::{on_db, on_tx};
 
 /// One version of a unit's submission for a milestone.
@@ -367,36 +367,46 @@ pub struct UnitStatus {
     pub latest: Vec<Option<String>>,
 }
 
-/// The status of every subordinate unit (visible to the caller) for every milestone, computed from
-/// one read of the submissions — no query per unit.
+/// A page of the milestone matrix.
+#[derive(Debug)]
+pub struct Matrix {
+    pub milestones: Vec<Milestone>,
+    pub units: Vec<UnitStatus>,
+    /// Overdue (unit, milestone) pairs over every unit of the matrix, not only this page's.
+    pub overdue: i64,
+}
+
+/// The units below the programme's organisation that the caller may see, in tree order, a page of
+/// them (`offset`, `limit`) with the status of every milestone, read from the page's units'
+/// submissions only; and the overdue count over all of them, counted by the database. At national
+/// size the whole matrix is 33,000 rows: no page reads them all.
 pub async fn matrix(
     state: &AppState,
     user: &CurrentUser,
     p: &Programme,
     today: chrono::NaiveDate,
-) -> Result<(Vec<Milestone>, Vec<UnitStatus>), AppError> {
+    (offset, limit): (i64, i64),
+) -> Result<Matrix, AppError> {
     let milestones = pstore::milestones(&state.db, p).await?;
     let scope = user
         .scope(Capability::ViewOrgs)
-        .ok_or(AppError::Forbidden)?;
-    let units: Vec<Org> = org_store::list(&state.db, &scope)
-        .await?
-        .into_iter()
-        .filter(|o| o.active && o.path.starts_with(&p.org_path) && o.path != p.org_path)
-        .collect();
-    let subs = of_programme(&state.db, p).await?;
+        .ok_or(AppError::Forbidden)?
+        .within(&p.org_path);
+    let units = org_store::active_page(&state.db, &scope, &p.org_path, offset, limit).await?;
+    let ids: Vec<&str> = units.iter().map(|u| u.id.as_str()).collect();
+    let subs = of_units(&state.db, p, &ids).await?;
     let latest_of = latest_versions(&subs);
-    let rows = units
+    let due =
+        |m: &Milestone| chrono::NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d").unwrap_or(today);
+    let units = units
         .into_iter()
         .map(|u| {
             let mut statuses = Vec::new();
             let mut latest_ids = Vec::new();
             for m in &milestones {
                 let latest = latest_of.get(&(u.id.as_str(), m.id.as_str())).copied();
-                let due =
-                    chrono::NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d").unwrap_or(today);
                 statuses.push(milestone_status(
-                    due,
+                    due(m),
                     today,
                     latest.and_then(Submission::state),
                 ));
@@ -410,7 +420,59 @@ pub async fn matrix(
             }
         })
         .collect();
-    Ok((milestones, rows))
+    let past: Vec<&str> = milestones
+        .iter()
+        .filter(|m| due(m) < today)
+        .map(|m| m.id.as_str())
+        .collect();
+    let overdue = overdue_count(&state.db, &scope, &p.org_path, &past).await?;
+    Ok(Matrix {
+        milestones,
+        units,
+        overdue,
+    })
+}
+
+/// Overdue pairs of the milestones past due: every unit of the matrix for each of them, less the
+/// units whose latest version is submitted or approved (the rule of `milestone_status`).
+async fn overdue_count(db: &Db, scope: &Scope, root: &str, past: &[&str]) -> sqlx::Result<i64> {
+    if past.is_empty() {
+        return Ok(0);
+    }
+    let units = org_store::active_count(db, scope, root).await?;
+    let (cond, binds) = scope.sql("o.path", 2 + past.len());
+    let sql = format!(
+        "SELECT COUNT(*) FROM submissions s JOIN orgs o ON o.id = s.org_id \
+         WHERE o.active = TRUE AND o.path <> $1 AND s.milestone_id IN ({}) \
+         AND s.status IN ('submitted', 'approved') AND {cond} AND NOT EXISTS (SELECT 1 FROM \
+         submissions n WHERE n.org_id = s.org_id AND n.milestone_id = s.milestone_id \
+         AND n.version > s.version)",
+        crate::db::bind_list(past.len(), 2)
+    );
+    let done: i64 = on_db!(db, c => {
+        let mut q = sqlx::query_scalar(AssertSqlSafe(sql)).bind(root);
+        for m in past { q = q.bind(*m); }
+        for b in &binds { q = q.bind(b); }
+        q.fetch_one(c).await
+    })?;
+    Ok(units * past.len() as i64 - done)
+}
+
+/// Every version of the submissions of these units for a programme.
+async fn of_units(db: &Db, p: &Programme, units: &[&str]) -> sqlx::Result<Vec<Submission>> {
+    if units.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {COLS} FROM submissions s JOIN milestones m ON m.id = s.milestone_id \
+         WHERE m.programme_id = $1 AND s.org_id IN ({}) ORDER BY s.org_id, s.milestone_id, s.version",
+        crate::db::bind_list(units.len(), 2)
+    );
+    on_db!(db, c => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(&p.id);
+        for u in units { q = q.bind(*u); }
+        q.fetch_all(c).await
+    })
 }
 
 /// A unit's own submissions for a programme (all versions), for its work-plan page.
@@ -419,11 +481,7 @@ pub async fn of_unit(
     p: &Programme,
     unit: &str,
 ) -> Result<Vec<Submission>, AppError> {
-    Ok(of_programme(&state.db, p)
-        .await?
-        .into_iter()
-        .filter(|s| s.org_id == unit)
-        .collect())
+    Ok(of_units(&state.db, p, &[unit]).await?)
 }
 
 /// A submission the caller may see (its unit is in their scope, or it is their own unit's).

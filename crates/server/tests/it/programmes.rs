@@ -276,6 +276,31 @@ async fn work_plan(b: Backend) {
             .all(|u| u["org_name"] != "湖滨社区工会"),
         "a district sees its own units only"
     );
+    // The overdue figure is counted over every unit by the database: it equals the statuses'
+    // count of the whole matrix, and every page carries it.
+    let all = matrix["units"].as_array().unwrap();
+    let counted = all
+        .iter()
+        .flat_map(|u| u["statuses"].as_array().unwrap())
+        .filter(|s| *s == "overdue")
+        .count() as i64;
+    assert!(counted > 0);
+    assert_eq!(matrix["overdue"].as_i64(), Some(counted));
+    let mut paged = Vec::new();
+    for offset in (0..all.len()).step_by(7) {
+        let (_, page) = app
+            .get(
+                &format!("/api/v1/programmes/{pid}/milestones?limit=7&offset={offset}"),
+                &city,
+            )
+            .await;
+        assert_eq!(page["overdue"].as_i64(), Some(counted));
+        paged.extend(page["units"].as_array().unwrap().iter().cloned());
+    }
+    assert_eq!(
+        &paged, all,
+        "pages of 7 in tree order make the whole matrix"
+    );
 }
 
 both!(
