@@ -11,7 +11,8 @@ use super::{NewOrg, Org, OrgKind, OrgPatch, UnitType, service, store};
 use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::{Capability, CurrentUser, Scope};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldError, Query};
+use crate::users::routes::OrgChoices;
 use crate::web::{Ctx, field_error, render, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -115,7 +116,8 @@ struct OrgPage {
     children: Vec<TreeRow>,
     can_manage: bool,
     can_add_child: bool,
-    move_targets: Vec<(String, String)>,
+    /// Where the unit may move to (`orgs`: the name the search partial reads).
+    orgs: OrgChoices,
     child_kinds: Vec<(String, String)>,
     unit_types: Vec<(String, String)>,
     errors: Vec<FieldError>,
@@ -127,11 +129,21 @@ impl OrgPage {
     }
 }
 
+/// Most places a unit's move select offers; beyond, a search by name narrows them.
+const MOVE_CHOICES: i64 = 200;
+
+/// `?org_q=`: narrows where a unit may move in a large scope.
+#[derive(Debug, Default, Deserialize)]
+struct MoveSearch {
+    #[serde(default)]
+    org_q: String,
+}
+
 async fn org_page(
     state: &AppState,
     ctx: Ctx,
     user: &CurrentUser,
-    id: &str,
+    (id, search): (&str, &str),
     errors: Vec<FieldError>,
 ) -> Result<OrgPage, AppError> {
     let org = service::visible(state, user, id).await?;
@@ -156,14 +168,36 @@ async fn org_page(
                 .filter(|k| k.may_contain(org.kind()))
                 .map(OrgKind::as_str)
                 .collect();
-            store::active_of_kinds(&state.db, scope, &kinds)
-                .await?
-                .into_iter()
-                .filter(|p| !p.path.starts_with(&org.path))
-                .map(|p| (p.id, p.name))
-                .collect()
+            let mut read = store::move_targets(
+                &state.db,
+                scope,
+                &kinds,
+                &org.path,
+                search.trim(),
+                MOVE_CHOICES + 1,
+            )
+            .await?;
+            let narrowed = read.len() as i64 > MOVE_CHOICES;
+            read.truncate(MOVE_CHOICES as usize);
+            // The present parent stays offered, so the form shows where the unit is now.
+            if let Some(p) = &parent
+                && !read.iter().any(|o| o.id == p.id)
+            {
+                read.insert(0, p.clone());
+            }
+            OrgChoices {
+                orgs: read.into_iter().map(|p| (p.id, p.name)).collect(),
+                narrowed,
+                search: search.trim().to_string(),
+                action: format!("/orgs/{}", org.id),
+            }
         }
-        _ => Vec::new(),
+        _ => OrgChoices {
+            orgs: Vec::new(),
+            narrowed: false,
+            search: String::new(),
+            action: String::new(),
+        },
     };
     let child_kinds = OrgKind::ALL
         .into_iter()
@@ -195,7 +229,7 @@ async fn org_page(
         children,
         can_manage,
         can_add_child,
-        move_targets,
+        orgs: move_targets,
         child_kinds,
         unit_types,
         errors,
@@ -207,8 +241,9 @@ async fn show(
     ctx: Ctx,
     user: CurrentUser,
     Path(id): Path<String>,
+    Query(q): Query<MoveSearch>,
 ) -> Result<Response, AppError> {
-    render(&org_page(&state, ctx, &user, &id, Vec::new()).await?)
+    render(&org_page(&state, ctx, &user, (&id, &q.org_q), Vec::new()).await?)
 }
 
 async fn create(
@@ -222,7 +257,7 @@ async fn create(
         Ok(org) => Ok(Redirect::to(&format!("/orgs/{}?ok=created", org.id)).into_response()),
         Err(AppError::Validation(errors)) => {
             let parent = input.parent_id.as_deref().unwrap_or_default();
-            let page = org_page(&state, ctx, &user, parent, errors).await?;
+            let page = org_page(&state, ctx, &user, (parent, ""), errors).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(e),
@@ -272,7 +307,7 @@ async fn update(
     match service::update(&state, &user, &client, &id, &patch).await {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}?ok=saved")).into_response()),
         Err(AppError::Validation(errors)) => {
-            let page = org_page(&state, ctx, &user, &id, errors).await?;
+            let page = org_page(&state, ctx, &user, (&id, ""), errors).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(e),

@@ -80,7 +80,7 @@ pub async fn list_page(db: &Db, scope: &Scope, offset: i64, limit: i64) -> sqlx:
 }
 
 /// Active organisations inside `scope` other than the one at `except` (a programme's own
-/// organisation), in path order: a page of them (`limit`, `offset`), and how many there are.
+/// organisation), in path order: a page of them (`limit`, `offset`).
 pub async fn active_page(
     db: &Db,
     scope: &Scope,
@@ -112,32 +112,50 @@ pub async fn active_count(db: &Db, scope: &Scope, except: &str) -> sqlx::Result<
     })
 }
 
-/// Active organisations of `kinds` inside `scope`, in path order (where a unit may move to).
-pub async fn active_of_kinds(db: &Db, scope: &Scope, kinds: &[&str]) -> sqlx::Result<Vec<Org>> {
+/// Where a unit may move to: active organisations of `kinds` inside `scope`, outside the subtree
+/// at `except` (the unit and what lies below it), whose name contains `name` (any when empty), in
+/// path order, at most `limit`.
+pub async fn move_targets(
+    db: &Db,
+    scope: &Scope,
+    kinds: &[&str],
+    except: &str,
+    name: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<Org>> {
     if kinds.is_empty() {
         return Ok(Vec::new());
     }
-    let (cond, binds) = scope.sql("o.path", kinds.len() + 1);
+    let (lo, hi) = crate::db::subtree_bounds(except);
+    let first = kinds.len() + 5;
+    let (cond, binds) = scope.sql("o.path", first);
     let sql = format!(
-        "SELECT {COLS} FROM orgs o WHERE o.active = TRUE AND o.kind IN ({}) AND {cond} ORDER BY o.path",
-        crate::db::bind_list(kinds.len(), 1)
+        "SELECT {COLS} FROM orgs o WHERE o.active = TRUE AND o.kind IN ({}) \
+         AND (o.path < $1 OR o.path >= $2) AND o.name LIKE $3 ESCAPE '\\' AND {cond} \
+         ORDER BY o.path LIMIT $4",
+        crate::db::bind_list(kinds.len(), 5)
     );
     on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql));
+        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(&lo).bind(&hi).bind(like(name)).bind(limit);
         for k in kinds { q = q.bind(*k); }
         for b in &binds { q = q.bind(b); }
         q.fetch_all(p).await
     })
 }
 
-/// Active organisations inside `scope` whose name contains `text`, in path order, at most `limit`.
-pub async fn search(db: &Db, scope: &Scope, text: &str, limit: i64) -> sqlx::Result<Vec<Org>> {
-    let pattern = format!(
+/// `%text%` for LIKE, with `%`, `_` and `\` taken as plain text.
+fn like(text: &str) -> String {
+    format!(
         "%{}%",
         text.replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_")
-    );
+    )
+}
+
+/// Active organisations inside `scope` whose name contains `text`, in path order, at most `limit`.
+pub async fn search(db: &Db, scope: &Scope, text: &str, limit: i64) -> sqlx::Result<Vec<Org>> {
+    let pattern = like(text);
     let (cond, binds) = scope.sql("o.path", 3);
     let sql = format!(
         "SELECT {COLS} FROM orgs o WHERE o.active = TRUE AND o.name LIKE $1 ESCAPE '\\' AND {cond} \

@@ -328,3 +328,55 @@ async fn org_pages(b: Backend) {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(s.get(&new_page).await.1.contains("已停用"));
 }
+
+both!(
+    where_a_unit_may_move_is_offered_200_at_a_time_and_narrowed_by_name,
+    move_choices
+);
+async fn move_choices(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let token = app.token("city_admin").await;
+    let s = WebSession::login(&app, "city_admin").await;
+    let unit = app.org_id("湖滨社区工会").await;
+    let (_, before) = app.get(&format!("/api/v1/orgs/{unit}"), &token).await;
+    let parent = before["parent_id"].as_str().unwrap().to_string();
+    let options = |html: &str| -> Vec<String> {
+        let form = &html[html.find("id=\"move-org\"").expect("move form")..];
+        let select = &form[..form.find("</select>").unwrap()];
+        select
+            .split("<option value=\"")
+            .skip(1)
+            .map(|o| o[..o.find('"').unwrap()].to_string())
+            .collect()
+    };
+    let (_, html) = s.get(&format!("/orgs/{unit}")).await;
+    let offered = options(&html);
+    assert!(offered.contains(&parent) && !offered.contains(&unit));
+    assert!(
+        !html.contains("id=\"org-search\""),
+        "a small scope lists all"
+    );
+    // More places than a select offers: 200 in tree order, the present parent kept, and a search.
+    let district = app.org_id("西湖区总工会").await;
+    for i in 0..200 {
+        let body = json!({"parent_id": district, "name": format!("测试工会{i}"), "kind": "grassroots", "unit_type": "employer"});
+        assert_eq!(
+            app.post("/api/v1/orgs", &token, body).await.0,
+            StatusCode::CREATED
+        );
+    }
+    let (_, html) = s.get(&format!("/orgs/{unit}")).await;
+    let offered = options(&html);
+    assert!(html.contains("id=\"org-search\""));
+    assert!(
+        offered.len() <= 201 && offered.len() >= 200,
+        "{}",
+        offered.len()
+    );
+    assert!(offered.contains(&parent) && !offered.contains(&unit));
+    let (_, html) = s.get(&format!("/orgs/{unit}?org_q=测试工会17")).await;
+    let offered = options(&html);
+    // 测试工会17 and 170–179, and the present parent.
+    assert_eq!(offered.len(), 12, "{offered:?}");
+    assert!(offered.contains(&parent));
+}
