@@ -238,19 +238,15 @@ pub enum Scope {
 impl Scope {
     /// The part of this scope that lies in the subtree at `root` (the root included).
     pub fn within(&self, root: &str) -> Scope {
-        if self.contains(root) {
-            return Scope::Subtrees(vec![root.to_string()]);
-        }
-        match self {
-            Scope::All => Scope::Subtrees(vec![root.to_string()]),
-            Scope::Subtrees(roots) => Scope::Subtrees(
-                roots
-                    .iter()
-                    .filter(|r| r.starts_with(root))
-                    .cloned()
-                    .collect(),
-            ),
-        }
+        Scope::Subtrees(match self {
+            // Roots below `root`: the parts of the subtree this scope reaches.
+            Scope::Subtrees(roots) if !self.contains(root) => roots
+                .iter()
+                .filter(|r| r.starts_with(root))
+                .cloned()
+                .collect(),
+            _ => vec![root.to_string()],
+        })
     }
 
     /// True when the organisation with `path` lies in the scope (a root counts).
@@ -353,6 +349,15 @@ impl CurrentUser {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_scope_within_a_subtree_keeps_what_it_reaches_there() {
+        let sub = |r: &[&str]| Scope::Subtrees(r.iter().map(|s| s.to_string()).collect());
+        assert_eq!(Scope::All.within("/a/"), sub(&["/a/"]));
+        assert_eq!(sub(&["/a/"]).within("/a/b/"), sub(&["/a/b/"]));
+        assert_eq!(sub(&["/a/b/c/", "/x/"]).within("/a/b/"), sub(&["/a/b/c/"]));
+        assert_eq!(sub(&["/x/"]).within("/a/"), sub(&[]));
+    }
+
     use super::*;
 
     fn user(grants: &[(Role, Option<&str>)]) -> CurrentUser {
