@@ -306,13 +306,8 @@ pub async fn detail(
 ) -> Result<(ChildView, Access), AppError> {
     let (c, access) = visible(state, user, id).await?;
     let view = build_view(state, &c).await?;
-    state
-        .journal
-        .record(
-            &Entry::by(user, "child.view", "child").target(&c.id),
-            client,
-        )
-        .await?;
+    let entry = Entry::by(user, "child.view", "child").target(&c.id);
+    state.journal.record(&entry, client).await?;
     Ok((view, access))
 }
 
@@ -375,13 +370,8 @@ pub async fn reveal(
         return Err(AppError::Forbidden);
     }
     let plain = open_id(state, &c)?;
-    state
-        .journal
-        .record(
-            &Entry::by(user, "child.reveal", "child").target(&c.id),
-            client,
-        )
-        .await?;
+    let entry = Entry::by(user, "child.reveal", "child").target(&c.id);
+    state.journal.record(&entry, client).await?;
     Ok(plain)
 }
 
@@ -410,13 +400,8 @@ pub async fn export(
     }
     let child = build_view(state, &c).await?;
     let id_number = open_id(state, &c)?;
-    state
-        .journal
-        .record(
-            &Entry::by(user, "child.export", "child").target(&c.id),
-            client,
-        )
-        .await?;
+    let entry = Entry::by(user, "child.export", "child").target(&c.id);
+    state.journal.record(&entry, client).await?;
     Ok(ChildExport {
         child,
         id_number,

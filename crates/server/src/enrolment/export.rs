@@ -102,13 +102,8 @@ pub async fn export(
         totals: None,
     };
     let book = workbook(&[sheet])?;
-    state
-        .journal
-        .record(
-            &Entry::by(user, "roster.export", "class").target(&c.id),
-            client,
-        )
-        .await?;
+    let entry = Entry::by(user, "roster.export", "class").target(&c.id);
+    state.journal.record(&entry, client).await?;
     Ok((c, book))
 }
 

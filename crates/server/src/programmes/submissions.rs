@@ -103,11 +103,31 @@ pub fn latest_versions(subs: &[Submission]) -> HashMap<(&str, &str), &Submission
 
 /// Every version of every unit's submissions for a programme (already read through a scoped query).
 pub async fn of_programme(db: &Db, p: &Programme) -> sqlx::Result<Vec<Submission>> {
+    read(db, p, None).await
+}
+
+/// Every version of the submissions of these units for a programme.
+async fn of_units(db: &Db, p: &Programme, units: &[&str]) -> sqlx::Result<Vec<Submission>> {
+    if units.is_empty() {
+        return Ok(Vec::new());
+    }
+    read(db, p, Some(units)).await
+}
+
+/// A programme's submissions, of `units` only when given, by unit, milestone and version.
+async fn read(db: &Db, p: &Programme, units: Option<&[&str]>) -> sqlx::Result<Vec<Submission>> {
+    let only = units.map_or(String::new(), |u| {
+        format!(" AND s.org_id IN ({})", crate::db::bind_list(u.len(), 2))
+    });
     let sql = format!(
         "SELECT {COLS} FROM submissions s JOIN milestones m ON m.id = s.milestone_id \
-         WHERE m.programme_id = $1 ORDER BY s.org_id, s.milestone_id, s.version"
+         WHERE m.programme_id = $1{only} ORDER BY s.org_id, s.milestone_id, s.version"
     );
-    on_db!(db, c => sqlx::query_as(AssertSqlSafe(sql)).bind(&p.id).fetch_all(c).await)
+    on_db!(db, c => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(&p.id);
+        for u in units.unwrap_or_default() { q = q.bind(*u); }
+        q.fetch_all(c).await
+    })
 }
 
 async fn get(db: &Db, id: &str) -> sqlx::Result<Option<(Submission, String)>> {
@@ -456,23 +476,6 @@ async fn overdue_count(db: &Db, scope: &Scope, root: &str, past: &[&str]) -> sql
         q.fetch_one(c).await
     })?;
     Ok(units * past.len() as i64 - done)
-}
-
-/// Every version of the submissions of these units for a programme.
-async fn of_units(db: &Db, p: &Programme, units: &[&str]) -> sqlx::Result<Vec<Submission>> {
-    if units.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT {COLS} FROM submissions s JOIN milestones m ON m.id = s.milestone_id \
-         WHERE m.programme_id = $1 AND s.org_id IN ({}) ORDER BY s.org_id, s.milestone_id, s.version",
-        crate::db::bind_list(units.len(), 2)
-    );
-    on_db!(db, c => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(&p.id);
-        for u in units { q = q.bind(*u); }
-        q.fetch_all(c).await
-    })
 }
 
 /// A unit's own submissions for a programme (all versions), for its work-plan page.

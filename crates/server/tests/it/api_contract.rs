@@ -207,8 +207,8 @@ fn every_message_key_has_chinese_and_english() {
     assert_eq!(tuoguan::i18n::Lang::Zh.t("nav.home"), "首页");
 }
 
-#[tokio::test]
-async fn sqlite_runs_with_wal_foreign_keys_busy_timeout_and_full_sync() {
+/// The pool of a server opened on a fresh SQLite database (kept while the `TestDb` lives).
+async fn sqlite_app() -> (crate::support::TestDb, sqlx::SqlitePool) {
     let db = crate::support::TestDb::new(Backend::Sqlite).await;
     let state = tuoguan::AppState::open(crate::support::config(&db.url))
         .await
@@ -216,6 +216,12 @@ async fn sqlite_runs_with_wal_foreign_keys_busy_timeout_and_full_sync() {
     let tuoguan::db::Db::Sqlite(pool) = &state.db else {
         panic!()
     };
+    (db, pool.clone())
+}
+
+#[tokio::test]
+async fn sqlite_runs_with_wal_foreign_keys_busy_timeout_and_full_sync() {
+    let (_db, pool) = sqlite_app().await;
     let mut c = pool.acquire().await.unwrap();
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(&mut *c)
@@ -236,15 +242,9 @@ async fn sqlite_runs_with_wal_foreign_keys_busy_timeout_and_full_sync() {
 /// allocation takes one process-wide lock and concurrent requests queue on it.
 #[tokio::test]
 async fn sqlite_is_built_without_the_memory_statistics_lock() {
-    let db = crate::support::TestDb::new(Backend::Sqlite).await;
-    let state = tuoguan::AppState::open(crate::support::config(&db.url))
-        .await
-        .unwrap();
-    let tuoguan::db::Db::Sqlite(pool) = &state.db else {
-        panic!()
-    };
+    let (_db, pool) = sqlite_app().await;
     let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options")
-        .fetch_all(pool)
+        .fetch_all(&pool)
         .await
         .unwrap();
     assert!(
