@@ -24,6 +24,7 @@ pub use csv::{CalendarCsvError, parse_calendar_csv};
 const SHIPPED_CSV: &str = include_str!("../data/cn_calendar.csv");
 
 /// How an officially listed day departs from the plain Monday–Friday week.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DayKind {

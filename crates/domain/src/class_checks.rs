@@ -29,11 +29,37 @@ macro_rules! named_enum {
                 $ty::ALL.into_iter().find(|v| v.as_str().eq_ignore_ascii_case(s))
             }
         }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        /// A stored name read back: an unknown one is an error, never a default.
+        impl TryFrom<String> for $ty {
+            type Error = $crate::class_checks::UnknownName;
+            fn try_from(value: String) -> Result<$ty, Self::Error> {
+                $ty::parse(&value).ok_or($crate::class_checks::UnknownName {
+                    kind: stringify!($ty),
+                    value,
+                })
+            }
+        }
     };
+}
+
+/// A name outside an enum's set (a stored value this build does not know).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} '{value}'")]
+pub struct UnknownName {
+    pub kind: &'static str,
+    pub value: String,
 }
 pub(crate) use named_enum;
 
 /// How a class is run (模式), seed 003 §二.2.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClassModel {
@@ -55,6 +81,7 @@ named_enum!(ClassModel {
 });
 
 /// Who manages a class (管理方式), seed 003 §二.3.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Management {
@@ -74,6 +101,7 @@ named_enum!(Management {
 
 /// The venue checklist (场地), seed 003 §三.4. For the prohibited places (`in_*`,
 /// `illegal_or_dangerous_building`) `true` means the venue IS in such a place.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Venue {
@@ -100,6 +128,7 @@ pub struct Venue {
 }
 
 /// How children are fed (餐饮方式), seed 003 §三.5.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FoodMode {
@@ -120,6 +149,7 @@ named_enum!(FoodMode {
 /// A class's food arrangements (餐饮). The licence (餐饮服务许可证 / 食品经营许可证) is the class's
 /// own when self-catering and the caterer's otherwise; `licence_expiry` is its last valid day
 /// (有效期至).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Food {
     /// How children are fed.
@@ -163,6 +193,7 @@ pub struct ClassFacts {
 }
 
 /// Whether a finding stops approval.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::class_checks::named_enum;
 
 /// The season a programme runs in: 暑期 summer, 寒假 winter or 课后 after-school.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Season {
@@ -29,6 +30,7 @@ named_enum!(Season {
 });
 
 /// The rules of a programme (专案规则), SPEC §2, as data. Percentages are whole percent.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgrammeRules {
     /// Lowest eligible primary grade (小学1年级).
@@ -177,6 +179,7 @@ impl Default for ProgrammeRules {
 }
 
 /// A programme's targets (目标任务), shown against progress on dashboards.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Targets {
     /// Participating grassroots units (基层单位).
@@ -199,6 +202,7 @@ impl Targets {
 }
 
 /// A milestone kind of seed 003 §进度安排 (报送节点).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MilestoneKind {
@@ -283,6 +287,7 @@ pub enum SubmissionState {
 }
 
 /// Where one unit stands on one milestone at a given day.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MilestoneStatus {

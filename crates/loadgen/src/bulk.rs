@@ -3,7 +3,7 @@
 //! dataset's millions of rows, literal values generated here ([`Insert`]), which skip binding.
 
 use anyhow::Context;
-use tuoguan::db::Tx;
+use tuoguan::db::{Arg, Sql, Tx};
 
 /// At most this many bound values in one statement (SQLite allows 32,766, PostgreSQL 65,535).
 const MAX_BINDS: usize = 10_000;
@@ -109,13 +109,15 @@ pub fn t(s: impl Into<String>) -> V {
     V::T(s.into())
 }
 
-/// `INSERT INTO table (cols) VALUES ($1, …), (…)` for `rows` rows.
-fn values_sql(table: &str, cols: &[&str], rows: usize) -> String {
-    format!(
-        "INSERT INTO {table} ({}) VALUES {}",
-        cols.join(", "),
-        tuoguan::db::bind_rows(cols.len(), rows)
-    )
+impl V {
+    fn arg(&self) -> Arg {
+        match self {
+            V::T(s) => Arg::from(s.as_str()),
+            V::I(i) => Arg::from(*i),
+            V::B(b) => Arg::from(*b),
+            V::N => Arg::Text(None),
+        }
+    }
 }
 
 /// Inserts `rows` into `table` in as few statements as the bind limit allows.
@@ -127,19 +129,14 @@ pub async fn insert(
 ) -> anyhow::Result<()> {
     let per = (MAX_BINDS / cols.len()).max(1);
     for chunk in rows.chunks(per) {
-        let sql = values_sql(table, cols, chunk.len());
-        tuoguan::on_tx!(tx, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-            for v in chunk.iter().flatten() {
-                q = match v {
-                    V::T(s) => q.bind(s.as_str()),
-                    V::I(i) => q.bind(*i),
-                    V::B(b) => q.bind(*b),
-                    V::N => q.bind(None::<String>),
-                };
-            }
-            q.execute(&mut *c).await.with_context(|| format!("seeding {table}"))?;
-        });
+        Sql::new(&format!(
+            "INSERT INTO {table} ({}) VALUES ",
+            cols.join(", ")
+        ))
+        .rows(chunk.iter().map(|row| row.iter().map(V::arg)))
+        .execute(tx)
+        .await
+        .with_context(|| format!("seeding {table}"))?;
     }
     Ok(())
 }
@@ -211,14 +208,6 @@ impl Insert {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn values_sql_numbers_every_placeholder() {
-        assert_eq!(
-            values_sql("t", &["a", "b"], 2),
-            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
-        );
-    }
 
     #[test]
     fn literal_rows_are_quoted_and_cut() {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde::Serialize;
-use tuoguan::db::{Backend, Db};
+use tuoguan::db::{Backend, Db, Sql};
 
 use crate::crash::{Shared, spawn_clients, work};
 use crate::seed::Seeded;
@@ -176,24 +176,21 @@ pub async fn run(
         .await
         .context("the server's migrations on the restored copy")?;
     // Only the load's days: a national copy holds 20 million older rows.
-    let days = tuoguan::db::bind_list(seeded.days.len(), 1);
-    let rows_sql = format!(
-        "SELECT class_id, day, child_id FROM attendance WHERE in_at IS NOT NULL AND day IN ({days})"
-    );
-    let events_sql = format!(
+    let rows: Vec<(String, String, String)> = Sql::new(
+        "SELECT class_id, day, child_id FROM attendance WHERE in_at IS NOT NULL AND day IN (",
+    )
+    .list(&seeded.days)
+    .push(")")
+    .fetch_all(&copy)
+    .await?;
+    let events: i64 = Sql::new(
         "SELECT COUNT(*) FROM attendance_events \
-         WHERE action = 'check_in' AND outcome = 'applied' AND day IN ({days})"
-    );
-    let rows: Vec<(String, String, String)> = tuoguan::on_db!(&copy, p => {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(rows_sql));
-        for d in &seeded.days { q = q.bind(d); }
-        q.fetch_all(p).await
-    })?;
-    let events: i64 = tuoguan::on_db!(&copy, p => {
-        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(events_sql));
-        for d in &seeded.days { q = q.bind(d); }
-        q.fetch_one(p).await
-    })?;
+         WHERE action = 'check_in' AND outcome = 'applied' AND day IN (",
+    )
+    .list(&seeded.days)
+    .push(")")
+    .fetch_scalar(&copy)
+    .await?;
     let present: BTreeSet<(String, String, String)> = rows.into_iter().collect();
     let check = match (&copy, quick) {
         (Db::Pg(_), _) => "restore",

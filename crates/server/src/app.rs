@@ -12,8 +12,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -73,29 +72,9 @@ impl AppState {
     }
 }
 
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "tuoguan 职工子女爱心托管 API", version = "1",
-         description = "JSON API of tuoguan. Authenticate with `POST /api/v1/auth/token` and send `Authorization: Bearer TOKEN`. Errors are `{\"error\": {\"code\", \"message\", \"fields\"?}}`."),
-    modifiers(&BearerAuth)
-)]
-struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
-        let comps = api.components.get_or_insert_with(Default::default);
-        comps.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
-
 /// The JSON API routes and their OpenAPI document.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (routes, mut doc) = OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .merge(auth::api::router())
         .merge(orgs::api::router())
         .merge(users::api::router())
@@ -107,7 +86,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(attendance::api::router())
         .merge(operations::api::router())
         .merge(dashboard::routes::api())
-        .split_for_parts()
+        .split_for_parts();
+    crate::openapi::document_errors(&mut doc);
+    (routes, doc)
 }
 
 /// The whole application.

@@ -46,6 +46,10 @@ pub enum AppError {
     Conflict(Msg),
     #[error("too many attempts")]
     RateLimited { retry_after_secs: i64 },
+    /// A step refused by checks of the record (a class's approval checks): every failing check,
+    /// by its i18n key, which is also its code.
+    #[error("checks failed")]
+    ChecksFailed(Vec<&'static str>),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -74,7 +78,7 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Validation(_) | AppError::ChecksFailed(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -83,25 +87,31 @@ impl AppError {
     }
 
     fn payload(&self) -> ErrorPayload {
+        use ErrorCode as C;
         let (code, msg) = match self {
-            AppError::NotFound => ("not_found", Msg::new("error.not_found")),
-            AppError::Unauthorized => ("unauthorized", Msg::new("error.unauthorized")),
-            AppError::Forbidden => ("forbidden", Msg::new("error.forbidden")),
-            AppError::Csrf => ("csrf", Msg::new("error.csrf")),
+            AppError::NotFound => (C::NotFound, Msg::new("error.not_found")),
+            AppError::Unauthorized => (C::Unauthorized, Msg::new("error.unauthorized")),
+            AppError::Forbidden => (C::Forbidden, Msg::new("error.forbidden")),
+            AppError::Csrf => (C::Csrf, Msg::new("error.csrf")),
             AppError::InvalidCredentials => {
-                ("invalid_credentials", Msg::new("error.invalid_credentials"))
+                (C::InvalidCredentials, Msg::new("error.invalid_credentials"))
             }
-            AppError::Validation(_) => ("validation", Msg::new("error.validation")),
-            AppError::BadRequest(m) => ("bad_request", m.clone()),
-            AppError::Conflict(m) => ("conflict", m.clone()),
+            AppError::Validation(_) => (C::Validation, Msg::new("error.validation")),
+            AppError::ChecksFailed(_) => (C::ChecksFailed, Msg::new("error.checks_failed")),
+            AppError::BadRequest(m) => (C::BadRequest, m.clone()),
+            AppError::Conflict(m) => (C::Conflict, m.clone()),
             AppError::RateLimited { retry_after_secs } => (
-                "rate_limited",
+                C::RateLimited,
                 Msg::new("error.rate_limited").arg("minutes", (retry_after_secs + 59) / 60),
             ),
-            AppError::Internal(_) => ("internal", Msg::new("error.internal")),
+            AppError::Internal(_) => (C::Internal, Msg::new("error.internal")),
         };
         let fields = match self {
             AppError::Validation(f) => f.clone(),
+            _ => Vec::new(),
+        };
+        let checks = match self {
+            AppError::ChecksFailed(c) => c.clone(),
             _ => Vec::new(),
         };
         ErrorPayload {
@@ -109,17 +119,40 @@ impl AppError {
             code,
             msg,
             fields,
+            checks,
         }
     }
+}
+
+/// What went wrong, as a machine reads it (`error.code` of every error body).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotFound,
+    Unauthorized,
+    Forbidden,
+    Csrf,
+    InvalidCredentials,
+    Validation,
+    ChecksFailed,
+    BadRequest,
+    Conflict,
+    RateLimited,
+    MethodNotAllowed,
+    TooLarge,
+    UnsupportedMediaType,
+    Internal,
 }
 
 /// What the rendering middleware needs to write the error in the caller's language.
 #[derive(Debug, Clone)]
 pub struct ErrorPayload {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub msg: Msg,
     pub fields: Vec<FieldError>,
+    /// The failing checks of [`AppError::ChecksFailed`], by code.
+    pub checks: Vec<&'static str>,
 }
 
 impl IntoResponse for AppError {
@@ -139,37 +172,87 @@ impl IntoResponse for AppError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody {
-    error: ErrorDetail,
+/// The body of every error answer under `/api` (SPEC §15).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail {
-    code: &'static str,
-    message: String,
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// In the caller's language (`Accept-Language`, zh-CN first).
+    pub message: String,
+    /// With `validation`: each invalid field and what to do about it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    fields: Option<std::collections::BTreeMap<&'static str, String>>,
+    pub fields: Option<std::collections::BTreeMap<&'static str, String>>,
+    /// With `checks_failed`: every check that blocks the step.
     #[serde(skip_serializing_if = "Option::is_none")]
-    request_id: Option<String>,
+    pub checks: Option<Vec<FailedCheck>>,
+    /// With `internal`: quote it when reporting the problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// One check that blocks a step.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FailedCheck {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ErrorDetail {
+    /// The JSON detail of `payload` in `lang`.
+    pub fn new(payload: &ErrorPayload, lang: Lang, request_id: Option<String>) -> ErrorDetail {
+        let fields = (!payload.fields.is_empty()).then(|| {
+            payload
+                .fields
+                .iter()
+                .map(|f| (f.field, f.msg.render(lang)))
+                .collect()
+        });
+        let checks = (!payload.checks.is_empty()).then(|| {
+            payload
+                .checks
+                .iter()
+                .map(|c| FailedCheck {
+                    code: c,
+                    message: Msg::new(c).render(lang),
+                })
+                .collect()
+        });
+        ErrorDetail {
+            code: payload.code,
+            message: payload.msg.render(lang),
+            fields,
+            checks,
+            request_id: payload
+                .status
+                .is_server_error()
+                .then_some(request_id)
+                .flatten(),
+        }
+    }
 }
 
 fn fallback_payload(status: StatusCode) -> ErrorPayload {
+    use ErrorCode as C;
     let (code, key) = match status {
-        StatusCode::NOT_FOUND => ("not_found", "error.not_found"),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "error.method_not_allowed"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "error.too_large"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "error.media_type"),
-        StatusCode::UNAUTHORIZED => ("unauthorized", "error.unauthorized"),
-        StatusCode::FORBIDDEN => ("forbidden", "error.forbidden"),
-        s if s.is_server_error() => ("internal", "error.internal"),
-        _ => ("bad_request", "error.bad_request"),
+        StatusCode::NOT_FOUND => (C::NotFound, "error.not_found"),
+        StatusCode::METHOD_NOT_ALLOWED => (C::MethodNotAllowed, "error.method_not_allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => (C::TooLarge, "error.too_large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (C::UnsupportedMediaType, "error.media_type"),
+        StatusCode::UNAUTHORIZED => (C::Unauthorized, "error.unauthorized"),
+        StatusCode::FORBIDDEN => (C::Forbidden, "error.forbidden"),
+        s if s.is_server_error() => (C::Internal, "error.internal"),
+        _ => (C::BadRequest, "error.bad_request"),
     };
     ErrorPayload {
         status,
         code,
         msg: Msg::new(key),
         fields: Vec::new(),
+        checks: Vec::new(),
     }
 }
 
@@ -209,20 +292,8 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     };
     let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
     let mut out = if path.starts_with("/api/") {
-        let fields = (!payload.fields.is_empty()).then(|| {
-            payload
-                .fields
-                .iter()
-                .map(|f| (f.field, f.msg.render(lang)))
-                .collect()
-        });
         let body = ErrorBody {
-            error: ErrorDetail {
-                code: payload.code,
-                message: payload.msg.render(lang),
-                fields,
-                request_id: status.is_server_error().then_some(request_id).flatten(),
-            },
+            error: ErrorDetail::new(&payload, lang, request_id),
         };
         (status, axum::Json(body)).into_response()
     } else if status == StatusCode::UNAUTHORIZED {

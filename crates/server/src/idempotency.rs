@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use crate::auth::CurrentUser;
-use crate::db::{Db, Tx};
+use crate::db::{Arg, Db, Sql, Tx};
 use crate::error::AppError;
 use crate::{on_db, on_tx};
 
@@ -165,16 +165,14 @@ pub async fn lookup_many(
     if keys.is_empty() {
         return Ok(Default::default());
     }
-    let sql = format!(
-        "SELECT user_id, key, fingerprint, status, body FROM idempotency_keys \
-         WHERE {}",
-        crate::attendance::store::key_terms(&["user_id", "key"], keys.len(), 1)
-    );
-    let rows: Vec<(String, String, String, i64, String)> = on_tx!(tx, c => {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-        for k in keys { q = q.bind(&k.user_id).bind(&k.key); }
-        q.fetch_all(&mut *c).await
-    })?;
+    let rows: Vec<(String, String, String, i64, String)> =
+        Sql::new("SELECT user_id, key, fingerprint, status, body FROM idempotency_keys WHERE ")
+            .any_key(
+                &["user_id", "key"],
+                keys.iter().map(|k| [&k.user_id, &k.key]),
+            )
+            .fetch_all_tx(tx)
+            .await?;
     Ok(rows
         .into_iter()
         .map(|(u, k, fp, status, body)| {
@@ -192,17 +190,19 @@ pub async fn remember_many(tx: &mut Tx, answers: &[(&Key, &Stored)]) -> sqlx::Re
     if answers.is_empty() {
         return Ok(());
     }
-    let sql = format!(
-        "INSERT INTO idempotency_keys (user_id, key, fingerprint, status, body, created_at) VALUES {}",
-        crate::attendance::store::placeholders(answers.len(), 6, 1)
-    );
     let now = crate::now();
-    on_tx!(tx, c => {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-        for (k, s) in answers {
-            q = q.bind(&k.user_id).bind(&k.key).bind(&k.fingerprint).bind(i64::from(s.status))
-                .bind(&s.body).bind(now);
-        }
-        q.execute(&mut *c).await.map(|_| ())
-    })
+    Sql::new("INSERT INTO idempotency_keys (user_id, key, fingerprint, status, body, created_at) VALUES ")
+        .rows(answers.iter().map(|(k, s)| {
+            [
+                Arg::from(&k.user_id),
+                Arg::from(&k.key),
+                Arg::from(&k.fingerprint),
+                Arg::from(i64::from(s.status)),
+                Arg::from(&s.body),
+                Arg::from(now),
+            ]
+        }))
+        .execute(tx)
+        .await
+        .map(|_| ())
 }

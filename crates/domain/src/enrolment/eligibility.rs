@@ -12,6 +12,7 @@ use crate::programme::ProgrammeRules;
 
 /// A child's school grade (年级): `K` is a kindergarten child with self-care ability
 /// (具备自理能力的幼儿园大班儿童), then primary grades 1–6.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Grade {

@@ -53,6 +53,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One application in the draw (摇号申请).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Applicant {
     /// The application's id, as published with the draw (no personal data).

@@ -57,6 +57,7 @@ const MAX_TEXT: usize = 100;
 const MAX_NOTES: usize = 1000;
 
 /// A child's sex (性别).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Gender {

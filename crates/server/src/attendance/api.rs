@@ -160,8 +160,11 @@ pub struct EventView {
     pub id: String,
     pub child_id: String,
     pub day: String,
+    #[schema(value_type = super::Action)]
     pub action: String,
+    #[schema(value_type = super::TapOutcome)]
     pub outcome: String,
+    #[schema(value_type = Option<super::RefusalCode>)]
     pub refusal: Option<String>,
     pub at: i64,
     pub person: String,

@@ -73,10 +73,46 @@ pub struct TapInput {
     pub collector_id: Option<String>,
     /// Absence: `ill`, `leave` or `unknown`.
     #[serde(default)]
+    #[schema(value_type = Option<tuoguan_domain::attendance::AbsenceReason>)]
     pub reason: Option<String>,
     /// Why (required for an undo and for any correction of a past day).
     #[serde(default)]
     pub note: Option<String>,
+}
+
+crate::closed_set! {
+    /// Where a child's day stands.
+    pub enum DayStatus {
+        /// Nothing recorded yet.
+        Expected = "expected",
+        Present = "present",
+        Collected = "collected",
+        Absent = "absent",
+    }
+}
+
+crate::closed_set! {
+    /// What became of a tap.
+    pub enum TapOutcome {
+        Applied = "applied",
+        /// An offline tap that came after another for the same step: its earlier time was kept.
+        Merged = "merged",
+        Refused = "refused",
+    }
+}
+
+crate::closed_set! {
+    /// Why a tap was refused (the i18n key of the message).
+    pub enum RefusalCode {
+        NotOperatingDay = "attendance.not_operating_day",
+        AlreadyCheckedIn = "attendance.already_checked_in",
+        NotCheckedIn = "attendance.not_checked_in",
+        AlreadyCheckedOut = "attendance.already_checked_out",
+        MarkedAbsent = "attendance.marked_absent",
+        AlreadyPresent = "attendance.already_present",
+        UnauthorisedPickup = "attendance.unauthorised_pickup",
+        NothingToUndo = "attendance.nothing_to_undo",
+    }
 }
 
 /// Where one child's day stands, as the roll shows it.
@@ -85,12 +121,14 @@ pub struct ChildDay {
     pub child_id: String,
     pub day: String,
     /// `expected` (nothing yet), `present`, `collected` or `absent`.
+    #[schema(value_type = DayStatus)]
     pub status: String,
     /// Arrival time (HH:MM, Beijing time).
     pub arrived_at: Option<String>,
     pub brought_by: String,
     pub left_at: Option<String>,
     pub collected_by: String,
+    #[schema(value_type = Option<tuoguan_domain::attendance::AbsenceReason>)]
     pub absent_reason: Option<String>,
     /// Something on this day was corrected after the fact.
     pub corrected: bool,
@@ -115,6 +153,7 @@ pub struct Refused {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RefusalDetail {
     /// `attendance.already_checked_in`, `attendance.unauthorised_pickup`, …
+    #[schema(value_type = RefusalCode)]
     pub code: String,
     pub message: String,
     pub state: ChildDay,

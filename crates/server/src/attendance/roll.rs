@@ -24,6 +24,7 @@ pub struct Collector {
 pub struct RollChild {
     pub child_id: String,
     pub name: String,
+    #[schema(value_type = crate::enrolment::GradeName)]
     pub grade: String,
     /// What the roll shows in place of a photo: the given name's last two characters.
     pub initials: String,

@@ -180,12 +180,9 @@ fn json_error(e: AppError, lang: Lang) -> Response {
     let Some(p) = res.extensions().get::<ErrorPayload>() else {
         return res;
     };
-    let fields: std::collections::BTreeMap<&str, String> = p
-        .fields
-        .iter()
-        .map(|f| (f.field, f.msg.render(lang)))
-        .collect();
-    let body = serde_json::json!({"error": {"code": p.code, "message": p.msg.render(lang), "fields": fields}});
+    let body = crate::error::ErrorBody {
+        error: crate::error::ErrorDetail::new(p, lang, None),
+    };
     (status, axum::Json(body)).into_response()
 }
 

@@ -1,7 +1,7 @@
 //! SQL of attendance. Every function takes a class id the caller has already checked the user may
 //! see or run (`super::operated`), or a child the caller may see.
 
-use crate::db::{Db, Tx};
+use crate::db::{Arg, Db, Sql, Tx};
 use crate::{on_db, on_tx};
 
 /// The stored day of one child (one `attendance` row).
@@ -308,53 +308,19 @@ pub async fn classes_of_child(db: &Db, child_id: &str) -> sqlx::Result<Vec<Strin
     on_db!(db, p => sqlx::query_scalar(SQL).bind(child_id).fetch_all(p).await)
 }
 
-/// `($first, …), (…)`: `rows` groups of `cols` numbered placeholders.
-pub fn placeholders(rows: usize, cols: usize, first: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let p: Vec<String> = (0..cols)
-                .map(|c| format!("${}", first + r * cols + c))
-                .collect();
-            format!("({})", p.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `(a = $first AND b = $first+1) OR (…)`: one group per row, so both SQLite (a multi-index
-/// OR) and PostgreSQL (a bitmap OR) search the primary key for each — a row-value `IN` list
-/// makes SQLite scan the whole table.
-pub fn key_terms(cols: &[&str], rows: usize, first: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let t: Vec<String> = cols
-                .iter()
-                .enumerate()
-                .map(|(i, c)| format!("{c} = ${}", first + r * cols.len() + i))
-                .collect();
-            format!("({})", t.join(" AND "))
-        })
-        .collect::<Vec<_>>()
-        .join(" OR ")
-}
-
 /// The rows of many child-days at once, locked on PostgreSQL: (class id, day, child id) each.
 pub async fn rows_in(tx: &mut Tx, keys: &[(String, String, String)]) -> sqlx::Result<Vec<Row>> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = format!(
-        "SELECT {ROW_COLS} FROM attendance WHERE {}",
-        key_terms(&["class_id", "day", "child_id"], keys.len(), 1)
+    let mut q = Sql::new(&format!("SELECT {ROW_COLS} FROM attendance WHERE ")).any_key(
+        &["class_id", "day", "child_id"],
+        keys.iter().map(|(class, day, child)| [class, day, child]),
     );
     if matches!(tx, Tx::Pg(_)) {
-        sql.push_str(" FOR UPDATE");
+        q = q.push(" FOR UPDATE");
     }
-    on_tx!(tx, c => {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-        for (class, day, child) in keys { q = q.bind(class).bind(day).bind(child); }
-        q.fetch_all(&mut *c).await
-    })
+    q.fetch_all_tx(tx).await
 }
 
 /// Writes many rows (insert or replace), one statement.
@@ -362,24 +328,36 @@ pub async fn save_rows(tx: &mut Tx, rows: &[&Row], now: i64) -> sqlx::Result<()>
     if rows.is_empty() {
         return Ok(());
     }
-    let sql = format!(
-        "INSERT INTO attendance ({ROW_COLS}, updated_at) VALUES {} \
-         ON CONFLICT (class_id, day, child_id) DO UPDATE SET in_at = excluded.in_at, \
-         in_by = excluded.in_by, in_user = excluded.in_user, out_at = excluded.out_at, \
-         out_person_id = excluded.out_person_id, out_by = excluded.out_by, \
-         out_user = excluded.out_user, absent_reason = excluded.absent_reason, \
-         corrected = excluded.corrected, updated_at = excluded.updated_at",
-        placeholders(rows.len(), 13, 1)
-    );
-    on_tx!(tx, c => {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-        for r in rows {
-            q = q.bind(&r.class_id).bind(&r.day).bind(&r.child_id).bind(r.in_at).bind(&r.in_by)
-                .bind(&r.in_user).bind(r.out_at).bind(&r.out_person_id).bind(&r.out_by)
-                .bind(&r.out_user).bind(&r.absent_reason).bind(r.corrected).bind(now);
-        }
-        q.execute(&mut *c).await.map(|_| ())
-    })
+    Sql::new(&format!(
+        "INSERT INTO attendance ({ROW_COLS}, updated_at) VALUES "
+    ))
+    .rows(rows.iter().map(|r| {
+        [
+            Arg::from(&r.class_id),
+            Arg::from(&r.day),
+            Arg::from(&r.child_id),
+            Arg::from(r.in_at),
+            Arg::from(&r.in_by),
+            Arg::from(&r.in_user),
+            Arg::from(r.out_at),
+            Arg::from(&r.out_person_id),
+            Arg::from(&r.out_by),
+            Arg::from(&r.out_user),
+            Arg::from(&r.absent_reason),
+            Arg::from(r.corrected),
+            Arg::from(now),
+        ]
+    }))
+    .push(
+        " ON CONFLICT (class_id, day, child_id) DO UPDATE SET in_at = excluded.in_at, \
+             in_by = excluded.in_by, in_user = excluded.in_user, out_at = excluded.out_at, \
+             out_person_id = excluded.out_person_id, out_by = excluded.out_by, \
+             out_user = excluded.out_user, absent_reason = excluded.absent_reason, \
+             corrected = excluded.corrected, updated_at = excluded.updated_at",
+    )
+    .execute(tx)
+    .await
+    .map(|_| ())
 }
 
 /// Records many taps, one statement.
@@ -387,18 +365,29 @@ pub async fn insert_events(tx: &mut Tx, events: &[Event]) -> sqlx::Result<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let sql = format!(
-        "INSERT INTO attendance_events ({EVENT_COLS}) VALUES {}",
-        placeholders(events.len(), 15, 1)
-    );
-    on_tx!(tx, c => {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-        for e in events {
-            q = q.bind(&e.id).bind(&e.class_id).bind(&e.day).bind(&e.child_id).bind(&e.action)
-                .bind(&e.outcome).bind(&e.refusal).bind(e.at).bind(&e.person).bind(&e.person_id)
-                .bind(&e.note).bind(e.correction).bind(&e.user_id).bind(&e.user_name)
-                .bind(e.recorded_at);
-        }
-        q.execute(&mut *c).await.map(|_| ())
-    })
+    Sql::new(&format!(
+        "INSERT INTO attendance_events ({EVENT_COLS}) VALUES "
+    ))
+    .rows(events.iter().map(|e| {
+        [
+            Arg::from(&e.id),
+            Arg::from(&e.class_id),
+            Arg::from(&e.day),
+            Arg::from(&e.child_id),
+            Arg::from(&e.action),
+            Arg::from(&e.outcome),
+            Arg::from(&e.refusal),
+            Arg::from(e.at),
+            Arg::from(&e.person),
+            Arg::from(&e.person_id),
+            Arg::from(&e.note),
+            Arg::from(e.correction),
+            Arg::from(&e.user_id),
+            Arg::from(&e.user_name),
+            Arg::from(e.recorded_at),
+        ]
+    }))
+    .execute(tx)
+    .await
+    .map(|_| ())
 }

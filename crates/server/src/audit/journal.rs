@@ -12,9 +12,8 @@
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Client, Entry};
-use crate::db::Db;
+use crate::db::{Arg, Db, Sql};
 use crate::error::AppError;
-use crate::on_tx;
 
 /// Most entries in one commit (ten columns each: well within either backend's bind limit).
 const MAX_BATCH: usize = 256;
@@ -94,20 +93,25 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
 }
 
 async fn write(db: &Db, batch: &[Job]) -> sqlx::Result<()> {
-    let sql = format!(
+    let insert = Sql::new(
         "INSERT INTO audit_log (id, at, actor_id, actor_name, action, target_type, target_id, \
-         detail, ip, request_id) VALUES {}",
-        crate::db::bind_rows(10, batch.len())
-    );
+         detail, ip, request_id) VALUES ",
+    )
+    .rows(batch.iter().map(|Job { entry: e, .. }| {
+        [
+            Arg::from(crate::new_id()),
+            Arg::from(e.at),
+            Arg::from(&e.actor_id),
+            Arg::from(&e.actor_name),
+            Arg::from(e.action),
+            Arg::from(e.target_type),
+            Arg::from(&e.target_id),
+            Arg::from(&e.detail),
+            Arg::from(&e.ip),
+            Arg::from(&e.request_id),
+        ]
+    }));
     let mut tx = db.begin().await?;
-    on_tx!(&mut tx, c => {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for Job { entry: e, .. } in batch {
-            q = q.bind(crate::new_id()).bind(e.at).bind(&e.actor_id).bind(&e.actor_name)
-                .bind(e.action).bind(e.target_type).bind(&e.target_id).bind(&e.detail)
-                .bind(&e.ip).bind(&e.request_id);
-        }
-        q.execute(&mut *c).await.map(|_| ())
-    })?;
+    insert.execute(&mut tx).await?;
     tx.commit().await
 }

@@ -267,27 +267,6 @@ impl Scope {
                 .any(|r| path.starts_with(r.as_str()) && path.len() > r.len()),
         }
     }
-
-    /// A SQL condition restricting the path column `col` to the scope, with its bind values; the
-    /// placeholders start at `$first`.
-    pub fn sql(&self, col: &str, first: usize) -> (String, Vec<String>) {
-        match self {
-            Scope::All => ("1=1".to_string(), Vec::new()),
-            Scope::Subtrees(roots) if roots.is_empty() => ("1=0".to_string(), Vec::new()),
-            Scope::Subtrees(roots) => {
-                let mut parts = Vec::new();
-                let mut binds = Vec::new();
-                for (i, root) in roots.iter().enumerate() {
-                    let n = first + 2 * i;
-                    parts.push(format!("({col} >= ${n} AND {col} < ${})", n + 1));
-                    let (lo, hi) = crate::db::subtree_bounds(root);
-                    binds.push(lo);
-                    binds.push(hi);
-                }
-                (format!("({})", parts.join(" OR ")), binds)
-            }
-        }
-    }
 }
 
 impl CurrentUser {
@@ -406,16 +385,5 @@ mod tests {
         assert_eq!(admin.scope(Capability::ReadAudit), Some(Scope::All));
         let parent = user(&[(Role::Parent, Some("/a/"))]);
         assert_eq!(parent.scope(Capability::ViewOrgs), None);
-    }
-
-    #[test]
-    fn scope_sql_binds_ranges() {
-        let s = Scope::Subtrees(vec!["/a/".into(), "/b/".into()]);
-        let (sql, binds) = s.sql("o.path", 3);
-        assert_eq!(
-            sql,
-            "((o.path >= $3 AND o.path < $4) OR (o.path >= $5 AND o.path < $6))"
-        );
-        assert_eq!(binds, vec!["/a/", "/a/~", "/b/", "/b/~"]);
     }
 }

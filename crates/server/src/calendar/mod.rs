@@ -15,6 +15,7 @@ pub struct DayView {
     /// YYYY-MM-DD
     pub date: String,
     /// `holiday` (day off) or `workday` (a weekend day worked)
+    #[schema(value_type = tuoguan_domain::calendar::DayKind)]
     pub kind: String,
     pub name: String,
 }
@@ -22,7 +23,7 @@ pub struct DayView {
 /// A day to add or correct.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct DayInput {
-    /// `holiday` or `workday`
+    #[schema(value_type = tuoguan_domain::calendar::DayKind)]
     pub kind: String,
     pub name: String,
 }

@@ -10,7 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::service::{self, Action};
 use super::staff::{self, Staff, StaffInput, StaffPatch};
 use super::store::{self, ClassDay, ClassEvent};
-use super::{ClassInput, ClassView, files};
+use super::{ClassInput, ClassPatch, ClassView, files};
 use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
@@ -118,7 +118,7 @@ async fn register_class(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CheckView {
     pub code: String,
-    /// block or warn
+    #[schema(value_type = tuoguan_domain::class_checks::Level)]
     pub level: String,
     pub message: String,
 }
@@ -188,7 +188,7 @@ async fn get_class(
 
 /// Changes any registration fields of a draft or returned class.
 #[utoipa::path(patch, path = "/api/v1/classes/{id}", tag = "classes", security(("bearer" = [])),
-    params(("id" = String, Path, description = "class id")), request_body(content = Object, description = "any fields of ClassInput"),
+    params(("id" = String, Path, description = "class id")), request_body = ClassPatch,
     responses((status = 200, body = ClassView), (status = 404), (status = 409), (status = 422)))]
 async fn patch_class(
     State(state): State<AppState>,
@@ -211,7 +211,7 @@ pub struct StepInput {
 
 /// The optional JSON body of a step: empty means no comment.
 fn step_comment(body: &[u8]) -> Result<String, AppError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    if body.iter().all(u8::is_ascii_whitespace) || body.trim_ascii() == b"null" {
         return Ok(String::new());
     }
     serde_json::from_slice::<StepInput>(body)
@@ -235,7 +235,7 @@ async fn step(
 
 /// draft/returned → submitted (the host unit).
 #[utoipa::path(post, path = "/api/v1/classes/{id}/submit", tag = "classes", security(("bearer" = [])),
-    params(("id" = String, Path, description = "class id")), request_body(content = Option<StepInput>),
+    params(("id" = String, Path, description = "class id")), request_body(content = StepInput, description = "optional; an empty body or `null` means no comment"),
     responses((status = 200, body = ClassView), (status = 403), (status = 404), (status = 409)))]
 async fn submit_class(
     State(s): State<AppState>,
@@ -249,7 +249,7 @@ async fn submit_class(
 
 /// submitted → approved (the federation above; blocked by failing checks, 422 listing them).
 #[utoipa::path(post, path = "/api/v1/classes/{id}/approve", tag = "classes", security(("bearer" = [])),
-    params(("id" = String, Path, description = "class id")), request_body(content = Option<StepInput>),
+    params(("id" = String, Path, description = "class id")), request_body(content = StepInput, description = "optional; an empty body or `null` means no comment"),
     responses((status = 200, body = ClassView), (status = 403), (status = 404), (status = 409), (status = 422)))]
 async fn approve_class(
     State(s): State<AppState>,
@@ -277,7 +277,7 @@ async fn return_class(
 
 /// approved → running.
 #[utoipa::path(post, path = "/api/v1/classes/{id}/start", tag = "classes", security(("bearer" = [])),
-    params(("id" = String, Path, description = "class id")), request_body(content = Option<StepInput>),
+    params(("id" = String, Path, description = "class id")), request_body(content = StepInput, description = "optional; an empty body or `null` means no comment"),
     responses((status = 200, body = ClassView), (status = 403), (status = 404), (status = 409)))]
 async fn start_class(
     State(s): State<AppState>,
@@ -291,7 +291,7 @@ async fn start_class(
 
 /// running → closed.
 #[utoipa::path(post, path = "/api/v1/classes/{id}/close", tag = "classes", security(("bearer" = [])),
-    params(("id" = String, Path, description = "class id")), request_body(content = Option<StepInput>),
+    params(("id" = String, Path, description = "class id")), request_body(content = StepInput, description = "optional; an empty body or `null` means no comment"),
     responses((status = 200, body = ClassView), (status = 403), (status = 404), (status = 409)))]
 async fn close_class(
     State(s): State<AppState>,

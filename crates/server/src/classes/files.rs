@@ -16,19 +16,25 @@ use crate::{on_db, on_tx};
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 /// Size of the pieces a document is stored and sent in.
 pub const CHUNK: usize = 256 << 10;
-pub const FILE_KINDS: [&str; 6] = [
-    "rules",
-    "partner_agreement",
-    "qualification",
-    "food_licence",
-    "catering_agreement",
-    "other",
-];
+crate::closed_set! {
+    /// What a class document is.
+    pub enum FileKind {
+        Rules = "rules",
+        PartnerAgreement = "partner_agreement",
+        Qualification = "qualification",
+        FoodLicence = "food_licence",
+        CateringAgreement = "catering_agreement",
+        Other = "other",
+    }
+}
+
+pub const FILE_KINDS: [&str; 6] = FileKind::NAMES;
 
 /// A stored document, without its bytes.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct FileMeta {
     pub id: String,
+    #[schema(value_type = FileKind)]
     pub kind: String,
     pub name: String,
     pub content_type: String,

@@ -59,6 +59,20 @@ impl ClassStatus {
     }
 }
 
+/// A kind of rule in force a class can take from the federation's templates (SPEC §4); stored and
+/// sent as the strings of [`RULE_KINDS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    Pickup,
+    DailySafety,
+    FoodHygiene,
+    Emergency,
+    Epidemic,
+}
+
+crate::stored_as_text!(ClassStatus, "class status");
+
 /// Kinds of rules in force a class can take from the federation's templates (SPEC §4).
 pub const RULE_KINDS: [&str; 5] = [
     "pickup",
@@ -79,12 +93,12 @@ pub struct Listed {
     pub start_date: String,
     pub end_date: String,
     pub capacity: i64,
-    pub status: String,
+    pub status: ClassStatus,
 }
 
 impl Listed {
     pub fn status(&self) -> ClassStatus {
-        ClassStatus::parse(&self.status).unwrap_or(ClassStatus::Draft)
+        self.status
     }
 }
 
@@ -113,14 +127,14 @@ pub struct Class {
     pub food: String,
     /// Rule kinds taken from the federation's templates, comma-separated.
     pub rules_in_force: String,
-    pub status: String,
+    pub status: ClassStatus,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 impl Class {
     pub fn status(&self) -> ClassStatus {
-        ClassStatus::parse(&self.status).unwrap_or(ClassStatus::Draft)
+        self.status
     }
 
     pub fn venue(&self) -> Venue {
@@ -180,9 +194,10 @@ pub struct ClassInput {
     pub daily_start: String,
     pub daily_end: String,
     pub capacity: i64,
-    /// in_unit, joint, school_or_institution, purchased_service
+    /// Any other value is refused with a field error (422), as every other field of the form.
+    #[schema(value_type = ClassModel)]
     pub model: String,
-    /// union_staff, volunteers, professional_institution
+    #[schema(value_type = Management)]
     pub management: String,
     /// Partner units of a joint class.
     #[serde(default)]
@@ -192,13 +207,38 @@ pub struct ClassInput {
     #[serde(default)]
     pub qualification_review: bool,
     #[serde(default)]
-    #[schema(value_type = Object)]
     pub venue: Venue,
-    #[schema(value_type = Object)]
     pub food: Food,
-    /// Rule kinds in force from the federation's templates: pickup, daily_safety, food_hygiene, emergency, epidemic
+    /// Rule kinds in force from the federation's templates.
     #[serde(default)]
+    #[schema(value_type = Vec<RuleKind>)]
     pub rules_in_force: Vec<String>,
+}
+
+/// A change to a registration (`PATCH`): any fields of [`ClassInput`] but the programme; the
+/// others keep their values. Merged over the stored registration and checked as a whole.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[allow(dead_code)] // the handler merges the JSON over the stored registration; this types it
+pub struct ClassPatch {
+    pub host_org_id: Option<String>,
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub daily_start: Option<String>,
+    pub daily_end: Option<String>,
+    pub capacity: Option<i64>,
+    #[schema(value_type = Option<ClassModel>)]
+    pub model: Option<String>,
+    #[schema(value_type = Option<Management>)]
+    pub management: Option<String>,
+    pub partners: Option<Vec<String>>,
+    pub partner_agreement: Option<bool>,
+    pub qualification_review: Option<bool>,
+    pub venue: Option<Venue>,
+    pub food: Option<Food>,
+    #[schema(value_type = Option<Vec<RuleKind>>)]
+    pub rules_in_force: Option<Vec<String>>,
 }
 
 impl ClassInput {
@@ -230,10 +270,9 @@ impl ClassInput {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClassView {
     pub id: String,
-    pub programme_id: String,
-    pub host_org_id: String,
     pub host_name: String,
     pub status: ClassStatus,
+    /// The registration: `programme_id` and `host_org_id` come with it, once.
     #[serde(flatten)]
     pub registration: ClassInput,
     /// Working days between the dates, minus closure days, plus extra open days; null while the

@@ -341,6 +341,16 @@ async fn back(
             StatusCode::UNPROCESSABLE_ENTITY,
             &show_page(state, ctx, user, id, errors).await?,
         ),
+        Err(AppError::ChecksFailed(codes)) => {
+            let errors = codes
+                .into_iter()
+                .map(|c| FieldError::new("checks", c))
+                .collect();
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &show_page(state, ctx, user, id, errors).await?,
+            )
+        }
         Err(e) => Err(e),
     }
 }

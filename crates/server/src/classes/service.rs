@@ -183,7 +183,7 @@ async fn validated(
         venue: to_json(&input.venue)?,
         food: to_json(&input.food)?,
         rules_in_force: rules.join(","),
-        status: ClassStatus::Draft.as_str().into(),
+        status: ClassStatus::Draft,
         created_at: now,
         updated_at: now,
     })
@@ -202,7 +202,11 @@ pub async fn register(
 ) -> Result<Class, AppError> {
     let p = programmes::visible(state, user, &input.programme_id)
         .await
-        .map_err(|_| AppError::field("programme_id", "class.programme_not_found"))?;
+        .map_err(|e| match e {
+            // Only "not there for you" is the field's fault; a database failure stays a 500.
+            AppError::NotFound => AppError::field("programme_id", "class.programme_not_found"),
+            e => e,
+        })?;
     let c = validated(state, user, &p, input).await?;
     let mut tx = state.db.begin().await?;
     store::insert(&mut tx, &c).await?;
@@ -418,15 +422,12 @@ pub async fn transition(
         let p = programmes::visible(state, user, &c.programme_id).await?;
         let found = checks(state, &c, &p).await?;
         if !approvable(&found) {
-            let fields = found
+            let blocking = found
                 .iter()
                 .filter(|k| k.level == tuoguan_domain::class_checks::Level::Block)
-                .map(|k| FieldError {
-                    field: "checks",
-                    msg: Msg::new(k.code),
-                })
+                .map(|k| k.code)
                 .collect();
-            return Err(AppError::Validation(fields));
+            return Err(AppError::ChecksFailed(blocking));
         }
     }
     let mut tx = state.db.begin().await?;
@@ -460,10 +461,7 @@ pub async fn transition(
     )
     .await?;
     tx.commit().await?;
-    Ok(Class {
-        status: to.as_str().into(),
-        ..c
-    })
+    Ok(Class { status: to, ..c })
 }
 
 fn class_action(a: Action) -> &'static str {
@@ -499,8 +497,6 @@ pub async fn view(state: &AppState, c: &Class, p: &Programme) -> Result<ClassVie
     let min = p.rules()?.min_operating_days;
     Ok(ClassView {
         id: c.id.clone(),
-        programme_id: c.programme_id.clone(),
-        host_org_id: c.host_org_id.clone(),
         host_name: c.host_name.clone(),
         status: c.status(),
         registration: ClassInput::from_class(c),

@@ -16,14 +16,19 @@ use crate::i18n::Msg;
 use crate::{on_db, on_tx};
 
 /// Staff roles; `leader` is the class's 负责人.
-pub const STAFF_ROLES: [&str; 6] = [
-    "leader",
-    "teacher",
-    "union_staff",
-    "volunteer",
-    "work_study",
-    "safety_officer",
-];
+pub const STAFF_ROLES: [&str; 6] = StaffRole::NAMES;
+
+crate::closed_set! {
+    /// What a member of staff does in a class.
+    pub enum StaffRole {
+        Leader = "leader",
+        Teacher = "teacher",
+        UnionStaff = "union_staff",
+        Volunteer = "volunteer",
+        WorkStudy = "work_study",
+        SafetyOfficer = "safety_officer",
+    }
+}
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct Staff {
@@ -31,7 +36,7 @@ pub struct Staff {
     #[serde(skip)]
     pub class_id: String,
     pub name: String,
-    /// leader, teacher, union_staff, volunteer, work_study, safety_officer
+    #[schema(value_type = StaffRole)]
     pub role: String,
     pub phone: String,
     pub part_time: bool,
@@ -48,6 +53,7 @@ pub struct Staff {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct StaffInput {
     pub name: String,
+    #[schema(value_type = StaffRole)]
     pub role: String,
     pub phone: String,
     #[serde(default)]

@@ -1,10 +1,8 @@
 //! SQL of classes, their lifecycle events and closure/extra days.
 
-use sqlx::AssertSqlSafe;
-
 use super::{Class, Listed};
 use crate::auth::Scope;
-use crate::db::{Db, Tx};
+use crate::db::{Db, Sql, Tx};
 use crate::{on_db, on_tx};
 
 const COLS: &str = "c.id, c.programme_id, c.host_org_id, o.name AS host_name, o.path AS host_path, c.name, \
@@ -17,15 +15,14 @@ const LISTED_COLS: &str = "c.id, c.host_org_id, o.name AS host_name, c.name, c.s
 
 /// A class whose host lies in `scope`.
 pub async fn get(db: &Db, scope: &Scope, id: &str) -> sqlx::Result<Option<Class>> {
-    let (cond, binds) = scope.sql("o.path", 2);
-    let sql = format!(
-        "SELECT {COLS} FROM classes c JOIN orgs o ON o.id = c.host_org_id WHERE c.id = $1 AND {cond}"
-    );
-    on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(id);
-        for b in &binds { q = q.bind(b); }
-        q.fetch_optional(p).await
-    })
+    Sql::new(&format!(
+        "SELECT {COLS} FROM classes c JOIN orgs o ON o.id = c.host_org_id WHERE c.id = "
+    ))
+    .bind(id)
+    .push(" AND ")
+    .scope("o.path", scope)
+    .fetch_optional(db)
+    .await
 }
 
 /// One page of the classes of a programme whose hosts lie in `scope`, in tree order of the hosts,
@@ -38,17 +35,19 @@ pub async fn of_programme(
     offset: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<Listed>> {
-    let (cond, binds) = scope.sql("o.path", 4);
-    let sql = format!(
+    Sql::new(&format!(
         "SELECT {LISTED_COLS} FROM orgs o CROSS JOIN classes c \
-         WHERE c.host_org_id = o.id AND c.programme_id = $1 AND {cond} \
-         ORDER BY o.path, c.name, c.id LIMIT $2 OFFSET $3"
-    );
-    on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(programme_id).bind(limit).bind(offset);
-        for b in &binds { q = q.bind(b); }
-        q.fetch_all(p).await
-    })
+         WHERE c.host_org_id = o.id AND c.programme_id = "
+    ))
+    .bind(programme_id)
+    .push(" AND ")
+    .scope("o.path", scope)
+    .push(" ORDER BY o.path, c.name, c.id LIMIT ")
+    .bind(limit)
+    .push(" OFFSET ")
+    .bind(offset)
+    .fetch_all(db)
+    .await
 }
 
 pub async fn insert(tx: &mut Tx, c: &Class) -> sqlx::Result<()> {
@@ -99,11 +98,26 @@ pub async fn set_status(
     Ok(moved)
 }
 
+crate::closed_set! {
+    /// A step of a class's life as its history records it.
+    pub enum ClassStep {
+        Register = "register",
+        Submit = "submit",
+        Approve = "approve",
+        Return = "return",
+        Start = "start",
+        Close = "close",
+    }
+}
+
 /// One step of a class's life.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct ClassEvent {
+    #[schema(value_type = ClassStep)]
     pub action: String,
+    #[schema(value_type = Option<super::ClassStatus>)]
     pub from_status: Option<String>,
+    #[schema(value_type = super::ClassStatus)]
     pub to_status: String,
     pub actor_name: Option<String>,
     pub comment: String,
@@ -130,12 +144,22 @@ pub async fn events(db: &Db, c: &Class) -> sqlx::Result<Vec<ClassEvent>> {
     on_db!(db, p => sqlx::query_as(SQL).bind(&c.id).fetch_all(p).await)
 }
 
+crate::closed_set! {
+    /// A change to a class's operating days.
+    pub enum DayChange {
+        /// Closed on a day it would run (typhoon, epidemic).
+        Closure = "closure",
+        /// Open on a day it would not.
+        Extra = "extra",
+    }
+}
+
 /// A closure day (typhoon, epidemic) or an extra open day of a class.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ClassDay {
     /// YYYY-MM-DD
     pub day: String,
-    /// closure or extra
+    #[schema(value_type = DayChange)]
     pub kind: String,
     pub reason: String,
 }

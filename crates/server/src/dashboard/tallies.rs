@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use sqlx::AssertSqlSafe;
 
-use crate::db::{Db, Tx};
+use crate::db::{Db, Sql, Tx};
 use crate::{on_db, on_tx};
 
 /// The class figures of one organisation's subtree in one programme.
@@ -271,15 +271,15 @@ pub async fn class_figures(
     if org_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let sql = format!(
-        "SELECT {CLASS_COLS} FROM class_tallies WHERE programme_id = $1 AND org_id IN ({})",
-        crate::db::bind_list(org_ids.len(), 2)
-    );
-    let rows: Vec<ClassTally> = on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(programme_id);
-        for id in org_ids { q = q.bind(*id); }
-        q.fetch_all(p).await?
-    });
+    let rows: Vec<ClassTally> = Sql::new(&format!(
+        "SELECT {CLASS_COLS} FROM class_tallies WHERE programme_id = "
+    ))
+    .bind(programme_id)
+    .push(" AND org_id IN (")
+    .list(org_ids.iter().copied())
+    .push(")")
+    .fetch_all(db)
+    .await?;
     Ok(rows.into_iter().map(|t| (t.org_id.clone(), t)).collect())
 }
 
@@ -288,15 +288,13 @@ pub async fn org_figures(db: &Db, org_ids: &[&str]) -> sqlx::Result<HashMap<Stri
     if org_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let sql = format!(
-        "SELECT {ORG_COLS} FROM org_tallies WHERE org_id IN ({})",
-        crate::db::bind_list(org_ids.len(), 1)
-    );
-    let rows: Vec<OrgTally> = on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql));
-        for id in org_ids { q = q.bind(*id); }
-        q.fetch_all(p).await?
-    });
+    let rows: Vec<OrgTally> = Sql::new(&format!(
+        "SELECT {ORG_COLS} FROM org_tallies WHERE org_id IN ("
+    ))
+    .list(org_ids.iter().copied())
+    .push(")")
+    .fetch_all(db)
+    .await?;
     Ok(rows.into_iter().map(|t| (t.org_id.clone(), t)).collect())
 }
 

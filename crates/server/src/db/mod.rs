@@ -7,6 +7,10 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+mod sql;
+
+pub use sql::{Arg, Row, Sql};
+
 use anyhow::{Context, bail};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -164,22 +168,6 @@ pub fn subtree_bounds(path: &str) -> (String, String) {
     (path.to_string(), format!("{path}~"))
 }
 
-/// `$first, $first+1, …`: `n` placeholders for an `IN (…)` list.
-pub fn bind_list(n: usize, first: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `($1, $2), ($3, $4)`: placeholders of a multi-row `VALUES` of `rows` rows of `cols` columns.
-pub fn bind_rows(cols: usize, rows: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", bind_list(cols, r * cols + 1)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// True when a database error is a unique-constraint violation.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     match err {
@@ -255,13 +243,72 @@ impl Tx {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A stored value outside its enum's set: the row is refused (a 500 naming the column), never
+/// read as some default.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown {kind} '{value}' stored")]
+pub struct UnknownValue {
+    pub kind: &'static str,
+    pub value: String,
+}
 
-    #[test]
-    fn placeholders_are_numbered_across_lists_and_rows() {
-        assert_eq!(bind_list(3, 2), "$2, $3, $4");
-        assert_eq!(bind_rows(2, 3), "($1, $2), ($3, $4), ($5, $6)");
-    }
+/// Maps an enum with `as_str`/`parse` to a TEXT column on both backends (`sqlx::Type`, `Encode`,
+/// `Decode`): bound as its name, read back through its one `parse`; an unknown stored value is a
+/// decode error naming the column, never a default.
+#[macro_export]
+macro_rules! stored_as_text {
+    ($t:ty, $kind:literal) => {
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $t
+        where
+            for<'a> &'a str: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <&str as sqlx::Type<DB>>::type_info()
+            }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <&str as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $t
+        where
+            for<'a> &'a str: sqlx::Encode<'q, DB>,
+        {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <DB as sqlx::Database>::ArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <&str as sqlx::Encode<'q, DB>>::encode(self.as_str(), buf)
+            }
+        }
+
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $t
+        where
+            &'r str: sqlx::Decode<'r, DB>,
+        {
+            fn decode(
+                value: <DB as sqlx::Database>::ValueRef<'r>,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                let s = <&'r str as sqlx::Decode<'r, DB>>::decode(value)?;
+                <$t>::parse(s).ok_or_else(|| {
+                    Box::new($crate::db::UnknownValue {
+                        kind: $kind,
+                        value: s.to_string(),
+                    }) as sqlx::error::BoxDynError
+                })
+            }
+        }
+
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl From<$t> for $crate::db::Arg {
+            fn from(v: $t) -> $crate::db::Arg {
+                $crate::db::Arg::from(v.as_str())
+            }
+        }
+    };
 }

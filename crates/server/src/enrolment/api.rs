@@ -85,6 +85,7 @@ async fn register_parent(
 pub struct ChildSummary {
     pub id: String,
     pub name: String,
+    #[schema(value_type = super::GradeName)]
     pub grade: String,
     pub id_number_masked: Option<String>,
 }
@@ -332,7 +333,7 @@ async fn get_application(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct DecisionInput {
-    /// accept, waitlist, reject, enrol or withdraw
+    #[schema(value_type = super::Decision)]
     pub decision: String,
     /// Required to reject.
     #[serde(default)]

@@ -54,7 +54,7 @@ pub struct Insurance {
     pub valid_from: String,
     /// YYYY-MM-DD
     pub valid_to: String,
-    /// guardian, employer, union_funds or other
+    #[schema(value_type = super::Payer)]
     pub payer: String,
 }
 
@@ -166,7 +166,7 @@ pub async fn apply(
             return Err(AppError::Conflict(Msg::new("application.exists")));
         }
         Some(mut a) => {
-            a.status = Status::Applied.as_str().into();
+            a.status = Status::Applied;
             a.reason = String::new();
             a.priority = !guardian.priorities.is_empty();
             a.updated_at = now;
@@ -208,7 +208,7 @@ pub fn new_application(
         id: crate::new_id(),
         child_id: child.id.clone(),
         class_id: class_id.to_string(),
-        status: Status::Applied.as_str().into(),
+        status: Status::Applied,
         reason: String::new(),
         priority,
         kindergarten: Grade::parse(&child.grade).is_some_and(Grade::is_kindergarten),
@@ -352,7 +352,7 @@ async fn transition(
             return Err(AppError::Validation(errors));
         }
     }
-    a.status = to.as_str().into();
+    a.status = to;
     a.updated_at = crate::now();
     store::update_application(tx, a).await?;
     Ok(())

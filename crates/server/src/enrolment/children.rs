@@ -18,12 +18,13 @@ use crate::error::{AppError, FieldError};
 #[derive(Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ChildInput {
     pub name: String,
-    /// male or female (男/女)
+    #[schema(value_type = tuoguan_domain::enrolment::Gender)]
     pub gender: String,
     /// YYYY-MM-DD
     pub birth_date: String,
     pub school: String,
     /// K, 1–6
+    #[schema(value_type = super::GradeName)]
     pub grade: String,
     /// Optional resident ID number (18 characters)
     #[serde(default)]
@@ -63,7 +64,7 @@ pub struct GuardianLink {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ConsentView {
     pub notice_version: String,
-    /// web, api or paper (collected on paper by the unit)
+    #[schema(value_type = super::Channel)]
     pub channel: String,
     pub at: String,
 }
@@ -74,9 +75,11 @@ pub struct ConsentView {
 pub struct ChildView {
     pub id: String,
     pub name: String,
+    #[schema(value_type = tuoguan_domain::enrolment::Gender)]
     pub gender: String,
     pub birth_date: String,
     pub school: String,
+    #[schema(value_type = super::GradeName)]
     pub grade: String,
     /// e.g. 110105********002X
     pub id_number_masked: Option<String>,

@@ -93,7 +93,7 @@ async fn add(
     let now = crate::now();
     let child = children::child_from_row(state, &row, now).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut a = applications::new_application(&child, class_id, !row.priorities.is_empty(), now);
-    a.status = status.as_str().into();
+    a.status = status;
     if status == Status::Enrolled {
         a.agreement_version = Some(AGREEMENT_VERSION.into());
         a.agreement_by = Some(g.name.clone());

@@ -26,7 +26,7 @@ use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser};
 use crate::classes::{Class, ClassStatus};
-use crate::db::{Db, Tx};
+use crate::db::{Db, Sql, Tx};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
 use crate::web::upload::Spooled;
@@ -290,17 +290,17 @@ async fn placements_of<'a>(
     let keys: Vec<&str> = keys.collect();
     let mut out: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
     for chunk in keys.chunks(500) {
-        let sql = format!(
+        let rows: Vec<(String, String, String, String)> = Sql::new(
             "SELECT ch.dedupe_index, c.name, c.start_date, c.end_date FROM applications a \
              JOIN children ch ON ch.id = a.child_id JOIN classes c ON c.id = a.class_id \
-             WHERE a.status IN ('accepted', 'enrolled') AND c.id <> $1 AND ch.dedupe_index IN ({})",
-            crate::db::bind_list(chunk.len(), 2)
-        );
-        let rows: Vec<(String, String, String, String)> = on_db!(db, p => {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(class_id);
-            for k in chunk { q = q.bind(*k); }
-            q.fetch_all(p).await
-        })?;
+             WHERE a.status IN ('accepted', 'enrolled') AND c.id <> ",
+        )
+        .bind(class_id)
+        .push(" AND ch.dedupe_index IN (")
+        .list(chunk.iter().copied())
+        .push(")")
+        .fetch_all(db)
+        .await?;
         for (k, name, s, e) in rows {
             out.entry(k).or_default().push((name, s, e));
         }
@@ -447,7 +447,7 @@ fn build(
         ));
         let mut a =
             applications::new_application(&child, class_id, !g.row.priorities.is_empty(), now);
-        a.status = Status::Accepted.as_str().into();
+        a.status = Status::Accepted;
         a.import_id = Some(import_id.to_string());
         b.applications.push(a);
         b.children.push(child);

@@ -24,7 +24,6 @@ pub struct PublishedDraw {
     pub places: u32,
     pub kindergarten_places: u32,
     /// The applicants, by application id, with their priority and kindergarten flags.
-    #[schema(value_type = Vec<Object>)]
     pub applicants: Vec<Applicant>,
     /// The draw order; then the admitted and the waiting list, in draw order.
     pub order: Vec<String>,
@@ -44,7 +43,6 @@ pub struct RerunInput {
     pub places: u32,
     #[serde(default)]
     pub kindergarten_places: u32,
-    #[schema(value_type = Vec<Object>)]
     pub applicants: Vec<Applicant>,
 }
 
@@ -228,7 +226,7 @@ pub async fn run(
             Status::Waitlisted
         };
         let mut a = a.clone();
-        a.status = to.as_str().into();
+        a.status = to;
         a.updated_at = now;
         store::update_application(&mut tx, &a).await?;
     }

@@ -33,7 +33,40 @@ pub const NOTICE_VERSION: &str = "2026-1";
 pub const AGREEMENT_VERSION: &str = "2026-1";
 
 /// Who pays the accident insurance.
-pub const PAYERS: [&str; 4] = ["guardian", "employer", "union_funds", "other"];
+pub const PAYERS: [&str; 4] = Payer::NAMES;
+
+crate::closed_set! {
+    /// Who pays a child's accident insurance.
+    pub enum Payer {
+        Guardian = "guardian",
+        Employer = "employer",
+        UnionFunds = "union_funds",
+        Other = "other",
+    }
+}
+
+crate::closed_set! {
+    /// A child's grade as the API writes it (幼儿园 is `K`).
+    pub enum GradeName {
+        K = "K",
+        G1 = "1",
+        G2 = "2",
+        G3 = "3",
+        G4 = "4",
+        G5 = "5",
+        G6 = "6",
+    }
+}
+
+crate::closed_set! {
+    /// How a consent or agreement was collected.
+    pub enum Channel {
+        Web = "web",
+        Api = "api",
+        /// Collected on paper by the unit.
+        Paper = "paper",
+    }
+}
 
 /// Where an application stands (SPEC §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -46,6 +79,8 @@ pub enum Status {
     Enrolled,
     Withdrawn,
 }
+
+crate::stored_as_text!(Status, "application status");
 
 impl Status {
     pub const ALL: [Status; 6] = [

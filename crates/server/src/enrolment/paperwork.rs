@@ -54,7 +54,7 @@ async fn enrol_if_complete(
     }
     store::lock_class(tx, &a.class_id).await?;
     if missing(tx, a).await?.is_empty() && ineligible(tx, a, child).await?.is_empty() {
-        a.status = Status::Enrolled.as_str().into();
+        a.status = Status::Enrolled;
         store::update_application(tx, a).await?;
     }
     Ok(())

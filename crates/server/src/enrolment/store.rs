@@ -5,7 +5,7 @@
 use sqlx::AssertSqlSafe;
 
 use crate::auth::Scope;
-use crate::db::{Db, Tx};
+use crate::db::{Db, Sql, Tx};
 use crate::{on_db, on_tx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -55,7 +55,7 @@ pub struct Application {
     pub id: String,
     pub child_id: String,
     pub class_id: String,
-    pub status: String,
+    pub status: super::Status,
     pub reason: String,
     pub priority: bool,
     pub kindergarten: bool,
@@ -82,7 +82,7 @@ pub struct Application {
 
 impl Application {
     pub fn status(&self) -> super::Status {
-        super::Status::parse(&self.status).unwrap_or(super::Status::Applied)
+        self.status
     }
 }
 
@@ -171,30 +171,29 @@ pub async fn visible_child(
     view: Option<&Scope>,
     child_id: &str,
 ) -> sqlx::Result<Option<(Child, bool)>> {
-    let (cond, binds) = match view {
-        Some(s) => s.sql("o.path", 3),
-        None => ("1=0".to_string(), Vec::new()),
-    };
-    let sql = format!(
-        "SELECT {CHILD_COLS}, EXISTS (SELECT 1 FROM child_guardians cg JOIN guardians g ON g.id = cg.guardian_id \
-           WHERE cg.child_id = ch.id AND g.user_id = $2) AS guardian \
-         FROM children ch WHERE ch.id = $1 AND (\
-           EXISTS (SELECT 1 FROM child_guardians cg JOIN guardians g ON g.id = cg.guardian_id \
-                   WHERE cg.child_id = ch.id AND g.user_id = $2) \
-           OR EXISTS (SELECT 1 FROM applications a JOIN classes c ON c.id = a.class_id \
-                      JOIN orgs o ON o.id = c.host_org_id WHERE a.child_id = ch.id AND {cond}))"
-    );
+    const GUARDIAN: &str = "EXISTS (SELECT 1 FROM child_guardians cg JOIN guardians g \
+                            ON g.id = cg.guardian_id WHERE cg.child_id = ch.id AND g.user_id = ";
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
         child: Child,
         guardian: bool,
     }
-    let row: Option<Row> = on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(child_id).bind(user_id);
-        for b in &binds { q = q.bind(b); }
-        q.fetch_optional(p).await
-    })?;
+    let none = Scope::Subtrees(Vec::new());
+    let row: Option<Row> = Sql::new(&format!("SELECT {CHILD_COLS}, {GUARDIAN}"))
+        .bind(user_id)
+        .push(") AS guardian FROM children ch WHERE ch.id = ")
+        .bind(child_id)
+        .push(&format!(" AND ({GUARDIAN}"))
+        .bind(user_id)
+        .push(
+            ") OR EXISTS (SELECT 1 FROM applications a JOIN classes c ON c.id = a.class_id \
+             JOIN orgs o ON o.id = c.host_org_id WHERE a.child_id = ch.id AND ",
+        )
+        .scope("o.path", view.unwrap_or(&none))
+        .push("))")
+        .fetch_optional(db)
+        .await?;
     Ok(row.map(|r| (r.child, r.guardian)))
 }
 
@@ -446,7 +445,7 @@ pub async fn open_class(db: &Db, today: &str, id: &str) -> sqlx::Result<Option<O
 }
 
 /// The status of an application, read inside a transaction (after the class's lock).
-pub async fn status_in(tx: &mut Tx, id: &str) -> sqlx::Result<Option<String>> {
+pub async fn status_in(tx: &mut Tx, id: &str) -> sqlx::Result<Option<super::Status>> {
     const SQL: &str = "SELECT status FROM applications WHERE id = $1";
     on_tx!(tx, x => sqlx::query_scalar(SQL).bind(id).fetch_optional(&mut *x).await)
 }

@@ -27,9 +27,9 @@ pub struct IncidentInput {
     /// The children involved (ids on the class's roll).
     #[serde(default)]
     pub child_ids: Vec<String>,
-    /// injury, illness, food, facility, lost_child, traffic or other.
+    #[schema(value_type = super::IncidentKind)]
     pub kind: String,
-    /// minor, moderate or serious.
+    #[schema(value_type = super::Severity)]
     pub severity: String,
     pub description: String,
     /// What was done (first aid, hospital, …).
@@ -37,8 +37,8 @@ pub struct IncidentInput {
     /// When the guardians were told (`YYYY-MM-DDTHH:MM`); empty if not yet.
     #[serde(default)]
     pub guardian_informed_at: Option<String>,
-    /// phone, in_person or message.
     #[serde(default)]
+    #[schema(value_type = Option<super::InformedHow>)]
     pub guardian_informed_how: Option<String>,
 }
 
@@ -51,14 +51,18 @@ pub struct IncidentView {
     pub host_name: String,
     pub occurred_at: String,
     pub occurred_day: String,
+    #[schema(value_type = super::IncidentKind)]
     pub kind: String,
+    #[schema(value_type = super::Severity)]
     pub severity: String,
     pub safety: bool,
     pub description: String,
     pub actions: String,
     pub children: Vec<String>,
     pub guardian_informed_at: Option<String>,
-    pub guardian_informed_how: String,
+    /// Set with `guardian_informed_at`.
+    #[schema(value_type = Option<super::InformedHow>)]
+    pub guardian_informed_how: Option<String>,
     pub reported_at: String,
     /// Recorded more than [`REPORT_HOURS`] after it happened.
     pub reported_late: bool,
@@ -91,7 +95,7 @@ fn view(r: IncidentRow, children: Vec<String>) -> IncidentView {
         description: r.description,
         actions: r.actions,
         children,
-        guardian_informed_how: r.guardian_informed_how,
+        guardian_informed_how: Some(r.guardian_informed_how).filter(|h| !h.is_empty()),
     }
 }
 

@@ -66,15 +66,20 @@ impl LogKind {
 }
 
 /// The type of an incident (事故/不良事件类型).
-pub const INCIDENT_KINDS: [&str; 7] = [
-    "injury",
-    "illness",
-    "food",
-    "facility",
-    "lost_child",
-    "traffic",
-    "other",
-];
+pub const INCIDENT_KINDS: [&str; 7] = IncidentKind::NAMES;
+
+crate::closed_set! {
+    /// The type of an incident (事故/不良事件类型).
+    pub enum IncidentKind {
+        Injury = "injury",
+        Illness = "illness",
+        Food = "food",
+        Facility = "facility",
+        LostChild = "lost_child",
+        Traffic = "traffic",
+        Other = "other",
+    }
+}
 
 /// Incident kinds that are safety incidents (安全事故): one removes the class's model-class
 /// eligibility for the rest of the programme (seed 000 Beijing). An illness or "other" event is
@@ -87,21 +92,44 @@ pub fn is_safety_kind(kind: &str) -> bool {
 }
 
 /// How serious an incident is.
-pub const SEVERITIES: [&str; 3] = ["minor", "moderate", "serious"];
+pub const SEVERITIES: [&str; 3] = Severity::NAMES;
+
+crate::closed_set! {
+    /// How serious an incident is.
+    pub enum Severity {
+        Minor = "minor",
+        Moderate = "moderate",
+        Serious = "serious",
+    }
+}
 
 /// How the guardian was told.
-pub const INFORMED_HOW: [&str; 3] = ["phone", "in_person", "message"];
+pub const INFORMED_HOW: [&str; 3] = InformedHow::NAMES;
+
+crate::closed_set! {
+    /// How the guardian was told of an incident.
+    pub enum InformedHow {
+        Phone = "phone",
+        InPerson = "in_person",
+        Message = "message",
+    }
+}
 
 /// Schedule activities (一日安排, seed 003 §二.4), plus booked courses, meals and rest.
-pub const ACTIVITIES: [&str; 10] = [
-    "homework",
-    "tutoring",
-    "reading",
-    "sport",
-    "arts",
-    "play",
-    "social_practice",
-    "course",
-    "meal",
-    "rest",
-];
+pub const ACTIVITIES: [&str; 10] = Activity::NAMES;
+
+crate::closed_set! {
+    /// An activity of the weekly schedule.
+    pub enum Activity {
+        Homework = "homework",
+        Tutoring = "tutoring",
+        Reading = "reading",
+        Sport = "sport",
+        Arts = "arts",
+        Play = "play",
+        SocialPractice = "social_practice",
+        Course = "course",
+        Meal = "meal",
+        Rest = "rest",
+    }
+}

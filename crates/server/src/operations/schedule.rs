@@ -21,7 +21,7 @@ pub struct ItemInput {
     pub starts: String,
     /// HH:MM, after `starts`.
     pub ends: String,
-    /// homework, tutoring, reading, sport, arts, play, social_practice, course, meal or rest.
+    #[schema(value_type = super::Activity)]
     pub activity: String,
     /// e.g. 《安全教育》 or the course's name.
     #[serde(default)]

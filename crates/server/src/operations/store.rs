@@ -2,7 +2,7 @@
 //! the incident list takes the caller's scope.
 
 use crate::auth::Scope;
-use crate::db::{Db, Tx};
+use crate::db::{Db, Sql, Tx};
 use crate::{on_db, on_tx};
 
 /// A stored log entry.
@@ -87,25 +87,23 @@ pub async fn incidents(
     class_id: Option<&str>,
     id: Option<&str>,
 ) -> sqlx::Result<Vec<IncidentRow>> {
-    let (cond, binds) = scope.sql("o.path", 3);
     // Incidents lead (SQLite reads `CROSS JOIN` as "this table first"): a federation's list must
     // not walk every class of its subtree to find the few that reported something.
-    let filter = match (class_id, id) {
-        (Some(_), _) => "i.class_id = $1 AND ($2 = '' OR i.id = $2)",
-        (None, Some(_)) => "$1 = '' AND i.id = $2",
-        (None, None) => "$1 = '' AND $2 = ''",
-    };
-    let sql = format!(
+    let mut q = Sql::new(&format!(
         "SELECT {INCIDENT_COLS} FROM incidents i CROSS JOIN classes c CROSS JOIN orgs o \
-         WHERE c.id = i.class_id AND o.id = c.host_org_id AND {filter} AND {cond} \
-         ORDER BY i.occurred_at DESC, i.id DESC LIMIT 500"
-    );
-    on_db!(db, p => {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(class_id.unwrap_or("")).bind(id.unwrap_or(""));
-        for b in &binds { q = q.bind(b); }
-        q.fetch_all(p).await
-    })
+         WHERE c.id = i.class_id AND o.id = c.host_org_id"
+    ));
+    if let Some(class_id) = class_id {
+        q = q.push(" AND i.class_id = ").bind(class_id);
+    }
+    if let Some(id) = id {
+        q = q.push(" AND i.id = ").bind(id);
+    }
+    q.push(" AND ")
+        .scope("o.path", scope)
+        .push(" ORDER BY i.occurred_at DESC, i.id DESC LIMIT 500")
+        .fetch_all(db)
+        .await
 }
 
 /// The children involved in each of `incidents`, in one query: (incident id, child name).
@@ -116,16 +114,14 @@ pub async fn children_of_incidents(
     if incidents.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
+    let mut rows: Vec<(String, String)> = Sql::new(
         "SELECT ic.incident_id, ch.name FROM incident_children ic JOIN children ch ON ch.id = ic.child_id \
-         WHERE ic.incident_id IN ({}) ORDER BY ch.name, ch.id",
-        crate::db::bind_list(incidents.len(), 1)
-    );
-    let mut rows: Vec<(String, String)> = on_db!(db, p => {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-        for id in incidents { q = q.bind(id); }
-        q.fetch_all(p).await
-    })?;
+         WHERE ic.incident_id IN (",
+    )
+    .list(incidents)
+    .push(") ORDER BY ch.name, ch.id")
+    .fetch_all(db)
+    .await?;
     rows.sort_by(|a, b| a.1.cmp(&b.1));
     Ok(rows)
 }
@@ -155,6 +151,7 @@ pub struct ScheduleItem {
     pub starts: String,
     /// HH:MM
     pub ends: String,
+    #[schema(value_type = super::Activity)]
     pub activity: String,
     pub title: String,
 }

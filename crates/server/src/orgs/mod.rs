@@ -106,6 +106,8 @@ impl UnitType {
     }
 }
 
+crate::stored_as_text!(OrgKind, "organisation kind");
+
 /// An organisation as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Org {
@@ -113,7 +115,7 @@ pub struct Org {
     pub parent_id: Option<String>,
     pub path: String,
     pub name: String,
-    pub kind: String,
+    pub kind: OrgKind,
     pub unit_type: Option<String>,
     pub active: bool,
     pub created_at: i64,
@@ -122,7 +124,7 @@ pub struct Org {
 
 impl Org {
     pub fn kind(&self) -> OrgKind {
-        OrgKind::parse(&self.kind).unwrap_or(OrgKind::Grassroots)
+        self.kind
     }
 
     /// Number of levels from the tree's top (a root is 0).
@@ -167,9 +169,12 @@ pub struct NewOrg {
     #[serde(default)]
     pub parent_id: Option<String>,
     pub name: String,
+    /// Any other value is refused with a field error (422).
+    #[schema(value_type = OrgKind)]
     pub kind: String,
-    /// For grassroots unions: employer, community, street, park, building, other.
+    /// For grassroots unions only.
     #[serde(default)]
+    #[schema(value_type = Option<UnitType>)]
     pub unit_type: Option<String>,
 }
 
@@ -184,5 +189,6 @@ pub struct OrgPatch {
     #[serde(default)]
     pub active: Option<bool>,
     #[serde(default)]
+    #[schema(value_type = Option<UnitType>)]
     pub unit_type: Option<String>,
 }

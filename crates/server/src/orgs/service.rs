@@ -150,7 +150,7 @@ pub async fn create(
         parent_id: parent.map(|p| p.id),
         path,
         name,
-        kind: kind.as_str().to_string(),
+        kind,
         unit_type,
         active: true,
         created_at: now,

@@ -4,7 +4,7 @@ use sqlx::AssertSqlSafe;
 
 use super::Org;
 use crate::auth::Scope;
-use crate::db::{Db, Tx};
+use crate::db::{Db, Sql, Tx};
 use crate::{on_db, on_tx};
 
 const COLS: &str =
@@ -12,24 +12,21 @@ const COLS: &str =
 
 /// One organisation inside `scope`.
 pub async fn get(db: &Db, scope: &Scope, id: &str) -> sqlx::Result<Option<Org>> {
-    let (cond, binds) = scope.sql("o.path", 2);
-    let sql = format!("SELECT {COLS} FROM orgs o WHERE o.id = $1 AND {cond}");
-    on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(id);
-        for b in &binds { q = q.bind(b); }
-        q.fetch_optional(p).await
-    })
+    Sql::new(&format!("SELECT {COLS} FROM orgs o WHERE o.id = "))
+        .bind(id)
+        .push(" AND ")
+        .scope("o.path", scope)
+        .fetch_optional(db)
+        .await
 }
 
 /// Every organisation inside `scope`, in path order (parents before children).
 pub async fn list(db: &Db, scope: &Scope) -> sqlx::Result<Vec<Org>> {
-    let (cond, binds) = scope.sql("o.path", 1);
-    let sql = format!("SELECT {COLS} FROM orgs o WHERE {cond} ORDER BY o.path");
-    on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql));
-        for b in &binds { q = q.bind(b); }
-        q.fetch_all(p).await
-    })
+    Sql::new(&format!("SELECT {COLS} FROM orgs o WHERE "))
+        .scope("o.path", scope)
+        .push(" ORDER BY o.path")
+        .fetch_all(db)
+        .await
 }
 
 /// The organisations with these ids, and those whose parent is one of `parent_ids` (either list
@@ -40,43 +37,35 @@ pub async fn level(
     parent_ids: &[&str],
     top: bool,
 ) -> sqlx::Result<Vec<Org>> {
-    let list = crate::db::bind_list;
-    let mut conds = Vec::new();
-    if !ids.is_empty() {
-        conds.push(format!("o.id IN ({})", list(ids.len(), 1)));
-    }
-    if !parent_ids.is_empty() {
-        conds.push(format!(
-            "o.parent_id IN ({})",
-            list(parent_ids.len(), ids.len() + 1)
-        ));
-    }
-    if top {
-        conds.push("o.parent_id IS NULL".into());
-    }
-    if conds.is_empty() {
+    if ids.is_empty() && parent_ids.is_empty() && !top {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT {COLS} FROM orgs o WHERE {} ORDER BY o.path",
-        conds.join(" OR ")
-    );
-    on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql));
-        for id in ids.iter().chain(parent_ids) { q = q.bind(*id); }
-        q.fetch_all(p).await
-    })
+    let mut q = Sql::new(&format!("SELECT {COLS} FROM orgs o WHERE 1=0"));
+    if !ids.is_empty() {
+        q = q.push(" OR o.id IN (").list(ids.iter().copied()).push(")");
+    }
+    if !parent_ids.is_empty() {
+        q = q
+            .push(" OR o.parent_id IN (")
+            .list(parent_ids.iter().copied())
+            .push(")");
+    }
+    if top {
+        q = q.push(" OR o.parent_id IS NULL");
+    }
+    q.push(" ORDER BY o.path").fetch_all(db).await
 }
 
 /// One page of the organisations inside `scope`, in path order (parents before children).
 pub async fn list_page(db: &Db, scope: &Scope, offset: i64, limit: i64) -> sqlx::Result<Vec<Org>> {
-    let (cond, binds) = scope.sql("o.path", 3);
-    let sql = format!("SELECT {COLS} FROM orgs o WHERE {cond} ORDER BY o.path LIMIT $1 OFFSET $2");
-    on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(limit).bind(offset);
-        for b in &binds { q = q.bind(b); }
-        q.fetch_all(p).await
-    })
+    Sql::new(&format!("SELECT {COLS} FROM orgs o WHERE "))
+        .scope("o.path", scope)
+        .push(" ORDER BY o.path LIMIT ")
+        .bind(limit)
+        .push(" OFFSET ")
+        .bind(offset)
+        .fetch_all(db)
+        .await
 }
 
 /// Active organisations inside `scope` other than the one at `except` (a programme's own
@@ -88,28 +77,28 @@ pub async fn active_page(
     offset: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<Org>> {
-    let (cond, binds) = scope.sql("o.path", 4);
-    let sql = format!(
-        "SELECT {COLS} FROM orgs o WHERE o.active = TRUE AND o.path <> $1 AND {cond} \
-         ORDER BY o.path LIMIT $2 OFFSET $3"
-    );
-    on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(except).bind(limit).bind(offset);
-        for b in &binds { q = q.bind(b); }
-        q.fetch_all(p).await
-    })
+    active_except(&format!("SELECT {COLS}"), scope, except)
+        .push(" ORDER BY o.path LIMIT ")
+        .bind(limit)
+        .push(" OFFSET ")
+        .bind(offset)
+        .fetch_all(db)
+        .await
 }
 
 /// How many organisations [`active_page`] pages through.
 pub async fn active_count(db: &Db, scope: &Scope, except: &str) -> sqlx::Result<i64> {
-    let (cond, binds) = scope.sql("o.path", 2);
-    let sql =
-        format!("SELECT COUNT(*) FROM orgs o WHERE o.active = TRUE AND o.path <> $1 AND {cond}");
-    on_db!(db, p => {
-        let mut q = sqlx::query_scalar(AssertSqlSafe(sql)).bind(except);
-        for b in &binds { q = q.bind(b); }
-        q.fetch_one(p).await
-    })
+    active_except("SELECT COUNT(*)", scope, except)
+        .fetch_scalar(db)
+        .await
+}
+
+fn active_except(select: &str, scope: &Scope, except: &str) -> Sql {
+    Sql::new(select)
+        .push(" FROM orgs o WHERE o.active = TRUE AND o.path <> ")
+        .bind(except)
+        .push(" AND ")
+        .scope("o.path", scope)
 }
 
 /// Where a unit may move to: active organisations of `kinds` inside `scope`, outside the subtree
@@ -127,20 +116,22 @@ pub async fn move_targets(
         return Ok(Vec::new());
     }
     let (lo, hi) = crate::db::subtree_bounds(except);
-    let first = kinds.len() + 5;
-    let (cond, binds) = scope.sql("o.path", first);
-    let sql = format!(
-        "SELECT {COLS} FROM orgs o WHERE o.active = TRUE AND o.kind IN ({}) \
-         AND (o.path < $1 OR o.path >= $2) AND o.name LIKE $3 ESCAPE '\\' AND {cond} \
-         ORDER BY o.path LIMIT $4",
-        crate::db::bind_list(kinds.len(), 5)
-    );
-    on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(&lo).bind(&hi).bind(like(name)).bind(limit);
-        for k in kinds { q = q.bind(*k); }
-        for b in &binds { q = q.bind(b); }
-        q.fetch_all(p).await
-    })
+    Sql::new(&format!(
+        "SELECT {COLS} FROM orgs o WHERE o.active = TRUE AND o.kind IN ("
+    ))
+    .list(kinds.iter().copied())
+    .push(") AND (o.path < ")
+    .bind(lo)
+    .push(" OR o.path >= ")
+    .bind(hi)
+    .push(") AND o.name LIKE ")
+    .bind(like(name))
+    .push(" ESCAPE '\\' AND ")
+    .scope("o.path", scope)
+    .push(" ORDER BY o.path LIMIT ")
+    .bind(limit)
+    .fetch_all(db)
+    .await
 }
 
 /// `%text%` for LIKE, with `%`, `_` and `\` taken as plain text.
@@ -155,17 +146,16 @@ fn like(text: &str) -> String {
 
 /// Active organisations inside `scope` whose name contains `text`, in path order, at most `limit`.
 pub async fn search(db: &Db, scope: &Scope, text: &str, limit: i64) -> sqlx::Result<Vec<Org>> {
-    let pattern = like(text);
-    let (cond, binds) = scope.sql("o.path", 3);
-    let sql = format!(
-        "SELECT {COLS} FROM orgs o WHERE o.active = TRUE AND o.name LIKE $1 ESCAPE '\\' AND {cond} \
-         ORDER BY o.path LIMIT $2"
-    );
-    on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(&pattern).bind(limit);
-        for b in &binds { q = q.bind(b); }
-        q.fetch_all(p).await
-    })
+    Sql::new(&format!(
+        "SELECT {COLS} FROM orgs o WHERE o.active = TRUE AND o.name LIKE "
+    ))
+    .bind(like(text))
+    .push(" ESCAPE '\\' AND ")
+    .scope("o.path", scope)
+    .push(" ORDER BY o.path LIMIT ")
+    .bind(limit)
+    .fetch_all(db)
+    .await
 }
 
 /// Direct children of an organisation (the caller has already checked it is in scope).

@@ -22,7 +22,8 @@ pub struct Programme {
     pub org_name: String,
     pub org_path: String,
     pub name: String,
-    pub season: String,
+    #[sqlx(try_from = "String")]
+    pub season: Season,
     pub year: i64,
     pub start_date: String,
     pub end_date: String,
@@ -45,7 +46,7 @@ impl Programme {
     }
 
     pub fn season(&self) -> Season {
-        Season::parse(&self.season).unwrap_or(Season::Summer)
+        self.season
     }
 
     pub fn targets(&self) -> Targets {
@@ -64,7 +65,7 @@ pub struct Milestone {
     pub id: String,
     #[serde(skip)]
     pub programme_id: String,
-    /// work_plan, preparation, monthly_report, summary, model_application
+    #[schema(value_type = MilestoneKind)]
     pub kind: String,
     /// YYYY-MM-DD
     pub due_date: String,
@@ -76,6 +77,15 @@ impl Milestone {
     }
 }
 
+crate::closed_set! {
+    /// The presets a programme's rules start from (PRODUCT.md §2).
+    pub enum RulesPreset {
+        Seed003 = "seed_003",
+        Beijing = "beijing",
+        Guangdong = "guangdong",
+    }
+}
+
 /// 专案 JSON view.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProgrammeView {
@@ -83,15 +93,12 @@ pub struct ProgrammeView {
     pub org_id: String,
     pub org_name: String,
     pub name: String,
-    /// summer, winter, after_school
-    pub season: String,
+    pub season: Season,
     pub year: i64,
     pub start_date: String,
     pub end_date: String,
-    #[schema(value_type = Object)]
     pub targets: Targets,
     /// Every rule of SPEC §2 with its value for this programme.
-    #[schema(value_type = Object)]
     pub rules: ProgrammeRules,
     pub reminder_days: i64,
     pub theme: String,
@@ -106,7 +113,7 @@ impl ProgrammeView {
             org_id: p.org_id.clone(),
             org_name: p.org_name.clone(),
             name: p.name.clone(),
-            season: p.season.clone(),
+            season: p.season,
             year: p.year,
             start_date: p.start_date.clone(),
             end_date: p.end_date.clone(),
@@ -123,6 +130,7 @@ impl ProgrammeView {
 /// A milestone date given when opening a programme.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct MilestoneInput {
+    #[schema(value_type = MilestoneKind)]
     pub kind: String,
     pub due_date: String,
 }
@@ -136,18 +144,18 @@ pub struct NewProgramme {
     pub org_id: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
+    #[schema(value_type = Season)]
     pub season: String,
     pub year: i64,
     pub start_date: String,
     pub end_date: String,
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
     pub targets: Option<Targets>,
-    /// `seed_003` (default), `beijing`, `guangdong`
+    /// The rules a programme starts from (default `seed_003`); `rules` then overrides them.
     #[serde(default)]
+    #[schema(value_type = Option<RulesPreset>)]
     pub preset: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
     pub rules: Option<ProgrammeRules>,
     #[serde(default)]
     pub reminder_days: Option<i64>,
@@ -160,6 +168,7 @@ pub struct NewProgramme {
 /// "Copy from last year": the same targets, rules and milestone pattern for another season/year.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct CopyProgramme {
+    #[schema(value_type = Season)]
     pub season: String,
     pub year: i64,
     pub start_date: String,

@@ -9,9 +9,8 @@ use super::submissions::{self, Submission};
 use super::{Programme, service, store as pstore};
 use crate::app::AppState;
 use crate::auth::{Capability, CurrentUser, Scope};
-use crate::db::Db;
+use crate::db::{Arg, Db, Sql};
 use crate::error::AppError;
-use crate::on_tx;
 
 /// A deadline a unit should act on.
 #[derive(Debug, Clone, Serialize)]
@@ -115,8 +114,7 @@ pub async fn for_user(
 
 async fn all_programmes(db: &Db) -> sqlx::Result<Vec<Programme>> {
     let f = pstore::ProgrammeFilter {
-        cond: "1=1".into(),
-        binds: Vec::new(),
+        scope: crate::auth::Scope::All,
         ancestors: Vec::new(),
     };
     pstore::list(db, &f).await
@@ -169,20 +167,23 @@ pub async fn enqueue(db: &Db, today: NaiveDate) -> anyhow::Result<usize> {
     let mut queued = 0;
     let now = crate::now();
     for batch in due_now.chunks(1000) {
-        let sql = format!(
-            "INSERT INTO outbox (id, dedupe_key, org_id, channel, subject, body, created_at) \
-             VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
-            crate::db::bind_rows(7, batch.len())
-        );
+        let insert = Sql::new(
+            "INSERT INTO outbox (id, dedupe_key, org_id, channel, subject, body, created_at) VALUES ",
+        )
+        .rows(batch.iter().map(|r| {
+            [
+                Arg::from(crate::new_id()),
+                Arg::from(&r.key),
+                Arg::from(&r.org_id),
+                Arg::from("inbox"),
+                Arg::from(&r.subject),
+                Arg::from(&r.body),
+                Arg::from(now),
+            ]
+        }))
+        .push(" ON CONFLICT (dedupe_key) DO NOTHING");
         let mut tx = db.begin().await?;
-        let n = on_tx!(&mut tx, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for r in batch {
-                q = q.bind(crate::new_id()).bind(&r.key).bind(&r.org_id).bind("inbox")
-                    .bind(&r.subject).bind(&r.body).bind(now);
-            }
-            q.execute(&mut *c).await.map(|r| r.rows_affected())
-        })?;
+        let n = insert.execute(&mut tx).await?;
         tx.commit().await?;
         queued += n as usize;
     }

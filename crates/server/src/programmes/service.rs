@@ -19,19 +19,13 @@ pub fn filter_for(user: &CurrentUser) -> ProgrammeFilter {
     let scope = user
         .scope(Capability::ViewClasses)
         .or_else(|| user.scope(Capability::ViewOrgs));
-    let (cond, binds) = match &scope {
-        Some(s) => s.sql("o.path", 1),
-        None => ("1=0".to_string(), Vec::new()),
-    };
     let ancestors = if scope == Some(Scope::All) {
         Vec::new()
     } else {
         user.ancestor_ids()
     };
-    // Placeholders of `cond` start at $1; `store` renumbers when an id comes first.
     ProgrammeFilter {
-        cond,
-        binds,
+        scope: scope.unwrap_or(Scope::Subtrees(Vec::new())),
         ancestors,
     }
 }
@@ -41,43 +35,13 @@ pub async fn visible(
     user: &CurrentUser,
     id: &str,
 ) -> Result<Programme, AppError> {
-    let f = filter_for(user);
-    let f = ProgrammeFilter {
-        cond: shift(&f.cond, 1),
-        binds: f.binds,
-        ancestors: f.ancestors,
-    };
-    store::get(&state.db, &f, id)
+    store::get(&state.db, &filter_for(user), id)
         .await?
         .ok_or(AppError::NotFound)
 }
 
 pub async fn list(state: &AppState, user: &CurrentUser) -> Result<Vec<Programme>, AppError> {
     Ok(store::list(&state.db, &filter_for(user)).await?)
-}
-
-/// Renumbers `$n` placeholders by `by` (a condition reused after a leading parameter).
-pub fn shift(cond: &str, by: usize) -> String {
-    let mut out = String::with_capacity(cond.len());
-    let mut chars = cond.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' {
-            let mut n = String::new();
-            while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                n.push(*d);
-                chars.next();
-            }
-            out.push('$');
-            out.push_str(
-                &n.parse::<usize>()
-                    .map(|v| (v + by).to_string())
-                    .unwrap_or(n),
-            );
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn date(s: &str, field: &'static str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
@@ -224,7 +188,7 @@ async fn open_from(
         org_name: org.name.clone(),
         org_path: org.path.clone(),
         name,
-        season: season.as_str().into(),
+        season,
         year: input.year,
         start_date: start.to_string(),
         end_date: end.to_string(),
@@ -288,9 +252,14 @@ pub async fn copy(
     input: &CopyProgramme,
 ) -> Result<Programme, AppError> {
     let src = visible(state, user, id).await?;
+    // Seeing a programme is not opening one: refused unless the caller may open at its federation;
+    // a database failure stays a 500.
     let org = opening_org(state, user, Some(&src.org_id))
         .await
-        .map_err(|_| AppError::Forbidden)?;
+        .map_err(|e| match e {
+            AppError::Internal(e) => AppError::Internal(e),
+            _ => AppError::Forbidden,
+        })?;
     let milestones = if Season::parse(input.season.trim()) == Some(src.season()) {
         let diff = (input.year - src.year) as i32;
         let moved = store::milestones(&state.db, &src)

@@ -1,56 +1,42 @@
 //! SQL of programmes and milestones.
 
-use sqlx::AssertSqlSafe;
-
 use super::{Milestone, Programme};
-use crate::db::{Db, Tx};
+use crate::auth::Scope;
+use crate::db::{Db, Sql, Tx};
 use crate::{on_db, on_tx};
 
 const COLS: &str = "p.id, p.org_id, o.name AS org_name, o.path AS org_path, p.name, p.season, p.year, \
     p.start_date, p.end_date, p.target_units, p.target_families, p.target_model_classes, p.rules, \
     p.reminder_days, p.theme, p.copied_from, p.created_at, p.updated_at";
 
-/// Which programmes a user sees: those opened inside their subtrees (`cond` on `o.path`), and those of
-/// the federations above them (`ancestors`, organisation ids).
+/// Which programmes a user sees: those opened inside their `scope`, and those of the federations
+/// above them (`ancestors`, organisation ids).
 pub struct ProgrammeFilter {
-    pub cond: String,
-    pub binds: Vec<String>,
+    pub scope: Scope,
     pub ancestors: Vec<String>,
 }
 
-fn filtered_sql(f: &ProgrammeFilter, extra: &str, first: usize) -> String {
-    let n = first + f.binds.len();
-    let anc: Vec<String> = (0..f.ancestors.len())
-        .map(|i| format!("${}", n + i))
-        .collect();
-    let anc_cond = if anc.is_empty() {
-        "1=0".to_string()
-    } else {
-        format!("p.org_id IN ({})", anc.join(", "))
-    };
-    format!(
-        "SELECT {COLS} FROM programmes p JOIN orgs o ON o.id = p.org_id WHERE ({} OR {anc_cond}) {extra} \
-         ORDER BY p.year DESC, p.start_date DESC",
-        f.cond
-    )
+fn filtered(f: &ProgrammeFilter, id: Option<&str>) -> Sql {
+    let mut q = Sql::new(&format!(
+        "SELECT {COLS} FROM programmes p JOIN orgs o ON o.id = p.org_id WHERE ("
+    ))
+    .scope("o.path", &f.scope);
+    if !f.ancestors.is_empty() {
+        q = q.push(" OR p.org_id IN (").list(&f.ancestors).push(")");
+    }
+    q = q.push(")");
+    if let Some(id) = id {
+        q = q.push(" AND p.id = ").bind(id);
+    }
+    q.push(" ORDER BY p.year DESC, p.start_date DESC")
 }
 
 pub async fn list(db: &Db, f: &ProgrammeFilter) -> sqlx::Result<Vec<Programme>> {
-    let sql = filtered_sql(f, "", 1);
-    on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql));
-        for b in f.binds.iter().chain(&f.ancestors) { q = q.bind(b); }
-        q.fetch_all(p).await
-    })
+    filtered(f, None).fetch_all(db).await
 }
 
 pub async fn get(db: &Db, f: &ProgrammeFilter, id: &str) -> sqlx::Result<Option<Programme>> {
-    let sql = filtered_sql(f, "AND p.id = $1", 2);
-    on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(id);
-        for b in f.binds.iter().chain(&f.ancestors) { q = q.bind(b); }
-        q.fetch_optional(p).await
-    })
+    filtered(f, Some(id)).fetch_optional(db).await
 }
 
 pub async fn insert(tx: &mut Tx, p: &Programme) -> sqlx::Result<()> {
@@ -58,7 +44,7 @@ pub async fn insert(tx: &mut Tx, p: &Programme) -> sqlx::Result<()> {
         target_units, target_families, target_model_classes, rules, reminder_days, theme, copied_from, \
         created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15)";
     on_tx!(tx, c => sqlx::query(SQL)
-        .bind(&p.id).bind(&p.org_id).bind(&p.name).bind(&p.season).bind(p.year).bind(&p.start_date)
+        .bind(&p.id).bind(&p.org_id).bind(&p.name).bind(p.season.as_str()).bind(p.year).bind(&p.start_date)
         .bind(&p.end_date).bind(p.target_units).bind(p.target_families).bind(p.target_model_classes)
         .bind(&p.rules).bind(p.reminder_days).bind(&p.theme).bind(&p.copied_from).bind(p.created_at)
         .execute(&mut *c).await.map(|_| ()))
@@ -82,13 +68,9 @@ pub async fn milestones_of(db: &Db, programmes: &[Programme]) -> sqlx::Result<Ve
     if programmes.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT id, programme_id, kind, due_date FROM milestones WHERE programme_id IN ({}) ORDER BY due_date, kind",
-        crate::db::bind_list(programmes.len(), 1)
-    );
-    on_db!(db, c => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql));
-        for p in programmes { q = q.bind(&p.id); }
-        q.fetch_all(c).await
-    })
+    Sql::new("SELECT id, programme_id, kind, due_date FROM milestones WHERE programme_id IN (")
+        .list(programmes.iter().map(|p| p.id.as_str()))
+        .push(") ORDER BY due_date, kind")
+        .fetch_all(db)
+        .await
 }

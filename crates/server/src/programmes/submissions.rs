@@ -14,11 +14,21 @@ use super::{Milestone, Programme, service, store as pstore};
 use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser, Scope};
-use crate::db::{Db, Tx};
+use crate::db::{Db, Sql, Tx};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
 use crate::orgs::store as org_store;
 use crate::{on_db, on_tx};
+
+crate::closed_set! {
+    /// Where one version of a submission stands.
+    pub enum SubmissionStatus {
+        Draft = "draft",
+        Submitted = "submitted",
+        Approved = "approved",
+        Returned = "returned",
+    }
+}
 
 /// One version of a unit's submission for a milestone.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
@@ -27,7 +37,7 @@ pub struct Submission {
     pub milestone_id: String,
     pub org_id: String,
     pub version: i64,
-    /// draft, submitted, approved, returned
+    #[schema(value_type = SubmissionStatus)]
     pub status: String,
     pub objectives: String,
     pub measures: String,
@@ -116,18 +126,20 @@ async fn of_units(db: &Db, p: &Programme, units: &[&str]) -> sqlx::Result<Vec<Su
 
 /// A programme's submissions, of `units` only when given, by unit, milestone and version.
 async fn read(db: &Db, p: &Programme, units: Option<&[&str]>) -> sqlx::Result<Vec<Submission>> {
-    let only = units.map_or(String::new(), |u| {
-        format!(" AND s.org_id IN ({})", crate::db::bind_list(u.len(), 2))
-    });
-    let sql = format!(
+    let mut q = Sql::new(&format!(
         "SELECT {COLS} FROM submissions s JOIN milestones m ON m.id = s.milestone_id \
-         WHERE m.programme_id = $1{only} ORDER BY s.org_id, s.milestone_id, s.version"
-    );
-    on_db!(db, c => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(&p.id);
-        for u in units.unwrap_or_default() { q = q.bind(*u); }
-        q.fetch_all(c).await
-    })
+         WHERE m.programme_id = "
+    ))
+    .bind(&p.id);
+    if let Some(units) = units {
+        q = q
+            .push(" AND s.org_id IN (")
+            .list(units.iter().copied())
+            .push(")");
+    }
+    q.push(" ORDER BY s.org_id, s.milestone_id, s.version")
+        .fetch_all(db)
+        .await
 }
 
 async fn get(db: &Db, id: &str) -> sqlx::Result<Option<(Submission, String)>> {
@@ -460,21 +472,21 @@ async fn overdue_count(db: &Db, scope: &Scope, root: &str, past: &[&str]) -> sql
         return Ok(0);
     }
     let units = org_store::active_count(db, scope, root).await?;
-    let (cond, binds) = scope.sql("o.path", 2 + past.len());
-    let sql = format!(
+    let done: i64 = Sql::new(
         "SELECT COUNT(*) FROM submissions s JOIN orgs o ON o.id = s.org_id \
-         WHERE o.active = TRUE AND o.path <> $1 AND s.milestone_id IN ({}) \
-         AND s.status IN ('submitted', 'approved') AND {cond} AND NOT EXISTS (SELECT 1 FROM \
-         submissions n WHERE n.org_id = s.org_id AND n.milestone_id = s.milestone_id \
-         AND n.version > s.version)",
-        crate::db::bind_list(past.len(), 2)
-    );
-    let done: i64 = on_db!(db, c => {
-        let mut q = sqlx::query_scalar(AssertSqlSafe(sql)).bind(root);
-        for m in past { q = q.bind(*m); }
-        for b in &binds { q = q.bind(b); }
-        q.fetch_one(c).await
-    })?;
+         WHERE o.active = TRUE AND o.path <> ",
+    )
+    .bind(root)
+    .push(" AND s.milestone_id IN (")
+    .list(past.iter().copied())
+    .push(") AND s.status IN ('submitted', 'approved') AND ")
+    .scope("o.path", scope)
+    .push(
+        " AND NOT EXISTS (SELECT 1 FROM submissions n WHERE n.org_id = s.org_id \
+         AND n.milestone_id = s.milestone_id AND n.version > s.version)",
+    )
+    .fetch_scalar(db)
+    .await?;
     Ok(units * past.len() as i64 - done)
 }
 

@@ -94,6 +94,7 @@ impl UserView {
 /// A role to grant: the role and the organisation it is bound to (none only for system_admin).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct NewGrant {
+    #[schema(value_type = crate::auth::Role)]
     pub role: String,
     #[serde(default)]
     pub org_id: Option<String>,

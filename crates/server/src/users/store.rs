@@ -4,7 +4,7 @@ use sqlx::AssertSqlSafe;
 
 use super::{RoleRow, User};
 use crate::auth::Scope;
-use crate::db::{Db, Tx};
+use crate::db::{Db, Sql, Tx};
 use crate::{on_db, on_tx};
 
 const COLS: &str = "u.id, u.username, u.display_name, u.org_id, o.name AS org_name, \
@@ -13,49 +13,44 @@ const COLS: &str = "u.id, u.username, u.display_name, u.org_id, o.name AS org_na
 /// One page of the users whose home organisation is in `scope`, grouped by organisation in tree
 /// order, then by username (the tree's path index leads, so a page stops after its rows).
 pub async fn list(db: &Db, scope: &Scope, offset: i64, limit: i64) -> sqlx::Result<Vec<User>> {
-    let (cond, binds) = scope.sql("o.path", 3);
-    let sql = format!(
-        "SELECT {COLS} FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE {cond} \
-         ORDER BY o.path, u.username LIMIT $1 OFFSET $2"
-    );
-    on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(limit).bind(offset);
-        for b in &binds { q = q.bind(b); }
-        q.fetch_all(p).await
-    })
+    Sql::new(&format!(
+        "SELECT {COLS} FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE "
+    ))
+    .scope("o.path", scope)
+    .push(" ORDER BY o.path, u.username LIMIT ")
+    .bind(limit)
+    .push(" OFFSET ")
+    .bind(offset)
+    .fetch_all(db)
+    .await
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: &str) -> sqlx::Result<Option<User>> {
-    let (cond, binds) = scope.sql("o.path", 2);
-    let sql = format!(
-        "SELECT {COLS} FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE u.id = $1 AND {cond}"
-    );
-    on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(id);
-        for b in &binds { q = q.bind(b); }
-        q.fetch_optional(p).await
-    })
+    Sql::new(&format!(
+        "SELECT {COLS} FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE u.id = "
+    ))
+    .bind(id)
+    .push(" AND ")
+    .scope("o.path", scope)
+    .fetch_optional(db)
+    .await
 }
 
 const ROLE_COLS: &str =
     "r.id, r.user_id, r.role, r.org_id, ro.name AS org_name, ro.path AS org_path";
 
-/// Grants of every user in scope, in one query (no query per user).
 /// Grants of `users` (already read through a scoped query), in one read.
 pub async fn roles_of_users(db: &Db, users: &[User]) -> sqlx::Result<Vec<RoleRow>> {
     if users.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT {ROLE_COLS} FROM user_roles r LEFT JOIN orgs ro ON ro.id = r.org_id \
-         WHERE r.user_id IN ({}) ORDER BY r.created_at, r.id",
-        crate::db::bind_list(users.len(), 1)
-    );
-    on_db!(db, p => {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql));
-        for u in users { q = q.bind(&u.id); }
-        q.fetch_all(p).await
-    })
+    Sql::new(&format!(
+        "SELECT {ROLE_COLS} FROM user_roles r LEFT JOIN orgs ro ON ro.id = r.org_id WHERE r.user_id IN ("
+    ))
+    .list(users.iter().map(|u| u.id.as_str()))
+    .push(") ORDER BY r.created_at, r.id")
+    .fetch_all(db)
+    .await
 }
 
 /// Grants of one user, who was read through a scoped query (hence the `User`, not an id).

@@ -17,7 +17,7 @@ use axum::response::{Html, IntoResponse, Response};
 use crate::auth::middleware::CsrfToken;
 use crate::auth::{Capability, CurrentUser};
 use crate::error::ErrorPayload;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Msg};
 
 /// A link of the top navigation.
 #[derive(Debug, Clone)]
@@ -186,6 +186,11 @@ pub fn error_page(
             .fields
             .iter()
             .map(|f| (lang.t(&format!("field.{}", f.field)), f.msg.render(lang)))
+            .chain(
+                p.checks
+                    .iter()
+                    .map(|c| (lang.t("field.checks"), Msg::new(c).render(lang))),
+            )
             .collect(),
         request_id: status.is_server_error().then_some(request_id).flatten(),
     };

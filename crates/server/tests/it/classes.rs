@@ -240,11 +240,11 @@ async fn blocking_checks(b: Backend) {
         step(&app, &unit, &id, "submit", "").await;
         let (status, err) = step(&app, &city, &id, "approve", "").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert_eq!(err["error"]["code"], "checks_failed", "{name}");
+        let failed = err["error"]["checks"].as_array().unwrap();
+        assert_eq!(failed.len(), 1, "{name}: {err}");
         assert!(
-            err["error"]["fields"]["checks"]
-                .as_str()
-                .unwrap()
-                .contains(message),
+            failed[0]["message"].as_str().unwrap().contains(message),
             "{name}: {err}"
         );
         let (_, c) = app.get(&format!("/api/v1/classes/{id}"), &city).await;
@@ -257,6 +257,31 @@ async fn blocking_checks(b: Backend) {
                 .any(|k| k["level"] == "block" && k["message"].as_str().unwrap().contains(message))
         );
     }
+    // A joint class in a basement without a partner agreement is told both reasons at once.
+    let id = register(
+        &app,
+        &unit,
+        class(&pid, "地下室联合托管班", |v| {
+            v["venue"]["in_basement"] = json!(true);
+            v["model"] = json!("joint");
+            v["partners"] = json!(["和平里社区工会"]);
+        }),
+    )
+    .await;
+    step(&app, &unit, &id, "submit", "").await;
+    let (status, err) = step(&app, &city, &id, "approve", "").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let codes: Vec<&str> = err["error"]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["check.venue_basement", "check.partner_agreement_missing"],
+        "{err}"
+    );
     // No cameras is only a warning.
     let id = register(
         &app,

@@ -19,6 +19,7 @@ mod enrolment;
 mod enrolment_rights;
 mod fuzz;
 mod fuzz_import;
+mod openapi_types;
 mod operations;
 mod operations_pages;
 mod orgs;
