@@ -86,6 +86,27 @@ if ! cargo nextest --version >/dev/null 2>&1; then
     log "installing cargo-nextest"
     cargo install cargo-nextest --locked --quiet
 fi
+
+# schemathesis (PyPI), the outside fuzzer of tests/it/schemathesis.rs, in a virtualenv of its own
+# under target/ so that neither the system's Python nor PEP 668 is in the way; one pinned version.
+ST_VERSION=4.32.5
+st_venv="$repo/target/schemathesis-$ST_VERSION"
+if [[ ! -x "$st_venv/bin/st" ]]; then
+    log "installing schemathesis $ST_VERSION into $st_venv"
+    if ! python3 -m venv "$st_venv" >/dev/null 2>&1; then
+        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends -o Dpkg::Use-Pty=0 python3-venv >/dev/null 2>&1 ||
+            { "${SUDO[@]}" apt-get update -qq >/dev/null 2>&1 &&
+              "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+                  --no-install-recommends -o Dpkg::Use-Pty=0 python3-venv >/dev/null 2>&1; } ||
+            die "cannot install python3-venv for schemathesis"
+        rm -rf "$st_venv"
+        python3 -m venv "$st_venv" || die "python3 -m venv failed"
+    fi
+    "$st_venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$ST_VERSION" ||
+        die "pip could not install schemathesis $ST_VERSION"
+fi
+export PATH="$st_venv/bin:$PATH"
 d_install="$(elapsed "$t_install")"
 log "install: $d_install${missing[*]:+ (installed: ${missing[*]})}"
 

@@ -120,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), csrf_guard))
         .layer(from_fn_with_state(state.clone(), resolve_user))
         .layer(CatchPanicLayer::custom(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
+        .layer(from_fn(web::nul::refuse_nul))
         .layer(from_fn(crate::error::render_errors))
         .layer(from_fn(security_headers))
         // gzip when the client asks for it: a 50-child roll is ~200 KB of forms, ~10% of it gzipped.

@@ -53,6 +53,8 @@ pub fn document_errors(api: &mut utoipa::openapi::OpenApi) {
 }
 
 fn document_operation(op: &mut Operation, public: bool, with_id: bool) {
+    let checked_input =
+        op.request_body.is_some() || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
     let mut add = |code: &str, what: &str| {
         op.responses
             .responses
@@ -74,10 +76,10 @@ fn document_operation(op: &mut Operation, public: bool, with_id: bool) {
             "no such record in the caller's scope (a malformed id is one too)",
         );
     }
-    if op.request_body.is_some() {
+    if checked_input {
         add(
             "422",
-            "a field is invalid; `fields` names each and what to do",
+            "a field or parameter is invalid; `fields` names each and what to do",
         );
     }
     for (code, r) in op.responses.responses.iter_mut() {

@@ -62,6 +62,6 @@ pub async fn list(
     on_db!(db, p => sqlx::query_as(SQL)
         .bind(&f.action_prefix).bind(&f.actor).bind(&f.target_id)
         .bind(f.from.unwrap_or(i64::MIN)).bind(f.to.unwrap_or(i64::MAX))
-        .bind(PAGE_SIZE).bind(page.max(0) * PAGE_SIZE)
+        .bind(PAGE_SIZE).bind(page.max(0).saturating_mul(PAGE_SIZE))
         .fetch_all(p).await)
 }

@@ -260,8 +260,12 @@ pub async fn copy(
             AppError::Internal(e) => AppError::Internal(e),
             _ => AppError::Forbidden,
         })?;
+    // The year is checked again with the rest by `open`; here it only must not overflow the move.
+    if !(2000..=2100).contains(&input.year) {
+        return Err(AppError::field("year", "calendar.year_invalid"));
+    }
     let milestones = if Season::parse(input.season.trim()) == Some(src.season()) {
-        let diff = (input.year - src.year) as i32;
+        let diff = i32::try_from(input.year - src.year).unwrap_or(0);
         let moved = store::milestones(&state.db, &src)
             .await?
             .into_iter()

@@ -26,6 +26,7 @@ mod orgs;
 mod process;
 mod programmes;
 mod roster_import;
+mod schemathesis;
 mod scope_sweep;
 mod scope_sweep_pages;
 mod tallies;
