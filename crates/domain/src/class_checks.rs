@@ -1,4 +1,4 @@
-//! The approval checks of a class (托管班审核, SPEC §4; seed 003 §三.4 场地, §三.5 餐饮, §三.7
+//! The approval checks of a class (托管班审核, PRODUCT.md §4; seed 003 §三.4 场地, §三.5 餐饮, §三.7
 //! 协议与资质).
 //!
 //! [`approval_checks`] lists every finding as an i18n key with a level: a [`Level::Block`]

@@ -1,4 +1,4 @@
-//! A class's operating days (托管天数, SPEC §2).
+//! A class's operating days (托管天数, PRODUCT.md §2).
 //!
 //! The official working days (工作日) between the class's start and end, minus the closure days
 //! it records (停课: typhoon, epidemic) and plus the extra open days it records (加开) on days that
@@ -120,7 +120,7 @@ mod tests {
             (summer.0, summer.1, &["2026-07-25"], &["2026-07-25"], 30),
             // Days outside the range change nothing.
             (summer.0, summer.1, &["2026-08-17"], &["2026-07-04"], 30),
-            // Winter 2022 (SPEC §2): Spring Festival off, Sat 29 and Sun 30 Jan worked.
+            // Winter 2022 (PRODUCT.md §2): Spring Festival off, Sat 29 and Sun 30 Jan worked.
             ("2022-01-24", "2022-02-25", &[], &[], 22),
             // Closing a make-up Saturday removes it.
             ("2022-01-24", "2022-02-25", &["2022-01-29"], &[], 21),

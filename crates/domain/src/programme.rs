@@ -1,7 +1,7 @@
 //! Programmes (专案): the season, the rules and targets a federation sets, and the milestones
 //! (进度安排) it tracks per subordinate unit.
 //!
-//! Every rule of SPEC §2 is data in [`ProgrammeRules`] with the seed 003 default, so Beijing's
+//! Every rule of PRODUCT.md §2 is data in [`ProgrammeRules`] with the seed 003 default, so Beijing's
 //! or Guangdong's variant is a preset, not code. Milestone status and reminders take "today" as
 //! an argument, so they are deterministic.
 
@@ -29,7 +29,7 @@ named_enum!(Season {
     AfterSchool => "after_school",
 });
 
-/// The rules of a programme (专案规则), SPEC §2, as data. Percentages are whole percent.
+/// The rules of a programme (专案规则), PRODUCT.md §2, as data. Percentages are whole percent.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgrammeRules {
@@ -55,7 +55,7 @@ pub struct ProgrammeRules {
     pub bar_below_attendance_pct: Option<u32>,
     /// At most this many children per staff member (师生比); `None` is off.
     pub max_children_per_staff: Option<u32>,
-    /// Days after a class closes before its children's personal data is anonymised (SPEC §14).
+    /// Days after a class closes before its children's personal data is anonymised (PRODUCT.md §14).
     #[serde(default = "default_retention_days")]
     pub retention_days: u32,
 }

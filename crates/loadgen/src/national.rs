@@ -140,7 +140,7 @@ fn tree(scale: &Scale, run: &str) -> Tree {
 pub async fn generate(db: &Db, scale: Scale, run: &str) -> anyhow::Result<Manifest> {
     let started = Instant::now();
     db.migrate().await.context("migrating")?;
-    tuoguan::calendar::store::seed_shipped(db).await?;
+    tuoguan::calendar::seed_shipped(db).await?;
     let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
     let all_days = past_operating_days(d(FROM), d(TO), tuoguan::calendar::today());
     if all_days.len() < scale.days + 1 {

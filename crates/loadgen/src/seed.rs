@@ -67,7 +67,7 @@ pub fn past_operating_days(from: NaiveDate, to: NaiveDate, today: NaiveDate) -> 
 /// Migrates `db` (the server's own migrations and shipped calendar) and seeds `plan`.
 pub async fn seed(db: &Db, plan: &Plan) -> anyhow::Result<Seeded> {
     db.migrate().await.context("migrating the bench database")?;
-    tuoguan::calendar::store::seed_shipped(db).await?;
+    tuoguan::calendar::seed_shipped(db).await?;
     let days = past_operating_days(plan.from, plan.to, tuoguan::calendar::today());
     if days.is_empty() {
         bail!(

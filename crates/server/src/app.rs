@@ -53,7 +53,7 @@ impl AppState {
         )?);
         let db = Db::connect(&config.database_url, config.db_max_connections).await?;
         db.migrate().await?;
-        calendar::store::seed_shipped(&db).await?;
+        calendar::seed_shipped(&db).await?;
         let hasher = Hasher::new(config.fast_hash);
         let dummy_hash = Arc::new(hasher.hash(&crate::new_id()).await?);
         // The door's writer has a connection of its own: taps never queue behind readers for one.

@@ -7,7 +7,7 @@ use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::{AuthVia, CurrentUser, Grant, Role, Scope};
 use crate::error::AppError;
-use crate::orgs::{NewOrg, Org, service as orgs, store as org_store};
+use crate::orgs::{self as org_reads, NewOrg, Org, service as orgs};
 use crate::users::{NewGrant, NewUser, service as users};
 
 /// Password of every demo account (documented in the README).
@@ -127,7 +127,7 @@ const UNITS: &[(usize, &str, &str)] = &[
 
 /// Loads the demo; false when it is already there.
 pub async fn load(state: &AppState) -> anyhow::Result<bool> {
-    let all = org_store::list(&state.db, &Scope::All).await?;
+    let all = org_reads::list(&state.db, &Scope::All).await?;
     if all.iter().any(|o| o.name == DEMO_CITY) {
         return Ok(false);
     }

@@ -1,5 +1,5 @@
 //! `AppError`: the one error type handlers return, and the middleware that renders it — as the JSON
-//! error body of SPEC §15 under `/api`, as a page in the user's language elsewhere.
+//! error body of PRODUCT.md §15 under `/api`, as a page in the user's language elsewhere.
 
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -172,7 +172,7 @@ impl IntoResponse for AppError {
     }
 }
 
-/// The body of every error answer under `/api` (SPEC §15).
+/// The body of every error answer under `/api` (PRODUCT.md §15).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,

@@ -1,4 +1,4 @@
-//! Idempotency-Key (SPEC §6, §15): a client that may send a write twice — a phone that lost its
+//! Idempotency-Key (PRODUCT.md §6, §15): a client that may send a write twice — a phone that lost its
 //! connection before the answer arrived, a script that retries — names the write with a key of
 //! its choice. The first answer is stored with the key **in the same transaction as the write**,
 //! so a key is either unused or bound to a committed write and its answer; the same key again

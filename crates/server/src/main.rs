@@ -181,7 +181,7 @@ async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            if let Err(e) = tuoguan::auth::store::purge_expired(&sweeper, tuoguan::now()).await {
+            if let Err(e) = tuoguan::auth::purge_expired(&sweeper, tuoguan::now()).await {
                 tracing::warn!(error = %e, "session purge failed");
             }
             match tuoguan::programmes::reminders::enqueue(&sweeper, tuoguan::calendar::today())

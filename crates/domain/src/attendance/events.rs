@@ -1,4 +1,4 @@
-//! A child's day at the door (接送出勤, SPEC §6): check-in, check-out to an authorised pickup
+//! A child's day at the door (接送出勤, PRODUCT.md §6): check-in, check-out to an authorised pickup
 //! person, or absence with a reason — the rules as a pure state machine.
 //!
 //! The server stores the events; [`apply`] replays them in arrival order over a [`DayState`]

@@ -1,4 +1,4 @@
-//! Attendance (出勤), SPEC §6: the rules of a child's day at the door — check-in, check-out to
+//! Attendance (出勤), PRODUCT.md §6: the rules of a child's day at the door — check-in, check-out to
 //! an authorised pickup person, absence — and the attendance rate against the programme rule.
 
 pub mod events;

@@ -1,4 +1,4 @@
-//! The attendance rate (出勤率, SPEC §6): present child-days ÷ expected child-days.
+//! The attendance rate (出勤率, PRODUCT.md §6): present child-days ÷ expected child-days.
 //!
 //! Expected child-days count each enrolled child's operating days (托管天数, from
 //! [`crate::operating_days::operating_dates`]) inside that child's enrolment span, so a child

@@ -1,4 +1,4 @@
-//! Eligibility at enrolment (入托资格), SPEC §5: the grade, the kindergarten share of a class,
+//! Eligibility at enrolment (入托资格), PRODUCT.md §5: the grade, the kindergarten share of a class,
 //! its capacity, overlapping placements and the guardian.
 //!
 //! [`check`] returns every reason at once, so a class manager sees the whole picture; an empty

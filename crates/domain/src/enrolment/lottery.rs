@@ -1,4 +1,4 @@
-//! The allocation lottery (摇号) when applications exceed places, SPEC §5: priority applicants
+//! The allocation lottery (摇号) when applications exceed places, PRODUCT.md §5: priority applicants
 //! first, then an auditable seeded draw. Jiangmen drew 400 places from 1,100 applications so.
 //!
 //! Everything is published so that anyone holding the seed and the applicant list can re-run a

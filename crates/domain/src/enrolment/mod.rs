@@ -1,4 +1,4 @@
-//! Children and enrolment (儿童与报名), SPEC §5: who may take a place, how places are drawn when
+//! Children and enrolment (儿童与报名), PRODUCT.md §5: who may take a place, how places are drawn when
 //! applications exceed them, and the validation of one row of a roster import.
 
 mod cells;

@@ -1,4 +1,4 @@
-//! Priority categories (优先类别) of guardians, SPEC §5 (seed 000 Henan, and common practice):
+//! Priority categories (优先类别) of guardians, PRODUCT.md §5 (seed 000 Henan, and common practice):
 //! when applications exceed places, children of these families are drawn first.
 
 use serde::{Deserialize, Serialize};

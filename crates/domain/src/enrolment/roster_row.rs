@@ -1,4 +1,4 @@
-//! One row of a roster import (名单导入, SPEC §5), validated: the importer reads the .xlsx or
+//! One row of a roster import (名单导入, PRODUCT.md §5), validated: the importer reads the .xlsx or
 //! .csv cells, [`parse_row`] checks them and reports every problem with its column and an i18n
 //! key, and [`dedupe_key`] recognises the same child when a file is imported again.
 //!

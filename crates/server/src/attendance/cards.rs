@@ -8,7 +8,6 @@ use rand::Rng;
 use crate::app::AppState;
 use crate::auth::{Capability, CurrentUser};
 use crate::db::{Db, Tx};
-use crate::enrolment::store as enrol_store;
 use crate::error::AppError;
 use crate::{on_db, on_tx};
 
@@ -94,7 +93,7 @@ pub async fn child_of(db: &Db, code: &str) -> sqlx::Result<Option<String>> {
 /// A child the user may issue cards for: its guardian, or staff running one of its classes.
 async fn card_child(state: &AppState, user: &CurrentUser, child_id: &str) -> Result<(), AppError> {
     let run = user.scope(Capability::RunClasses);
-    enrol_store::visible_child(&state.db, &user.id, run.as_ref(), child_id)
+    crate::enrolment::visible_child(&state.db, &user.id, run.as_ref(), child_id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(())
@@ -157,17 +156,15 @@ pub async fn holder(
         .ok_or(AppError::NotFound)?;
     let mut classes = Vec::new();
     for class_id in super::store::classes_of_child(&state.db, &child_id).await? {
-        if crate::classes::store::get(&state.db, &scope, &class_id)
-            .await?
-            .is_some()
-        {
-            classes.push(class_id);
+        if let Some(c) = crate::classes::service::find(state, &scope, &class_id).await? {
+            classes.push(c);
         }
     }
-    if classes.is_empty() {
+    let Some(first) = classes.first() else {
         return Err(AppError::NotFound);
-    }
-    let child = enrol_store::child(&state.db, &child_id).await?;
+    };
+    let child = crate::enrolment::child_in_class(state, first, &child_id).await?;
+    let classes = classes.into_iter().map(|c| c.id.clone()).collect();
     Ok((child_id, child.name, classes))
 }
 

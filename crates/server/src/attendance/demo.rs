@@ -7,11 +7,11 @@ use chrono::{NaiveDate, NaiveTime};
 use super::metrics::basis;
 use super::store::{self, Row};
 use crate::app::AppState;
-use crate::auth::Scope;
-use crate::classes::{Class, store as class_store};
+use crate::auth::{Scope, Visible};
+use crate::classes::Class;
 use crate::db::Tx;
 use crate::on_db;
-use crate::operations::store::{self as ops, IncidentRow, LogRow, ScheduleItem};
+use crate::operations::{self as ops, IncidentRow, LogRow, ScheduleItem};
 
 /// Days of attendance recorded per class.
 const DAYS: usize = 10;
@@ -33,7 +33,7 @@ fn spread(a: usize, b: usize, n: usize) -> usize {
 async fn attendance(
     tx: &mut Tx,
     state: &AppState,
-    c: &Class,
+    c: &Visible<Class>,
     days: &[NaiveDate],
 ) -> anyhow::Result<()> {
     let b = basis(state, c).await?;
@@ -187,7 +187,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
         "SELECT id FROM classes WHERE status IN ('running', 'closed') ORDER BY created_at, id";
     let ids: Vec<String> = on_db!(&state.db, p => sqlx::query_scalar(SQL).fetch_all(p).await)?;
     for (k, id) in ids.iter().enumerate() {
-        let Some(c) = class_store::get(&state.db, &Scope::All, id).await? else {
+        let Some(c) = crate::classes::service::find(state, &Scope::All, id).await? else {
             continue;
         };
         let b = basis(state, &c).await?;

@@ -9,7 +9,6 @@ use super::store;
 use super::tap::view;
 use crate::app::AppState;
 use crate::auth::{Capability, CurrentUser, Scope};
-use crate::classes::store as class_store;
 use crate::enrolment::{Access, children};
 use crate::error::AppError;
 
@@ -39,7 +38,7 @@ pub async fn of_child(
     let today = crate::calendar::today();
     let mut out = Vec::new();
     for class_id in store::classes_of_child(&state.db, child_id).await? {
-        let Some(c) = class_store::get(&state.db, &scope, &class_id).await? else {
+        let Some(c) = crate::classes::service::find(state, &scope, &class_id).await? else {
             continue;
         };
         let s = summary(state, &c, today).await?;

@@ -8,6 +8,7 @@ use axum::response::Response;
 
 use super::metrics::{self, Mark, MonthGrid};
 use crate::app::AppState;
+use crate::auth::Visible;
 use crate::classes::Class;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -103,7 +104,7 @@ pub fn month_for(c: &Class, asked: Option<&str>) -> String {
 /// The sign-in sheet of a month as a download (`{class} {month} 签到表.xlsx`).
 pub async fn download(
     state: &AppState,
-    c: &Class,
+    c: &Visible<Class>,
     asked: Option<&str>,
     lang: Lang,
 ) -> Result<Response, AppError> {

@@ -1,4 +1,4 @@
-//! Attendance figures (出勤率, SPEC §6): operating days, expected and present child-days per class
+//! Attendance figures (出勤率, PRODUCT.md §6): operating days, expected and present child-days per class
 //! and per child, against the programme's rule; and the month grid (children × days) behind the
 //! paper-style sign-in sheet. The arithmetic is `tuoguan_domain::attendance::rate`.
 
@@ -12,7 +12,8 @@ use tuoguan_domain::programme::ProgrammeRules;
 
 use super::store;
 use crate::app::AppState;
-use crate::classes::{Class, days::calendar_for, store as class_store};
+use crate::auth::Visible;
+use crate::classes::{Class, days::calendar_for};
 use crate::error::AppError;
 
 /// A rate as shown: counts, the percentage with two decimals, and the rule verdict.
@@ -80,14 +81,14 @@ fn date(s: &str) -> Option<NaiveDate> {
 }
 
 /// Operating dates, rules and spans of a class (four queries).
-pub async fn basis(state: &AppState, c: &Class) -> Result<Basis, AppError> {
+pub async fn basis(state: &AppState, c: &Visible<Class>) -> Result<Basis, AppError> {
     let (start, end) = c.dates()?;
     let rules: ProgrammeRules = serde_json::from_str(&store::rules_of(&state.db, &c.id).await?)
         .map_err(|e| AppError::Internal(e.into()))?;
     let operating = match calendar_for(state, &c.start_date, &c.end_date).await? {
         None => Vec::new(),
         Some(cal) => {
-            let days = class_store::days(&state.db, c).await?;
+            let days = crate::classes::days::of_class(state, c).await?;
             let pick = |k: &str| -> Vec<NaiveDate> {
                 days.iter()
                     .filter(|d| d.kind == k)
@@ -114,7 +115,11 @@ pub async fn basis(state: &AppState, c: &Class) -> Result<Basis, AppError> {
 }
 
 /// The class's attendance rate and each child's, counting operating days up to `until`.
-pub async fn summary(state: &AppState, c: &Class, until: NaiveDate) -> Result<Summary, AppError> {
+pub async fn summary(
+    state: &AppState,
+    c: &Visible<Class>,
+    until: NaiveDate,
+) -> Result<Summary, AppError> {
     let b = basis(state, c).await?;
     let so_far: Vec<NaiveDate> = b
         .operating
@@ -230,7 +235,7 @@ pub fn month_bounds(month: &str) -> Option<(NaiveDate, NaiveDate)> {
 /// The month grid of a class; `today` decides which days have passed.
 pub async fn month(
     state: &AppState,
-    c: &Class,
+    c: &Visible<Class>,
     month: &str,
     today: NaiveDate,
 ) -> Result<MonthGrid, AppError> {
@@ -299,7 +304,7 @@ pub async fn month(
     })
 }
 
-/// The figures of `GET /api/v1/classes/{id}/metrics` (SPEC §15).
+/// The figures of `GET /api/v1/classes/{id}/metrics` (PRODUCT.md §15).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClassMetrics {
     pub class_id: String,
@@ -322,7 +327,7 @@ pub struct ClassMetrics {
 /// The class's metrics as of `today`.
 pub async fn class_metrics(
     state: &AppState,
-    c: &Class,
+    c: &Visible<Class>,
     today: NaiveDate,
 ) -> Result<ClassMetrics, AppError> {
     let s = summary(state, c, today).await?;

@@ -1,4 +1,4 @@
-//! 接送出勤 — a class's day at the door (SPEC §6): the roll of enrolled children, check-in with
+//! 接送出勤 — a class's day at the door (PRODUCT.md §6): the roll of enrolled children, check-in with
 //! who brought the child, check-out only to an authorised pickup person (anyone else is refused
 //! and the refusal recorded), absences with a reason, corrections marked as such, pickup cards
 //! with QR codes, the attendance rate and the month grid.
@@ -15,7 +15,22 @@ pub mod grid;
 pub mod metrics;
 pub mod roll;
 pub mod routes;
-pub mod store;
+mod store;
+
+/// Whether `child_id` was enrolled in the class on `day` (YYYY-MM-DD).
+pub async fn enrolled_on(
+    state: &AppState,
+    c: &Visible<Class>,
+    child_id: &str,
+    day: &str,
+) -> Result<bool, AppError> {
+    Ok(store::enrolled_on(&state.db, &c.id, child_id, day).await?)
+}
+
+/// The class's incidents: (all, safety ones).
+pub async fn incident_counts(state: &AppState, c: &Visible<Class>) -> Result<(i64, i64), AppError> {
+    Ok(store::incident_counts(&state.db, &c.id).await?)
+}
 pub mod tap;
 pub mod writer;
 
@@ -23,7 +38,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
-use crate::auth::{Capability, CurrentUser};
+use crate::auth::{Capability, CurrentUser, Visible};
 use crate::classes::{Class, service as classes};
 use crate::error::AppError;
 
@@ -143,7 +158,7 @@ pub struct TapResult {
     pub state: ChildDay,
 }
 
-/// The answer to a refused tap (409): the error body of SPEC §15 with the child's day as it
+/// The answer to a refused tap (409): the error body of PRODUCT.md §15 with the child's day as it
 /// stands, so an offline phone can show what another device recorded.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Refused {
@@ -189,7 +204,11 @@ pub fn date_of(ts: i64) -> Option<NaiveDate> {
 
 /// The class, when the user may run its day: 404 outside their `ViewClasses` scope (a sibling
 /// unit never learns the class exists), 403 when they may see it but not run it (a federation).
-pub async fn operated(state: &AppState, user: &CurrentUser, id: &str) -> Result<Class, AppError> {
+pub async fn operated(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Visible<Class>, AppError> {
     let c = classes::visible(state, user, id).await?;
     may_run(user, &c)?;
     Ok(c)

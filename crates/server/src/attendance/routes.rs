@@ -116,7 +116,7 @@ async fn roll_page(
         ctx,
         prev: (day - chrono::Duration::days(1)).to_string(),
         next: (day < today).then(|| (day + chrono::Duration::days(1)).to_string()),
-        c,
+        c: c.into_inner(),
         roll,
         codes,
         events: events
@@ -242,7 +242,7 @@ async fn cards_page(
     }
     render(&CardsPage {
         ctx,
-        c,
+        c: c.into_inner(),
         cards: list,
     })
 }
@@ -350,7 +350,7 @@ async fn grid_page(
         ctx,
         prev: shift_month(&m, -1),
         next: shift_month(&m, 1),
-        c,
+        c: c.into_inner(),
         g,
         summary,
     })

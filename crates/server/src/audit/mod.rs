@@ -3,7 +3,10 @@
 pub mod api;
 pub mod journal;
 pub mod routes;
-pub mod store;
+mod store;
+
+/// The audit log's one read takes the caller's scope (only the whole platform's reads anything).
+pub use store::{AuditFilter, AuditRow, list};
 
 use std::net::SocketAddr;
 

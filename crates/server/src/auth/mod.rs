@@ -6,13 +6,20 @@ pub mod middleware;
 pub mod password;
 pub mod routes;
 pub mod service;
-pub mod store;
+mod store;
+
+/// The sessions job of `serve` (expired sessions and tokens) and the session ends that user
+/// changes cause: writes, no tenant reads.
+pub use store::{delete_user_sessions, purge_expired};
+pub mod visible;
+
+pub use visible::{Owned, Visible};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// A role of SPEC §1. Each grant binds a role to an organisation (none for a system admin).
+/// A role of PRODUCT.md §1. Each grant binds a role to an organisation (none for a system admin).
 #[derive(
     Debug,
     Clone,

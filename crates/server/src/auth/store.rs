@@ -9,16 +9,14 @@ use crate::{on_db, on_tx};
 pub struct LoginRow {
     pub id: String,
     pub username: String,
-    pub display_name: String,
     pub password_hash: String,
     pub active: bool,
-    pub failed_logins: i64,
     pub locked_until: Option<i64>,
 }
 
 pub async fn find_login(db: &Db, username: &str) -> sqlx::Result<Option<LoginRow>> {
-    const SQL: &str = "SELECT id, username, display_name, password_hash, active, failed_logins, \
-                       locked_until FROM users WHERE username = $1";
+    const SQL: &str = "SELECT id, username, password_hash, active, locked_until FROM users \
+                       WHERE username = $1";
     on_db!(db, p => sqlx::query_as(SQL).bind(username).fetch_optional(p).await)
 }
 

@@ -4,7 +4,10 @@
 pub mod api;
 pub mod routes;
 pub mod service;
-pub mod store;
+mod store;
+
+/// The working-day calendar is national data, the same for every tenant: these reads take no scope.
+pub use store::{days_between, seed_shipped, years};
 
 use serde::{Deserialize, Serialize};
 use tuoguan_domain::WorkingDayCount;

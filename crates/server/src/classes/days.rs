@@ -9,8 +9,8 @@ use super::service::{Action, may, visible};
 use super::store::{self, ClassDay};
 use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
-use crate::auth::CurrentUser;
-use crate::calendar::store as cal_store;
+use crate::auth::{CurrentUser, Visible};
+use crate::calendar as cal_store;
 use crate::error::{AppError, FieldError};
 
 /// The working-day calendar covering a date range, read in one query.
@@ -62,6 +62,11 @@ pub fn operating_days(cal: &WorkCalendar, c: &Class, days: &[ClassDay]) -> Resul
 }
 
 /// Records a closure day (typhoon, epidemic…) or an extra open day; the host unit or the federation.
+/// The closure and extra days of a class the caller may see.
+pub async fn of_class(state: &AppState, c: &Visible<Class>) -> Result<Vec<ClassDay>, AppError> {
+    Ok(store::days(&state.db, c).await?)
+}
+
 pub async fn set_day(
     state: &AppState,
     user: &CurrentUser,

@@ -9,12 +9,28 @@ pub mod form;
 pub mod routes;
 pub mod service;
 pub mod staff;
-pub mod store;
+mod store;
+
+pub use store::{ClassDay, ClassEvent, ClassStep, DayChange};
 
 use serde::{Deserialize, Serialize};
 use tuoguan_domain::class_checks::{ClassModel, Food, FoodMode, Management, Venue};
 
+use crate::auth::{Owned, Visible};
 use crate::error::AppError;
+
+/// Only this domain reads classes through a scope, so only it makes a [`Visible<Class>`]: code
+/// elsewhere that takes one cannot be handed a class read another way.
+pub struct Key(());
+
+impl Owned for Class {
+    type Key = Key;
+}
+
+/// Wraps a class this domain has just read through the caller's scope.
+fn vouch(c: Class) -> Visible<Class> {
+    Visible::vouch(c, Key(()))
+}
 
 /// Where a class is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -59,7 +75,7 @@ impl ClassStatus {
     }
 }
 
-/// A kind of rule in force a class can take from the federation's templates (SPEC §4); stored and
+/// A kind of rule in force a class can take from the federation's templates (PRODUCT.md §4); stored and
 /// sent as the strings of [`RULE_KINDS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -73,7 +89,7 @@ pub enum RuleKind {
 
 crate::stored_as_text!(ClassStatus, "class status");
 
-/// Kinds of rules in force a class can take from the federation's templates (SPEC §4).
+/// Kinds of rules in force a class can take from the federation's templates (PRODUCT.md §4).
 pub const RULE_KINDS: [&str; 5] = [
     "pickup",
     "daily_safety",

@@ -83,7 +83,7 @@ async fn hosts(
     p: &Programme,
 ) -> Result<Vec<(String, String)>, AppError> {
     let scope = user.require(Capability::RegisterClasses)?;
-    let orgs = crate::orgs::store::list(&state.db, &scope).await?;
+    let orgs = crate::orgs::list(&state.db, &scope).await?;
     Ok(orgs
         .into_iter()
         .filter(|o| o.active && o.path.starts_with(&p.org_path))
@@ -186,7 +186,7 @@ async fn edit_form(
     render(&FormPage {
         ctx,
         programme,
-        class_id: Some(c.id),
+        class_id: Some(c.id.clone()),
         form,
         hosts,
         errors: Vec::new(),
@@ -301,7 +301,7 @@ async fn show_page(
     .map(|(n, _)| n)
     .collect();
     let host = |cap| user.scope(cap).is_some_and(|s| s.contains(&c.host_path));
-    let (_, safety) = crate::attendance::store::incident_counts(&state.db, &c.id).await?;
+    let (_, safety) = crate::attendance::incident_counts(state, &c).await?;
     Ok(ShowPage {
         safety_incident: safety > 0,
         ctx,

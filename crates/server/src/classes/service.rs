@@ -11,19 +11,42 @@ use super::{
 };
 use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
-use crate::auth::{Capability, CurrentUser, Scope};
+use crate::auth::{Capability, CurrentUser, Scope, Visible};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
-use crate::orgs::store as org_store;
+use crate::orgs;
 use crate::programmes::{Programme, service as programmes};
 
 /// A class the user may see, or 404.
-pub async fn visible(state: &AppState, user: &CurrentUser, id: &str) -> Result<Class, AppError> {
+pub async fn visible(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Visible<Class>, AppError> {
     let scope = user
         .scope(Capability::ViewClasses)
         .ok_or(AppError::NotFound)?;
-    store::get(&state.db, &scope, id)
+    in_scope(state, &scope, id).await
+}
+
+/// A class whose host lies in `scope`, if any.
+pub async fn find(
+    state: &AppState,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<Visible<Class>>, AppError> {
+    Ok(store::get(&state.db, scope, id).await?.map(super::vouch))
+}
+
+/// A class whose host lies in `scope` (the scope of the capability the caller acts with), or 404.
+pub async fn in_scope(
+    state: &AppState,
+    scope: &Scope,
+    id: &str,
+) -> Result<Visible<Class>, AppError> {
+    store::get(&state.db, scope, id)
         .await?
+        .map(super::vouch)
         .ok_or(AppError::NotFound)
 }
 
@@ -75,7 +98,7 @@ async fn validated(
             .and_then(|g| g.org_id.clone())
             .unwrap_or_default(),
     };
-    let host = org_store::get(&state.db, &scope, &host_id).await?;
+    let host = orgs::get(&state.db, &scope, &host_id).await?;
     match &host {
         Some(h) if !h.active => errors.push(FieldError::new("host_org_id", "org.parent_inactive")),
         Some(h) if !h.path.starts_with(&p.org_path) => errors.push(FieldError::new(
@@ -249,7 +272,7 @@ pub async fn update(
     let p = programmes::visible(state, user, &current.programme_id).await?;
     let next = Class {
         id: current.id.clone(),
-        status: current.status.clone(),
+        status: current.status,
         created_at: current.created_at,
         ..validated(state, user, &p, &input).await?
     };
@@ -268,7 +291,11 @@ pub async fn update(
 }
 
 /// A class the user's unit may edit: in scope for RegisterClasses and still a draft or returned.
-async fn editable(state: &AppState, user: &CurrentUser, id: &str) -> Result<Class, AppError> {
+async fn editable(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Visible<Class>, AppError> {
     let c = visible(state, user, id).await?;
     let scope = user
         .scope(Capability::RegisterClasses)
@@ -402,7 +429,7 @@ pub async fn transition(
     id: &str,
     action: Action,
     comment: &str,
-) -> Result<Class, AppError> {
+) -> Result<Visible<Class>, AppError> {
     let c = visible(state, user, id).await?;
     if !may(user, &c, action) {
         return Err(AppError::Forbidden);
@@ -461,7 +488,10 @@ pub async fn transition(
     )
     .await?;
     tx.commit().await?;
-    Ok(Class { status: to, ..c })
+    Ok(super::vouch(Class {
+        status: to,
+        ..c.into_inner()
+    }))
 }
 
 fn class_action(a: Action) -> &'static str {

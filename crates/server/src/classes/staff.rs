@@ -9,7 +9,7 @@ use tuoguan_domain::operating_days::ranges_overlap;
 use super::{Class, ClassStatus, service};
 use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
-use crate::auth::{Capability, CurrentUser};
+use crate::auth::{Capability, CurrentUser, Visible};
 use crate::db::{Db, Tx};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
@@ -115,7 +115,11 @@ async fn other_rosters(
 }
 
 /// The class, if the user keeps its roster.
-async fn managed(state: &AppState, user: &CurrentUser, class_id: &str) -> Result<Class, AppError> {
+async fn managed(
+    state: &AppState,
+    user: &CurrentUser,
+    class_id: &str,
+) -> Result<Visible<Class>, AppError> {
     let c = service::visible(state, user, class_id).await?;
     let ok = user
         .scope(Capability::ManageStaff)

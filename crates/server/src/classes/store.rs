@@ -59,7 +59,7 @@ pub async fn insert(tx: &mut Tx, c: &Class) -> sqlx::Result<()> {
         .bind(&c.id).bind(&c.programme_id).bind(&c.host_org_id).bind(&c.name).bind(&c.address)
         .bind(&c.start_date).bind(&c.end_date).bind(&c.daily_start).bind(&c.daily_end).bind(c.capacity)
         .bind(&c.model).bind(&c.management).bind(&c.partners).bind(c.partner_agreement)
-        .bind(c.qualification_review).bind(&c.venue).bind(&c.food).bind(&c.rules_in_force).bind(&c.status)
+        .bind(c.qualification_review).bind(&c.venue).bind(&c.food).bind(&c.rules_in_force).bind(c.status)
         .bind(c.created_at).execute(&mut *x).await.map(|_| ()))?;
     crate::dashboard::tallies::class_changed(tx, &c.id, None).await
 }

@@ -1,4 +1,4 @@
-//! The federation dashboard (first cut of SPEC §13): participating units, classes by status,
+//! The federation dashboard (first cut of PRODUCT.md §13): participating units, classes by status,
 //! capacity and progress against the programme's targets, by subordinate unit; exported to .xlsx.
 
 pub mod routes;
@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::auth::{Capability, CurrentUser, Scope};
 use crate::classes::ClassStatus;
 use crate::error::AppError;
-use crate::orgs::{Org, store as org_store};
+use crate::orgs::{self, Org};
 use crate::programmes::Programme;
 
 /// Figures of one subordinate unit (a district, or a unit directly under the root).
@@ -40,9 +40,9 @@ pub struct Dashboard {
     pub target_units: i64,
     pub target_families: i64,
     pub target_model_classes: i64,
-    /// Families helped: counted from enrolments once they exist (SPEC §5); 0 until then.
+    /// Families helped: counted from enrolments once they exist (PRODUCT.md §5); 0 until then.
     pub families: i64,
-    /// Model classes named: counted once naming exists (SPEC §12); 0 until then.
+    /// Model classes named: counted once naming exists (PRODUCT.md §12); 0 until then.
     pub model_classes: i64,
 }
 
@@ -68,7 +68,7 @@ async fn root_of(
                 .to_string(),
         },
     };
-    org_store::get(&state.db, scope, &id)
+    orgs::get(&state.db, scope, &id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -85,7 +85,7 @@ pub async fn build(
         .scope(Capability::ViewClasses)
         .ok_or(AppError::Forbidden)?;
     let root = root_of(state, &scope, p, root_id).await?;
-    let children = org_store::children(&state.db, &root).await?;
+    let children = orgs::children_in(&state.db, &scope, &root.id).await?;
     let mut ids: Vec<&str> = children.iter().map(|o| o.id.as_str()).collect();
     ids.push(&root.id);
     let classes = tallies::class_figures(&state.db, &p.id, &ids).await?;

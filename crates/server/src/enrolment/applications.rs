@@ -133,7 +133,7 @@ pub async fn manages(
     let Some(scope) = user.scope(Capability::ManageEnrolment) else {
         return Ok(false);
     };
-    Ok(crate::classes::store::get(&state.db, &scope, class_id)
+    Ok(crate::classes::service::find(state, &scope, class_id)
         .await?
         .is_some())
 }
@@ -242,7 +242,7 @@ pub async fn of_class(
 ) -> Result<(crate::classes::Class, Vec<Application>), AppError> {
     let c = crate::classes::service::visible(state, user, class_id).await?;
     let list = store::applications_of_class(&state.db, &c.id).await?;
-    Ok((c, list))
+    Ok((c.into_inner(), list))
 }
 
 pub(super) fn parse_rules(json: &str) -> Result<ProgrammeRules, AppError> {

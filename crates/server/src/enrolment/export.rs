@@ -52,9 +52,7 @@ pub async fn export(
 ) -> Result<(Class, Book), AppError> {
     use crate::web::excel::{Cell, Sheet, workbook};
     let scope = user.require(Capability::ManageEnrolment)?;
-    let c = crate::classes::store::get(&state.db, &scope, class_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let c = crate::classes::service::in_scope(state, &scope, class_id).await?;
     let apps = store::applications_of_class(&state.db, &c.id).await?;
     let guardians = guardians_of_class(&state.db, &c.id).await?;
     let headers = [
@@ -104,7 +102,7 @@ pub async fn export(
     let book = workbook(&[sheet])?;
     let entry = Entry::by(user, "roster.export", "class").target(&c.id);
     state.journal.record(&entry, client).await?;
-    Ok((c, book))
+    Ok((c.into_inner(), book))
 }
 
 /// Per child of a class: its basic fields and its guardians (name, phone, relationship).

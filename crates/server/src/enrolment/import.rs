@@ -318,9 +318,7 @@ pub async fn import(
     consent_attested: bool,
 ) -> Result<ImportReport, ImportError> {
     let scope = user.require(Capability::ManageEnrolment)?;
-    let c = crate::classes::store::get(&state.db, &scope, class_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let c = crate::classes::service::in_scope(state, &scope, class_id).await?;
     if c.status() == ClassStatus::Closed {
         return Err(AppError::Conflict(Msg::new("class.not_editable")).into());
     }

@@ -167,9 +167,7 @@ pub async fn run(
     seed_text: Option<&str>,
 ) -> Result<PublishedDraw, AppError> {
     let scope = user.require(Capability::ManageEnrolment)?;
-    let c = crate::classes::store::get(&state.db, &scope, class_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let c = crate::classes::service::in_scope(state, &scope, class_id).await?;
     let seed_text = match seed_text.map(str::trim).filter(|s| !s.is_empty()) {
         Some(t) if t.chars().count() <= 200 => t.to_string(),
         Some(_) => return Err(AppError::field("seed_text", "roster.too_long")),

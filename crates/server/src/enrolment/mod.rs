@@ -1,4 +1,4 @@
-//! 儿童与报名 — children, guardians and enrolment (SPEC §5, §14): parents register and add their
+//! 儿童与报名 — children, guardians and enrolment (PRODUCT.md §5, §14): parents register and add their
 //! children with the separate consent, apply to classes, sign the care agreement and record the
 //! accident insurance; units decide, enrol, import and export rosters and draw lots; every read
 //! of a child's record is audited and ID numbers and health notes are sealed at rest.
@@ -21,7 +21,20 @@ pub mod pickups;
 pub mod retention;
 pub mod roster_file;
 pub mod routes;
-pub mod store;
+mod store;
+
+pub use store::{Child, visible_child};
+
+/// A child with an application in a class the caller may see, or 404.
+pub async fn child_in_class(
+    state: &crate::app::AppState,
+    c: &crate::auth::Visible<crate::classes::Class>,
+    child_id: &str,
+) -> Result<Child, crate::error::AppError> {
+    store::child_in_class(&state.db, &c.id, child_id)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)
+}
 
 use serde::{Deserialize, Serialize};
 
@@ -68,7 +81,7 @@ crate::closed_set! {
     }
 }
 
-/// Where an application stands (SPEC §5).
+/// Where an application stands (PRODUCT.md §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {

@@ -1,4 +1,4 @@
-//! The paperwork of an enrolment (入托材料, SPEC §5, seed 003 §三.7): the care agreement (a
+//! The paperwork of an enrolment (入托材料, PRODUCT.md §5, seed 003 §三.7): the care agreement (a
 //! guardian's click-through, or a paper one recorded by the unit), the accident insurance, and
 //! what is still missing; completing it enrols an accepted child.
 
@@ -12,7 +12,7 @@ use crate::db::Tx;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
 
-/// What an enrolment still lacks (SPEC §5, seed 003 §三.7): the consent, the signed agreement of
+/// What an enrolment still lacks (PRODUCT.md §5, seed 003 §三.7): the consent, the signed agreement of
 /// the current version, insurance covering the class's dates, and a payer other than union
 /// funds unless the programme allows it. Each missing item is named.
 pub async fn missing(tx: &mut Tx, a: &Application) -> Result<Vec<FieldError>, AppError> {

@@ -84,7 +84,7 @@ pub async fn register(
         created_at: now,
         updated_at: now,
     };
-    let row = crate::users::store::NewUserRow {
+    let row = crate::users::NewUserRow {
         id: &user_id,
         username: &g.phone,
         display_name: &g.name,
@@ -93,15 +93,14 @@ pub async fn register(
         now,
     };
     let mut tx = state.db.begin().await?;
-    if let Err(e) = crate::users::store::insert(&mut tx, &row).await {
+    if let Err(e) = crate::users::insert(&mut tx, &row).await {
         if crate::db::is_unique_violation(&e) {
             return Err(AppError::field("phone", "parent.phone_taken"));
         }
         return Err(e.into());
     }
     let grant = crate::new_id();
-    crate::users::store::insert_role(&mut tx, &grant, &user_id, Role::Parent.as_str(), None, now)
-        .await?;
+    crate::users::insert_role(&mut tx, &grant, &user_id, Role::Parent.as_str(), None, now).await?;
     store::insert_guardian(&mut tx, &g).await?;
     let entry = Entry {
         actor_id: Some(&user_id),

@@ -1,4 +1,4 @@
-//! Retention (保存期限, SPEC §14): once every class a child applied to has been closed for longer
+//! Retention (保存期限, PRODUCT.md §14): once every class a child applied to has been closed for longer
 //! than its programme's `retention_days`, the child's personal data is anonymised; applications
 //! and their statuses stay, so the counts of past programmes stay right. Runs with the hourly jobs.
 

@@ -112,13 +112,6 @@ pub async fn insert_guardian(tx: &mut Tx, g: &Guardian) -> sqlx::Result<()> {
         .execute(&mut *x).await.map(|_| ()))
 }
 
-pub async fn update_guardian(tx: &mut Tx, g: &Guardian) -> sqlx::Result<()> {
-    const SQL: &str = "UPDATE guardians SET name = $2, phone = $3, employer = $4, member = $5, priorities = $6, \
-                       updated_at = $7 WHERE id = $1";
-    on_tx!(tx, x => sqlx::query(SQL).bind(&g.id).bind(&g.name).bind(&g.phone).bind(&g.employer).bind(g.member)
-        .bind(&g.priorities).bind(g.updated_at).execute(&mut *x).await.map(|_| ()))
-}
-
 pub async fn insert_child(tx: &mut Tx, c: &Child) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO children (id, name, gender, birth_date, school, grade, id_sealed, id_masked, \
         health_sealed, emergency, dedupe_index, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$12)";
@@ -315,7 +308,7 @@ pub async fn insert_application(tx: &mut Tx, a: &Application) -> sqlx::Result<()
     const SQL: &str = "INSERT INTO applications (id, child_id, class_id, status, reason, priority, kindergarten, \
         agreement_version, agreement_by, agreement_channel, agreement_at, insurer, policy_no, insured_from, insured_to, \
         insurance_payer, import_id, applied_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18)";
-    on_tx!(tx, x => sqlx::query(SQL).bind(&a.id).bind(&a.child_id).bind(&a.class_id).bind(&a.status).bind(&a.reason)
+    on_tx!(tx, x => sqlx::query(SQL).bind(&a.id).bind(&a.child_id).bind(&a.class_id).bind(a.status).bind(&a.reason)
         .bind(a.priority).bind(a.kindergarten).bind(&a.agreement_version).bind(&a.agreement_by)
         .bind(&a.agreement_channel).bind(a.agreement_at).bind(&a.insurer).bind(&a.policy_no).bind(&a.insured_from)
         .bind(&a.insured_to).bind(&a.insurance_payer).bind(&a.import_id).bind(a.applied_at)
@@ -334,7 +327,7 @@ pub async fn update_application(tx: &mut Tx, a: &Application) -> sqlx::Result<()
                        WHEN $2 = 'enrolled' AND status <> 'enrolled' THEN NULL ELSE left_on END \
         WHERE id = $1";
     let today = crate::calendar::today().format("%Y-%m-%d").to_string();
-    on_tx!(tx, x => sqlx::query(SQL).bind(&a.id).bind(&a.status).bind(&a.reason).bind(a.priority)
+    on_tx!(tx, x => sqlx::query(SQL).bind(&a.id).bind(a.status).bind(&a.reason).bind(a.priority)
         .bind(a.kindergarten).bind(&a.agreement_version).bind(&a.agreement_by).bind(&a.agreement_channel)
         .bind(a.agreement_at).bind(&a.insurer).bind(&a.policy_no).bind(&a.insured_from).bind(&a.insured_to)
         .bind(&a.insurance_payer).bind(a.updated_at).bind(&today).execute(&mut *x).await.map(|_| ()))
@@ -448,6 +441,15 @@ pub async fn open_class(db: &Db, today: &str, id: &str) -> sqlx::Result<Option<O
 pub async fn status_in(tx: &mut Tx, id: &str) -> sqlx::Result<Option<super::Status>> {
     const SQL: &str = "SELECT status FROM applications WHERE id = $1";
     on_tx!(tx, x => sqlx::query_scalar(SQL).bind(id).fetch_optional(&mut *x).await)
+}
+
+/// A child with an application in the class `class_id`.
+pub async fn child_in_class(db: &Db, class_id: &str, id: &str) -> sqlx::Result<Option<Child>> {
+    let sql = format!(
+        "SELECT {CHILD_COLS} FROM children ch WHERE ch.id = $1 AND EXISTS \
+         (SELECT 1 FROM applications a WHERE a.child_id = ch.id AND a.class_id = $2)"
+    );
+    on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).bind(class_id).fetch_optional(p).await)
 }
 
 /// A child by id (after the caller's access was checked).

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::store::{self, IncidentRow};
 use super::{INCIDENT_KINDS, INFORMED_HOW, SEVERITIES, is_safety_kind};
 use crate::app::AppState;
-use crate::attendance::{clock, date_of, operated, parse_at, store as att_store};
+use crate::attendance::{clock, date_of, operated, parse_at};
 use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser};
 use crate::error::{AppError, FieldError};
@@ -166,7 +166,7 @@ pub async fn report(
     let (at, informed) = validate(input)?;
     let day = date_of(at).map(|d| d.to_string()).unwrap_or_default();
     for child in &input.child_ids {
-        if !att_store::enrolled_on(&state.db, &c.id, child, &day).await? {
+        if !crate::attendance::enrolled_on(state, &c, child, &day).await? {
             return Err(AppError::field("child_ids", "incidents.children_invalid"));
         }
     }

@@ -12,7 +12,7 @@ use super::LogKind;
 use super::store::{self, LogRow};
 use crate::app::AppState;
 use crate::attendance::{beijing, clock, metrics::basis, operated};
-use crate::auth::CurrentUser;
+use crate::auth::{CurrentUser, Visible};
 use crate::classes::Class;
 use crate::error::{AppError, FieldError};
 use crate::idempotency::{Key, Stored};
@@ -264,7 +264,7 @@ pub struct DayLogs {
 
 /// The class's logs, day by day (newest first): every operating day up to today, and any other
 /// day with an entry.
-pub async fn by_day(state: &AppState, c: &Class) -> Result<Vec<DayLogs>, AppError> {
+pub async fn by_day(state: &AppState, c: &Visible<Class>) -> Result<Vec<DayLogs>, AppError> {
     let today = crate::calendar::today();
     let b = basis(state, c).await?;
     let meals = c.food().mode != FoodMode::NoMeals;

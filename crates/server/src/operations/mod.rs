@@ -1,4 +1,4 @@
-//! 日常台账 — the records a class keeps besides attendance (SPEC §6, seed 003 §三.5–6): the daily
+//! 日常台账 — the records a class keeps besides attendance (PRODUCT.md §6, seed 003 §三.5–6): the daily
 //! logs (safety patrol, ventilation and disinfection, meals, cleaning) and emergency drills, the
 //! incidents reported to the federation, and the weekly schedule.
 //!
@@ -11,7 +11,10 @@ pub mod incidents;
 pub mod logs;
 pub mod routes;
 pub mod schedule;
-pub mod store;
+mod store;
+
+/// The demo's writes of logs, schedule and incidents (`attendance::demo`).
+pub use store::{IncidentRow, LogRow, ScheduleItem, insert_incident, insert_item, insert_log};
 
 use serde::{Deserialize, Serialize};
 

@@ -34,12 +34,6 @@ pub async fn logs(db: &Db, class_id: &str, from: &str, to: &str) -> sqlx::Result
     on_db!(db, p => sqlx::query_as(SQL).bind(class_id).bind(from).bind(to).fetch_all(p).await)
 }
 
-/// Which kinds were logged on which days: (day, kind), one row per pair.
-pub async fn logged_days(db: &Db, class_id: &str) -> sqlx::Result<Vec<(String, String)>> {
-    const SQL: &str = "SELECT DISTINCT day, kind FROM class_logs WHERE class_id = $1";
-    on_db!(db, p => sqlx::query_as(SQL).bind(class_id).fetch_all(p).await)
-}
-
 /// A stored incident, with its class's name and host for the federation's list.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct IncidentRow {

@@ -4,7 +4,10 @@
 pub mod api;
 pub mod routes;
 pub mod service;
-pub mod store;
+mod store;
+
+/// The reads other domains use; each takes the caller's [`crate::auth::Scope`].
+pub use store::{active_count, active_page, children_in, get, list, search};
 
 use serde::{Deserialize, Serialize};
 

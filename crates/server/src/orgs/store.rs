@@ -158,6 +158,17 @@ pub async fn search(db: &Db, scope: &Scope, text: &str, limit: i64) -> sqlx::Res
     .await
 }
 
+/// Direct children of the organisation `parent_id` that lie in `scope`, by name.
+pub async fn children_in(db: &Db, scope: &Scope, parent_id: &str) -> sqlx::Result<Vec<Org>> {
+    Sql::new(&format!("SELECT {COLS} FROM orgs o WHERE o.parent_id = "))
+        .bind(parent_id)
+        .push(" AND ")
+        .scope("o.path", scope)
+        .push(" ORDER BY o.name")
+        .fetch_all(db)
+        .await
+}
+
 /// Direct children of an organisation (the caller has already checked it is in scope).
 pub async fn children(db: &Db, parent: &Org) -> sqlx::Result<Vec<Org>> {
     let sql = format!("SELECT {COLS} FROM orgs o WHERE o.parent_id = $1 ORDER BY o.name");
@@ -174,7 +185,7 @@ pub async fn insert(tx: &mut Tx, o: &Org) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO orgs (id, parent_id, path, name, kind, unit_type, active, \
                        created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)";
     on_tx!(tx, c => sqlx::query(SQL)
-        .bind(&o.id).bind(&o.parent_id).bind(&o.path).bind(&o.name).bind(&o.kind)
+        .bind(&o.id).bind(&o.parent_id).bind(&o.path).bind(&o.name).bind(o.kind)
         .bind(&o.unit_type).bind(o.active).bind(o.created_at).bind(o.updated_at)
         .execute(&mut *c).await.map(|_| ()))?;
     crate::dashboard::tallies::org_changed(tx, &o.id, None).await

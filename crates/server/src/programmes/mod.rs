@@ -1,11 +1,11 @@
-//! 专案 — a federation's programme for a season: targets, rules (SPEC §2, as data), milestones, and
+//! 专案 — a federation's programme for a season: targets, rules (PRODUCT.md §2, as data), milestones, and
 //! the units' submissions against them (work plans, reports).
 
 pub mod api;
 pub mod reminders;
 pub mod routes;
 pub mod service;
-pub mod store;
+mod store;
 pub mod submission_routes;
 pub mod submissions;
 
@@ -98,7 +98,7 @@ pub struct ProgrammeView {
     pub start_date: String,
     pub end_date: String,
     pub targets: Targets,
-    /// Every rule of SPEC §2 with its value for this programme.
+    /// Every rule of PRODUCT.md §2 with its value for this programme.
     pub rules: ProgrammeRules,
     pub reminder_days: i64,
     pub theme: String,

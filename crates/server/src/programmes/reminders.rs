@@ -131,7 +131,7 @@ struct Queued {
 /// Queues one reminder per (milestone, unit) that is due within the lead time and not yet
 /// submitted; a second run queues nothing new (unique `dedupe_key`). Returns how many were queued.
 pub async fn enqueue(db: &Db, today: NaiveDate) -> anyhow::Result<usize> {
-    let units = crate::orgs::store::list(db, &Scope::All).await?;
+    let units = crate::orgs::list(db, &Scope::All).await?;
     let mut due_now = Vec::new();
     for p in all_programmes(db).await? {
         let subs = submissions::of_programme(db, &p).await?;

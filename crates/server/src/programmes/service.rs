@@ -12,7 +12,7 @@ use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser, Scope};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
-use crate::orgs::store as org_store;
+use crate::orgs;
 
 /// The programmes a user sees: opened in their subtree, or by a federation above them.
 pub fn filter_for(user: &CurrentUser) -> ProgrammeFilter {
@@ -90,7 +90,7 @@ async fn opening_org(
             .and_then(|g| g.org_id.clone())
             .ok_or_else(|| AppError::field("org_id", "programme.org_required"))?,
     };
-    let org = org_store::get(&state.db, &scope, &id)
+    let org = orgs::get(&state.db, &scope, &id)
         .await?
         .ok_or_else(|| AppError::field("org_id", "programme.org_required"))?;
     if !org.kind().is_federation() || !org.active {

@@ -247,7 +247,7 @@ async fn review_page_for(
 ) -> Result<ReviewPage, AppError> {
     let (s, p) = submissions::visible(state, user, id).await?;
     let scope = user.scope(Capability::ViewOrgs).ok_or(AppError::NotFound)?;
-    let unit = crate::orgs::store::get(&state.db, &scope, &s.org_id)
+    let unit = crate::orgs::get(&state.db, &scope, &s.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let can_review = s.status == "submitted"

@@ -17,7 +17,7 @@ use crate::auth::{Capability, CurrentUser, Scope};
 use crate::db::{Db, Sql, Tx};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
-use crate::orgs::store as org_store;
+use crate::orgs;
 use crate::{on_db, on_tx};
 
 crate::closed_set! {
@@ -209,7 +209,7 @@ pub async fn save(
         .into_iter()
         .find(|m| m.id == milestone_id)
         .ok_or(AppError::NotFound)?;
-    let org = org_store::get(&state.db, &crate::auth::Scope::All, &unit)
+    let org = orgs::get(&state.db, &crate::auth::Scope::All, &unit)
         .await?
         .ok_or(AppError::NotFound)?;
     if !org.path.starts_with(&p.org_path) || org.path == p.org_path {
@@ -346,7 +346,7 @@ pub async fn review(
     let scope = user
         .scope(Capability::Supervise)
         .ok_or(AppError::NotFound)?;
-    let org = org_store::get(&state.db, &scope, &s.org_id)
+    let org = orgs::get(&state.db, &scope, &s.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !scope.strictly_contains(&org.path) || !org.path.starts_with(&p.org_path) {
@@ -424,7 +424,7 @@ pub async fn matrix(
         .scope(Capability::ViewOrgs)
         .ok_or(AppError::Forbidden)?
         .within(&p.org_path);
-    let units = org_store::active_page(&state.db, &scope, &p.org_path, offset, limit).await?;
+    let units = orgs::active_page(&state.db, &scope, &p.org_path, offset, limit).await?;
     let ids: Vec<&str> = units.iter().map(|u| u.id.as_str()).collect();
     let subs = of_units(&state.db, p, &ids).await?;
     let latest_of = latest_versions(&subs);
@@ -471,7 +471,7 @@ async fn overdue_count(db: &Db, scope: &Scope, root: &str, past: &[&str]) -> sql
     if past.is_empty() {
         return Ok(0);
     }
-    let units = org_store::active_count(db, scope, root).await?;
+    let units = orgs::active_count(db, scope, root).await?;
     let done: i64 = Sql::new(
         "SELECT COUNT(*) FROM submissions s JOIN orgs o ON o.id = s.org_id \
          WHERE o.active = TRUE AND o.path <> ",
@@ -508,7 +508,7 @@ pub async fn visible(
     let (s, programme_id) = get(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let p = service::visible(state, user, &programme_id).await?;
     let scope = user.scope(Capability::ViewOrgs).ok_or(AppError::NotFound)?;
-    org_store::get(&state.db, &scope, &s.org_id)
+    orgs::get(&state.db, &scope, &s.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok((s, p))

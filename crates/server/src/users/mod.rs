@@ -3,7 +3,11 @@
 pub mod api;
 pub mod routes;
 pub mod service;
-pub mod store;
+mod store;
+
+/// Users are read through [`service`] (scoped); these are the writes a parent's own registration
+/// makes inside the enrolment domain's transaction.
+pub use store::{NewUserRow, insert, insert_role, list};
 
 use serde::{Deserialize, Serialize};
 

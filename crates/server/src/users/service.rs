@@ -9,9 +9,9 @@ use tuoguan_domain::check_password;
 use super::{NewGrant, NewUser, RoleRow, User, UserPatch, store};
 use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
-use crate::auth::{Capability, CurrentUser, Role, RoleBinding, Scope, store as auth_store};
+use crate::auth::{Capability, CurrentUser, Role, RoleBinding, Scope};
 use crate::error::{AppError, FieldError};
-use crate::orgs::{Org, store as org_store};
+use crate::orgs::{self, Org};
 
 /// A user the caller may manage, with their grants; 404 when out of scope.
 pub async fn visible(
@@ -89,7 +89,7 @@ async fn org_in_scope(
     id: &str,
     field: &'static str,
 ) -> Result<Org, AppError> {
-    match org_store::get(&state.db, scope, id.trim()).await? {
+    match orgs::get(&state.db, scope, id.trim()).await? {
         Some(o) if o.active => Ok(o),
         Some(_) => Err(AppError::field(field, "org.parent_inactive")),
         None => Err(AppError::field(field, "user.org_not_found")),
@@ -276,7 +276,7 @@ pub async fn update(
     let mut tx = state.db.begin().await?;
     store::update(&mut tx, &next).await?;
     if !next.active {
-        auth_store::delete_user_sessions(&mut tx, &user.id).await?;
+        crate::auth::delete_user_sessions(&mut tx, &user.id).await?;
     }
     let action = match patch.active {
         Some(false) if user.active => "user.deactivate",
@@ -309,7 +309,7 @@ pub async fn reset_password(
     let hash = state.hasher.hash(password).await?;
     let mut tx = state.db.begin().await?;
     store::set_password(&mut tx, &user.id, &hash, crate::now()).await?;
-    auth_store::delete_user_sessions(&mut tx, &user.id).await?;
+    crate::auth::delete_user_sessions(&mut tx, &user.id).await?;
     audit::record(
         &mut tx,
         &Entry::by(me, "user.password_reset", "user").target(id),
@@ -414,19 +414,16 @@ pub async fn assignable_orgs(
         .sum();
     let search = search.trim();
     let (mut orgs, narrowed) = if !search.is_empty() {
-        (
-            org_store::search(&state.db, &scope, search, 200).await?,
-            true,
-        )
+        (orgs::search(&state.db, &scope, search, 200).await?, true)
     } else if total <= PICK_ALL {
-        (org_store::list(&state.db, &scope).await?, false)
+        (orgs::list(&state.db, &scope).await?, false)
     } else {
         (crate::orgs::service::levels_of(state, &scope).await?, true)
     };
     orgs.retain(|o| o.active);
     for id in keep.iter().filter(|id| !id.is_empty()) {
         if !orgs.iter().any(|o| o.id == *id)
-            && let Some(o) = org_store::get(&state.db, &scope, id).await?
+            && let Some(o) = orgs::get(&state.db, &scope, id).await?
             && o.active
         {
             orgs.push(o);

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::both;
 use crate::support::{Backend, TestApp};
 
-/// Every JSON route of SPEC §15 that exists so far must be in the document.
+/// Every JSON route of PRODUCT.md §15 that exists so far must be in the document.
 const CORE: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/token"),
     ("get", "/api/v1/orgs"),
@@ -288,13 +288,13 @@ async fn a_backup_taken_while_serving_opens_with_the_same_data() {
         .await
         .unwrap();
     let scope = tuoguan::auth::Scope::All;
-    let orgs = tuoguan::orgs::store::list(&copy, &scope).await.unwrap();
+    let orgs = tuoguan::orgs::list(&copy, &scope).await.unwrap();
     assert!(
         orgs.len() >= 40,
         "the copy holds the demo tree: {}",
         orgs.len()
     );
-    let users = tuoguan::users::store::list(&copy, &scope, 0, 100_000)
+    let users = tuoguan::users::list(&copy, &scope, 0, 100_000)
         .await
         .unwrap();
     assert_eq!(users.len(), 16);

@@ -1,7 +1,7 @@
 //! Bad input, generated: every operation of the OpenAPI document receives malformed and random JSON
 //! bodies, odd ids and odd query strings from a signed-in system admin (who passes every scope check,
 //! so the input reaches the deepest code). Nothing may answer 5xx, and every error is the JSON body
-//! of SPEC §15. The generator is seeded, so a failure names a case that can be re-run.
+//! of PRODUCT.md §15. The generator is seeded, so a failure names a case that can be re-run.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! Bad files, generated: the roster importer receives random bytes, truncated and bit-flipped
 //! workbooks, broken CSV (unbalanced quotes, NUL bytes, a 1 MB field, thousands of columns,
 //! GBK-looking garbage) under .xlsx, .csv and other names. Nothing may answer 5xx or panic, every
-//! refusal is the JSON error body of SPEC §15, and nothing is imported. Seeded, so a failure
+//! refusal is the JSON error body of PRODUCT.md §15, and nothing is imported. Seeded, so a failure
 //! names a case that can be re-run.
 
 use reqwest::StatusCode;

@@ -72,7 +72,7 @@ async fn user_add_creates_a_system_admin_who_can_sign_in() {
     let state = tuoguan::AppState::open(crate::support::config(&db.url))
         .await
         .unwrap();
-    let users = tuoguan::users::store::list(&state.db, &tuoguan::auth::Scope::All, 0, 100_000)
+    let users = tuoguan::users::list(&state.db, &tuoguan::auth::Scope::All, 0, 100_000)
         .await
         .unwrap();
     assert_eq!(

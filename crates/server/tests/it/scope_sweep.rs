@@ -397,7 +397,7 @@ async fn sweep(b: Backend) {
             }
             let (status, body) = call(&app, method, path, &t, Some(&token)).await;
             let text = body.to_string();
-            // Classes open for applications are public (SPEC §12b): names and hosts, nothing personal.
+            // Classes open for applications are public (PRODUCT.md §12b): names and hosts, nothing personal.
             let public = path == "/api/v1/enrolment/classes";
             for s in SECRETS.iter().filter(|s| !public || !s.contains("医院")) {
                 assert!(

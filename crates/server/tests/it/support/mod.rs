@@ -230,7 +230,7 @@ impl TestApp {
 
     /// Id of a demo organisation by name (as the system admin sees it).
     pub async fn org_id(&self, name: &str) -> String {
-        let orgs = tuoguan::orgs::store::list(&self.state.db, &tuoguan::auth::Scope::All)
+        let orgs = tuoguan::orgs::list(&self.state.db, &tuoguan::auth::Scope::All)
             .await
             .unwrap();
         orgs.into_iter()
@@ -241,10 +241,9 @@ impl TestApp {
 
     /// Id of a demo user by username.
     pub async fn user_id(&self, username: &str) -> String {
-        let users =
-            tuoguan::users::store::list(&self.state.db, &tuoguan::auth::Scope::All, 0, 100_000)
-                .await
-                .unwrap();
+        let users = tuoguan::users::list(&self.state.db, &tuoguan::auth::Scope::All, 0, 100_000)
+            .await
+            .unwrap();
         users
             .into_iter()
             .find(|u| u.username == username)
@@ -253,12 +252,12 @@ impl TestApp {
     }
 
     /// Audit entries with this action, newest first.
-    pub async fn audit(&self, action: &str) -> Vec<tuoguan::audit::store::AuditRow> {
-        let f = tuoguan::audit::store::AuditFilter {
+    pub async fn audit(&self, action: &str) -> Vec<tuoguan::audit::AuditRow> {
+        let f = tuoguan::audit::AuditFilter {
             action_prefix: action.into(),
             ..Default::default()
         };
-        tuoguan::audit::store::list(&self.state.db, &tuoguan::auth::Scope::All, &f, 0)
+        tuoguan::audit::list(&self.state.db, &tuoguan::auth::Scope::All, &f, 0)
             .await
             .unwrap()
     }
