@@ -306,3 +306,83 @@ async fn absolute_timeout(b: Backend) {
         "but the session is already past its absolute limit"
     );
 }
+
+/// `next` values a browser would follow off the site (it strips tabs and line breaks, reads `\`
+/// as `/`), as the query string carries them and as the form posts them.
+const OFF_SITE: &[(&str, &str)] = &[
+    ("/%09/evil.example", "/\t/evil.example"),
+    ("/%0a/evil", "/\n/evil"),
+    ("/%0d/evil", "/\r/evil"),
+    ("/%0b/evil", "/\u{b}/evil"),
+    ("/%5Cevil", "/\\evil"),
+    ("%5C%5Cevil", "\\\\evil"),
+    ("//evil", "//evil"),
+    ("https://evil", "https://evil"),
+    ("%20/evil", " /evil"),
+    ("/%00/evil", "/\0/evil"),
+];
+
+/// The `Location` of a response and whether it set the session cookie.
+fn location_and_session(res: &reqwest::Response) -> (String, bool) {
+    let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+    let session = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|c| c.to_str().unwrap().starts_with("tg_session="));
+    (location.unwrap_or_default(), session)
+}
+
+both!(
+    sign_in_sends_nowhere_but_a_path_of_this_site,
+    no_open_redirect
+);
+async fn no_open_redirect(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let anonymous = WebSession::new(&app.base);
+    let signed_in = WebSession::login(&app, "city_admin").await;
+    for (query, form) in OFF_SITE {
+        // The form keeps only a safe `next`.
+        let (status, html) = anonymous.get(&format!("/login?next={query}")).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        assert!(html.contains(r#"name="next" value="/">"#), "{query}");
+        // Someone already signed in is sent on at once: home, not away.
+        let (status, location) = signed_in.get_location(&format!("/login?next={query}")).await;
+        assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/"), "GET {query}");
+        // The form posted with it signs in (session cookie set) and goes home: 303, never a 500.
+        let s = WebSession::new(&app.base);
+        let page = s.get("/login").await.1;
+        let res = s
+            .http
+            .post(app.url("/login"))
+            .form(&[
+                ("_csrf", csrf_of(&page).as_str()),
+                ("username", "city_admin"),
+                ("password", PASSWORD),
+                ("next", form),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "POST {form:?}");
+        assert_eq!(location_and_session(&res), ("/".into(), true), "POST {form:?}");
+        assert_eq!(s.get("/").await.0, StatusCode::OK, "signed in after {form:?}");
+    }
+    // A path of the site, query and all, is kept.
+    let (status, location) = signed_in.get_location("/login?next=/classes%3Fx%3D1").await;
+    assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/classes?x=1"));
+    let page = anonymous.get("/login").await.1;
+    let res = anonymous
+        .http
+        .post(app.url("/login"))
+        .form(&[
+            ("_csrf", csrf_of(&page).as_str()),
+            ("username", "city_admin"),
+            ("password", PASSWORD),
+            ("next", "/classes?x=1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location_and_session(&res), ("/classes?x=1".into(), true));
+}
