@@ -386,3 +386,28 @@ async fn no_open_redirect(b: Backend) {
         .unwrap();
     assert_eq!(location_and_session(&res), ("/classes?x=1".into(), true));
 }
+
+both!(every_401_of_the_api_names_the_bearer_scheme, bearer_challenge);
+async fn bearer_challenge(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let wrong = json!({"username": "city_admin", "password": "not-the-password"});
+    let requests = [
+        app.http.get(app.url("/api/v1/me")),
+        app.http.get(app.url("/api/v1/orgs")).bearer_auth("no-such-token"),
+        app.http.post(app.url("/api/v1/auth/token")).json(&wrong),
+    ];
+    for req in requests {
+        let res = req.send().await.unwrap();
+        let url = res.url().path().to_string();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{url}");
+        assert_eq!(
+            res.headers().get("www-authenticate").map(|v| v.to_str().unwrap()),
+            Some(r#"Bearer realm="tuoguan""#),
+            "{url}"
+        );
+    }
+    // Pages send people to the sign-in form instead.
+    let res = app.http.get(app.url("/orgs")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(res.headers().get("www-authenticate").is_none());
+}
