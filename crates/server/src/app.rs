@@ -40,6 +40,8 @@ pub struct AppState {
     pub writer: crate::attendance::writer::Writer,
     /// Commits audit entries that stand alone (exports, ID views), many per commit.
     pub journal: crate::audit::journal::Journal,
+    /// Failed sign-ins of this instance, by client address (see `auth::throttle`).
+    pub throttle: Arc<crate::auth::throttle::Throttle>,
 }
 
 impl AppState {
@@ -69,6 +71,7 @@ impl AppState {
             hasher,
             dummy_hash,
             data_key,
+            throttle: Arc::default(),
         })
     }
 }

@@ -7,6 +7,7 @@ pub mod password;
 pub mod routes;
 pub mod service;
 pub mod store;
+pub mod throttle;
 
 use serde::{Deserialize, Serialize};
 

@@ -8,6 +8,7 @@ mod attendance;
 mod attendance_rates;
 mod audit;
 mod auth;
+mod auth_throttle;
 mod browser;
 mod browser_enrolment;
 mod browser_roll;
