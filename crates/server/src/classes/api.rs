@@ -17,6 +17,7 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, Json, Query};
 use crate::i18n::{Lang, Msg};
 use crate::programmes::service as programmes;
+use crate::web::filetype::FileType;
 use crate::web::upload::{Spooled, file_turns, read_form};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -429,12 +430,21 @@ pub fn file_response(meta: &files::FileMeta, body: axum::body::Body) -> Response
     if let Ok(v) = HeaderValue::from_str(&meta.size.to_string()) {
         h.insert(header::CONTENT_LENGTH, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&meta.content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&crate::web::excel::content_disposition(&meta.name)) {
+    // The stored type came from the bytes; a file stored before that rule, of another type, goes
+    // out as bare bytes. Either way its name ends in the extension of what it is.
+    let t = FileType::of_mime(&meta.content_type);
+    let (mime, name) = match t {
+        Some(t) => (t.mime(), t.safe_name(&meta.name)),
+        None => ("application/octet-stream", format!("{}.bin", meta.name)),
+    };
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&crate::web::excel::content_disposition(&name)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("sandbox; default-src 'none'"),

@@ -1,6 +1,7 @@
 //! Documents of a class (rules in force, partner agreement, qualification review, food licence,
-//! catering agreement): PDF, PNG or JPEG by content (never by name), at most 10 MiB, stored in the
-//! database, served as attachments only to those who may see the class.
+//! catering agreement): PDF, PNG or JPEG by content (never by name; a name with another type's
+//! extension is refused), at most 10 MiB, stored in the database, served as attachments under a
+//! name with the extension of their content, only to those who may see the class.
 
 use serde::Serialize;
 
@@ -10,6 +11,7 @@ use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser};
 use crate::db::{Db, Tx};
 use crate::error::{AppError, FieldError};
+use crate::web::filetype::{FileType, HEAD};
 use crate::web::upload::Spooled;
 use crate::{on_db, on_tx};
 
@@ -36,17 +38,9 @@ pub struct FileMeta {
     pub created_at: i64,
 }
 
-/// The type of a file from its first bytes; None for anything but PDF, PNG and JPEG.
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else {
-        None
-    }
+/// The type of a document from its first bytes; None for anything but PDF, PNG and JPEG.
+pub fn sniff(bytes: &[u8]) -> Option<FileType> {
+    FileType::sniff(bytes).filter(|t| matches!(t, FileType::Pdf | FileType::Png | FileType::Jpeg))
 }
 
 /// A file name safe to store and offer back: no path, no control characters, at most 100 chars.
@@ -131,8 +125,11 @@ pub async fn upload(
         errors.push(FieldError::new("file", "file.size"));
     }
     let content_type = sniff(&head(&mut up.file)?);
-    if content_type.is_none() && up.len > 0 {
-        errors.push(FieldError::new("file", "file.type"));
+    let name = clean_name(&up.name);
+    match content_type {
+        None if up.len > 0 => errors.push(FieldError::new("file", "file.type")),
+        Some(t) if !t.fits(&name) => errors.push(t.misnamed("file")),
+        _ => {}
     }
     let (Some(content_type), true) = (content_type, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
@@ -140,8 +137,8 @@ pub async fn upload(
     let meta = FileMeta {
         id: crate::new_id(),
         kind: kind.into(),
-        name: clean_name(&up.name),
-        content_type: content_type.into(),
+        name: content_type.safe_name(&name),
+        content_type: content_type.mime().into(),
         size: i64::try_from(up.len).unwrap_or(i64::MAX),
         created_at: crate::now(),
     };
@@ -163,8 +160,8 @@ pub async fn upload(
 /// The first bytes of a spooled file (to tell its type), the read position back at the start.
 fn head(file: &mut std::fs::File) -> Result<Vec<u8>, AppError> {
     use std::io::{Read, Seek, SeekFrom};
-    let mut head = Vec::with_capacity(8);
-    let read = file.by_ref().take(8).read_to_end(&mut head);
+    let mut head = Vec::with_capacity(HEAD);
+    let read = file.by_ref().take(HEAD as u64).read_to_end(&mut head);
     read.and_then(|_| file.seek(SeekFrom::Start(0)))
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(head)

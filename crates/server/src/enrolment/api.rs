@@ -1,7 +1,7 @@
 //! JSON API of parents, children, applications, roster import/export and the lottery.
 
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -20,6 +20,7 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, Json};
 use crate::i18n::{Lang, Msg};
 use crate::web::excel;
+use crate::web::filetype::{FileType, HEAD};
 use crate::web::upload::{SpoolError, Spooled, file_turns, import_turns, read_form};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -232,7 +233,8 @@ async fn remove_pickup(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Sets a pickup person's photo: the body is a PNG or JPEG (up to 2 MiB), with its Content-Type.
+/// Sets a pickup person's photo: the body is a PNG, JPEG or WebP (up to 2 MiB), its type taken
+/// from its bytes.
 #[utoipa::path(put, path = "/api/v1/children/{id}/pickups/{pickup_id}/photo", tag = "enrolment", security(("bearer" = [])),
     params(("id" = String, Path, description = "child id"), ("pickup_id" = String, Path, description = "pickup person id")),
     request_body(content_type = "image/jpeg", content = Vec<u8>),
@@ -242,7 +244,6 @@ async fn put_pickup_photo(
     user: CurrentUser,
     client: Client,
     Path((id, pickup_id)): Path<(String, String)>,
-    headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<StatusCode, AppError> {
     // Read here up to the photo limit, past the app-wide 1 MiB one: a larger body is the same
@@ -250,11 +251,7 @@ async fn put_pickup_photo(
     let body = axum::body::to_bytes(body, pickups::MAX_PHOTO + 1)
         .await
         .map_err(|_| AppError::field("photo", "pickup.photo_invalid"))?;
-    let kind = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    pickups::set_photo(&state, &user, &client, &id, &pickup_id, &body, kind).await?;
+    pickups::set_photo(&state, &user, &client, &id, &pickup_id, &body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -267,20 +264,29 @@ async fn get_pickup_photo(
     user: CurrentUser,
     Path((id, pickup_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (data, kind) = pickups::pickup_photo(&state, &user, &id, &pickup_id).await?;
-    Ok(photo_response(data, &kind))
+    let (data, _) = pickups::pickup_photo(&state, &user, &id, &pickup_id).await?;
+    Ok(photo_response(data))
 }
 
-/// An image response that is not sniffed and never cached in shared caches.
-pub fn photo_response(data: Vec<u8>, kind: &str) -> Response {
+/// An image that is not sniffed, rendered only as an image (a sandbox for anything else), offered
+/// under a name with the extension of its bytes, and never cached in shared caches.
+pub fn photo_response(data: Vec<u8>) -> Response {
+    let t = FileType::sniff(&data[..data.len().min(HEAD)]);
+    let (mime, ext) = t.map_or(("application/octet-stream", "bin"), |t| (t.mime(), t.ext()));
     let mut res = data.into_response();
     let h = res.headers_mut();
-    let kind = if kind == "image/png" {
-        "image/png"
-    } else {
-        "image/jpeg"
-    };
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"photo.{ext}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),

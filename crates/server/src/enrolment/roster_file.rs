@@ -36,6 +36,24 @@ pub fn read_lines<R: Read + Seek>(mut r: R) -> Result<Vec<Line>, &'static str> {
     }
 }
 
+/// True when a file's name says something else than its bytes: `.xlsx` on what is not a zip,
+/// `.csv` or `.txt` on a zip, or the extension of anything else (`.xls`, `.pdf`, …). A name
+/// without an extension says nothing.
+pub fn misnamed<R: Read + Seek>(name: &str, r: &mut R) -> std::io::Result<bool> {
+    let Some(ext) = crate::web::filetype::extension(name) else {
+        return Ok(false);
+    };
+    let mut magic = [0u8; 4];
+    let n = read_up_to(r, &mut magic)?;
+    r.seek(SeekFrom::Start(0))?;
+    let zip = magic[..n] == *b"PK\x03\x04";
+    Ok(match ext.as_str() {
+        "xlsx" => !zip,
+        "csv" | "txt" => zip,
+        _ => true,
+    })
+}
+
 fn xlsx_lines<R: Read + Seek>(mut r: R) -> Result<Vec<Line>, &'static str> {
     let unpacked = {
         let mut zip = zip::ZipArchive::new(&mut r).map_err(|_| "import.unreadable")?;
@@ -234,6 +252,15 @@ mod tests {
                 (4, vec![text("张三"), RawCell::Number(3.0)])
             ]
         );
+    }
+
+    #[test]
+    fn a_name_must_say_what_the_bytes_are() {
+        let misnamed = |name: &str, bytes: &[u8]| misnamed(name, &mut Cursor::new(bytes)).unwrap();
+        assert!(!misnamed("名单.XLSX", b"PK\x03\x04rest") && !misnamed("名单.csv", b"a,b\n"));
+        assert!(!misnamed("roster", b"PK\x03\x04") && !misnamed("名单 v1.2 final", b"a"));
+        assert!(misnamed("名单.xlsx", b"a,b\n") && misnamed("名单.csv", b"PK\x03\x04"));
+        assert!(misnamed("名单.xls", b"\xD0\xCF\x11\xE0") && misnamed("x.html", b"a,b"));
     }
 
     #[test]

@@ -29,4 +29,5 @@ mod roster_import;
 mod scope_sweep;
 mod scope_sweep_pages;
 mod tallies;
+mod uploads;
 mod users;
