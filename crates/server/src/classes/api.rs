@@ -13,7 +13,7 @@ use super::store::{self, ClassDay, ClassEvent};
 use super::{ClassInput, ClassView, files};
 use crate::app::AppState;
 use crate::audit::Client;
-use crate::auth::CurrentUser;
+use crate::auth::{Capability, CurrentUser};
 use crate::error::{AppError, Json, Query};
 use crate::i18n::{Lang, Msg};
 use crate::programmes::service as programmes;
@@ -70,12 +70,15 @@ pub struct ClassSummary {
 /// Classes of a programme in the caller's scope, by host (tree order) and name, at most 1,000 a call
 /// (`limit`, `offset`: page on until a call returns fewer than `limit`).
 #[utoipa::path(get, path = "/api/v1/classes", tag = "classes", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, body = [ClassSummary]), (status = 404)))]
+    responses((status = 200, body = [ClassSummary]), (status = 403), (status = 404)))]
 async fn list_classes(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<ClassSummary>>, AppError> {
+    // A role that sees no classes at all is refused (403) before the programme is looked up;
+    // a programme out of reach stays a 404.
+    user.require(Capability::ViewClasses)?;
     let p = programmes::visible(&state, &user, &q.programme_id).await?;
     let page = crate::web::paging::ListQuery {
         limit: q.limit,

@@ -13,6 +13,7 @@ mod browser;
 mod browser_enrolment;
 mod browser_roll;
 mod calendar;
+mod capabilities;
 mod class_records;
 mod classes;
 mod csrf_sweep;
