@@ -81,7 +81,9 @@ pub async fn login(
         return Err(AppError::RateLimited { retry_after_secs });
     }
     // Unknown names are verified against a dummy hash, so timing does not tell which exist.
-    let hash = user.as_ref().map_or(state.dummy_hash.as_str(), |u| u.password_hash.as_str());
+    let hash = user
+        .as_ref()
+        .map_or(state.dummy_hash.as_str(), |u| u.password_hash.as_str());
     let verified = state.hasher.verify(password, hash).await?;
     let Some(user) = user.as_ref().filter(|_| verified) else {
         let shut = state.throttle.failed(address, username);
@@ -93,7 +95,10 @@ pub async fn login(
         if shut {
             detail.push_str("; this address is shut out for 15 minutes");
         }
-        state.journal.record(&entry("login.failure", &detail), client).await?;
+        state
+            .journal
+            .record(&entry("login.failure", &detail), client)
+            .await?;
         return Err(AppError::InvalidCredentials);
     };
     state.throttle.succeeded(address, username);

@@ -184,7 +184,10 @@ mod tests {
         for _ in 0..PER_USERNAME - 1 {
             c.fail(now, PER_USERNAME);
         }
-        assert!(!c.fail(now + WINDOW, PER_USERNAME), "the old failures are over");
+        assert!(
+            !c.fail(now + WINDOW, PER_USERNAME),
+            "the old failures are over"
+        );
         assert_eq!(c.failures, 1);
     }
 }

@@ -324,7 +324,10 @@ const OFF_SITE: &[(&str, &str)] = &[
 
 /// The `Location` of a response and whether it set the session cookie.
 fn location_and_session(res: &reqwest::Response) -> (String, bool) {
-    let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
     let session = res
         .headers()
         .get_all("set-cookie")
@@ -347,8 +350,14 @@ async fn no_open_redirect(b: Backend) {
         assert_eq!(status, StatusCode::OK, "{query}");
         assert!(html.contains(r#"name="next" value="/">"#), "{query}");
         // Someone already signed in is sent on at once: home, not away.
-        let (status, location) = signed_in.get_location(&format!("/login?next={query}")).await;
-        assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/"), "GET {query}");
+        let (status, location) = signed_in
+            .get_location(&format!("/login?next={query}"))
+            .await;
+        assert_eq!(
+            (status, location.as_str()),
+            (StatusCode::SEE_OTHER, "/"),
+            "GET {query}"
+        );
         // The form posted with it signs in (session cookie set) and goes home: 303, never a 500.
         let s = WebSession::new(&app.base);
         let page = s.get("/login").await.1;
@@ -365,12 +374,23 @@ async fn no_open_redirect(b: Backend) {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "POST {form:?}");
-        assert_eq!(location_and_session(&res), ("/".into(), true), "POST {form:?}");
-        assert_eq!(s.get("/").await.0, StatusCode::OK, "signed in after {form:?}");
+        assert_eq!(
+            location_and_session(&res),
+            ("/".into(), true),
+            "POST {form:?}"
+        );
+        assert_eq!(
+            s.get("/").await.0,
+            StatusCode::OK,
+            "signed in after {form:?}"
+        );
     }
     // A path of the site, query and all, is kept.
     let (status, location) = signed_in.get_location("/login?next=/classes%3Fx%3D1").await;
-    assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/classes?x=1"));
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/classes?x=1")
+    );
     let page = anonymous.get("/login").await.1;
     let res = anonymous
         .http
@@ -387,13 +407,18 @@ async fn no_open_redirect(b: Backend) {
     assert_eq!(location_and_session(&res), ("/classes?x=1".into(), true));
 }
 
-both!(every_401_of_the_api_names_the_bearer_scheme, bearer_challenge);
+both!(
+    every_401_of_the_api_names_the_bearer_scheme,
+    bearer_challenge
+);
 async fn bearer_challenge(b: Backend) {
     let app = TestApp::spawn(b).await;
     let wrong = json!({"username": "city_admin", "password": "not-the-password"});
     let requests = [
         app.http.get(app.url("/api/v1/me")),
-        app.http.get(app.url("/api/v1/orgs")).bearer_auth("no-such-token"),
+        app.http
+            .get(app.url("/api/v1/orgs"))
+            .bearer_auth("no-such-token"),
         app.http.post(app.url("/api/v1/auth/token")).json(&wrong),
     ];
     for req in requests {
@@ -401,7 +426,9 @@ async fn bearer_challenge(b: Backend) {
         let url = res.url().path().to_string();
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{url}");
         assert_eq!(
-            res.headers().get("www-authenticate").map(|v| v.to_str().unwrap()),
+            res.headers()
+                .get("www-authenticate")
+                .map(|v| v.to_str().unwrap()),
             Some(r#"Bearer realm="tuoguan""#),
             "{url}"
         );

@@ -9,7 +9,12 @@ use crate::support::web::{WebSession, csrf_of};
 use crate::support::{Backend, PASSWORD, TestApp};
 
 /// Asks for a token from `address` (the app trusts `X-Forwarded-For`).
-async fn token_from(app: &TestApp, address: &str, username: &str, password: &str) -> (StatusCode, Value) {
+async fn token_from(
+    app: &TestApp,
+    address: &str,
+    username: &str,
+    password: &str,
+) -> (StatusCode, Value) {
     let res = app
         .http
         .post(app.url("/api/v1/auth/token"))
@@ -41,13 +46,20 @@ async fn unknown_like_known(b: Backend) {
         }
         answers.push(seq);
     }
-    assert_eq!(answers[0], answers[1], "the same answers, in the same order");
+    assert_eq!(
+        answers[0], answers[1],
+        "the same answers, in the same order"
+    );
     let statuses: Vec<_> = answers[0].iter().map(|(s, _)| s.as_u16()).collect();
     assert_eq!(statuses, [401, 401, 401, 401, 401, 429, 429]);
     // Both refusals and failures are audited, the unknown name as it was typed.
     let failures = app.audit("login.failure").await;
     assert_eq!(failures.len(), 10);
-    assert!(failures.iter().any(|e| e.actor_name.as_deref() == Some("no_such_user")));
+    assert!(
+        failures
+            .iter()
+            .any(|e| e.actor_name.as_deref() == Some("no_such_user"))
+    );
     assert_eq!(app.audit("login.locked").await.len(), 4);
 }
 
@@ -62,10 +74,24 @@ async fn owner_elsewhere(b: Backend) {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     let (status, body) = token_from(&app, "203.0.113.7", "city_viewer", PASSWORD).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "even the right password, from there");
-    assert!(body["error"]["message"].as_str().unwrap().contains("15 分钟"), "{body}");
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password, from there"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("15 分钟"),
+        "{body}"
+    );
     let (status, body) = token_from(&app, "198.51.100.20", "city_viewer", PASSWORD).await;
-    assert_eq!(status, StatusCode::OK, "the owner, from another address: {body}");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the owner, from another address: {body}"
+    );
     // The guesser's address may still sign in to other accounts (5 failures < 20).
     let (status, _) = token_from(&app, "203.0.113.7", "city_admin", PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
@@ -96,10 +122,7 @@ async fn many_names(b: Backend) {
     assert_eq!(status, StatusCode::OK, "another address is not affected");
 }
 
-both!(
-    the_sign_in_form_is_throttled_like_the_api,
-    form_throttle
-);
+both!(the_sign_in_form_is_throttled_like_the_api, form_throttle);
 async fn form_throttle(b: Backend) {
     let app = behind_a_proxy(b).await;
     let post = |username: &'static str, password: &'static str, address: &'static str| {
@@ -126,14 +149,21 @@ async fn form_throttle(b: Backend) {
     };
     for username in ["city_viewer", "nobody_at_all"] {
         for _ in 0..5 {
-            assert_eq!(post(username, "guess", "203.0.113.9").await.0, StatusCode::UNAUTHORIZED);
+            assert_eq!(
+                post(username, "guess", "203.0.113.9").await.0,
+                StatusCode::UNAUTHORIZED
+            );
         }
         let (status, html) = post(username, "guess", "203.0.113.9").await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{username}");
         assert!(html.contains("15 分钟"), "{html}");
     }
     let (status, _) = post("city_viewer", PASSWORD, "198.51.100.21").await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "the owner from elsewhere signs in");
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "the owner from elsewhere signs in"
+    );
     // Token and form count together: the API from the shut-out address is refused as well.
     let (status, _) = token_from(&app, "203.0.113.9", "city_viewer", PASSWORD).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);

@@ -17,10 +17,18 @@ const WEBP: &[u8] = b"RIFF\x1a\0\0\0WEBPVP8L\x0d\0\0\0";
 /// A PDF signature with a page behind it: what a browser would render if it were let.
 const PDF_HTML: &[u8] = b"%PDF-1.4\n<html><script>alert(document.cookie)</script></html>";
 
-async fn upload_document(app: &TestApp, token: &str, class: &str, name: &str, bytes: &[u8], lang: &str) -> (StatusCode, Value) {
-    let form = Form::new()
-        .text("kind", "rules")
-        .part("file", Part::bytes(bytes.to_vec()).file_name(name.to_string()));
+async fn upload_document(
+    app: &TestApp,
+    token: &str,
+    class: &str,
+    name: &str,
+    bytes: &[u8],
+    lang: &str,
+) -> (StatusCode, Value) {
+    let form = Form::new().text("kind", "rules").part(
+        "file",
+        Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+    );
     let res = app
         .http
         .post(app.url(&format!("/api/v1/classes/{class}/files")))
@@ -47,13 +55,26 @@ async fn documents(b: Backend) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert_eq!(error_fields(&err), ["file"]);
     let msg = err["error"]["fields"]["file"].as_str().unwrap();
-    assert!(msg.contains("PDF") && msg.contains(".pdf") && msg.contains("扩展名"), "{msg}");
+    assert!(
+        msg.contains("PDF") && msg.contains(".pdf") && msg.contains("扩展名"),
+        "{msg}"
+    );
     let (_, err) = upload_document(&app, &unit, &class, "rules.html", PDF_HTML, "en").await;
-    assert!(err["error"]["fields"]["file"].as_str().unwrap().contains("Rename the file to end in .pdf"), "{err}");
+    assert!(
+        err["error"]["fields"]["file"]
+            .as_str()
+            .unwrap()
+            .contains("Rename the file to end in .pdf"),
+        "{err}"
+    );
     // A PNG named .jpg, a JPEG named .pdf: refused as well.
     for (name, bytes) in [("照片.jpg", PNG), ("制度.pdf", JPEG)] {
         let (status, err) = upload_document(&app, &unit, &class, name, bytes, "zh-CN").await;
-        assert_eq!((status, error_fields(&err)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["file".to_string()]), "{name}");
+        assert_eq!(
+            (status, error_fields(&err)),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec!["file".to_string()]),
+            "{name}"
+        );
     }
     // Named as what it is (any case), or not named at all: kept, named after its content.
     let mut stored = Vec::new();
@@ -69,23 +90,35 @@ async fn documents(b: Backend) {
     }
     let (meta, bytes) = &stored[1];
     assert_eq!(meta["content_type"], "application/pdf");
-    let url = app.url(&format!("/api/v1/classes/{class}/files/{}", meta["id"].as_str().unwrap()));
+    let url = app.url(&format!(
+        "/api/v1/classes/{class}/files/{}",
+        meta["id"].as_str().unwrap()
+    ));
     let res = app.http.get(&url).bearer_auth(&unit).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let h = res.headers();
     assert_eq!(h["content-type"], "application/pdf");
     let csp = h["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("sandbox") && csp.contains("default-src 'none'"), "the download's own CSP: {csp}");
+    assert!(
+        csp.contains("sandbox") && csp.contains("default-src 'none'"),
+        "the download's own CSP: {csp}"
+    );
     assert_eq!(h["x-content-type-options"], "nosniff");
     let disposition = h["content-disposition"].to_str().unwrap();
     assert!(
-        disposition.starts_with("attachment; filename=\"export.pdf\"") && disposition.ends_with(".pdf"),
+        disposition.starts_with("attachment; filename=\"export.pdf\"")
+            && disposition.ends_with(".pdf"),
         "{disposition}"
     );
     assert_eq!(&res.bytes().await.unwrap()[..], *bytes);
     // Pages keep the site's policy.
     let res = app.http.get(app.url("/login")).send().await.unwrap();
-    assert!(res.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
+    assert!(
+        res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'")
+    );
 }
 
 /// The demo parent's child and a new pickup person of theirs: (token, child, pickup).
@@ -94,7 +127,9 @@ async fn parent_with_pickup(app: &TestApp) -> (String, String, String) {
     let (_, kids) = app.get("/api/v1/children", &mine).await;
     let child = kids[0]["id"].as_str().unwrap().to_string();
     let body = json!({"name": "孙大伟", "relationship": "祖父", "phone": "13700005678"});
-    let (status, p) = app.post(&format!("/api/v1/children/{child}/pickups"), &mine, body).await;
+    let (status, p) = app
+        .post(&format!("/api/v1/children/{child}/pickups"), &mine, body)
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{p}");
     (mine, child, p["id"].as_str().unwrap().to_string())
 }
@@ -116,7 +151,9 @@ async fn photos(b: Backend) {
             .send()
     };
     // A page declared as a JPEG is not a photo.
-    let res = put(b"<html><script>alert(1)</script>", "image/jpeg").await.unwrap();
+    let res = put(b"<html><script>alert(1)</script>", "image/jpeg")
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&res.json().await.unwrap()), ["photo"]);
     let res = put(PDF_HTML, "image/png").await.unwrap();
@@ -132,9 +169,17 @@ async fn photos(b: Backend) {
         let res = app.http.get(&url).bearer_auth(&mine).send().await.unwrap();
         let h = res.headers();
         assert_eq!(h["content-type"], served);
-        assert_eq!(h["content-disposition"], format!("attachment; filename=\"photo.{ext}\"").as_str());
+        assert_eq!(
+            h["content-disposition"],
+            format!("attachment; filename=\"photo.{ext}\"").as_str()
+        );
         assert_eq!(h["x-content-type-options"], "nosniff");
-        assert!(h["content-security-policy"].to_str().unwrap().starts_with("sandbox"));
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .starts_with("sandbox")
+        );
         assert_eq!(&res.bytes().await.unwrap()[..], bytes);
     }
     // The guardian's form: a JPEG named .png is refused on the photo field; named .jpg it is kept.
@@ -145,7 +190,13 @@ async fn photos(b: Backend) {
             .text("name", "孙二伟")
             .text("relationship", "舅舅")
             .text("phone", "13700005679")
-            .part("photo", Part::bytes(JPEG.to_vec()).file_name(name).mime_str("image/png").unwrap());
+            .part(
+                "photo",
+                Part::bytes(JPEG.to_vec())
+                    .file_name(name)
+                    .mime_str("image/png")
+                    .unwrap(),
+            );
         s.http
             .post(app.url(&format!("/children/{child}/pickups")))
             .header("x-csrf-token", csrf_of(&page))
@@ -154,15 +205,15 @@ async fn photos(b: Backend) {
     };
     let res = post("孙二伟.png").await.unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.unwrap().contains(".jpg"), "the fix is named");
+    assert!(
+        res.text().await.unwrap().contains(".jpg"),
+        "the fix is named"
+    );
     let res = post("孙二伟.jpg").await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
 
-both!(
-    a_roster_file_named_as_another_type_is_refused,
-    roster_names
-);
+both!(a_roster_file_named_as_another_type_is_refused, roster_names);
 async fn roster_names(b: Backend) {
     let app = TestApp::spawn(b).await;
     let unit = app.token("hospital_admin").await;
@@ -176,12 +227,25 @@ async fn roster_names(b: Backend) {
         .await
         .unwrap();
     let workbook = res.bytes().await.unwrap().to_vec();
-    for (name, bytes) in [("名单.xlsx", &text), ("名单.csv", &workbook), ("名单.xls", &text), ("名单.html", &text)] {
-        let (status, err) = crate::roster_import::upload(&app, &unit, &class, name, bytes.clone()).await;
+    for (name, bytes) in [
+        ("名单.xlsx", &text),
+        ("名单.csv", &workbook),
+        ("名单.xls", &text),
+        ("名单.html", &text),
+    ] {
+        let (status, err) =
+            crate::roster_import::upload(&app, &unit, &class, name, bytes.clone()).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {err}");
         assert_eq!(error_fields(&err), ["file"], "{name}");
-        assert!(err["error"]["fields"]["file"].as_str().unwrap().contains(".xlsx"), "{err}");
+        assert!(
+            err["error"]["fields"]["file"]
+                .as_str()
+                .unwrap()
+                .contains(".xlsx"),
+            "{err}"
+        );
     }
-    let (status, report) = crate::roster_import::upload(&app, &unit, &class, "名单.CSV", text).await;
+    let (status, report) =
+        crate::roster_import::upload(&app, &unit, &class, "名单.CSV", text).await;
     assert_eq!(status, StatusCode::CREATED, "{report}");
 }
