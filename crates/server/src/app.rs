@@ -39,6 +39,8 @@ pub struct AppState {
     pub writer: crate::attendance::writer::Writer,
     /// Commits audit entries that stand alone (exports, ID views), many per commit.
     pub journal: crate::audit::journal::Journal,
+    /// Failed sign-ins of this instance, by client address (see `auth::throttle`).
+    pub throttle: Arc<crate::auth::throttle::Throttle>,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             hasher,
             dummy_hash,
             data_key,
+            throttle: Arc::default(),
         })
     }
 }
@@ -137,7 +140,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// CSP without inline script, no framing, no sniffing, no referrer leaks.
+/// CSP without inline script (unless the handler set a policy of its own), no framing, no
+/// sniffing, no referrer leaks.
 async fn security_headers(req: Request, next: Next) -> Response {
     let docs = req.uri().path().starts_with("/api/docs");
     let mut res = next.run(req).await;
@@ -148,10 +152,13 @@ async fn security_headers(req: Request, next: Next) -> Response {
     } else {
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
     };
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
+    // A handler's own, stricter policy stays (a download's `sandbox`); the rest get the site's.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        );
+    }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -285,13 +285,14 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return res;
     }
+    let api = path.starts_with("/api/");
     let payload = match res.extensions().get::<ErrorPayload>() {
         Some(p) => p.clone(),
-        None if already_rendered(&res) => return res,
+        None if already_rendered(&res) => return challenge(api, res),
         None => fallback_payload(status),
     };
     let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
-    let mut out = if path.starts_with("/api/") {
+    let mut out = if api {
         let body = ErrorBody {
             error: ErrorDetail::new(&payload, lang, request_id),
         };
@@ -305,7 +306,18 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     if let Some(v) = retry_after {
         out.headers_mut().insert(header::RETRY_AFTER, v);
     }
-    out
+    challenge(api, out)
+}
+
+/// Every 401 of the API says how to authenticate (RFC 9110 §11.6.1): a bearer token.
+fn challenge(api: bool, mut res: Response) -> Response {
+    if api && res.status() == StatusCode::UNAUTHORIZED {
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"tuoguan\""),
+        );
+    }
+    res
 }
 
 /// `axum::Json` whose rejection is an [`AppError`] naming what is wrong with the body.

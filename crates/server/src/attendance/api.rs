@@ -11,7 +11,7 @@ use super::family::{self, ChildClass};
 use super::metrics::{self, ClassMetrics, MonthGrid, Summary};
 use super::roll::{self, Roll};
 use super::store::{self, Event};
-use super::{Refused, TapInput, TapResult, cards, grid, tap};
+use super::{DayQuery, MonthQuery, Refused, TapInput, TapResult, cards, day_or_today, grid, tap};
 use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
@@ -52,21 +52,6 @@ async fn post_tap(
     Ok(tap::tap(&state, &user, &id, &headers, &input, lang)
         .await?
         .into_response())
-}
-
-/// A day (YYYY-MM-DD; today when left out).
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct DayQuery {
-    pub day: Option<String>,
-}
-
-/// Parses `?day=`, today when empty.
-pub fn day_or_today(q: Option<&str>) -> Result<chrono::NaiveDate, AppError> {
-    match q.map(str::trim).filter(|d| !d.is_empty()) {
-        None => Ok(crate::calendar::today()),
-        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| AppError::field("day", "attendance.day_invalid")),
-    }
 }
 
 /// The roll of a day: every enrolled child, their day, who may collect them.
@@ -113,13 +98,6 @@ async fn get_summary(
     Ok(Json(
         metrics::summary(&state, &c, crate::calendar::today()).await?,
     ))
-}
-
-/// A month (YYYY-MM; when left out, the class's current month, or its last — or first — month
-/// when it is not running).
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct MonthQuery {
-    pub month: Option<String>,
 }
 
 /// The month grid: children × operating days with each child's and the class's rate.

@@ -226,3 +226,25 @@ pub fn may_run(user: &CurrentUser, c: &Class) -> Result<(), AppError> {
 pub fn runs(user: &CurrentUser, c: &Class) -> bool {
     may_run(user, c).is_ok()
 }
+
+/// A day (YYYY-MM-DD; today when left out).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct DayQuery {
+    pub day: Option<String>,
+}
+
+/// Parses `?day=`, today when empty.
+pub fn day_or_today(q: Option<&str>) -> Result<chrono::NaiveDate, AppError> {
+    match q.map(str::trim).filter(|d| !d.is_empty()) {
+        None => Ok(crate::calendar::today()),
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| AppError::field("day", "attendance.day_invalid")),
+    }
+}
+
+/// A month (YYYY-MM; when left out, the class's current month, or its last — or first — month
+/// when it is not running).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct MonthQuery {
+    pub month: Option<String>,
+}

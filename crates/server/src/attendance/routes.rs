@@ -13,13 +13,13 @@ use axum::{
 use serde::Deserialize;
 use tuoguan_domain::attendance::REFUSAL_CODES;
 
-use super::api::{DayQuery, MonthQuery, day_or_today};
 use super::family::{self, ChildClass};
 use super::grid::day_heading;
 use super::metrics::{self, Mark, MonthGrid};
 use super::roll::{self, Roll, RollChild};
 use super::store::{self, Event};
 use super::{Action, TapInput, cards, grid, tap};
+use super::{DayQuery, MonthQuery, day_or_today};
 use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;

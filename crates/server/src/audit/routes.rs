@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::{Router, routing::get};
 
-use super::api::{AuditQuery, AuditView};
 use super::store::{self, PAGE_SIZE};
+use super::{AuditQuery, AuditView};
 use crate::app::AppState;
 use crate::auth::{Capability, CurrentUser};
 use crate::error::{AppError, Query};

@@ -32,10 +32,12 @@ pub struct TokenResponse {
     pub expires_at: String,
 }
 
-/// Issues a bearer token. Five wrong passwords in a row lock the account for 15 minutes (429).
+/// Issues a bearer token. Five failed attempts on one username, or twenty on any, from one client
+/// address within 15 minutes shut that address out for 15 minutes (429); other addresses are not
+/// affected, and an unknown username counts like a known one.
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = TokenRequest,
     responses((status = 200, body = TokenResponse), (status = 401, description = "wrong username or password"),
-              (status = 429, description = "account locked for a while")))]
+              (status = 429, description = "too many failures from this address; try again later")))]
 async fn issue_token(
     State(state): State<AppState>,
     client: Client,

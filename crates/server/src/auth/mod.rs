@@ -7,6 +7,7 @@ pub mod password;
 pub mod routes;
 pub mod service;
 mod store;
+pub mod throttle;
 
 /// The sessions job of `serve` (expired sessions and tokens) and the session ends that user
 /// changes cause: writes, no tenant reads.

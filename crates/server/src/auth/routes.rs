@@ -38,13 +38,23 @@ struct NextQuery {
     next: String,
 }
 
-/// Only a local path may follow sign-in (no open redirect).
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_string()
-    } else {
-        "/".to_string()
-    }
+/// Only a path on this site may follow sign-in (no open redirect). Browsers strip tabs and line
+/// breaks anywhere in a URL, trim control characters and spaces, and read `\` as `/`, so
+/// `/<TAB>/evil.example` or `/\evil.example` leave the site: accept a single `/` followed by
+/// anything but `/` or `\`, made only of visible ASCII without `\` (which also makes it a valid
+/// `Location` header); anything else goes to the home page.
+fn safe_next(next: &str) -> &str {
+    let bytes = next.as_bytes();
+    let ok = bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+        && bytes.iter().all(|b| b.is_ascii_graphic() && *b != b'\\');
+    if ok { next } else { "/" }
+}
+
+/// A 303 to a [`safe_next`] path; it cannot fail, so it is built before anything is written.
+fn redirect_to(next: &str) -> Response {
+    let location = HeaderValue::from_str(safe_next(next)).unwrap_or(HeaderValue::from_static("/"));
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
 
 async fn login_page(
@@ -53,12 +63,12 @@ async fn login_page(
     Query(q): Query<NextQuery>,
 ) -> Result<Response, AppError> {
     if user.is_some() {
-        return Ok(Redirect::to(&safe_next(&q.next)).into_response());
+        return Ok(redirect_to(&q.next));
     }
     render(&LoginPage {
         ctx,
         username: String::new(),
-        next: safe_next(&q.next),
+        next: safe_next(&q.next).to_string(),
         error: None,
     })
 }
@@ -79,10 +89,11 @@ async fn login(
     client: Client,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, AppError> {
-    let next = safe_next(&f.next);
+    let next = safe_next(&f.next).to_string();
+    // The answer exists before the session does: nothing after the sign-in can fail.
+    let mut res = redirect_to(&next);
     match service::login(&state, &f.username, &f.password, SessionKind::Web, &client).await {
         Ok(done) => {
-            let mut res = Redirect::to(&next).into_response();
             let c = cookie(SESSION_COOKIE, done.token, state.config.secure_cookies);
             if let Ok(v) = HeaderValue::from_str(&c.to_string()) {
                 res.headers_mut().append(header::SET_COOKIE, v);

@@ -9,10 +9,6 @@ use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
 use crate::error::AppError;
 
-/// Consecutive failures that lock an account.
-pub const MAX_FAILURES: i64 = 5;
-/// How long a locked account refuses attempts.
-pub const LOCK_SECS: i64 = 15 * 60;
 /// A session's `last_seen_at` is written at most this often.
 const TOUCH_EVERY_SECS: i64 = 60;
 
@@ -55,8 +51,9 @@ pub struct LoggedIn {
     pub user_id: String,
 }
 
-/// Checks the password (off the runtime), applies the lockout rule, opens a session, and audits
-/// every outcome.
+/// Checks the password (off the runtime), applies the sign-in throttle (`throttle`), opens a
+/// session, and audits every outcome. An unknown or inactive username takes the same path as a
+/// wrong password: the same answers in the same order, an argon2 verification of the same cost.
 pub async fn login(
     state: &AppState,
     username: &str,
@@ -66,56 +63,51 @@ pub async fn login(
 ) -> Result<LoggedIn, AppError> {
     let now = crate::now();
     let username = username.trim();
-    let row = store::find_login(&state.db, username).await?;
-    let Some(user) = row.filter(|u| u.active) else {
-        // Same work as a real check, so timing does not tell which usernames exist.
-        let _ = state.hasher.verify(password, &state.dummy_hash).await;
-        let entry = Entry {
-            actor_id: None,
-            actor_name: Some(username),
-            action: "login.failure",
-            target_type: "user",
-            target_id: None,
-            detail: "unknown or inactive account".into(),
-        };
-        state.journal.record(&entry, client).await?;
-        return Err(AppError::InvalidCredentials);
-    };
+    let address = client.ip.as_deref().unwrap_or("");
+    let user = store::find_login(&state.db, username)
+        .await?
+        .filter(|u| u.active);
     let entry = |action, detail: &str| Entry {
-        actor_id: Some(&user.id),
-        actor_name: Some(&user.username),
+        actor_id: user.as_ref().map(|u| u.id.as_str()),
+        actor_name: Some(user.as_ref().map_or(username, |u| u.username.as_str())),
         action,
         target_type: "user",
-        target_id: Some(&user.id),
+        target_id: user.as_ref().map(|u| u.id.as_str()),
         detail: detail.to_string(),
     };
-    if let Some(until) = user.locked_until.filter(|t| *t > now) {
-        let refused = entry("login.locked", "attempt while locked");
+    if let Some(retry_after_secs) = state.throttle.refused_for(address, username) {
+        let refused = entry("login.locked", "attempt while this address is shut out");
         state.journal.record(&refused, client).await?;
-        return Err(AppError::RateLimited {
-            retry_after_secs: until - now,
-        });
+        return Err(AppError::RateLimited { retry_after_secs });
     }
-    if !state.hasher.verify(password, &user.password_hash).await? {
-        let mut tx = state.db.begin().await?;
-        let locked =
-            store::record_failure(&mut tx, &user.id, now, MAX_FAILURES, now + LOCK_SECS).await?;
-        let detail = if locked {
-            "wrong password; account locked for 15 minutes"
+    // Unknown names are verified against a dummy hash, so timing does not tell which exist.
+    let hash = user
+        .as_ref()
+        .map_or(state.dummy_hash.as_str(), |u| u.password_hash.as_str());
+    let verified = state.hasher.verify(password, hash).await?;
+    let Some(user) = user.as_ref().filter(|_| verified) else {
+        let shut = state.throttle.failed(address, username);
+        let mut detail = if user.is_some() {
+            "wrong password".to_string()
         } else {
-            "wrong password"
+            "unknown or inactive account".to_string()
         };
-        audit::record(&mut tx, &entry("login.failure", detail), client).await?;
-        tx.commit().await?;
+        if shut {
+            detail.push_str("; this address is shut out for 15 minutes");
+        }
+        state
+            .journal
+            .record(&entry("login.failure", &detail), client)
+            .await?;
         return Err(AppError::InvalidCredentials);
-    }
+    };
+    state.throttle.succeeded(address, username);
     let (token, hash) = new_token();
     let expires_at = match kind {
         SessionKind::Web => now + state.config.session_max_hours * 3600,
         SessionKind::Api => now + state.config.token_hours * 3600,
     };
     let mut tx = state.db.begin().await?;
-    store::record_success(&mut tx, &user.id).await?;
     store::create_session(&mut tx, &hash, &user.id, kind.as_str(), now, expires_at).await?;
     let action = if kind == SessionKind::Web {
         "login.success"
@@ -127,7 +119,7 @@ pub async fn login(
     Ok(LoggedIn {
         token,
         expires_at,
-        user_id: user.id,
+        user_id: user.id.clone(),
     })
 }
 

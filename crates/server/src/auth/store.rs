@@ -11,39 +11,11 @@ pub struct LoginRow {
     pub username: String,
     pub password_hash: String,
     pub active: bool,
-    pub locked_until: Option<i64>,
 }
 
 pub async fn find_login(db: &Db, username: &str) -> sqlx::Result<Option<LoginRow>> {
-    const SQL: &str = "SELECT id, username, password_hash, active, locked_until FROM users \
-                       WHERE username = $1";
+    const SQL: &str = "SELECT id, username, password_hash, active FROM users WHERE username = $1";
     on_db!(db, p => sqlx::query_as(SQL).bind(username).fetch_optional(p).await)
-}
-
-/// Counts a failed attempt; when it is the `limit`-th in a row, locks the account until
-/// `lock_until` and restarts the count. Returns true when this failure locked the account.
-pub async fn record_failure(
-    tx: &mut Tx,
-    user_id: &str,
-    now: i64,
-    limit: i64,
-    lock_until: i64,
-) -> sqlx::Result<bool> {
-    const BUMP: &str = "UPDATE users SET failed_logins = failed_logins + 1, updated_at = $2 \
-                        WHERE id = $1 RETURNING failed_logins";
-    const LOCK: &str = "UPDATE users SET failed_logins = 0, locked_until = $2 WHERE id = $1";
-    on_tx!(tx, c => {
-        let n: i64 = sqlx::query_scalar(BUMP).bind(user_id).bind(now).fetch_one(&mut *c).await?;
-        if n >= limit {
-            sqlx::query(LOCK).bind(user_id).bind(lock_until).execute(&mut *c).await?;
-        }
-        Ok(n >= limit)
-    })
-}
-
-pub async fn record_success(tx: &mut Tx, user_id: &str) -> sqlx::Result<()> {
-    const SQL: &str = "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1";
-    on_tx!(tx, c => sqlx::query(SQL).bind(user_id).execute(&mut *c).await.map(|_| ()))
 }
 
 pub async fn create_session(

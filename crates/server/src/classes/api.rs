@@ -2,22 +2,23 @@
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::detail::ClassDetail;
 use super::service::{self, Action};
 use super::staff::{self, Staff, StaffInput, StaffPatch};
-use super::store::{self, ClassDay, ClassEvent};
+use super::store::ClassDay;
 use super::{ClassInput, ClassPatch, ClassView, files};
 use crate::app::AppState;
 use crate::audit::Client;
-use crate::auth::CurrentUser;
+use crate::auth::{Capability, CurrentUser};
 use crate::error::{AppError, Json, Query};
 use crate::i18n::{Lang, Msg};
 use crate::programmes::service as programmes;
-use crate::web::upload::{Spooled, file_turns, read_form};
+use crate::web::upload::file_turns;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -69,12 +70,15 @@ pub struct ClassSummary {
 /// Classes of a programme in the caller's scope, by host (tree order) and name, at most 1,000 a call
 /// (`limit`, `offset`: page on until a call returns fewer than `limit`).
 #[utoipa::path(get, path = "/api/v1/classes", tag = "classes", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, body = [ClassSummary]), (status = 404)))]
+    responses((status = 200, body = [ClassSummary]), (status = 403), (status = 404)))]
 async fn list_classes(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<ClassSummary>>, AppError> {
+    // A role that sees no classes at all is refused (403) before the programme is looked up;
+    // a programme out of reach stays a 404.
+    user.require(Capability::ViewClasses)?;
     let p = programmes::visible(&state, &user, &q.programme_id).await?;
     let page = crate::web::paging::ListQuery {
         limit: q.limit,
@@ -114,67 +118,6 @@ async fn register_class(
     ))
 }
 
-/// A finding of the approval checks.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CheckView {
-    pub code: String,
-    #[schema(value_type = tuoguan_domain::class_checks::Level)]
-    pub level: String,
-    pub message: String,
-}
-
-/// A class with everything its page shows.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ClassDetail {
-    #[serde(flatten)]
-    pub class: ClassView,
-    pub checks: Vec<CheckView>,
-    /// What a running class lacks: no 负责人, a missing check for people working with minors.
-    pub staff_flags: Vec<String>,
-    pub history: Vec<ClassEvent>,
-    pub days: Vec<ClassDay>,
-    pub files: Vec<files::FileMeta>,
-}
-
-/// Builds the detail (shared with the HTML page).
-pub async fn detail(
-    state: &AppState,
-    user: &CurrentUser,
-    id: &str,
-    lang: Lang,
-) -> Result<ClassDetail, AppError> {
-    let c = service::visible(state, user, id).await?;
-    let p = programmes::visible(state, user, &c.programme_id).await?;
-    let checks = service::checks(state, &c, &p).await?;
-    let roster = staff::roster(&state.db, &c).await?;
-    Ok(ClassDetail {
-        checks: checks
-            .iter()
-            .map(|k| CheckView {
-                code: k.code.to_string(),
-                level: format!("{:?}", k.level).to_lowercase(),
-                message: lang.t(k.code),
-            })
-            .collect(),
-        // A running (or about to run) class is flagged for what its roster lacks.
-        staff_flags: if matches!(
-            c.status(),
-            super::ClassStatus::Approved | super::ClassStatus::Running
-        ) {
-            staff::flags(&roster)
-                .into_iter()
-                .map(|k| lang.t(k))
-                .collect()
-        } else {
-            Vec::new()
-        },
-        history: store::events(&state.db, &c).await?,
-        days: store::days(&state.db, &c).await?,
-        files: files::list(&state.db, &c).await?,
-        class: service::view(state, &c, &p).await?,
-    })
-}
-
 #[utoipa::path(get, path = "/api/v1/classes/{id}", tag = "classes", security(("bearer" = [])),
     params(("id" = String, Path, description = "class id")), responses((status = 200, body = ClassDetail), (status = 404)))]
 async fn get_class(
@@ -183,7 +126,9 @@ async fn get_class(
     lang: Lang,
     Path(id): Path<String>,
 ) -> Result<Json<ClassDetail>, AppError> {
-    Ok(Json(detail(&state, &user, &id, lang).await?))
+    Ok(Json(
+        super::detail::read(&state, &user, &id, lang).await?.detail,
+    ))
 }
 
 /// Changes any registration fields of a draft or returned class.
@@ -379,18 +324,6 @@ async fn delete_day(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Reads a multipart upload: the `kind` field, and the `file` part spooled to disk.
-pub async fn read_upload(form: Multipart) -> Result<(String, Spooled), AppError> {
-    let form = read_form(form, &["kind"], files::MAX_FILE_BYTES as u64, "document")
-        .await
-        .map_err(|_| AppError::field("file", "file.size"))?;
-    let kind = form.text("kind").to_string();
-    let up = form
-        .file
-        .ok_or_else(|| AppError::field("file", "file.size"))?;
-    Ok((kind, up))
-}
-
 /// Uploads a document (multipart: `kind`, `file`); PDF, PNG or JPEG up to 10 MiB.
 #[utoipa::path(post, path = "/api/v1/classes/{id}/files", tag = "classes", security(("bearer" = [])),
     params(("id" = String, Path, description = "class id")), request_body(content_type = "multipart/form-data", content = Object),
@@ -402,7 +335,7 @@ async fn upload_file(
     Path(id): Path<String>,
     form: Multipart,
 ) -> Result<(StatusCode, Json<files::FileMeta>), AppError> {
-    let (kind, up) = read_upload(form).await?;
+    let (kind, up) = files::read_upload(form).await?;
     Ok((
         StatusCode::CREATED,
         Json(files::upload(&state, &user, &client, &id, &kind, up).await?),
@@ -419,25 +352,5 @@ async fn download_file(
     Path((id, file_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let (meta, data) = files::download(&state, &user, &id, &file_id).await?;
-    Ok(file_response(&meta, data))
-}
-
-/// An attachment response that a browser will neither render inline nor sniff.
-pub fn file_response(meta: &files::FileMeta, body: axum::body::Body) -> Response {
-    let mut res = body.into_response();
-    let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&meta.size.to_string()) {
-        h.insert(header::CONTENT_LENGTH, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&meta.content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&crate::web::excel::content_disposition(&meta.name)) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'"),
-    );
-    res
+    Ok(files::file_response(&meta, data))
 }

@@ -1,7 +1,11 @@
 //! Documents of a class (rules in force, partner agreement, qualification review, food licence,
-//! catering agreement): PDF, PNG or JPEG by content (never by name), at most 10 MiB, stored in the
-//! database, served as attachments only to those who may see the class.
+//! catering agreement): PDF, PNG or JPEG by content (never by name; a name with another type's
+//! extension is refused), at most 10 MiB, stored in the database, served as attachments under a
+//! name with the extension of their content, only to those who may see the class.
 
+use axum::extract::Multipart;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::{Class, service};
@@ -10,7 +14,8 @@ use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser};
 use crate::db::{Db, Tx};
 use crate::error::{AppError, FieldError};
-use crate::web::upload::Spooled;
+use crate::web::filetype::{FileType, HEAD};
+use crate::web::upload::{Spooled, read_form};
 use crate::{on_db, on_tx};
 
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
@@ -42,17 +47,9 @@ pub struct FileMeta {
     pub created_at: i64,
 }
 
-/// The type of a file from its first bytes; None for anything but PDF, PNG and JPEG.
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else {
-        None
-    }
+/// The type of a document from its first bytes; None for anything but PDF, PNG and JPEG.
+pub fn sniff(bytes: &[u8]) -> Option<FileType> {
+    FileType::sniff(bytes).filter(|t| matches!(t, FileType::Pdf | FileType::Png | FileType::Jpeg))
 }
 
 /// A file name safe to store and offer back: no path, no control characters, at most 100 chars.
@@ -137,8 +134,11 @@ pub async fn upload(
         errors.push(FieldError::new("file", "file.size"));
     }
     let content_type = sniff(&head(&mut up.file)?);
-    if content_type.is_none() && up.len > 0 {
-        errors.push(FieldError::new("file", "file.type"));
+    let name = clean_name(&up.name);
+    match content_type {
+        None if up.len > 0 => errors.push(FieldError::new("file", "file.type")),
+        Some(t) if !t.fits(&name) => errors.push(t.misnamed("file")),
+        _ => {}
     }
     let (Some(content_type), true) = (content_type, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
@@ -146,8 +146,8 @@ pub async fn upload(
     let meta = FileMeta {
         id: crate::new_id(),
         kind: kind.into(),
-        name: clean_name(&up.name),
-        content_type: content_type.into(),
+        name: content_type.safe_name(&name),
+        content_type: content_type.mime().into(),
         size: i64::try_from(up.len).unwrap_or(i64::MAX),
         created_at: crate::now(),
     };
@@ -169,8 +169,8 @@ pub async fn upload(
 /// The first bytes of a spooled file (to tell its type), the read position back at the start.
 fn head(file: &mut std::fs::File) -> Result<Vec<u8>, AppError> {
     use std::io::{Read, Seek, SeekFrom};
-    let mut head = Vec::with_capacity(8);
-    let read = file.by_ref().take(8).read_to_end(&mut head);
+    let mut head = Vec::with_capacity(HEAD);
+    let read = file.by_ref().take(HEAD as u64).read_to_end(&mut head);
     read.and_then(|_| file.seek(SeekFrom::Start(0)))
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(head)
@@ -210,4 +210,45 @@ pub async fn download(
         }
     });
     Ok((meta, body))
+}
+
+/// Reads a multipart upload: the `kind` field, and the `file` part spooled to disk.
+pub async fn read_upload(form: Multipart) -> Result<(String, Spooled), AppError> {
+    let form = read_form(form, &["kind"], MAX_FILE_BYTES as u64, "document")
+        .await
+        .map_err(|_| AppError::field("file", "file.size"))?;
+    let kind = form.text("kind").to_string();
+    let up = form
+        .file
+        .ok_or_else(|| AppError::field("file", "file.size"))?;
+    Ok((kind, up))
+}
+
+/// An attachment response that a browser will neither render inline nor sniff.
+pub fn file_response(meta: &FileMeta, body: axum::body::Body) -> Response {
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&meta.size.to_string()) {
+        h.insert(header::CONTENT_LENGTH, v);
+    }
+    // The stored type came from the bytes; a file stored before that rule, of another type, goes
+    // out as bare bytes. Either way its name ends in the extension of what it is.
+    let t = FileType::of_mime(&meta.content_type);
+    let (mime, name) = match t {
+        Some(t) => (t.mime(), t.safe_name(&meta.name)),
+        None => ("application/octet-stream", format!("{}.bin", meta.name)),
+    };
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&crate::web::excel::content_disposition(&name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    res
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod days;
+pub mod detail;
 pub mod files;
 pub mod form;
 pub mod routes;

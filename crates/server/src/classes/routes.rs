@@ -12,7 +12,8 @@ use axum::{
 use serde::Deserialize;
 use tuoguan_domain::class_checks::{ClassModel, FoodMode, Management};
 
-use super::api::{ClassDetail, detail, file_response, read_upload};
+use super::detail::ClassDetail;
+use super::files::{file_response, read_upload};
 use super::form::{ClassForm, opt};
 use super::service::{self, Action};
 use super::staff::{self, STAFF_ROLES, Staff, StaffInput, StaffPatch};
@@ -284,10 +285,12 @@ async fn show_page(
     id: &str,
     errors: Vec<FieldError>,
 ) -> Result<ShowPage, AppError> {
-    let d = detail(state, user, id, ctx.lang).await?;
-    let c = service::visible(state, user, id).await?;
-    let programme = programmes::visible(state, user, &c.programme_id).await?;
-    let roster = staff::roster(&state.db, &c).await?;
+    let super::detail::ClassRead {
+        class: c,
+        programme,
+        roster,
+        detail: d,
+    } = super::detail::read(state, user, id, ctx.lang).await?;
     let (from, _) = (c.status(), ());
     let actions = [
         ("submit", Action::Submit),

@@ -1,7 +1,7 @@
 //! JSON API of parents, children, applications, roster import/export and the lottery.
 
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -11,7 +11,8 @@ use super::children::{self, ChildExport, ChildInput, ChildView};
 use super::import::{self, ImportError, ImportReport};
 use super::lottery::{self, PublishedDraw, RerunInput, RerunResult};
 use super::parents::{self, ParentSignup};
-use super::pickups::{self, PickupInput};
+use super::pickups::{self, PickupInput, photo_response};
+use super::roster_file::read_roster_upload;
 use super::store::{OpenClass, Pickup};
 use super::{Decision, export, paperwork, store};
 use crate::app::AppState;
@@ -20,7 +21,7 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, Json};
 use crate::i18n::{Lang, Msg};
 use crate::web::excel;
-use crate::web::upload::{SpoolError, Spooled, file_turns, import_turns, read_form};
+use crate::web::upload::{file_turns, import_turns};
 
 pub fn router() -> OpenApiRouter<AppState> {
     let import = OpenApiRouter::new().routes(routes!(import_roster)).layer((
@@ -233,7 +234,8 @@ async fn remove_pickup(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Sets a pickup person's photo: the body is a PNG or JPEG (up to 2 MiB), with its Content-Type.
+/// Sets a pickup person's photo: the body is a PNG, JPEG or WebP (up to 2 MiB), its type taken
+/// from its bytes.
 #[utoipa::path(put, path = "/api/v1/children/{id}/pickups/{pickup_id}/photo", tag = "enrolment", security(("bearer" = [])),
     params(("id" = String, Path, description = "child id"), ("pickup_id" = String, Path, description = "pickup person id")),
     request_body(content_type = "image/jpeg", content = Vec<u8>),
@@ -243,7 +245,6 @@ async fn put_pickup_photo(
     user: CurrentUser,
     client: Client,
     Path((id, pickup_id)): Path<(String, String)>,
-    headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<StatusCode, AppError> {
     // Read here up to the photo limit, past the app-wide 1 MiB one: a larger body is the same
@@ -251,11 +252,7 @@ async fn put_pickup_photo(
     let body = axum::body::to_bytes(body, pickups::MAX_PHOTO + 1)
         .await
         .map_err(|_| AppError::field("photo", "pickup.photo_invalid"))?;
-    let kind = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    pickups::set_photo(&state, &user, &client, &id, &pickup_id, &body, kind).await?;
+    pickups::set_photo(&state, &user, &client, &id, &pickup_id, &body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -268,25 +265,8 @@ async fn get_pickup_photo(
     user: CurrentUser,
     Path((id, pickup_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (data, kind) = pickups::pickup_photo(&state, &user, &id, &pickup_id).await?;
-    Ok(photo_response(data, &kind))
-}
-
-/// An image response that is not sniffed and never cached in shared caches.
-pub fn photo_response(data: Vec<u8>, kind: &str) -> Response {
-    let mut res = data.into_response();
-    let h = res.headers_mut();
-    let kind = if kind == "image/png" {
-        "image/png"
-    } else {
-        "image/jpeg"
-    };
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    res
+    let (data, _) = pickups::pickup_photo(&state, &user, &id, &pickup_id).await?;
+    Ok(photo_response(data))
 }
 
 /// Classes open for applications (approved or running, not ended).
@@ -474,32 +454,6 @@ pub fn rows_rejected(rows: &[import::RowProblem], total: usize, lang: Lang) -> R
     let body =
         serde_json::json!({"error": {"code": "import_rejected", "message": message, "rows": rows}});
     (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
-}
-
-/// A roster upload as the form sent it; the file waits on disk (see [`crate::web::upload`]).
-pub struct RosterUpload {
-    pub file: Spooled,
-    pub consent_attested: bool,
-}
-
-pub async fn read_roster_upload(form: Multipart) -> Result<RosterUpload, AppError> {
-    let form = read_form(form, &["consent_attested"], import::MAX_FILE, "roster")
-        .await
-        .map_err(|e| match e {
-            SpoolError::TooLarge => AppError::field("file", "import.too_large"),
-            SpoolError::Broken => AppError::field("file", "import.unreadable"),
-        })?;
-    let consent_attested = matches!(
-        form.text("consent_attested").trim(),
-        "true" | "on" | "1" | "yes"
-    );
-    let file = form
-        .file
-        .ok_or_else(|| AppError::field("file", "import.no_file"))?;
-    Ok(RosterUpload {
-        file,
-        consent_attested,
-    })
 }
 
 /// The class's published draws, newest first.

@@ -314,7 +314,7 @@ pub async fn import(
     user: &CurrentUser,
     client: &Client,
     class_id: &str,
-    file: Spooled,
+    mut file: Spooled,
     consent_attested: bool,
 ) -> Result<ImportReport, ImportError> {
     let scope = user.require(Capability::ManageEnrolment)?;
@@ -327,6 +327,11 @@ pub async fn import(
     }
     if file.len > MAX_FILE {
         return Err(file_problem("import.too_large"));
+    }
+    if roster_file::misnamed(&file.name, &mut file.file)
+        .map_err(|e| AppError::Internal(e.into()))?
+    {
+        return Err(AppError::field("file", "import.extension_mismatch").into());
     }
     let rules = {
         let mut tx = state.db.begin().await?;

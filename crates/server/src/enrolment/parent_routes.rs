@@ -529,10 +529,11 @@ async fn add_pickup(
             Some("relationship") => input.relationship = field.text().await.map_err(bad)?,
             Some("phone") => input.phone = field.text().await.map_err(bad)?,
             Some("photo") => {
-                let kind = field.content_type().unwrap_or("").to_string();
+                // The type comes from the bytes (`pickups::add_pickup`); the name is checked by it.
+                let name = field.file_name().unwrap_or("").to_string();
                 let data = field.bytes().await.map_err(bad)?.to_vec();
                 if !data.is_empty() {
-                    photo = Some((data, kind));
+                    photo = Some((data, name));
                 }
             }
             _ => {}
@@ -564,6 +565,6 @@ async fn photo(
     user: CurrentUser,
     Path((id, pickup_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (data, kind) = pickups::pickup_photo(&state, &user, &id, &pickup_id).await?;
-    Ok(super::api::photo_response(data, &kind))
+    let (data, _) = pickups::pickup_photo(&state, &user, &id, &pickup_id).await?;
+    Ok(super::pickups::photo_response(data))
 }

@@ -1,6 +1,8 @@
 //! Authorised pickup persons (接送人) of a child: added and withdrawn by the guardian, with an
 //! optional photo shown to the guardian and the class's staff.
 
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tuoguan_domain::Phone;
 
@@ -11,8 +13,9 @@ use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, FieldError};
+use crate::web::filetype::{FileType, HEAD};
 
-/// A pickup person as entered (photo optional, PNG or JPEG up to 2 MB).
+/// A pickup person as entered (photo optional, PNG, JPEG or WebP up to 2 MB).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct PickupInput {
     pub name: String,
@@ -20,7 +23,8 @@ pub struct PickupInput {
     pub phone: String,
 }
 
-/// Adds an authorised pickup person (guardian only).
+/// Adds an authorised pickup person (guardian only); `photo` is the bytes and the file name they
+/// came with.
 pub async fn add_pickup(
     state: &AppState,
     user: &CurrentUser,
@@ -49,11 +53,14 @@ pub async fn add_pickup(
             String::new()
         }
     };
-    if let Some((bytes, kind)) = photo
-        && (!matches!(kind, "image/png" | "image/jpeg") || bytes.len() > MAX_PHOTO)
-    {
-        errors.push(FieldError::new("photo", "pickup.photo_invalid"));
-    }
+    let photo = match photo.map(|(bytes, name)| (bytes, photo_type(bytes, name))) {
+        Some((bytes, Ok(t))) => Some((bytes, t.mime())),
+        Some((_, Err(e))) => {
+            errors.push(e);
+            None
+        }
+        None => None,
+    };
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -126,7 +133,21 @@ pub async fn pickup_photo(
 /// Largest pickup photo accepted: 2 MiB.
 pub const MAX_PHOTO: usize = 2 << 20;
 
-/// Sets a pickup person's photo (guardian only): PNG or JPEG up to 2 MiB.
+/// The type of a photo by its bytes — PNG, JPEG or WebP, at most [`MAX_PHOTO`], whatever was
+/// declared — and its file name (empty when it came without one) checked against it.
+fn photo_type(bytes: &[u8], name: &str) -> Result<FileType, FieldError> {
+    let t = FileType::sniff(&bytes[..bytes.len().min(HEAD)])
+        .filter(|t| matches!(t, FileType::Png | FileType::Jpeg | FileType::Webp))
+        .filter(|_| bytes.len() <= MAX_PHOTO)
+        .ok_or_else(|| FieldError::new("photo", "pickup.photo_invalid"))?;
+    if t.fits(name) {
+        Ok(t)
+    } else {
+        Err(t.misnamed("photo"))
+    }
+}
+
+/// Sets a pickup person's photo (guardian only): PNG, JPEG or WebP by its bytes, up to 2 MiB.
 pub async fn set_photo(
     state: &AppState,
     user: &CurrentUser,
@@ -134,18 +155,14 @@ pub async fn set_photo(
     child_id: &str,
     pickup_id: &str,
     bytes: &[u8],
-    kind: &str,
 ) -> Result<(), AppError> {
     let (c, access) = visible(state, user, child_id).await?;
     if access != Access::Guardian {
         return Err(AppError::NotFound);
     }
-    let kind = kind.split(';').next().unwrap_or("").trim();
-    if !matches!(kind, "image/png" | "image/jpeg") || bytes.is_empty() || bytes.len() > MAX_PHOTO {
-        return Err(AppError::field("photo", "pickup.photo_invalid"));
-    }
+    let kind = photo_type(bytes, "").map_err(|e| AppError::Validation(vec![e]))?;
     let mut tx = state.db.begin().await?;
-    if store::set_pickup_photo(&mut tx, &c.id, pickup_id, bytes, kind).await? == 0 {
+    if store::set_pickup_photo(&mut tx, &c.id, pickup_id, bytes, kind.mime()).await? == 0 {
         return Err(AppError::NotFound);
     }
     audit::record(
@@ -156,4 +173,30 @@ pub async fn set_photo(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// An image that is not sniffed, rendered only as an image (a sandbox for anything else), offered
+/// under a name with the extension of its bytes, and never cached in shared caches.
+pub fn photo_response(data: Vec<u8>) -> Response {
+    let t = FileType::sniff(&data[..data.len().min(HEAD)]);
+    let (mime, ext) = t.map_or(("application/octet-stream", "bin"), |t| (t.mime(), t.ext()));
+    let mut res = data.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"photo.{ext}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    res
 }

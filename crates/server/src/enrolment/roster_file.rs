@@ -8,7 +8,11 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 use calamine::{Data, Reader};
 use tuoguan_domain::enrolment::RawCell;
 
-use super::import::MAX_ROWS;
+use axum::extract::Multipart;
+
+use super::import::{self, MAX_ROWS};
+use crate::error::AppError;
+use crate::web::upload::{SpoolError, Spooled, read_form};
 
 /// A row that holds something, with its number as the spreadsheet shows it (the first is 1).
 pub type Line = (usize, Vec<RawCell>);
@@ -34,6 +38,24 @@ pub fn read_lines<R: Read + Seek>(mut r: R) -> Result<Vec<Line>, &'static str> {
     } else {
         csv_lines(BufReader::new(r))
     }
+}
+
+/// True when a file's name says something else than its bytes: `.xlsx` on what is not a zip,
+/// `.csv` or `.txt` on a zip, or the extension of anything else (`.xls`, `.pdf`, …). A name
+/// without an extension says nothing.
+pub fn misnamed<R: Read + Seek>(name: &str, r: &mut R) -> std::io::Result<bool> {
+    let Some(ext) = crate::web::filetype::extension(name) else {
+        return Ok(false);
+    };
+    let mut magic = [0u8; 4];
+    let n = read_up_to(r, &mut magic)?;
+    r.seek(SeekFrom::Start(0))?;
+    let zip = magic[..n] == *b"PK\x03\x04";
+    Ok(match ext.as_str() {
+        "xlsx" => !zip,
+        "csv" | "txt" => zip,
+        _ => true,
+    })
 }
 
 fn xlsx_lines<R: Read + Seek>(mut r: R) -> Result<Vec<Line>, &'static str> {
@@ -175,6 +197,32 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
+/// A roster upload as the form sent it; the file waits on disk (see [`crate::web::upload`]).
+pub struct RosterUpload {
+    pub file: Spooled,
+    pub consent_attested: bool,
+}
+
+pub async fn read_roster_upload(form: Multipart) -> Result<RosterUpload, AppError> {
+    let form = read_form(form, &["consent_attested"], import::MAX_FILE, "roster")
+        .await
+        .map_err(|e| match e {
+            SpoolError::TooLarge => AppError::field("file", "import.too_large"),
+            SpoolError::Broken => AppError::field("file", "import.unreadable"),
+        })?;
+    let consent_attested = matches!(
+        form.text("consent_attested").trim(),
+        "true" | "on" | "1" | "yes"
+    );
+    let file = form
+        .file
+        .ok_or_else(|| AppError::field("file", "import.no_file"))?;
+    Ok(RosterUpload {
+        file,
+        consent_attested,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +282,15 @@ mod tests {
                 (4, vec![text("张三"), RawCell::Number(3.0)])
             ]
         );
+    }
+
+    #[test]
+    fn a_name_must_say_what_the_bytes_are() {
+        let misnamed = |name: &str, bytes: &[u8]| misnamed(name, &mut Cursor::new(bytes)).unwrap();
+        assert!(!misnamed("名单.XLSX", b"PK\x03\x04rest") && !misnamed("名单.csv", b"a,b\n"));
+        assert!(!misnamed("roster", b"PK\x03\x04") && !misnamed("名单 v1.2 final", b"a"));
+        assert!(misnamed("名单.xlsx", b"a,b\n") && misnamed("名单.csv", b"PK\x03\x04"));
+        assert!(misnamed("名单.xls", b"\xD0\xCF\x11\xE0") && misnamed("x.html", b"a,b"));
     }
 
     #[test]

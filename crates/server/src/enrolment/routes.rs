@@ -11,10 +11,10 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::api::read_roster_upload;
 use super::applications::{self, ApplicationView};
 use super::import::{self, ImportError, RowProblemView};
 use super::lottery::{self, PublishedDraw};
+use super::roster_file::read_roster_upload;
 use super::{Decision, Status, export};
 use crate::app::AppState;
 use crate::audit::Client;

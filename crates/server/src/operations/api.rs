@@ -89,7 +89,7 @@ async fn report_incident(
 
 /// Every incident of the classes the caller sees (a federation: its whole subtree).
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "operations", security(("bearer" = [])),
-    responses((status = 200, body = [IncidentView])))]
+    responses((status = 200, body = [IncidentView]), (status = 403, description = "the caller sees no classes at all")))]
 async fn all_incidents(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -221,9 +221,13 @@ pub async fn list(
     user: &CurrentUser,
     class_id: Option<&str>,
 ) -> Result<Vec<IncidentView>, AppError> {
-    let scope = user
-        .scope(Capability::ViewClasses)
-        .ok_or(AppError::NotFound)?;
+    // A class's incidents are an object (404 outside it); the list of all is a capability (403).
+    let scope = match class_id {
+        Some(_) => user
+            .scope(Capability::ViewClasses)
+            .ok_or(AppError::NotFound)?,
+        None => user.require(Capability::ViewClasses)?,
+    };
     let rows = store::incidents(&state.db, &scope, class_id, None).await?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let involved = store::children_of_incidents(&state.db, &ids).await?;

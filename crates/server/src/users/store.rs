@@ -108,7 +108,7 @@ pub async fn update(tx: &mut Tx, u: &User) -> sqlx::Result<()> {
         .execute(&mut *c).await.map(|_| ()))
 }
 
-/// Sets a new password hash and clears any lockout.
+/// Sets a new password hash (and clears the failure columns of the former per-account lockout).
 pub async fn set_password(tx: &mut Tx, id: &str, hash: &str, now: i64) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, \
                        updated_at = $3 WHERE id = $1";

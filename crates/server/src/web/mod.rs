@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod excel;
+pub mod filetype;
 pub mod nul;
 pub mod pages;
 pub mod paging;

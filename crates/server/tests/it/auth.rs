@@ -306,3 +306,137 @@ async fn absolute_timeout(b: Backend) {
         "but the session is already past its absolute limit"
     );
 }
+
+/// `next` values a browser would follow off the site (it strips tabs and line breaks, reads `\`
+/// as `/`), as the query string carries them and as the form posts them.
+const OFF_SITE: &[(&str, &str)] = &[
+    ("/%09/evil.example", "/\t/evil.example"),
+    ("/%0a/evil", "/\n/evil"),
+    ("/%0d/evil", "/\r/evil"),
+    ("/%0b/evil", "/\u{b}/evil"),
+    ("/%5Cevil", "/\\evil"),
+    ("%5C%5Cevil", "\\\\evil"),
+    ("//evil", "//evil"),
+    ("https://evil", "https://evil"),
+    ("%20/evil", " /evil"),
+];
+
+/// The `Location` of a response and whether it set the session cookie.
+fn location_and_session(res: &reqwest::Response) -> (String, bool) {
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    let session = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|c| c.to_str().unwrap().starts_with("tg_session="));
+    (location.unwrap_or_default(), session)
+}
+
+both!(
+    sign_in_sends_nowhere_but_a_path_of_this_site,
+    no_open_redirect
+);
+async fn no_open_redirect(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let anonymous = WebSession::new(&app.base);
+    let signed_in = WebSession::login(&app, "city_admin").await;
+    for (query, form) in OFF_SITE {
+        // The form keeps only a safe `next`.
+        let (status, html) = anonymous.get(&format!("/login?next={query}")).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        assert!(html.contains(r#"name="next" value="/">"#), "{query}");
+        // Someone already signed in is sent on at once: home, not away.
+        let (status, location) = signed_in
+            .get_location(&format!("/login?next={query}"))
+            .await;
+        assert_eq!(
+            (status, location.as_str()),
+            (StatusCode::SEE_OTHER, "/"),
+            "GET {query}"
+        );
+        // The form posted with it signs in (session cookie set) and goes home: 303, never a 500.
+        let s = WebSession::new(&app.base);
+        let page = s.get("/login").await.1;
+        let res = s
+            .http
+            .post(app.url("/login"))
+            .form(&[
+                ("_csrf", csrf_of(&page).as_str()),
+                ("username", "city_admin"),
+                ("password", PASSWORD),
+                ("next", form),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "POST {form:?}");
+        assert_eq!(
+            location_and_session(&res),
+            ("/".into(), true),
+            "POST {form:?}"
+        );
+        assert_eq!(
+            s.get("/").await.0,
+            StatusCode::OK,
+            "signed in after {form:?}"
+        );
+    }
+    // A NUL in the address is refused before sign-in looks at it (web::nul): no redirect at all.
+    let (status, _) = signed_in.get_location("/login?next=/%00/evil").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // A path of the site, query and all, is kept.
+    let (status, location) = signed_in.get_location("/login?next=/classes%3Fx%3D1").await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/classes?x=1")
+    );
+    let page = anonymous.get("/login").await.1;
+    let res = anonymous
+        .http
+        .post(app.url("/login"))
+        .form(&[
+            ("_csrf", csrf_of(&page).as_str()),
+            ("username", "city_admin"),
+            ("password", PASSWORD),
+            ("next", "/classes?x=1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location_and_session(&res), ("/classes?x=1".into(), true));
+}
+
+both!(
+    every_401_of_the_api_names_the_bearer_scheme,
+    bearer_challenge
+);
+async fn bearer_challenge(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let wrong = json!({"username": "city_admin", "password": "not-the-password"});
+    let requests = [
+        app.http.get(app.url("/api/v1/me")),
+        app.http
+            .get(app.url("/api/v1/orgs"))
+            .bearer_auth("no-such-token"),
+        app.http.post(app.url("/api/v1/auth/token")).json(&wrong),
+    ];
+    for req in requests {
+        let res = req.send().await.unwrap();
+        let url = res.url().path().to_string();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{url}");
+        assert_eq!(
+            res.headers()
+                .get("www-authenticate")
+                .map(|v| v.to_str().unwrap()),
+            Some(r#"Bearer realm="tuoguan""#),
+            "{url}"
+        );
+    }
+    // Pages send people to the sign-in form instead.
+    let res = app.http.get(app.url("/orgs")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(res.headers().get("www-authenticate").is_none());
+}
