@@ -15,7 +15,7 @@ mod store;
 pub use store::{ClassDay, ClassEvent, ClassStep, DayChange};
 
 use serde::{Deserialize, Serialize};
-use tuoguan_domain::class_checks::{ClassModel, Food, FoodMode, Management, Venue};
+use tuoguan_domain::class_checks::{ClassModel, Food, Management, Venue};
 
 use crate::auth::{Owned, Visible};
 use crate::error::AppError;
@@ -90,6 +90,20 @@ pub enum RuleKind {
 
 crate::stored_as_text!(ClassStatus, "class status");
 
+impl TryFrom<crate::db::JsonText> for Venue {
+    type Error = serde_json::Error;
+    fn try_from(t: crate::db::JsonText) -> Result<Venue, serde_json::Error> {
+        t.parse()
+    }
+}
+
+impl TryFrom<crate::db::JsonText> for Food {
+    type Error = serde_json::Error;
+    fn try_from(t: crate::db::JsonText) -> Result<Food, serde_json::Error> {
+        t.parse()
+    }
+}
+
 /// Kinds of rules in force a class can take from the federation's templates (PRODUCT.md §4).
 pub const RULE_KINDS: [&str; 5] = [
     "pickup",
@@ -136,14 +150,18 @@ pub struct Class {
     pub capacity: i64,
     pub model: String,
     pub management: String,
-    /// Partner units of a joint class, one per line.
-    pub partners: String,
+    /// Partner units of a joint class (stored one per line).
+    #[sqlx(try_from = "crate::db::LineList")]
+    pub partners: Vec<String>,
     pub partner_agreement: bool,
     pub qualification_review: bool,
-    pub venue: String,
-    pub food: String,
-    /// Rule kinds taken from the federation's templates, comma-separated.
-    pub rules_in_force: String,
+    #[sqlx(try_from = "crate::db::JsonText")]
+    pub venue: Venue,
+    #[sqlx(try_from = "crate::db::JsonText")]
+    pub food: Food,
+    /// Rule kinds taken from the federation's templates (stored comma-separated).
+    #[sqlx(try_from = "crate::db::CommaList")]
+    pub rules_in_force: Vec<String>,
     pub status: ClassStatus,
     pub created_at: i64,
     pub updated_at: i64,
@@ -155,35 +173,19 @@ impl Class {
     }
 
     pub fn venue(&self) -> Venue {
-        serde_json::from_str(&self.venue).unwrap_or_default()
+        self.venue.clone()
     }
 
     pub fn food(&self) -> Food {
-        serde_json::from_str(&self.food).unwrap_or(Food {
-            mode: FoodMode::NoMeals,
-            caterer_name: None,
-            licence_no: None,
-            licence_expiry: None,
-            catering_agreement: false,
-        })
+        self.food.clone()
     }
 
     pub fn partner_list(&self) -> Vec<String> {
-        self.partners
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .collect()
+        self.partners.clone()
     }
 
     pub fn rule_list(&self) -> Vec<String> {
-        self.rules_in_force
-            .split(',')
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .collect()
+        self.rules_in_force.clone()
     }
 
     pub fn dates(&self) -> Result<(chrono::NaiveDate, chrono::NaiveDate), AppError> {

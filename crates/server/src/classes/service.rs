@@ -200,21 +200,16 @@ async fn validated(
         capacity: input.capacity,
         model: input.model.trim().into(),
         management: input.management.trim().into(),
-        partners: partners.join("\n"),
+        partners,
         partner_agreement: input.partner_agreement,
         qualification_review: input.qualification_review,
-        venue: to_json(&input.venue)?,
-        food: to_json(&input.food)?,
-        rules_in_force: rules.join(","),
+        venue: input.venue.clone(),
+        food: input.food.clone(),
+        rules_in_force: rules,
         status: ClassStatus::Draft,
         created_at: now,
         updated_at: now,
     })
-}
-
-/// A JSON column's text.
-fn to_json<T: serde::Serialize>(v: &T) -> Result<String, AppError> {
-    serde_json::to_string(v).map_err(|e| AppError::Internal(e.into()))
 }
 
 pub async fn register(

@@ -2,7 +2,7 @@
 
 use super::{Class, Listed};
 use crate::auth::Scope;
-use crate::db::{Db, Sql, Tx};
+use crate::db::{Db, JsonText, Sql, Tx};
 use crate::{on_db, on_tx};
 
 const COLS: &str = "c.id, c.programme_id, c.host_org_id, o.name AS host_name, o.path AS host_path, c.name, \
@@ -58,8 +58,9 @@ pub async fn insert(tx: &mut Tx, c: &Class) -> sqlx::Result<()> {
     on_tx!(tx, x => sqlx::query(SQL)
         .bind(&c.id).bind(&c.programme_id).bind(&c.host_org_id).bind(&c.name).bind(&c.address)
         .bind(&c.start_date).bind(&c.end_date).bind(&c.daily_start).bind(&c.daily_end).bind(c.capacity)
-        .bind(&c.model).bind(&c.management).bind(&c.partners).bind(c.partner_agreement)
-        .bind(c.qualification_review).bind(&c.venue).bind(&c.food).bind(&c.rules_in_force).bind(c.status)
+        .bind(&c.model).bind(&c.management).bind(c.partners.join("\n")).bind(c.partner_agreement)
+        .bind(c.qualification_review).bind(JsonText::of(&c.venue)).bind(JsonText::of(&c.food))
+        .bind(c.rules_in_force.join(",")).bind(c.status)
         .bind(c.created_at).execute(&mut *x).await.map(|_| ()))?;
     crate::dashboard::tallies::class_changed(tx, &c.id, None).await
 }
@@ -75,8 +76,9 @@ pub async fn update(tx: &mut Tx, c: &Class) -> sqlx::Result<()> {
     on_tx!(tx, x => sqlx::query(SQL)
         .bind(&c.id).bind(&c.host_org_id).bind(&c.name).bind(&c.address).bind(&c.start_date).bind(&c.end_date)
         .bind(&c.daily_start).bind(&c.daily_end).bind(c.capacity).bind(&c.model).bind(&c.management)
-        .bind(&c.partners).bind(c.partner_agreement).bind(c.qualification_review).bind(&c.venue).bind(&c.food)
-        .bind(&c.rules_in_force).bind(c.updated_at).execute(&mut *x).await.map(|_| ()))?;
+        .bind(c.partners.join("\n")).bind(c.partner_agreement).bind(c.qualification_review)
+        .bind(JsonText::of(&c.venue)).bind(JsonText::of(&c.food))
+        .bind(c.rules_in_force.join(",")).bind(c.updated_at).execute(&mut *x).await.map(|_| ()))?;
     crate::dashboard::tallies::class_changed(tx, &c.id, former.as_deref()).await
 }
 

@@ -312,3 +312,52 @@ macro_rules! stored_as_text {
         }
     };
 }
+
+/// A TEXT column holding JSON, read into its struct at the row boundary with
+/// `#[sqlx(try_from = "JsonText")]` (each struct implements `TryFrom<JsonText>` with
+/// [`JsonText::parse`]): text that does not parse fails the read, naming the column.
+#[derive(Debug, Clone, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct JsonText(pub String);
+
+impl JsonText {
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(&self.0)
+    }
+
+    /// The column text of `v`.
+    pub fn of<T: serde::Serialize>(v: &T) -> String {
+        // Serialising our own plain structs (no maps with non-string keys) cannot fail.
+        serde_json::to_string(v).unwrap_or_default()
+    }
+}
+
+/// A TEXT column holding a list, one item per line (`\n`) or separated by commas, read as
+/// `Vec<String>` with `#[sqlx(try_from = "LineList")]` / `CommaList`; empty items are dropped.
+#[derive(Debug, Clone, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct LineList(pub String);
+
+#[derive(Debug, Clone, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct CommaList(pub String);
+
+fn split_list(s: &str, sep: char) -> Vec<String> {
+    s.split(sep)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl From<LineList> for Vec<String> {
+    fn from(l: LineList) -> Vec<String> {
+        split_list(&l.0, '\n')
+    }
+}
+
+impl From<CommaList> for Vec<String> {
+    fn from(l: CommaList) -> Vec<String> {
+        split_list(&l.0, ',')
+    }
+}
