@@ -168,6 +168,18 @@ pub fn subtree_bounds(path: &str) -> (String, String) {
     (path.to_string(), format!("{path}~"))
 }
 
+/// Most parameters one multi-row statement binds. SQLite finds a `$N` parameter by walking a list
+/// of names, once per name while it parses and once per parameter while sqlx binds, so a
+/// statement's cost grows with the square of its parameters: 500 rows of 13 columns took the
+/// 5,000-row roster import on SQLite from 0.6 s to 2.5 s. A few hundred keep that negligible while
+/// PostgreSQL still needs some 1,000 round trips for 5,000 rows instead of 25,000.
+pub const MAX_BINDS: usize = 256;
+
+/// Rows of `cols` columns that one multi-row statement takes under [`MAX_BINDS`].
+pub fn rows_per_statement(cols: usize) -> usize {
+    (MAX_BINDS / cols.max(1)).max(1)
+}
+
 /// True when a database error is a unique-constraint violation.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     match err {

@@ -39,6 +39,7 @@ macro_rules! arg_from {
 arg_from!(Text, String, |v| v);
 arg_from!(Text, &String, |v: &String| v.clone());
 arg_from!(Text, &str, |v: &str| v.to_string());
+arg_from!(Text, &&str, |v: &&str| v.to_string());
 arg_from!(Int, i64, |v| v);
 arg_from!(Int, &i64, |v: &i64| *v);
 arg_from!(Int, i32, i64::from);
@@ -276,6 +277,12 @@ mod tests {
         assert_eq!(q.args().len(), 8);
         assert_eq!(q.args()[4], Arg::from("/a/"));
         assert_eq!(q.args()[5], Arg::from("/a/~"));
+    }
+
+    #[test]
+    fn a_statement_takes_at_most_max_binds_parameters() {
+        assert_eq!(crate::db::rows_per_statement(19), 13);
+        assert_eq!(crate::db::rows_per_statement(1000), 1);
     }
 
     #[test]

@@ -458,19 +458,20 @@ fn build(
     Ok(b)
 }
 
+/// Writes the batch in multi-row statements (up to [`crate::db::MAX_BINDS`] parameters each): some
+/// 1,000 round trips for 5,000 rows instead of 25,000, inside the caller's one transaction (all or
+/// nothing).
 async fn write(tx: &mut Tx, b: &Batch) -> Result<(), AppError> {
-    for g in &b.guardians {
-        store::insert_guardian(tx, g).await?;
-    }
-    for c in &b.children {
-        store::insert_child(tx, c).await?;
-    }
-    for (child, guardian, rel) in &b.links {
-        store::link(tx, child, guardian, rel).await?;
-        store::insert_consent(tx, child, guardian, "paper", &b.recorded_by, b.now).await?;
-    }
-    for a in &b.applications {
-        store::insert_application(tx, a).await?;
-    }
+    store::insert_guardians(tx, &b.guardians).await?;
+    store::insert_children(tx, &b.children).await?;
+    let links: Vec<(&str, &str, &str)> = b
+        .links
+        .iter()
+        .map(|(c, g, r)| (c.as_str(), g.as_str(), r.as_str()))
+        .collect();
+    store::link_all(tx, &links).await?;
+    let pairs: Vec<(&str, &str)> = links.iter().map(|(c, g, _)| (*c, *g)).collect();
+    store::insert_consents(tx, &pairs, "paper", &b.recorded_by, b.now).await?;
+    store::insert_applications(tx, &b.applications).await?;
     Ok(())
 }

@@ -5,7 +5,7 @@
 use sqlx::AssertSqlSafe;
 
 use crate::auth::Scope;
-use crate::db::{Db, Sql, Tx};
+use crate::db::{Arg, Db, Sql, Tx, rows_per_statement};
 use crate::{on_db, on_tx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -105,19 +105,61 @@ pub async fn guardian_of_user(db: &Db, user_id: &str) -> sqlx::Result<Option<Gua
 }
 
 pub async fn insert_guardian(tx: &mut Tx, g: &Guardian) -> sqlx::Result<()> {
-    const SQL: &str = "INSERT INTO guardians (id, user_id, name, phone, employer, member, priorities, created_at, \
-                       updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)";
-    on_tx!(tx, x => sqlx::query(SQL).bind(&g.id).bind(&g.user_id).bind(&g.name).bind(&g.phone).bind(&g.employer)
-        .bind(g.member).bind(&g.priorities).bind(g.created_at).bind(g.updated_at)
-        .execute(&mut *x).await.map(|_| ()))
+    insert_guardians(tx, std::slice::from_ref(g)).await
+}
+
+/// Inserts guardians, as many to a statement as [`rows_per_statement`] allows.
+pub async fn insert_guardians(tx: &mut Tx, gs: &[Guardian]) -> sqlx::Result<()> {
+    for chunk in gs.chunks(rows_per_statement(9)) {
+        Sql::new("INSERT INTO guardians (id, user_id, name, phone, employer, member, priorities, created_at, updated_at) VALUES ")
+            .rows(chunk.iter().map(|g| {
+                [
+                    Arg::from(&g.id),
+                    Arg::from(&g.user_id),
+                    Arg::from(&g.name),
+                    Arg::from(&g.phone),
+                    Arg::from(&g.employer),
+                    Arg::from(g.member),
+                    Arg::from(&g.priorities),
+                    Arg::from(g.created_at),
+                    Arg::from(g.updated_at),
+                ]
+            }))
+            .execute(tx)
+            .await?;
+    }
+    Ok(())
 }
 
 pub async fn insert_child(tx: &mut Tx, c: &Child) -> sqlx::Result<()> {
-    const SQL: &str = "INSERT INTO children (id, name, gender, birth_date, school, grade, id_sealed, id_masked, \
-        health_sealed, emergency, dedupe_index, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$12)";
-    on_tx!(tx, x => sqlx::query(SQL).bind(&c.id).bind(&c.name).bind(&c.gender).bind(&c.birth_date).bind(&c.school)
-        .bind(&c.grade).bind(&c.id_sealed).bind(&c.id_masked).bind(&c.health_sealed).bind(&c.emergency)
-        .bind(&c.dedupe_index).bind(c.created_at).execute(&mut *x).await.map(|_| ()))
+    insert_children(tx, std::slice::from_ref(c)).await
+}
+
+/// Inserts children (already sealed), as many to a statement as [`rows_per_statement`] allows.
+pub async fn insert_children(tx: &mut Tx, cs: &[Child]) -> sqlx::Result<()> {
+    for chunk in cs.chunks(rows_per_statement(13)) {
+        Sql::new("INSERT INTO children (id, name, gender, birth_date, school, grade, id_sealed, id_masked, health_sealed, emergency, dedupe_index, created_at, updated_at) VALUES ")
+            .rows(chunk.iter().map(|c| {
+                [
+                    Arg::from(&c.id),
+                    Arg::from(&c.name),
+                    Arg::from(&c.gender),
+                    Arg::from(&c.birth_date),
+                    Arg::from(&c.school),
+                    Arg::from(&c.grade),
+                    Arg::from(&c.id_sealed),
+                    Arg::from(&c.id_masked),
+                    Arg::from(&c.health_sealed),
+                    Arg::from(&c.emergency),
+                    Arg::from(&c.dedupe_index),
+                    Arg::from(c.created_at),
+                    Arg::from(c.created_at),
+                ]
+            }))
+            .execute(tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Writes every field of a child read through a scoped query (corrections and anonymisation).
@@ -136,10 +178,26 @@ pub async fn link(
     guardian_id: &str,
     relationship: &str,
 ) -> sqlx::Result<()> {
-    const SQL: &str = "INSERT INTO child_guardians (child_id, guardian_id, relationship) VALUES ($1,$2,$3) \
-                       ON CONFLICT (child_id, guardian_id) DO NOTHING";
-    on_tx!(tx, x => sqlx::query(SQL).bind(child_id).bind(guardian_id).bind(relationship)
-        .execute(&mut *x).await.map(|_| ()))
+    link_all(tx, &[(child_id, guardian_id, relationship)]).await
+}
+
+/// Links children to guardians: (child id, guardian id, relationship), as many to a statement as
+/// [`rows_per_statement`] allows; a link already there stays as it is.
+pub async fn link_all(tx: &mut Tx, links: &[(&str, &str, &str)]) -> sqlx::Result<()> {
+    for chunk in links.chunks(rows_per_statement(3)) {
+        Sql::new("INSERT INTO child_guardians (child_id, guardian_id, relationship) VALUES ")
+            .rows(chunk.iter().map(|(child, guardian, relationship)| {
+                [
+                    Arg::from(child),
+                    Arg::from(guardian),
+                    Arg::from(relationship),
+                ]
+            }))
+            .push(" ON CONFLICT (child_id, guardian_id) DO NOTHING")
+            .execute(tx)
+            .await?;
+    }
+    Ok(())
 }
 
 pub async fn insert_consent(
@@ -150,10 +208,35 @@ pub async fn insert_consent(
     recorded_by: &str,
     now: i64,
 ) -> sqlx::Result<()> {
-    const SQL: &str = "INSERT INTO consents (id, child_id, guardian_id, notice_version, channel, recorded_by, at) \
-                       VALUES ($1,$2,$3,$4,$5,$6,$7)";
-    on_tx!(tx, x => sqlx::query(SQL).bind(crate::new_id()).bind(child_id).bind(guardian_id)
-        .bind(super::NOTICE_VERSION).bind(channel).bind(recorded_by).bind(now).execute(&mut *x).await.map(|_| ()))
+    insert_consents(tx, &[(child_id, guardian_id)], channel, recorded_by, now).await
+}
+
+/// Records the consent to the current notice of each (child id, guardian id), given on
+/// `channel`, as many to a statement as [`rows_per_statement`] allows.
+pub async fn insert_consents(
+    tx: &mut Tx,
+    pairs: &[(&str, &str)],
+    channel: &str,
+    recorded_by: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    for chunk in pairs.chunks(rows_per_statement(7)) {
+        Sql::new("INSERT INTO consents (id, child_id, guardian_id, notice_version, channel, recorded_by, at) VALUES ")
+            .rows(chunk.iter().map(|(child, guardian)| {
+                [
+                    Arg::from(crate::new_id()),
+                    Arg::from(child),
+                    Arg::from(guardian),
+                    Arg::from(super::NOTICE_VERSION),
+                    Arg::from(channel),
+                    Arg::from(recorded_by),
+                    Arg::from(now),
+                ]
+            }))
+            .execute(tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// A child the caller may see, and whether they see it as its guardian. `view` is the caller's
@@ -305,14 +388,40 @@ pub async fn application(db: &Db, id: &str) -> sqlx::Result<Option<(Application,
 
 /// A new application row (status and flags); the agreement and insurance come later.
 pub async fn insert_application(tx: &mut Tx, a: &Application) -> sqlx::Result<()> {
-    const SQL: &str = "INSERT INTO applications (id, child_id, class_id, status, reason, priority, kindergarten, \
-        agreement_version, agreement_by, agreement_channel, agreement_at, insurer, policy_no, insured_from, insured_to, \
-        insurance_payer, import_id, applied_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18)";
-    on_tx!(tx, x => sqlx::query(SQL).bind(&a.id).bind(&a.child_id).bind(&a.class_id).bind(a.status).bind(&a.reason)
-        .bind(a.priority).bind(a.kindergarten).bind(&a.agreement_version).bind(&a.agreement_by)
-        .bind(&a.agreement_channel).bind(a.agreement_at).bind(&a.insurer).bind(&a.policy_no).bind(&a.insured_from)
-        .bind(&a.insured_to).bind(&a.insurance_payer).bind(&a.import_id).bind(a.applied_at)
-        .execute(&mut *x).await.map(|_| ()))
+    insert_applications(tx, std::slice::from_ref(a)).await
+}
+
+/// Inserts applications, as many to a statement as [`rows_per_statement`] allows.
+pub async fn insert_applications(tx: &mut Tx, apps: &[Application]) -> sqlx::Result<()> {
+    for chunk in apps.chunks(rows_per_statement(19)) {
+        Sql::new("INSERT INTO applications (id, child_id, class_id, status, reason, priority, kindergarten, agreement_version, agreement_by, agreement_channel, agreement_at, insurer, policy_no, insured_from, insured_to, insurance_payer, import_id, applied_at, updated_at) VALUES ")
+            .rows(chunk.iter().map(|a| {
+                [
+                    Arg::from(&a.id),
+                    Arg::from(&a.child_id),
+                    Arg::from(&a.class_id),
+                    Arg::from(a.status),
+                    Arg::from(&a.reason),
+                    Arg::from(a.priority),
+                    Arg::from(a.kindergarten),
+                    Arg::from(&a.agreement_version),
+                    Arg::from(&a.agreement_by),
+                    Arg::from(&a.agreement_channel),
+                    Arg::from(a.agreement_at),
+                    Arg::from(&a.insurer),
+                    Arg::from(&a.policy_no),
+                    Arg::from(&a.insured_from),
+                    Arg::from(&a.insured_to),
+                    Arg::from(&a.insurance_payer),
+                    Arg::from(&a.import_id),
+                    Arg::from(a.applied_at),
+                    Arg::from(a.applied_at),
+                ]
+            }))
+            .execute(tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Writes the mutable fields of an application. Entering or leaving `enrolled` dates the

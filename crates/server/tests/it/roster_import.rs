@@ -387,6 +387,64 @@ async fn protection(b: Backend) {
 }
 
 both!(
+    a_roster_of_more_rows_than_one_statement_carries_goes_in_whole,
+    many_statements
+);
+async fn many_statements(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let unit = app.token("hospital_admin").await;
+    let class = approved_class(&app, "千人班", 500).await;
+    // More children than a class may hold (as the benchmark does): three statements per table.
+    let n = 1_201;
+    let sql = format!("UPDATE classes SET capacity = {n} WHERE id = '{class}'");
+    tuoguan::on_db!(&app.state.db, p => sqlx::query(sqlx::AssertSqlSafe(sql)).execute(p).await.map(|_| ()))
+        .unwrap();
+    let rows: Vec<_> = (0..n)
+        .map(|i| {
+            let birth = format!("2017030{}", 1 + i / 900);
+            let born = format!("2017-03-0{}", 1 + i / 900);
+            let id = id_number(&birth, 1 + i % 900);
+            row(&format!("孩子{i}"), &born, "3", &id, &format!("1371{i:07}"))
+        })
+        .collect();
+    let (status, rep) = upload(&app, &unit, &class, "名单.csv", csv(&rows).into_bytes()).await;
+    assert_eq!(status, StatusCode::CREATED, "{rep}");
+    assert_eq!(
+        (rep["rows"].as_u64(), rep["created"].as_u64()),
+        (Some(n.into()), Some(n.into()))
+    );
+    for (table, sql) in [
+        (
+            "applications",
+            "SELECT COUNT(*) FROM applications WHERE class_id = $1",
+        ),
+        (
+            "children",
+            "SELECT COUNT(*) FROM children c JOIN applications a ON a.child_id = c.id WHERE a.class_id = $1 AND c.id_sealed IS NOT NULL",
+        ),
+        (
+            "links",
+            "SELECT COUNT(*) FROM child_guardians g JOIN applications a ON a.child_id = g.child_id WHERE a.class_id = $1",
+        ),
+        (
+            "consents",
+            "SELECT COUNT(*) FROM consents c JOIN applications a ON a.child_id = c.child_id WHERE a.class_id = $1 AND c.channel = 'paper'",
+        ),
+    ] {
+        let found: i64 = tuoguan::on_db!(&app.state.db, p => sqlx::query_scalar(sql).bind(&class).fetch_one(p).await)
+            .unwrap();
+        assert_eq!(found, i64::from(n), "{table}");
+    }
+    assert_eq!(app.audit("roster.import").await.len(), 1);
+    // The same file again adds nobody.
+    let (status, rep) = upload(&app, &unit, &class, "名单.csv", csv(&rows).into_bytes()).await;
+    assert_eq!(
+        (status, rep["unchanged"].as_u64()),
+        (StatusCode::CREATED, Some(n.into()))
+    );
+}
+
+both!(
     a_file_over_the_limit_stops_being_read_and_changes_nothing,
     over_the_limit
 );
