@@ -1,4 +1,4 @@
--- Daily operations (PRODUCT.md §6): the attendance of each child-day with every tap behind it, the
+-- Daily operations (SPEC §6): the attendance of each child-day with every tap behind it, the
 -- Idempotency-Key store, pickup cards, the daily logs (patrols, ventilation and disinfection,
 -- meals, cleaning, drills), incidents with the children involved, and the weekly schedule.
 

@@ -1,4 +1,4 @@
--- Children, guardians and enrolment (PRODUCT.md §5, §14): guardians (a parent's account or an imported
+-- Children, guardians and enrolment (SPEC §5, §14): guardians (a parent's account or an imported
 -- guardian), children with sealed ID numbers and health notes, consents, pickup persons,
 -- applications to classes with the care agreement and the accident insurance, lottery draws and
 -- roster imports.
