@@ -161,6 +161,38 @@ fn migrations_of_both_backends_carry_the_same_names() {
 }
 
 #[test]
+fn a_released_migration_is_never_edited() {
+    // sqlx keeps each applied migration's checksum: editing a released file, even a comment, makes
+    // every database migrated by an earlier build refuse to start ("previously applied but has
+    // been modified"). Change the schema with a new numbered file, and list it here.
+    use sha2::{Digest, Sha256};
+    let dir = format!("{}/migrations", env!("CARGO_MANIFEST_DIR"));
+    let listed = std::fs::read_to_string(format!("{dir}/released.sha256")).unwrap();
+    let mut files = 0;
+    for line in listed.lines().filter(|l| !l.trim().is_empty()) {
+        let (hash, file) = line.split_once("  ").unwrap();
+        let bytes = std::fs::read(format!("{dir}/{file}")).unwrap();
+        let actual: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            actual, hash,
+            "{file} was edited after release; add a new migration instead"
+        );
+        files += 1;
+    }
+    let on_disk = ["sqlite", "postgres"]
+        .iter()
+        .map(|d| std::fs::read_dir(format!("{dir}/{d}")).unwrap().count())
+        .sum::<usize>();
+    assert_eq!(
+        files, on_disk,
+        "every migration is listed in migrations/released.sha256"
+    );
+}
+
+#[test]
 fn an_unknown_database_scheme_is_refused_with_a_clear_message() {
     let err = tuoguan::db::Backend::from_url("mysql://root@localhost/x")
         .unwrap_err()
