@@ -165,15 +165,18 @@ pub async fn search(db: &Db, scope: &Scope, text: &str, limit: i64) -> sqlx::Res
     .await
 }
 
-/// Direct children of the organisation `parent_id` that lie in `scope`, by name.
+/// Direct children of the organisation `parent_id` that lie in `scope`, by name. The scope is
+/// applied to the few rows read, not in the SQL: with a path range in the query PostgreSQL walked
+/// the whole subtree by path instead of the parent index (national dashboard p50 14 → 116 ms).
 pub async fn children_in(db: &Db, scope: &Scope, parent_id: &str) -> sqlx::Result<Vec<Org>> {
-    Sql::new(&format!("SELECT {COLS} FROM orgs o WHERE o.parent_id = "))
-        .bind(parent_id)
-        .push(" AND ")
-        .scope("o.path", scope)
-        .push(" ORDER BY o.name")
-        .fetch_all(db)
-        .await
+    let mut children: Vec<Org> =
+        Sql::new(&format!("SELECT {COLS} FROM orgs o WHERE o.parent_id = "))
+            .bind(parent_id)
+            .push(" ORDER BY o.name")
+            .fetch_all(db)
+            .await?;
+    children.retain(|o| scope.contains(&o.path));
+    Ok(children)
 }
 
 /// Direct children of an organisation (the caller has already checked it is in scope).
