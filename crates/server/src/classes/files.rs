@@ -238,17 +238,7 @@ pub fn file_response(meta: &FileMeta, body: axum::body::Body) -> Response {
         Some(t) => (t.mime(), t.safe_name(&meta.name)),
         None => ("application/octet-stream", format!("{}.bin", meta.name)),
     };
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    if let Ok(v) = HeaderValue::from_str(&crate::web::excel::content_disposition(&name)) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'"),
-    );
+    let disposition = crate::web::excel::content_disposition(&name);
+    crate::web::filetype::sandboxed_attachment(&mut res, mime, &disposition);
     res
 }

@@ -181,20 +181,9 @@ pub fn photo_response(data: Vec<u8>) -> Response {
     let t = FileType::sniff(&data[..data.len().min(HEAD)]);
     let (mime, ext) = t.map_or(("application/octet-stream", "bin"), |t| (t.mime(), t.ext()));
     let mut res = data.into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"photo.{ext}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'"),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
+    let disposition = format!("attachment; filename=\"photo.{ext}\"");
+    crate::web::filetype::sandboxed_attachment(&mut res, mime, &disposition);
+    res.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
