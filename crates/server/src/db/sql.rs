@@ -215,19 +215,6 @@ impl Sql {
         on_db!(db, p => bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), args).fetch_one(p).await)
     }
 
-    /// The first column of every row.
-    pub async fn fetch_column<T>(self, db: &Db) -> sqlx::Result<Vec<T>>
-    where
-        (T,): Row,
-    {
-        Ok(self
-            .fetch_all::<(T,)>(db)
-            .await?
-            .into_iter()
-            .map(|(v,)| v)
-            .collect())
-    }
-
     /// The first column of the one row.
     pub async fn fetch_scalar<T>(self, db: &Db) -> sqlx::Result<T>
     where
@@ -247,13 +234,6 @@ impl Sql {
         let Sql { text, args } = self;
         on_tx!(tx, c => bind_all!(sqlx::query(AssertSqlSafe(text)), args)
             .execute(&mut *c).await.map(|r| r.rows_affected()))
-    }
-
-    /// Runs a write on the pool outside a transaction (a job's own statement).
-    pub async fn execute_db(self, db: &Db) -> sqlx::Result<u64> {
-        let Sql { text, args } = self;
-        on_db!(db, p => bind_all!(sqlx::query(AssertSqlSafe(text)), args)
-            .execute(p).await.map(|r| r.rows_affected()))
     }
 }
 
