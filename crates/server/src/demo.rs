@@ -7,6 +7,7 @@ use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::{AuthVia, CurrentUser, Grant, Role, Scope};
 use crate::error::AppError;
+use crate::ids::{GrantId, OrgId, UserId};
 use crate::orgs::{self as org_reads, NewOrg, Org, service as orgs};
 use crate::users::{NewGrant, NewUser, service as users};
 
@@ -18,12 +19,12 @@ pub const DEMO_CITY: &str = "示例市总工会";
 /// The command line acting as the platform (audited as `system`).
 fn system() -> CurrentUser {
     CurrentUser {
-        id: "system".into(),
+        id: UserId::SYSTEM,
         username: "system".into(),
         display_name: "system".into(),
         home_org_id: None,
         grants: vec![Grant {
-            id: "system".into(),
+            id: GrantId::SYSTEM,
             role: Role::SystemAdmin,
             org_id: None,
             org_path: None,
@@ -56,7 +57,7 @@ async fn org(
     unit_type: Option<&str>,
 ) -> anyhow::Result<Org> {
     let input = NewOrg {
-        parent_id: parent.map(|p| p.id.clone()),
+        parent_id: parent.map(|p| p.id.to_string()),
         name: name.into(),
         kind: kind.into(),
         unit_type: unit_type.map(str::to_string),
@@ -72,17 +73,17 @@ pub async fn add_user(
     username: &str,
     password: &str,
     role: &str,
-    org_id: Option<&str>,
+    org_id: Option<&OrgId>,
     name: Option<&str>,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<UserId> {
     let input = NewUser {
         username: username.into(),
         display_name: name.unwrap_or(username).into(),
         password: password.into(),
-        org_id: org_id.map(str::to_string),
+        org_id: org_id.copied(),
         roles: vec![NewGrant {
             role: role.into(),
-            org_id: org_id.map(str::to_string),
+            org_id: org_id.copied(),
         }],
     };
     let u = users::create(state, &system(), &Client::default(), &input)
@@ -198,7 +199,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<bool> {
             username,
             DEMO_PASSWORD,
             role,
-            at.map(|o| o.id.as_str()),
+            at.map(|o| &o.id),
             Some(name),
         )
         .await
@@ -302,7 +303,7 @@ async fn programme_2026(state: &AppState, city: &Org, units: &[Org]) -> anyhow::
     let me = system();
     let client = Client::default();
     let input = crate::programmes::NewProgramme {
-        org_id: Some(city.id.clone()),
+        org_id: Some(city.id),
         season: "summer".into(),
         year: 2026,
         start_date: "2026-07-01".into(),
@@ -333,8 +334,8 @@ async fn programme_2026(state: &AppState, city: &Org, units: &[Org]) -> anyhow::
             catering_agreement: *target != "returned",
         };
         let class = ClassInput {
-            programme_id: p.id.clone(),
-            host_org_id: Some(units[*unit].id.clone()),
+            programme_id: p.id,
+            host_org_id: Some(units[*unit].id),
             name: (*name).into(),
             address: format!("{}活动中心二楼", units[*unit].name.trim_end_matches("工会")),
             start_date: "2026-07-06".into(),

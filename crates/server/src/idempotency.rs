@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::auth::CurrentUser;
 use crate::db::{Arg, Db, Sql, Tx};
 use crate::error::AppError;
+use crate::ids::UserId;
 use crate::{on_db, on_tx};
 
 /// The request header.
@@ -27,7 +28,7 @@ pub const KEEP_SECS: i64 = 2 * 24 * 3600;
 /// A request's key: who sent it, the key, and a fingerprint of what was asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key {
-    pub user_id: String,
+    pub user_id: UserId,
     pub key: String,
     pub fingerprint: String,
 }
@@ -65,7 +66,7 @@ impl Key {
         h.update([0]);
         h.update(body.as_bytes());
         Ok(Some(Key {
-            user_id: user.id.clone(),
+            user_id: user.id,
             key: key.to_string(),
             fingerprint: hex::encode(h.finalize()),
         }))
@@ -90,17 +91,17 @@ impl Key {
     /// same batch: `Ok(None)` when unused, 422 when used for another request.
     pub fn answer_in(
         &self,
-        found: &std::collections::HashMap<(String, String), (String, Stored)>,
+        found: &std::collections::HashMap<(UserId, String), (String, Stored)>,
     ) -> Result<Option<Stored>, AppError> {
         let hit = found
-            .get(&(self.user_id.clone(), self.key.clone()))
+            .get(&(self.user_id, self.key.clone()))
             .map(|(fp, s)| (fp.clone(), i64::from(s.status), s.body.clone()));
         self.check(hit)
     }
 
     /// Looks the key up outside any transaction (the fast path of a repeat).
     pub async fn lookup(&self, db: &Db) -> Result<Option<Stored>, AppError> {
-        let found = on_db!(db, p => sqlx::query_as(SELECT).bind(&self.user_id).bind(&self.key)
+        let found = on_db!(db, p => sqlx::query_as(SELECT).bind(self.user_id).bind(&self.key)
             .fetch_optional(p).await)?;
         self.check(found)
     }
@@ -108,7 +109,7 @@ impl Key {
     /// Looks the key up inside the write's transaction (two copies sent at once: the second
     /// finds the first's answer once it committed).
     pub async fn lookup_in(&self, tx: &mut Tx) -> Result<Option<Stored>, AppError> {
-        let found = on_tx!(tx, c => sqlx::query_as(SELECT).bind(&self.user_id).bind(&self.key)
+        let found = on_tx!(tx, c => sqlx::query_as(SELECT).bind(self.user_id).bind(&self.key)
             .fetch_optional(&mut *c).await)?;
         self.check(found)
     }
@@ -117,7 +118,7 @@ impl Key {
     pub async fn remember(&self, tx: &mut Tx, answer: &Stored) -> sqlx::Result<()> {
         const SQL: &str = "INSERT INTO idempotency_keys \
             (user_id, key, fingerprint, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
-        on_tx!(tx, c => sqlx::query(SQL).bind(&self.user_id).bind(&self.key)
+        on_tx!(tx, c => sqlx::query(SQL).bind(self.user_id).bind(&self.key)
             .bind(&self.fingerprint).bind(i64::from(answer.status)).bind(&answer.body)
             .bind(crate::now()).execute(&mut *c).await.map(|_| ()))
     }
@@ -161,15 +162,16 @@ pub async fn purge(db: &Db, now: i64) -> sqlx::Result<u64> {
 pub async fn lookup_many(
     tx: &mut Tx,
     keys: &[&Key],
-) -> sqlx::Result<std::collections::HashMap<(String, String), (String, Stored)>> {
+) -> sqlx::Result<std::collections::HashMap<(UserId, String), (String, Stored)>> {
     if keys.is_empty() {
         return Ok(Default::default());
     }
-    let rows: Vec<(String, String, String, i64, String)> =
+    let rows: Vec<(UserId, String, String, i64, String)> =
         Sql::new("SELECT user_id, key, fingerprint, status, body FROM idempotency_keys WHERE ")
             .any_key(
                 &["user_id", "key"],
-                keys.iter().map(|k| [&k.user_id, &k.key]),
+                keys.iter()
+                    .map(|k| [Arg::from(&k.user_id), Arg::from(&k.key)]),
             )
             .fetch_all_tx(tx)
             .await?;

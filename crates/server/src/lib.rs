@@ -21,6 +21,7 @@ pub mod enrolment;
 pub mod error;
 pub mod i18n;
 pub mod idempotency;
+pub mod ids;
 pub mod openapi;
 pub mod operations;
 pub mod orgs;

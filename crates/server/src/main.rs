@@ -155,13 +155,20 @@ async fn main() -> anyhow::Result<()> {
                     name,
                 },
         } => {
+            let org = match org.as_deref() {
+                Some(o) => Some(
+                    tuoguan::ids::OrgId::parse(o)
+                        .with_context(|| format!("--org {o}: not an organisation id (a UUID)"))?,
+                ),
+                None => None,
+            };
             let state = AppState::open(cli.config).await?;
             let id = tuoguan::demo::add_user(
                 &state,
                 &username,
                 &password,
                 &role,
-                org.as_deref(),
+                org.as_ref(),
                 name.as_deref(),
             )
             .await?;

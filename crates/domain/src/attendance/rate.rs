@@ -15,16 +15,16 @@ use chrono::NaiveDate;
 /// The days one child is enrolled in a class (在托期间), both ends inclusive. A withdrawn child's
 /// span ends on the withdrawal date; a span with `to < from` holds no day.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnrolmentSpan {
-    /// The child's id, as the server stores it.
-    pub child_id: String,
+pub struct EnrolmentSpan<C = String> {
+    /// The child's id, as the server stores it (any type that orders: the server's `ChildId`).
+    pub child_id: C,
     /// First enrolled day.
     pub from: NaiveDate,
     /// Last enrolled day (inclusive): the programme's end, or the withdrawal date.
     pub to: NaiveDate,
 }
 
-impl EnrolmentSpan {
+impl<C> EnrolmentSpan<C> {
     /// Whether `day` lies inside the span.
     pub fn contains(&self, day: NaiveDate) -> bool {
         self.from <= day && day <= self.to
@@ -81,20 +81,20 @@ fn count<T>(set: &BTreeSet<T>) -> u32 {
 /// Operating dates need not be sorted and duplicates count once. Several spans of the same
 /// child (withdrawn, then re-enrolled) add their days, and a day covered twice counts once; a
 /// presence of a child without a span is ignored.
-pub fn class_rate(
+pub fn class_rate<C: Ord>(
     operating: &[NaiveDate],
-    spans: &[EnrolmentSpan],
-    present: &[(String, NaiveDate)],
+    spans: &[EnrolmentSpan<C>],
+    present: &[(C, NaiveDate)],
 ) -> Rate {
     let days: BTreeSet<NaiveDate> = operating.iter().copied().collect();
-    let expected: BTreeSet<(&str, NaiveDate)> = spans
+    let expected: BTreeSet<(&C, NaiveDate)> = spans
         .iter()
         .filter(|s| s.from <= s.to) // BTreeSet::range panics on a reversed range
-        .flat_map(|s| days.range(s.from..=s.to).map(|d| (s.child_id.as_str(), *d)))
+        .flat_map(|s| days.range(s.from..=s.to).map(|d| (&s.child_id, *d)))
         .collect();
-    let attended: BTreeSet<(&str, NaiveDate)> = present
+    let attended: BTreeSet<(&C, NaiveDate)> = present
         .iter()
-        .map(|(child, d)| (child.as_str(), *d))
+        .map(|(child, d)| (child, *d))
         .filter(|pair| expected.contains(pair))
         .collect();
     Rate {
@@ -105,9 +105,9 @@ pub fn class_rate(
 
 /// One child's attendance rate: the `operating` dates inside `span` are expected, and the
 /// distinct `present_dates` among them are present.
-pub fn child_rate(
+pub fn child_rate<C>(
     operating: &[NaiveDate],
-    span: &EnrolmentSpan,
+    span: &EnrolmentSpan<C>,
     present_dates: &[NaiveDate],
 ) -> Rate {
     let expected: BTreeSet<NaiveDate> = operating

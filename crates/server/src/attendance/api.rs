@@ -18,6 +18,7 @@ use crate::auth::CurrentUser;
 use crate::classes::service::visible;
 use crate::error::{AppError, Json, Query};
 use crate::i18n::Lang;
+use crate::ids::{ChildId, ClassId, IdPath};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -46,7 +47,7 @@ async fn post_tap(
     user: CurrentUser,
     lang: Lang,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Json(input): Json<TapInput>,
 ) -> Result<Response, AppError> {
     Ok(tap::tap(&state, &user, &id, &headers, &input, lang)
@@ -61,7 +62,7 @@ async fn post_tap(
 async fn get_roll(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Query(q): Query<DayQuery>,
 ) -> Result<Json<Roll>, AppError> {
     let c = super::operated(&state, &user, &id).await?;
@@ -76,7 +77,7 @@ async fn get_roll(
 async fn get_metrics(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Json<ClassMetrics>, AppError> {
     let c = visible(&state, &user, &id).await?;
     Ok(Json(
@@ -92,7 +93,7 @@ async fn get_metrics(
 async fn get_summary(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Json<Summary>, AppError> {
     let c = visible(&state, &user, &id).await?;
     Ok(Json(
@@ -107,7 +108,7 @@ async fn get_summary(
 async fn get_grid(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Query(q): Query<MonthQuery>,
 ) -> Result<Json<MonthGrid>, AppError> {
     let c = visible(&state, &user, &id).await?;
@@ -125,7 +126,7 @@ async fn get_grid_xlsx(
     State(state): State<AppState>,
     user: CurrentUser,
     lang: Lang,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Query(q): Query<MonthQuery>,
 ) -> Result<Response, AppError> {
     let c = visible(&state, &user, &id).await?;
@@ -136,7 +137,7 @@ async fn get_grid_xlsx(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EventView {
     pub id: String,
-    pub child_id: String,
+    pub child_id: ChildId,
     pub day: String,
     #[schema(value_type = super::Action)]
     pub action: String,
@@ -185,7 +186,7 @@ pub struct FromQuery {
 async fn get_events(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Query(q): Query<FromQuery>,
 ) -> Result<Json<Vec<EventView>>, AppError> {
     let c = super::operated(&state, &user, &id).await?;
@@ -204,7 +205,7 @@ async fn get_events(
 async fn child_attendance(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
 ) -> Result<Json<Vec<ChildClass>>, AppError> {
     Ok(Json(family::of_child(&state, &user, &id).await?))
 }
@@ -212,14 +213,14 @@ async fn child_attendance(
 /// A pickup card.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CardView {
-    pub child_id: String,
+    pub child_id: ChildId,
     /// The short code printed under the QR code.
     pub code: String,
     /// What the QR code holds (path; prefix the server's address).
     pub link: String,
 }
 
-fn card_view(child_id: String, code: String) -> CardView {
+fn card_view(child_id: ChildId, code: String) -> CardView {
     CardView {
         link: format!("/c/{code}"),
         child_id,
@@ -234,7 +235,7 @@ fn card_view(child_id: String, code: String) -> CardView {
 async fn get_card(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
 ) -> Result<Json<CardView>, AppError> {
     let code = cards::card(&state, &user, &id).await?;
     Ok(Json(card_view(id, code)))
@@ -248,7 +249,7 @@ async fn reissue_card(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
 ) -> Result<Json<CardView>, AppError> {
     let code = cards::reissue(&state, &user, &client, &id).await?;
     Ok(Json(card_view(id, code)))
@@ -257,9 +258,9 @@ async fn reissue_card(
 /// The child of a scanned or typed code, with the classes of theirs the caller runs.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CardHolder {
-    pub child_id: String,
+    pub child_id: ChildId,
     pub name: String,
-    pub class_ids: Vec<String>,
+    pub class_ids: Vec<ClassId>,
 }
 
 /// Whose card is this? 404 for a revoked or unknown code, or a child the caller does not run.

@@ -9,6 +9,7 @@ use crate::app::AppState;
 use crate::auth::{Capability, CurrentUser};
 use crate::db::{Db, Tx};
 use crate::error::AppError;
+use crate::ids::{ChildId, ClassId, UserId};
 use crate::{on_db, on_tx};
 
 /// Letters and digits that cannot be misread for each other (no 0/O, 1/I/L).
@@ -39,7 +40,7 @@ pub fn code_in(scanned: &str) -> String {
     normalise(tail)
 }
 
-async fn insert(tx: &mut Tx, child_id: &str, by: Option<&str>) -> sqlx::Result<String> {
+async fn insert(tx: &mut Tx, child_id: &ChildId, by: Option<&UserId>) -> sqlx::Result<String> {
     const SQL: &str =
         "INSERT INTO pickup_cards (code, child_id, issued_at, issued_by) VALUES ($1, $2, $3, $4)";
     let code = new_code();
@@ -49,7 +50,7 @@ async fn insert(tx: &mut Tx, child_id: &str, by: Option<&str>) -> sqlx::Result<S
 }
 
 /// The valid codes of the children enrolled in a class: (child id, code).
-pub async fn codes_of_class(db: &Db, class_id: &str) -> sqlx::Result<Vec<(String, String)>> {
+pub async fn codes_of_class(db: &Db, class_id: &ClassId) -> sqlx::Result<Vec<(ChildId, String)>> {
     const SQL: &str = "SELECT pc.child_id, pc.code FROM pickup_cards pc JOIN applications ap \
         ON ap.child_id = pc.child_id WHERE ap.class_id = $1 AND ap.status = 'enrolled' \
         AND pc.revoked_at IS NULL";
@@ -59,17 +60,17 @@ pub async fn codes_of_class(db: &Db, class_id: &str) -> sqlx::Result<Vec<(String
 /// Issues a card to every enrolled child of the class who has none; returns all valid codes.
 pub async fn ensure_for_class(
     state: &AppState,
-    class_id: &str,
-    by: &str,
-) -> Result<Vec<(String, String)>, AppError> {
+    class_id: &ClassId,
+    by: &UserId,
+) -> Result<Vec<(ChildId, String)>, AppError> {
     let have = codes_of_class(&state.db, class_id).await?;
-    let enrolled: Vec<String> = super::store::spans(&state.db, class_id)
+    let enrolled: Vec<ChildId> = super::store::spans(&state.db, class_id)
         .await?
         .into_iter()
         .filter(|s| s.3.is_none())
         .map(|s| s.0)
         .collect();
-    let missing: Vec<&String> = enrolled
+    let missing: Vec<&ChildId> = enrolled
         .iter()
         .filter(|c| !have.iter().any(|(h, _)| h == *c))
         .collect();
@@ -85,13 +86,17 @@ pub async fn ensure_for_class(
 }
 
 /// The child a valid code belongs to.
-pub async fn child_of(db: &Db, code: &str) -> sqlx::Result<Option<String>> {
+pub async fn child_of(db: &Db, code: &str) -> sqlx::Result<Option<ChildId>> {
     const SQL: &str = "SELECT child_id FROM pickup_cards WHERE code = $1 AND revoked_at IS NULL";
     on_db!(db, p => sqlx::query_scalar(SQL).bind(code).fetch_optional(p).await)
 }
 
 /// A child the user may issue cards for: its guardian, or staff running one of its classes.
-async fn card_child(state: &AppState, user: &CurrentUser, child_id: &str) -> Result<(), AppError> {
+async fn card_child(
+    state: &AppState,
+    user: &CurrentUser,
+    child_id: &ChildId,
+) -> Result<(), AppError> {
     let run = user.scope(Capability::RunClasses);
     crate::enrolment::visible_child(&state.db, &user.id, run.as_ref(), child_id)
         .await?
@@ -103,7 +108,7 @@ async fn card_child(state: &AppState, user: &CurrentUser, child_id: &str) -> Res
 pub async fn card(
     state: &AppState,
     user: &CurrentUser,
-    child_id: &str,
+    child_id: &ChildId,
 ) -> Result<String, AppError> {
     card_child(state, user, child_id).await?;
     const SQL: &str = "SELECT code FROM pickup_cards WHERE child_id = $1 AND revoked_at IS NULL";
@@ -123,7 +128,7 @@ pub async fn reissue(
     state: &AppState,
     user: &CurrentUser,
     client: &crate::audit::Client,
-    child_id: &str,
+    child_id: &ChildId,
 ) -> Result<String, AppError> {
     card_child(state, user, child_id).await?;
     const SQL: &str =
@@ -147,7 +152,7 @@ pub async fn holder(
     state: &AppState,
     user: &CurrentUser,
     code: &str,
-) -> Result<(String, String, Vec<String>), AppError> {
+) -> Result<(ChildId, String, Vec<ClassId>), AppError> {
     let scope = user
         .scope(Capability::RunClasses)
         .ok_or(AppError::NotFound)?;
@@ -164,7 +169,7 @@ pub async fn holder(
         return Err(AppError::NotFound);
     };
     let child = crate::enrolment::child_in_class(state, first, &child_id).await?;
-    let classes = classes.into_iter().map(|c| c.id.clone()).collect();
+    let classes = classes.into_iter().map(|c| c.id).collect();
     Ok((child_id, child.name, classes))
 }
 

@@ -10,6 +10,7 @@ use crate::app::AppState;
 use crate::auth::{Scope, Visible};
 use crate::classes::Class;
 use crate::db::Tx;
+use crate::ids::{ClassId, IncidentId, LogId, ScheduleItemId, UserId};
 use crate::on_db;
 use crate::operations::{self as ops, IncidentRow, LogRow, ScheduleItem};
 
@@ -44,12 +45,7 @@ async fn attendance(
             .find(|(child, _, _, _)| *child == span.child_id)
             .map(|(_, id, name, _)| (id.clone(), name.clone()));
         for (di, day) in days.iter().enumerate() {
-            let mut r = Row {
-                class_id: c.id.clone(),
-                day: day.to_string(),
-                child_id: span.child_id.clone(),
-                ..Row::default()
-            };
+            let mut r = Row::empty(c.id, &day.to_string(), span.child_id);
             match spread(ci, di, 20) {
                 0 => r.absent_reason = Some("ill".into()),
                 1 => r.absent_reason = Some("leave".into()),
@@ -70,14 +66,14 @@ async fn attendance(
 
 fn log(c: &Class, kind: &str, day: NaiveDate, h: u32, officer: &str, details: &str) -> LogRow {
     LogRow {
-        id: crate::new_id(),
-        class_id: c.id.clone(),
+        id: LogId::new(),
+        class_id: c.id,
         kind: kind.into(),
         day: day.to_string(),
         at: at(day, h, 0),
         officer: officer.into(),
         details: details.into(),
-        user_id: "demo".into(),
+        user_id: UserId::SYSTEM,
         created_at: crate::now(),
     }
 }
@@ -164,7 +160,7 @@ async fn schedule(tx: &mut Tx, c: &Class) -> anyhow::Result<()> {
         ];
         for (starts, ends, activity, title) in items {
             let item = ScheduleItem {
-                id: crate::new_id(),
+                id: ScheduleItemId::new(),
                 weekday,
                 starts: starts.into(),
                 ends: ends.into(),
@@ -185,7 +181,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
     on_db!(&state.db, p => sqlx::query(FROM_START).execute(p).await.map(|_| ()))?;
     const SQL: &str =
         "SELECT id FROM classes WHERE status IN ('running', 'closed') ORDER BY created_at, id";
-    let ids: Vec<String> = on_db!(&state.db, p => sqlx::query_scalar(SQL).fetch_all(p).await)?;
+    let ids: Vec<ClassId> = on_db!(&state.db, p => sqlx::query_scalar(SQL).fetch_all(p).await)?;
     for (k, id) in ids.iter().enumerate() {
         let Some(c) = crate::classes::service::find(state, &Scope::All, id).await? else {
             continue;
@@ -200,8 +196,8 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
             && let Some(day) = days.get(3)
         {
             let i = IncidentRow {
-                id: crate::new_id(),
-                class_id: c.id.clone(),
+                id: IncidentId::new(),
+                class_id: c.id,
                 class_name: c.name.clone(),
                 host_name: c.host_name.clone(),
                 occurred_at: at(*day, 10, 40),

@@ -11,11 +11,12 @@ use crate::app::AppState;
 use crate::auth::{Capability, CurrentUser, Scope};
 use crate::enrolment::{Access, children};
 use crate::error::AppError;
+use crate::ids::{ChildId, ClassId};
 
 /// One class of the child.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChildClass {
-    pub class_id: String,
+    pub class_id: ClassId,
     pub class_name: String,
     pub from: String,
     pub to: String,
@@ -28,7 +29,7 @@ pub struct ChildClass {
 pub async fn of_child(
     state: &AppState,
     user: &CurrentUser,
-    child_id: &str,
+    child_id: &ChildId,
 ) -> Result<Vec<ChildClass>, AppError> {
     let (_, access) = children::visible(state, user, child_id).await?;
     let scope = match access {
@@ -42,7 +43,7 @@ pub async fn of_child(
             continue;
         };
         let s = summary(state, &c, today).await?;
-        let Some(mine) = s.children.into_iter().find(|r| r.child_id == child_id) else {
+        let Some(mine) = s.children.into_iter().find(|r| r.child_id == *child_id) else {
             continue;
         };
         let days = store::marks_of_child(&state.db, &c.id, child_id)
@@ -51,7 +52,7 @@ pub async fn of_child(
             .map(view)
             .collect();
         out.push(ChildClass {
-            class_id: c.id.clone(),
+            class_id: c.id,
             class_name: c.name.clone(),
             from: mine.from,
             to: mine.to,

@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::auth::Visible;
 use crate::classes::{Class, days::calendar_for};
 use crate::error::AppError;
+use crate::ids::{ChildId, ClassId};
 
 /// A rate as shown: counts, the percentage with two decimals, and the rule verdict.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -45,7 +46,7 @@ impl RateView {
 /// One child's attendance in the class.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChildRate {
-    pub child_id: String,
+    pub child_id: ChildId,
     pub name: String,
     pub from: String,
     pub to: String,
@@ -71,7 +72,7 @@ pub struct Basis {
     pub rules: ProgrammeRules,
     /// Every operating date of the class, sorted.
     pub operating: Vec<NaiveDate>,
-    pub spans: Vec<(EnrolmentSpan, String)>,
+    pub spans: Vec<(EnrolmentSpan<ChildId>, String)>,
 }
 
 /// A stored `YYYY-MM-DD` day (chrono's ISO parser: 36 ns instead of 81 ns with a format string; a
@@ -127,33 +128,29 @@ pub async fn summary(
         .copied()
         .filter(|d| *d <= until)
         .collect();
-    let present: Vec<(String, NaiveDate)> =
+    let present: Vec<(ChildId, NaiveDate)> =
         store::marks(&state.db, &c.id, &c.start_date, &c.end_date)
             .await?
             .into_iter()
             .filter(|m| m.2)
             .filter_map(|(child, day, _, _)| Some((child, date(&day)?)))
             .collect();
-    let spans: Vec<EnrolmentSpan> = b.spans.iter().map(|(s, _)| s.clone()).collect();
+    let spans: Vec<EnrolmentSpan<ChildId>> = b.spans.iter().map(|(s, _)| s.clone()).collect();
     let min = b.rules.min_attendance_pct;
-    let mut by_child: BTreeMap<&str, Vec<NaiveDate>> = BTreeMap::new();
+    let mut by_child: BTreeMap<ChildId, Vec<NaiveDate>> = BTreeMap::new();
     for (child, d) in &present {
-        by_child.entry(child.as_str()).or_default().push(*d);
+        by_child.entry(*child).or_default().push(*d);
     }
     let children = b
         .spans
         .iter()
         .map(|(s, name)| ChildRate {
-            child_id: s.child_id.clone(),
+            child_id: s.child_id,
             name: name.clone(),
             from: s.from.to_string(),
             to: s.to.to_string(),
             rate: RateView::of(
-                child_rate(
-                    &so_far,
-                    s,
-                    by_child.get(s.child_id.as_str()).map_or(&[], |v| v),
-                ),
+                child_rate(&so_far, s, by_child.get(&s.child_id).map_or(&[], |v| v)),
                 min,
             ),
         })
@@ -202,7 +199,7 @@ impl Mark {
 /// A child's line of the month grid.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GridRow {
-    pub child_id: String,
+    pub child_id: ChildId,
     pub name: String,
     pub marks: Vec<Mark>,
     pub present: u32,
@@ -249,10 +246,10 @@ pub async fn month(
         .filter(|d| (first..=last).contains(d))
         .collect();
     let marks = store::marks(&state.db, &c.id, &first.to_string(), &last.to_string()).await?;
-    let recorded: BTreeMap<(&str, NaiveDate), (bool, Option<&str>)> = marks
+    let recorded: BTreeMap<(ChildId, NaiveDate), (bool, Option<&str>)> = marks
         .iter()
         .filter_map(|(child, d, arrived, reason)| {
-            Some(((child.as_str(), date(d)?), (*arrived, reason.as_deref())))
+            Some(((*child, date(d)?), (*arrived, reason.as_deref())))
         })
         .collect();
     let passed: Vec<NaiveDate> = days.iter().copied().filter(|d| *d <= today).collect();
@@ -265,7 +262,7 @@ pub async fn month(
             let marks = days
                 .iter()
                 .map(|d| {
-                    let rec = recorded.get(&(s.child_id.as_str(), *d));
+                    let rec = recorded.get(&(s.child_id, *d));
                     match rec {
                         _ if !s.contains(*d) => Mark::NotEnrolled,
                         Some((true, _)) => Mark::Present,
@@ -282,10 +279,10 @@ pub async fn month(
                 .filter(|(_, m)| **m == Mark::Present)
                 .map(|(d, _)| *d)
                 .collect();
-            all_present.extend(present.iter().map(|d| (s.child_id.clone(), *d)));
+            all_present.extend(present.iter().map(|d| (s.child_id, *d)));
             let r = child_rate(&passed, s, &present);
             GridRow {
-                child_id: s.child_id.clone(),
+                child_id: s.child_id,
                 name: name.clone(),
                 marks,
                 present: r.present,
@@ -293,7 +290,7 @@ pub async fn month(
             }
         })
         .collect();
-    let spans: Vec<EnrolmentSpan> = b.spans.iter().map(|(s, _)| s.clone()).collect();
+    let spans: Vec<EnrolmentSpan<ChildId>> = b.spans.iter().map(|(s, _)| s.clone()).collect();
     let total = class_rate(&passed, &spans, &all_present);
     Ok(MonthGrid {
         month: month.to_string(),
@@ -307,7 +304,7 @@ pub async fn month(
 /// The figures of `GET /api/v1/classes/{id}/metrics` (PRODUCT.md §15).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClassMetrics {
-    pub class_id: String,
+    pub class_id: ClassId,
     pub operating_days: usize,
     pub operating_days_so_far: usize,
     pub capacity: i64,
@@ -338,7 +335,7 @@ pub async fn class_metrics(
         format!("{}.{:02}%", bp / 100, bp % 100)
     });
     Ok(ClassMetrics {
-        class_id: c.id.clone(),
+        class_id: c.id,
         operating_days: s.operating_days,
         operating_days_so_far: s.operating_days_so_far,
         capacity: c.capacity,

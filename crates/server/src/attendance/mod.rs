@@ -21,7 +21,7 @@ mod store;
 pub async fn enrolled_on(
     state: &AppState,
     c: &Visible<Class>,
-    child_id: &str,
+    child_id: &ChildId,
     day: &str,
 ) -> Result<bool, AppError> {
     Ok(store::enrolled_on(&state.db, &c.id, child_id, day).await?)
@@ -41,6 +41,7 @@ use crate::app::AppState;
 use crate::auth::{Capability, CurrentUser, Visible};
 use crate::classes::{Class, service as classes};
 use crate::error::AppError;
+use crate::ids::{ChildId, ClassId};
 
 /// What a tap asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -71,7 +72,7 @@ impl Action {
 /// A tap at the door, as the roll page and the API send it.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TapInput {
-    pub child_id: String,
+    pub child_id: ChildId,
     pub action: Action,
     /// The day (YYYY-MM-DD, Beijing time); today when left out. A past day is a correction.
     #[serde(default)]
@@ -133,7 +134,7 @@ crate::closed_set! {
 /// Where one child's day stands, as the roll shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChildDay {
-    pub child_id: String,
+    pub child_id: ChildId,
     pub day: String,
     /// `expected` (nothing yet), `present`, `collected` or `absent`.
     #[schema(value_type = DayStatus)]
@@ -207,7 +208,7 @@ pub fn date_of(ts: i64) -> Option<NaiveDate> {
 pub async fn operated(
     state: &AppState,
     user: &CurrentUser,
-    id: &str,
+    id: &ClassId,
 ) -> Result<Visible<Class>, AppError> {
     let c = classes::visible(state, user, id).await?;
     may_run(user, &c)?;

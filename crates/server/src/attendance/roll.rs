@@ -10,6 +10,7 @@ use super::{ChildDay, store::RollRow};
 use crate::app::AppState;
 use crate::classes::Class;
 use crate::error::AppError;
+use crate::ids::{ChildId, ClassId};
 
 /// Someone who may collect a child: a pickup person, or a guardian (`guardian:<id>`).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -22,7 +23,7 @@ pub struct Collector {
 /// One child on the roll.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RollChild {
-    pub child_id: String,
+    pub child_id: ChildId,
     pub name: String,
     #[schema(value_type = crate::enrolment::GradeName)]
     pub grade: String,
@@ -35,7 +36,7 @@ pub struct RollChild {
 /// The roll of a day.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Roll {
-    pub class_id: String,
+    pub class_id: ClassId,
     pub class_name: String,
     pub day: String,
     /// The class operates that day (else every tap is refused).
@@ -59,18 +60,15 @@ pub fn initials(name: &str) -> String {
     }
 }
 
-fn state_of(r: &RollRow, day: &str) -> ChildDay {
+fn state_of(class_id: ClassId, r: &RollRow, day: &str) -> ChildDay {
     view(&Row {
-        class_id: String::new(),
-        day: day.to_string(),
-        child_id: r.child_id.clone(),
         in_at: r.in_at,
         in_by: r.in_by.clone().unwrap_or_default(),
         out_at: r.out_at,
         out_by: r.out_by.clone().unwrap_or_default(),
         absent_reason: r.absent_reason.clone(),
         corrected: r.corrected.unwrap_or(false),
-        ..Row::default()
+        ..Row::empty(class_id, day, r.child_id)
     })
 }
 
@@ -85,11 +83,11 @@ pub async fn roll(state: &AppState, c: &Class, day: NaiveDate) -> Result<Roll, A
     let children: Vec<RollChild> = rows
         .iter()
         .map(|r| RollChild {
-            child_id: r.child_id.clone(),
+            child_id: r.child_id,
             name: r.name.clone(),
             grade: r.grade.clone(),
             initials: initials(&r.name),
-            state: state_of(r, &d),
+            state: state_of(c.id, r, &d),
             collectors: who
                 .iter()
                 .filter(|(child, _, _, _)| *child == r.child_id)
@@ -103,7 +101,7 @@ pub async fn roll(state: &AppState, c: &Class, day: NaiveDate) -> Result<Roll, A
         .collect();
     let count = |s: &str| children.iter().filter(|c| c.state.status == s).count();
     Ok(Roll {
-        class_id: c.id.clone(),
+        class_id: c.id,
         class_name: c.name.clone(),
         day: d.clone(),
         operating,

@@ -26,6 +26,7 @@ use crate::auth::CurrentUser;
 use crate::classes::{Class, service::visible};
 use crate::error::{AppError, ErrorPayload, Query};
 use crate::i18n::Lang;
+use crate::ids::{ChildId, ClassId, IdPath};
 use crate::web::{Ctx, render};
 
 pub fn router() -> Router<AppState> {
@@ -49,7 +50,7 @@ struct RollPage {
     roll: Roll,
     prev: String,
     next: Option<String>,
-    codes: Vec<(String, String)>,
+    codes: Vec<(ChildId, String)>,
     events: Vec<Event>,
     refused: Option<String>,
 }
@@ -103,7 +104,7 @@ async fn roll_page(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Query(q): Query<RollQuery>,
 ) -> Result<Response, AppError> {
     let c = super::operated(&state, &user, &id).await?;
@@ -131,7 +132,7 @@ async fn roll_page(
 /// drawn, so pressing a button twice writes once.
 #[derive(Debug, Deserialize)]
 struct TapForm {
-    child_id: String,
+    child_id: ChildId,
     action: Action,
     day: Option<String>,
     person: Option<String>,
@@ -145,7 +146,7 @@ async fn tap_form(
     State(state): State<AppState>,
     user: CurrentUser,
     lang: Lang,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Form(f): Form<TapForm>,
 ) -> Result<Response, AppError> {
     let mut headers = HeaderMap::new();
@@ -153,7 +154,7 @@ async fn tap_form(
         headers.insert(crate::idempotency::HEADER, k);
     }
     let input = TapInput {
-        child_id: f.child_id.clone(),
+        child_id: f.child_id,
         action: f.action,
         day: f.day.clone(),
         at: None,
@@ -192,7 +193,7 @@ async fn tap_json(
     user: CurrentUser,
     lang: Lang,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     body: axum::body::Bytes,
 ) -> Response {
     let input: TapInput = match serde_json::from_slice(&body) {
@@ -227,7 +228,7 @@ async fn cards_page(
     ctx: Ctx,
     user: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Response, AppError> {
     let c = super::operated(&state, &user, &id).await?;
     let roll = roll::roll(&state, &c, crate::calendar::today()).await?;
@@ -265,7 +266,7 @@ async fn reissue(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
     Form(f): Form<ReissueForm>,
 ) -> Result<Response, AppError> {
     cards::reissue(&state, &user, &client, &id).await?;
@@ -339,7 +340,7 @@ async fn grid_page(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Query(q): Query<MonthQuery>,
 ) -> Result<Response, AppError> {
     let c = visible(&state, &user, &id).await?;
@@ -360,7 +361,7 @@ async fn grid_xlsx(
     State(state): State<AppState>,
     user: CurrentUser,
     lang: Lang,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Query(q): Query<MonthQuery>,
 ) -> Result<Response, AppError> {
     let c = visible(&state, &user, &id).await?;
@@ -371,7 +372,7 @@ async fn grid_xlsx(
 #[template(path = "attendance/child.html")]
 struct ChildPage {
     ctx: Ctx,
-    child_id: String,
+    child_id: ChildId,
     classes: Vec<ChildClass>,
 }
 
@@ -390,7 +391,7 @@ async fn child_page(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
     _q: Query<DayQuery>,
 ) -> Result<Response, AppError> {
     let classes = family::of_child(&state, &user, &id).await?;

@@ -24,13 +24,14 @@ use crate::db::{Db, Tx};
 use crate::error::{AppError, FieldError};
 use crate::i18n::{Lang, Msg};
 use crate::idempotency::{Key, Stored};
+use crate::ids::{ChildId, ClassId, UserId};
 
 /// A validated tap with the facts it was checked against.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub key: Option<Key>,
-    pub class_id: String,
-    pub child_id: String,
+    pub class_id: ClassId,
+    pub child_id: ChildId,
     pub day: String,
     pub action: Action,
     pub reason: Option<AbsenceReason>,
@@ -41,7 +42,7 @@ pub struct Prepared {
     pub person_id: Option<String>,
     pub note: String,
     pub correction: bool,
-    pub user_id: String,
+    pub user_id: UserId,
     pub user_name: String,
     pub lang: Lang,
 }
@@ -192,8 +193,8 @@ pub async fn prepare(
     }
     Ok(Prepared {
         key,
-        class_id: c.id.clone(),
-        child_id: input.child_id.clone(),
+        class_id: c.id,
+        child_id: input.child_id,
         day: day_s,
         action: input.action,
         reason: absence,
@@ -205,7 +206,7 @@ pub async fn prepare(
         note,
         // A tap made after its day ended, or an undo, is a correction.
         correction: input.action == Action::Undo || super::date_of(at).is_some_and(|d| d > day),
-        user_id: user.id.clone(),
+        user_id: user.id,
         user_name: user.display_name.clone(),
         lang,
     })
@@ -229,7 +230,7 @@ pub fn view(r: &Row) -> ChildDay {
         _ => "expected",
     };
     ChildDay {
-        child_id: r.child_id.clone(),
+        child_id: r.child_id,
         day: r.day.clone(),
         status: status.to_string(),
         arrived_at: r.in_at.map(clock),
@@ -261,14 +262,14 @@ fn applied(r: &Row, t: &Prepared) -> Row {
     let mut n = r.clone();
     match t.action {
         Action::CheckIn => {
-            (n.in_at, n.in_by, n.in_user) = (Some(t.at), t.person.clone(), Some(t.user_id.clone()));
+            (n.in_at, n.in_by, n.in_user) = (Some(t.at), t.person.clone(), Some(t.user_id));
             n.absent_reason = None;
         }
         Action::CheckOut => {
             n.out_at = Some(t.at);
             n.out_person_id = t.person_id.clone();
             n.out_by = t.person.clone();
-            n.out_user = Some(t.user_id.clone());
+            n.out_user = Some(t.user_id);
         }
         Action::Absent => n.absent_reason = t.reason.map(|r| reason_str(r).to_string()),
         Action::Undo => {}
@@ -281,7 +282,7 @@ fn merged(r: &Row, t: &Prepared, refusal: rules::Refusal) -> Option<Row> {
     let mut n = r.clone();
     match refusal {
         rules::Refusal::AlreadyCheckedIn if r.in_at.is_some_and(|x| t.at < x) => {
-            (n.in_at, n.in_by, n.in_user) = (Some(t.at), t.person.clone(), Some(t.user_id.clone()));
+            (n.in_at, n.in_by, n.in_user) = (Some(t.at), t.person.clone(), Some(t.user_id));
         }
         rules::Refusal::AlreadyCheckedOut
             if r.out_at.is_some_and(|x| t.at < x) && t.collector_ok =>
@@ -305,12 +306,7 @@ pub struct Decided {
 
 /// A child-day with nothing recorded yet.
 pub fn empty_row(t: &Prepared) -> Row {
-    Row {
-        class_id: t.class_id.clone(),
-        day: t.day.clone(),
-        child_id: t.child_id.clone(),
-        ..Row::default()
-    }
+    Row::empty(t.class_id, &t.day, t.child_id)
 }
 
 /// Decides a tap against the child's day as it stands, without touching the database.
@@ -340,9 +336,9 @@ pub fn decide(row: &Row, t: &Prepared, now: i64) -> Result<Decided, AppError> {
     };
     let event = Event {
         id: crate::new_id(),
-        class_id: t.class_id.clone(),
+        class_id: t.class_id,
         day: t.day.clone(),
-        child_id: t.child_id.clone(),
+        child_id: t.child_id,
         action: t.action.as_str().to_string(),
         outcome: outcome.to_string(),
         refusal: refusal.map(str::to_string),
@@ -351,7 +347,7 @@ pub fn decide(row: &Row, t: &Prepared, now: i64) -> Result<Decided, AppError> {
         person_id: t.person_id.clone(),
         note: t.note.clone(),
         correction: t.correction,
-        user_id: t.user_id.clone(),
+        user_id: t.user_id,
         user_name: t.user_name.clone(),
         recorded_at: now,
     };
@@ -414,7 +410,7 @@ fn refusal_message(code: &'static str, t: &Prepared) -> String {
 pub async fn tap(
     state: &AppState,
     user: &CurrentUser,
-    class_id: &str,
+    class_id: &ClassId,
     headers: &HeaderMap,
     input: &TapInput,
     lang: Lang,

@@ -19,6 +19,7 @@ use super::tap::{self, Prepared};
 use crate::db::{Db, Tx};
 use crate::error::AppError;
 use crate::idempotency::{self, Key, Stored};
+use crate::ids::{ChildId, ClassId};
 use crate::on_tx;
 
 /// Most taps in one commit: bounds the time the first tap of a batch waits for the last.
@@ -91,7 +92,7 @@ async fn one(tx: &mut Tx, tap: &Prepared) -> Result<Result<Stored, AppError>, sq
 }
 
 /// A child-day: (class id, day, child id).
-type Pk = (String, String, String);
+pub(super) type Pk = (ClassId, String, ChildId);
 
 /// The batch decided in memory after one read of its keys and one of its rows, then written in
 /// three statements — about seven round trips per batch instead of seven per tap.
@@ -105,7 +106,7 @@ async fn decide_all(tx: &mut Tx, batch: &[Job]) -> Result<Vec<Result<Stored, App
     let mut rows: HashMap<Pk, Row> = store::rows_in(tx, &pks)
         .await?
         .into_iter()
-        .map(|r| ((r.class_id.clone(), r.day.clone(), r.child_id.clone()), r))
+        .map(|r| ((r.class_id, r.day.clone(), r.child_id), r))
         .collect();
     let mut dirty: BTreeSet<Pk> = BTreeSet::new();
     let mut events = Vec::with_capacity(batch.len());
@@ -136,7 +137,7 @@ async fn decide_all(tx: &mut Tx, batch: &[Job]) -> Result<Vec<Result<Stored, App
         events.push(d.event);
         if let Some(k) = &t.key {
             let entry = (k.fingerprint.clone(), d.stored.clone());
-            answered.insert((k.user_id.clone(), k.key.clone()), entry);
+            answered.insert((k.user_id, k.key.clone()), entry);
             new_keys.push((k, d.stored.clone()));
         }
         answers.push(Ok(d.stored));
@@ -150,7 +151,7 @@ async fn decide_all(tx: &mut Tx, batch: &[Job]) -> Result<Vec<Result<Stored, App
 }
 
 fn pk(t: &Prepared) -> Pk {
-    (t.class_id.clone(), t.day.clone(), t.child_id.clone())
+    (t.class_id, t.day.clone(), t.child_id)
 }
 
 /// The fast path: one transaction for the whole batch.

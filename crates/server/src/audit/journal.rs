@@ -58,11 +58,11 @@ impl Journal {
     pub async fn record(&self, entry: &Entry<'_>, client: &Client) -> Result<(), AppError> {
         let entry = Owned {
             at: crate::now(),
-            actor_id: entry.actor_id.map(str::to_string),
+            actor_id: entry.actor_id.map(|u| u.to_string()),
             actor_name: entry.actor_name.map(str::to_string),
             action: entry.action,
             target_type: entry.target_type,
-            target_id: entry.target_id.map(str::to_string),
+            target_id: entry.target_id.clone(),
             detail: entry.detail.clone(),
             ip: client.ip.clone(),
             request_id: client.request_id.clone(),

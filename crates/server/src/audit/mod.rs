@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::Tx;
+use crate::ids::UserId;
 
 /// Where a request came from, for the audit log.
 #[derive(Debug, Clone, Default)]
@@ -63,11 +64,11 @@ impl FromRequestParts<AppState> for Client {
 /// One audit entry. `detail` is human-readable and never holds secrets or personal numbers.
 #[derive(Debug, Clone)]
 pub struct Entry<'a> {
-    pub actor_id: Option<&'a str>,
+    pub actor_id: Option<&'a UserId>,
     pub actor_name: Option<&'a str>,
     pub action: &'static str,
     pub target_type: &'static str,
-    pub target_id: Option<&'a str>,
+    pub target_id: Option<String>,
     pub detail: String,
 }
 
@@ -84,8 +85,9 @@ impl<'a> Entry<'a> {
         }
     }
 
-    pub fn target(mut self, id: &'a str) -> Self {
-        self.target_id = Some(id);
+    /// The record acted on, by its id (any kind: the audit log names every kind of record).
+    pub fn target(mut self, id: impl std::fmt::Display) -> Self {
+        self.target_id = Some(id.to_string());
         self
     }
 

@@ -11,7 +11,7 @@ pub async fn insert(tx: &mut Tx, e: &Entry<'_>, client: &Client, now: i64) -> sq
     let id = crate::new_id();
     on_tx!(tx, c => sqlx::query(SQL)
         .bind(&id).bind(now).bind(e.actor_id).bind(e.actor_name).bind(e.action)
-        .bind(e.target_type).bind(e.target_id).bind(&e.detail)
+        .bind(e.target_type).bind(&e.target_id).bind(&e.detail)
         .bind(client.ip.as_deref()).bind(client.request_id.as_deref())
         .execute(&mut *c).await.map(|_| ()))
 }
@@ -21,6 +21,8 @@ pub async fn insert(tx: &mut Tx, e: &Entry<'_>, client: &Client, now: i64) -> sq
 pub struct AuditRow {
     pub id: String,
     pub at: i64,
+    /// Text, not a `UserId`: the log keeps what was written (entries of the command line before
+    /// typed ids say `system`).
     pub actor_id: Option<String>,
     pub actor_name: Option<String>,
     pub action: String,

@@ -10,6 +10,7 @@ use super::{CurrentUser, Role};
 use crate::app::AppState;
 use crate::audit::Client;
 use crate::error::{AppError, Json};
+use crate::ids::{OrgId, UserId};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -72,17 +73,17 @@ async fn revoke_token(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MyGrant {
     pub role: Role,
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     pub org_name: Option<String>,
 }
 
 /// The caller.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MeView {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     pub roles: Vec<MyGrant>,
 }
 
@@ -95,7 +96,7 @@ async fn me(me: CurrentUser) -> Json<MeView> {
             .iter()
             .map(|g| MyGrant {
                 role: g.role,
-                org_id: g.org_id.clone(),
+                org_id: g.org_id,
                 org_name: g.org_name.clone(),
             })
             .collect(),

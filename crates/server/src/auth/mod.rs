@@ -19,6 +19,7 @@ pub use visible::{Owned, Visible};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use crate::ids::{GrantId, OrgId, UserId};
 
 /// A role of PRODUCT.md §1. Each grant binds a role to an organisation (none for a system admin).
 #[derive(
@@ -134,9 +135,9 @@ impl Role {
 /// One role a user holds, with the organisation it is bound to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
-    pub id: String,
+    pub id: GrantId,
     pub role: Role,
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     pub org_path: Option<String>,
     pub org_name: Option<String>,
 }
@@ -151,10 +152,10 @@ pub enum AuthVia {
 /// The signed-in user of this request, with their grants in force.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
-    pub home_org_id: Option<String>,
+    pub home_org_id: Option<OrgId>,
     pub grants: Vec<Grant>,
     pub session_id: String,
     pub via: AuthVia,
@@ -308,12 +309,12 @@ impl CurrentUser {
 
     /// Ids of every organisation on the paths of the user's grants (themselves and all above):
     /// a unit sees the programmes its federations open.
-    pub fn ancestor_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self
+    pub fn ancestor_ids(&self) -> Vec<OrgId> {
+        let mut ids: Vec<OrgId> = self
             .grants
             .iter()
             .filter_map(|g| g.org_path.as_deref())
-            .flat_map(|p| p.split('/').filter(|s| !s.is_empty()).map(str::to_string))
+            .flat_map(|p| p.split('/').filter_map(OrgId::parse))
             .collect();
         ids.sort();
         ids.dedup();
@@ -349,16 +350,16 @@ mod tests {
 
     fn user(grants: &[(Role, Option<&str>)]) -> CurrentUser {
         CurrentUser {
-            id: "u".into(),
+            id: UserId::new(),
             username: "u".into(),
             display_name: "u".into(),
             home_org_id: None,
             grants: grants
                 .iter()
                 .map(|(r, p)| Grant {
-                    id: "g".into(),
+                    id: GrantId::new(),
                     role: *r,
-                    org_id: p.map(|_| "o".into()),
+                    org_id: p.map(|_| OrgId::new()),
                     org_path: p.map(str::to_string),
                     org_name: None,
                 })

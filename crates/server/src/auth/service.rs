@@ -8,6 +8,7 @@ use super::{AuthVia, CurrentUser};
 use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
 use crate::error::AppError;
+use crate::ids::UserId;
 
 /// A session's `last_seen_at` is written at most this often.
 const TOUCH_EVERY_SECS: i64 = 60;
@@ -48,7 +49,7 @@ pub fn token_hash(token: &str) -> String {
 pub struct LoggedIn {
     pub token: String,
     pub expires_at: i64,
-    pub user_id: String,
+    pub user_id: UserId,
 }
 
 /// Checks the password (off the runtime), applies the sign-in throttle (`throttle`), opens a
@@ -68,11 +69,11 @@ pub async fn login(
         .await?
         .filter(|u| u.active);
     let entry = |action, detail: &str| Entry {
-        actor_id: user.as_ref().map(|u| u.id.as_str()),
+        actor_id: user.as_ref().map(|u| &u.id),
         actor_name: Some(user.as_ref().map_or(username, |u| u.username.as_str())),
         action,
         target_type: "user",
-        target_id: user.as_ref().map(|u| u.id.as_str()),
+        target_id: user.as_ref().map(|u| u.id.to_string()),
         detail: detail.to_string(),
     };
     if let Some(retry_after_secs) = state.throttle.refused_for(address, username) {
@@ -119,7 +120,7 @@ pub async fn login(
     Ok(LoggedIn {
         token,
         expires_at,
-        user_id: user.id.clone(),
+        user_id: user.id,
     })
 }
 
@@ -169,7 +170,7 @@ pub async fn logout(state: &AppState, user: &CurrentUser, client: &Client) -> Re
     };
     audit::record(
         &mut tx,
-        &Entry::by(user, action, "user").target(&user.id),
+        &Entry::by(user, action, "user").target(user.id),
         client,
     )
     .await?;

@@ -2,12 +2,13 @@
 
 use crate::auth::{Grant, Role};
 use crate::db::{Db, Tx};
+use crate::ids::{GrantId, OrgId, UserId};
 use crate::{on_db, on_tx};
 
 /// What sign-in needs of a user.
 #[derive(Debug, sqlx::FromRow)]
 pub struct LoginRow {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub password_hash: String,
     pub active: bool,
@@ -21,7 +22,7 @@ pub async fn find_login(db: &Db, username: &str) -> sqlx::Result<Option<LoginRow
 pub async fn create_session(
     tx: &mut Tx,
     token_hash: &str,
-    user_id: &str,
+    user_id: &UserId,
     kind: &str,
     now: i64,
     expires_at: i64,
@@ -39,7 +40,7 @@ pub async fn delete_session(tx: &mut Tx, id: &str) -> sqlx::Result<()> {
 }
 
 /// Ends every session and token of a user (deactivation, password reset).
-pub async fn delete_user_sessions(tx: &mut Tx, user_id: &str) -> sqlx::Result<()> {
+pub async fn delete_user_sessions(tx: &mut Tx, user_id: &UserId) -> sqlx::Result<()> {
     on_tx!(tx, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id).execute(&mut *c).await.map(|_| ()))
 }
@@ -51,10 +52,10 @@ pub struct SessionUser {
     pub kind: String,
     pub last_seen_at: i64,
     pub expires_at: i64,
-    pub user_id: String,
+    pub user_id: UserId,
     pub username: String,
     pub display_name: String,
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
 }
 
 /// The session of a token with its active user and the grants in force, in one query (every
@@ -75,9 +76,9 @@ pub async fn session_user(
     struct Joined {
         #[sqlx(flatten)]
         session: SessionUser,
-        grant_id: Option<String>,
+        grant_id: Option<GrantId>,
         role: Option<String>,
-        grant_org: Option<String>,
+        grant_org: Option<OrgId>,
         path: Option<String>,
         name: Option<String>,
         active: Option<bool>,

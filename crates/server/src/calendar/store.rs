@@ -2,6 +2,7 @@
 
 use super::{DayView, YearSummary};
 use crate::db::{Db, Tx};
+use crate::ids::UserId;
 use crate::{on_db, on_tx};
 
 /// Holidays and make-up days between two dates (YYYY-MM-DD, both included).
@@ -21,7 +22,7 @@ pub async fn years(db: &Db) -> sqlx::Result<Vec<YearSummary>> {
     on_db!(db, p => sqlx::query_as(SQL).fetch_all(p).await)
 }
 
-pub async fn upsert(tx: &mut Tx, d: &DayView, by: Option<&str>, now: i64) -> sqlx::Result<()> {
+pub async fn upsert(tx: &mut Tx, d: &DayView, by: Option<&UserId>, now: i64) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO calendar_days (day, kind, name, updated_at, updated_by) \
                        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (day) DO UPDATE SET \
                        kind = excluded.kind, name = excluded.name, updated_at = excluded.updated_at, \

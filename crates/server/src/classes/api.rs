@@ -1,7 +1,7 @@
 //! JSON API of classes (`/api/v1/classes`): registration, lifecycle, staff, days, documents.
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,7 @@ use crate::audit::Client;
 use crate::auth::{Capability, CurrentUser};
 use crate::error::{AppError, Json, Query};
 use crate::i18n::{Lang, Msg};
+use crate::ids::{ClassId, FileId, IdPath, OrgId, ProgrammeId, StaffId};
 use crate::programmes::service as programmes;
 use crate::web::upload::file_turns;
 
@@ -45,7 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 struct ListQuery {
     /// The programme whose classes to list
-    programme_id: String,
+    programme_id: ProgrammeId,
     /// Rows to return, 1–1000 (default 1000)
     #[serde(default)]
     limit: Option<i64>,
@@ -57,9 +58,9 @@ struct ListQuery {
 /// A class in a list.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClassSummary {
-    pub id: String,
+    pub id: ClassId,
     pub name: String,
-    pub host_org_id: String,
+    pub host_org_id: OrgId,
     pub host_name: String,
     pub status: super::ClassStatus,
     pub start_date: String,
@@ -124,7 +125,7 @@ async fn get_class(
     State(state): State<AppState>,
     user: CurrentUser,
     lang: Lang,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Json<ClassDetail>, AppError> {
     Ok(Json(
         super::detail::read(&state, &user, &id, lang).await?.detail,
@@ -139,7 +140,7 @@ async fn patch_class(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Json(patch): Json<serde_json::Value>,
 ) -> Result<Json<ClassView>, AppError> {
     let c = service::update(&state, &user, &client, &id, patch).await?;
@@ -168,7 +169,7 @@ async fn step(
     state: AppState,
     user: CurrentUser,
     client: Client,
-    id: String,
+    id: ClassId,
     action: Action,
     body: Bytes,
 ) -> Result<Json<ClassView>, AppError> {
@@ -186,7 +187,7 @@ async fn submit_class(
     State(s): State<AppState>,
     u: CurrentUser,
     c: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     b: Bytes,
 ) -> Result<Json<ClassView>, AppError> {
     step(s, u, c, id, Action::Submit, b).await
@@ -200,7 +201,7 @@ async fn approve_class(
     State(s): State<AppState>,
     u: CurrentUser,
     c: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     b: Bytes,
 ) -> Result<Json<ClassView>, AppError> {
     step(s, u, c, id, Action::Approve, b).await
@@ -214,7 +215,7 @@ async fn return_class(
     State(s): State<AppState>,
     u: CurrentUser,
     c: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     b: Bytes,
 ) -> Result<Json<ClassView>, AppError> {
     step(s, u, c, id, Action::Return, b).await
@@ -228,7 +229,7 @@ async fn start_class(
     State(s): State<AppState>,
     u: CurrentUser,
     c: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     b: Bytes,
 ) -> Result<Json<ClassView>, AppError> {
     step(s, u, c, id, Action::Start, b).await
@@ -242,7 +243,7 @@ async fn close_class(
     State(s): State<AppState>,
     u: CurrentUser,
     c: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     b: Bytes,
 ) -> Result<Json<ClassView>, AppError> {
     step(s, u, c, id, Action::Close, b).await
@@ -254,7 +255,7 @@ async fn close_class(
 async fn list_staff(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Json<Vec<Staff>>, AppError> {
     let c = service::visible(&state, &user, &id).await?;
     Ok(Json(staff::roster(&state.db, &c).await?))
@@ -269,7 +270,7 @@ async fn add_staff(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Json(input): Json<StaffInput>,
 ) -> Result<(StatusCode, Json<Staff>), AppError> {
     Ok((
@@ -286,7 +287,7 @@ async fn patch_staff(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path((id, staff_id)): Path<(String, String)>,
+    IdPath((id, staff_id)): IdPath<(ClassId, StaffId)>,
     Json(p): Json<StaffPatch>,
 ) -> Result<Json<Staff>, AppError> {
     Ok(Json(
@@ -302,7 +303,7 @@ async fn add_day(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Json(d): Json<ClassDay>,
 ) -> Result<Json<ClassView>, AppError> {
     super::days::set_day(&state, &user, &client, &id, &d).await?;
@@ -318,7 +319,7 @@ async fn delete_day(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path((id, day)): Path<(String, String)>,
+    IdPath((id, day)): IdPath<(ClassId, String)>,
 ) -> Result<StatusCode, AppError> {
     super::days::delete_day(&state, &user, &client, &id, &day).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -332,7 +333,7 @@ async fn upload_file(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     form: Multipart,
 ) -> Result<(StatusCode, Json<files::FileMeta>), AppError> {
     let (kind, up) = files::read_upload(form).await?;
@@ -349,7 +350,7 @@ async fn upload_file(
 async fn download_file(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((id, file_id)): Path<(String, String)>,
+    IdPath((id, file_id)): IdPath<(ClassId, FileId)>,
 ) -> Result<Response, AppError> {
     let (meta, data) = files::download(&state, &user, &id, &file_id).await?;
     Ok(files::file_response(&meta, data))

@@ -12,6 +12,7 @@ use crate::audit::{self, Client, Entry};
 use crate::auth::{CurrentUser, Visible};
 use crate::calendar as cal_store;
 use crate::error::{AppError, FieldError};
+use crate::ids::ClassId;
 
 /// The working-day calendar covering a date range, read in one query.
 pub async fn calendar_for(
@@ -71,7 +72,7 @@ pub async fn set_day(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &ClassId,
     d: &ClassDay,
 ) -> Result<(), AppError> {
     let c = visible(state, user, id).await?;
@@ -104,7 +105,7 @@ pub async fn set_day(
     audit::record(
         &mut tx,
         &Entry::by(user, "class.day", "class")
-            .target(&c.id)
+            .target(c.id)
             .detail(format!("{} {} {}", clean.day, clean.kind, clean.reason)),
         client,
     )
@@ -117,7 +118,7 @@ pub async fn delete_day(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &ClassId,
     day: &str,
 ) -> Result<(), AppError> {
     let c = visible(state, user, id).await?;
@@ -131,7 +132,7 @@ pub async fn delete_day(
     audit::record(
         &mut tx,
         &Entry::by(user, "class.day_delete", "class")
-            .target(&c.id)
+            .target(c.id)
             .detail(day.to_string()),
         client,
     )

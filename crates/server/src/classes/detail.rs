@@ -10,6 +10,7 @@ use crate::app::AppState;
 use crate::auth::{CurrentUser, Visible};
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::ids::ClassId;
 use crate::programmes::{Programme, service as programmes};
 
 /// A finding of the approval checks.
@@ -47,7 +48,7 @@ pub struct ClassRead {
 pub async fn read(
     state: &AppState,
     user: &CurrentUser,
-    id: &str,
+    id: &ClassId,
     lang: Lang,
 ) -> Result<ClassRead, AppError> {
     let c = service::visible(state, user, id).await?;

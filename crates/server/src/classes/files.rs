@@ -14,6 +14,7 @@ use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser};
 use crate::db::{Db, Tx};
 use crate::error::{AppError, FieldError};
+use crate::ids::{ClassId, FileId};
 use crate::web::filetype::{FileType, HEAD};
 use crate::web::upload::{Spooled, read_form};
 use crate::{on_db, on_tx};
@@ -38,7 +39,7 @@ pub const FILE_KINDS: [&str; 6] = FileKind::NAMES;
 /// A stored document, without its bytes.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct FileMeta {
-    pub id: String,
+    pub id: FileId,
     #[schema(value_type = FileKind)]
     pub kind: String,
     pub name: String,
@@ -69,13 +70,13 @@ pub fn clean_name(name: &str) -> String {
 
 pub async fn list(db: &Db, c: &Class) -> sqlx::Result<Vec<FileMeta>> {
     const SQL: &str = "SELECT id, kind, name, content_type, size, created_at FROM files WHERE class_id = $1 ORDER BY created_at, id";
-    on_db!(db, p => sqlx::query_as(SQL).bind(&c.id).fetch_all(p).await)
+    on_db!(db, p => sqlx::query_as(SQL).bind(c.id).fetch_all(p).await)
 }
 
 /// Uploaded rule documents count as rules in force.
 pub async fn count_rules(db: &Db, c: &Class) -> sqlx::Result<usize> {
     const SQL: &str = "SELECT COUNT(*) FROM files WHERE class_id = $1 AND kind = 'rules'";
-    let n: i64 = on_db!(db, p => sqlx::query_scalar(SQL).bind(&c.id).fetch_one(p).await)?;
+    let n: i64 = on_db!(db, p => sqlx::query_scalar(SQL).bind(c.id).fetch_one(p).await)?;
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
@@ -83,12 +84,12 @@ async fn insert(tx: &mut Tx, c: &Class, m: &FileMeta, by: &str) -> sqlx::Result<
     const SQL: &str = "INSERT INTO files (id, class_id, kind, name, content_type, size, data, uploaded_by, created_at) \
                        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)";
     let empty: &[u8] = &[];
-    on_tx!(tx, x => sqlx::query(SQL).bind(&m.id).bind(&c.id).bind(&m.kind).bind(&m.name).bind(&m.content_type)
+    on_tx!(tx, x => sqlx::query(SQL).bind(m.id).bind(c.id).bind(&m.kind).bind(&m.name).bind(&m.content_type)
         .bind(m.size).bind(empty).bind(by).bind(m.created_at).execute(&mut *x).await.map(|_| ()))
 }
 
 /// Stores the spooled file as numbered chunks, one [`CHUNK`] read from disk at a time.
-async fn insert_chunks(tx: &mut Tx, file_id: &str, file: std::fs::File) -> Result<(), AppError> {
+async fn insert_chunks(tx: &mut Tx, file_id: &FileId, file: std::fs::File) -> Result<(), AppError> {
     use tokio::io::AsyncReadExt;
     const SQL: &str = "INSERT INTO file_chunks (file_id, seq, data) VALUES ($1,$2,$3)";
     let mut file = tokio::fs::File::from_std(file);
@@ -115,7 +116,7 @@ pub async fn upload(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    class_id: &str,
+    class_id: &ClassId,
     kind: &str,
     mut up: Spooled,
 ) -> Result<FileMeta, AppError> {
@@ -144,7 +145,7 @@ pub async fn upload(
         return Err(AppError::Validation(errors));
     };
     let meta = FileMeta {
-        id: crate::new_id(),
+        id: FileId::new(),
         kind: kind.into(),
         name: content_type.safe_name(&name),
         content_type: content_type.mime().into(),
@@ -157,7 +158,7 @@ pub async fn upload(
     audit::record(
         &mut tx,
         &Entry::by(user, "file.upload", "class")
-            .target(&c.id)
+            .target(c.id)
             .detail(format!("{} {} ({} bytes)", meta.kind, meta.name, meta.size)),
         client,
     )
@@ -180,20 +181,20 @@ fn head(file: &mut std::fs::File) -> Result<Vec<u8>, AppError> {
 pub async fn download(
     state: &AppState,
     user: &CurrentUser,
-    class_id: &str,
-    file_id: &str,
+    class_id: &ClassId,
+    file_id: &FileId,
 ) -> Result<(FileMeta, axum::body::Body), AppError> {
     let c = service::visible(state, user, class_id).await?;
     const SQL: &str = "SELECT id, kind, name, content_type, size, created_at FROM files WHERE id = $1 AND class_id = $2";
-    let meta: Option<FileMeta> = on_db!(&state.db, p => sqlx::query_as(SQL).bind(file_id).bind(&c.id).fetch_optional(p).await)?;
+    let meta: Option<FileMeta> = on_db!(&state.db, p => sqlx::query_as(SQL).bind(file_id).bind(c.id).fetch_optional(p).await)?;
     let meta = meta.ok_or(AppError::NotFound)?;
     let (tx, body) = crate::web::stream::channel();
-    let (db, id) = (state.db.clone(), meta.id.clone());
+    let (db, id) = (state.db.clone(), meta.id);
     tokio::spawn(async move {
         const CHUNK_SQL: &str = "SELECT data FROM file_chunks WHERE file_id = $1 AND seq = $2";
         for seq in 0i64.. {
             let chunk: sqlx::Result<Option<Vec<u8>>> = on_db!(&db, p => sqlx::query_scalar(CHUNK_SQL)
-                .bind(&id).bind(seq).fetch_optional(p).await);
+                .bind(id).bind(seq).fetch_optional(p).await);
             match chunk {
                 Ok(Some(data)) => {
                     if tx.send(Ok(data.into())).await.is_err() {

@@ -6,6 +6,7 @@ use tuoguan_domain::class_checks::{Food, FoodMode, Venue};
 
 use super::{ClassInput, RULE_KINDS};
 use crate::error::{AppError, FieldError};
+use crate::ids::{OrgId, ProgrammeId};
 
 /// A trimmed, non-empty string, or None.
 pub fn opt(s: &str) -> Option<String> {
@@ -114,9 +115,20 @@ impl ClassForm {
             errors.push(FieldError::new("food_mode", "class.food_mode_invalid"));
             FoodMode::NoMeals
         });
-        if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
+        let programme_id = ProgrammeId::parse(self.programme_id.trim());
+        if programme_id.is_none() {
+            errors.push(FieldError::new("programme_id", "class.programme_not_found"));
         }
+        let host_org_id = match opt(&self.host_org_id) {
+            None => None,
+            Some(h) => OrgId::parse(&h).or_else(|| {
+                errors.push(FieldError::new("host_org_id", "user.org_not_found"));
+                None
+            }),
+        };
+        let (Some(programme_id), true) = (programme_id, errors.is_empty()) else {
+            return Err(AppError::Validation(errors));
+        };
         let rules = [
             &self.rule_pickup,
             &self.rule_daily_safety,
@@ -125,8 +137,8 @@ impl ClassForm {
             &self.rule_epidemic,
         ];
         Ok(ClassInput {
-            programme_id: self.programme_id.clone(),
-            host_org_id: opt(&self.host_org_id),
+            programme_id,
+            host_org_id,
             name: self.name.clone(),
             address: self.address.clone(),
             start_date: self.start_date.clone(),
@@ -172,8 +184,8 @@ impl ClassForm {
         let on = |b: bool| b.then(|| "on".to_string());
         let has = |k: &str| on(i.rules_in_force.iter().any(|r| r == k));
         ClassForm {
-            programme_id: i.programme_id.clone(),
-            host_org_id: i.host_org_id.clone().unwrap_or_default(),
+            programme_id: i.programme_id.to_string(),
+            host_org_id: i.host_org_id.map(|h| h.to_string()).unwrap_or_default(),
             name: i.name.clone(),
             address: i.address.clone(),
             start_date: i.start_date.clone(),

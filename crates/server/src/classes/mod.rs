@@ -19,6 +19,7 @@ use tuoguan_domain::class_checks::{ClassModel, Food, Management, Venue};
 
 use crate::auth::{Owned, Visible};
 use crate::error::AppError;
+use crate::ids::{ClassId, OrgId, ProgrammeId};
 
 /// Only this domain reads classes through a scope, so only it makes a [`Visible<Class>`]: code
 /// elsewhere that takes one cannot be handed a class read another way.
@@ -117,8 +118,8 @@ pub const RULE_KINDS: [&str; 5] = [
 /// instead of twenty-three, which is most of the cost of a thousand-row page.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Listed {
-    pub id: String,
-    pub host_org_id: String,
+    pub id: ClassId,
+    pub host_org_id: OrgId,
     pub host_name: String,
     pub name: String,
     pub start_date: String,
@@ -136,9 +137,9 @@ impl Listed {
 /// A class as stored, with its host unit's name and path.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Class {
-    pub id: String,
-    pub programme_id: String,
-    pub host_org_id: String,
+    pub id: ClassId,
+    pub programme_id: ProgrammeId,
+    pub host_org_id: OrgId,
     pub host_name: String,
     pub host_path: String,
     pub name: String,
@@ -200,10 +201,10 @@ impl Class {
 /// Registration input (form or JSON). PATCH takes any subset of these fields.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ClassInput {
-    pub programme_id: String,
+    pub programme_id: ProgrammeId,
     /// The host unit (主办单位); defaults to the caller's unit.
     #[serde(default)]
-    pub host_org_id: Option<String>,
+    pub host_org_id: Option<OrgId>,
     pub name: String,
     pub address: String,
     /// YYYY-MM-DD, inside the programme's dates
@@ -239,7 +240,7 @@ pub struct ClassInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[allow(dead_code)] // the handler merges the JSON over the stored registration; this types it
 pub struct ClassPatch {
-    pub host_org_id: Option<String>,
+    pub host_org_id: Option<OrgId>,
     pub name: Option<String>,
     pub address: Option<String>,
     pub start_date: Option<String>,
@@ -264,8 +265,8 @@ impl ClassInput {
     /// The current registration as input, for editing forms and PATCH merges.
     pub fn from_class(c: &Class) -> ClassInput {
         ClassInput {
-            programme_id: c.programme_id.clone(),
-            host_org_id: Some(c.host_org_id.clone()),
+            programme_id: c.programme_id,
+            host_org_id: Some(c.host_org_id),
             name: c.name.clone(),
             address: c.address.clone(),
             start_date: c.start_date.clone(),
@@ -288,7 +289,7 @@ impl ClassInput {
 /// 托管班 JSON view.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClassView {
-    pub id: String,
+    pub id: ClassId,
     pub host_name: String,
     pub status: ClassStatus,
     /// The registration: `programme_id` and `host_org_id` come with it, once.

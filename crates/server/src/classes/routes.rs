@@ -2,7 +2,7 @@
 //! actions, history, staff roster, operating days and documents.
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{
@@ -23,6 +23,7 @@ use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::{Capability, CurrentUser};
 use crate::error::{AppError, FieldError, Query};
+use crate::ids::{ClassId, FileId, IdPath, OrgId, ProgrammeId, StaffId};
 use crate::programmes::{Programme, service as programmes};
 use crate::web::upload::file_turns;
 use crate::web::{Ctx, field_error, render, render_status};
@@ -55,9 +56,9 @@ pub fn router() -> Router<AppState> {
 struct FormPage {
     ctx: Ctx,
     programme: Programme,
-    class_id: Option<String>,
+    class_id: Option<ClassId>,
     form: ClassForm,
-    hosts: Vec<(String, String)>,
+    hosts: Vec<(OrgId, String)>,
     errors: Vec<FieldError>,
 }
 
@@ -82,7 +83,7 @@ async fn hosts(
     state: &AppState,
     user: &CurrentUser,
     p: &Programme,
-) -> Result<Vec<(String, String)>, AppError> {
+) -> Result<Vec<(OrgId, String)>, AppError> {
     let scope = user.require(Capability::RegisterClasses)?;
     let orgs = crate::orgs::list(&state.db, &scope).await?;
     Ok(orgs
@@ -94,7 +95,7 @@ async fn hosts(
 
 #[derive(Debug, Deserialize)]
 struct NewQuery {
-    programme_id: String,
+    programme_id: ProgrammeId,
 }
 
 async fn new_form(
@@ -106,7 +107,7 @@ async fn new_form(
     let programme = programmes::visible(&state, &user, &q.programme_id).await?;
     let hosts = hosts(&state, &user, &programme).await?;
     let form = ClassForm {
-        programme_id: programme.id.clone(),
+        programme_id: programme.id.to_string(),
         start_date: programme.start_date.clone(),
         end_date: programme.end_date.clone(),
         daily_start: "08:30".into(),
@@ -136,10 +137,11 @@ async fn form_again(
     ctx: Ctx,
     user: &CurrentUser,
     form: ClassForm,
-    class_id: Option<String>,
+    class_id: Option<ClassId>,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
-    let programme = programmes::visible(state, user, &form.programme_id).await?;
+    let programme_id = ProgrammeId::parse(&form.programme_id).ok_or(AppError::NotFound)?;
+    let programme = programmes::visible(state, user, &programme_id).await?;
     let hosts = hosts(state, user, &programme).await?;
     render_status(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -178,7 +180,7 @@ async fn edit_form(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Response, AppError> {
     let c = service::visible(&state, &user, &id).await?;
     let programme = programmes::visible(&state, &user, &c.programme_id).await?;
@@ -187,7 +189,7 @@ async fn edit_form(
     render(&FormPage {
         ctx,
         programme,
-        class_id: Some(c.id.clone()),
+        class_id: Some(c.id),
         form,
         hosts,
         errors: Vec::new(),
@@ -199,7 +201,7 @@ async fn edit(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Form(form): Form<ClassForm>,
 ) -> Result<Response, AppError> {
     let result = match form
@@ -282,7 +284,7 @@ async fn show_page(
     state: &AppState,
     ctx: Ctx,
     user: &CurrentUser,
-    id: &str,
+    id: &ClassId,
     errors: Vec<FieldError>,
 ) -> Result<ShowPage, AppError> {
     let super::detail::ClassRead {
@@ -324,7 +326,7 @@ async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Response, AppError> {
     render(&show_page(&state, ctx, &user, &id, Vec::new()).await?)
 }
@@ -334,7 +336,7 @@ async fn back(
     state: &AppState,
     ctx: Ctx,
     user: &CurrentUser,
-    id: &str,
+    id: &ClassId,
     r: Result<(), AppError>,
     flash: &str,
 ) -> Result<Response, AppError> {
@@ -370,7 +372,7 @@ async fn act(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Form(f): Form<ActForm>,
 ) -> Result<Response, AppError> {
     let action =
@@ -402,7 +404,7 @@ async fn add_staff(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Form(f): Form<StaffForm>,
 ) -> Result<Response, AppError> {
     let input = StaffInput {
@@ -433,7 +435,7 @@ async fn change_staff(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path((id, staff_id)): Path<(String, String)>,
+    IdPath((id, staff_id)): IdPath<(ClassId, StaffId)>,
     Form(f): Form<StaffChangeForm>,
 ) -> Result<Response, AppError> {
     let patch = match f.action.as_str() {
@@ -459,7 +461,7 @@ async fn add_day(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Form(d): Form<ClassDay>,
 ) -> Result<Response, AppError> {
     let r = super::days::set_day(&state, &user, &client, &id, &d).await;
@@ -470,7 +472,7 @@ async fn delete_day(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path((id, day)): Path<(String, String)>,
+    IdPath((id, day)): IdPath<(ClassId, String)>,
 ) -> Result<Response, AppError> {
     super::days::delete_day(&state, &user, &client, &id, &day).await?;
     Ok(Redirect::to(&format!("/classes/{id}?ok=deleted")).into_response())
@@ -481,7 +483,7 @@ async fn upload(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     form: Multipart,
 ) -> Result<Response, AppError> {
     let r = match read_upload(form).await {
@@ -496,7 +498,7 @@ async fn upload(
 async fn download(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((id, file_id)): Path<(String, String)>,
+    IdPath((id, file_id)): IdPath<(ClassId, FileId)>,
 ) -> Result<Response, AppError> {
     let (meta, data) = files::download(&state, &user, &id, &file_id).await?;
     Ok(file_response(&meta, data))

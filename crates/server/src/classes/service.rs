@@ -14,6 +14,7 @@ use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser, Scope, Visible};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
+use crate::ids::ClassId;
 use crate::orgs;
 use crate::programmes::{Programme, service as programmes};
 
@@ -21,7 +22,7 @@ use crate::programmes::{Programme, service as programmes};
 pub async fn visible(
     state: &AppState,
     user: &CurrentUser,
-    id: &str,
+    id: &ClassId,
 ) -> Result<Visible<Class>, AppError> {
     let scope = user
         .scope(Capability::ViewClasses)
@@ -33,7 +34,7 @@ pub async fn visible(
 pub async fn find(
     state: &AppState,
     scope: &Scope,
-    id: &str,
+    id: &ClassId,
 ) -> Result<Option<Visible<Class>>, AppError> {
     Ok(store::get(&state.db, scope, id).await?.map(super::vouch))
 }
@@ -42,7 +43,7 @@ pub async fn find(
 pub async fn in_scope(
     state: &AppState,
     scope: &Scope,
-    id: &str,
+    id: &ClassId,
 ) -> Result<Visible<Class>, AppError> {
     store::get(&state.db, scope, id)
         .await?
@@ -85,20 +86,15 @@ async fn validated(
 ) -> Result<Class, AppError> {
     let scope = user.require(Capability::RegisterClasses)?;
     let mut errors = Vec::new();
-    let host_id = match input
-        .host_org_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(id) => id.to_string(),
-        None => user
-            .acting_orgs(Capability::RegisterClasses)
+    let host_id = input.host_org_id.or_else(|| {
+        user.acting_orgs(Capability::RegisterClasses)
             .first()
-            .and_then(|g| g.org_id.clone())
-            .unwrap_or_default(),
+            .and_then(|g| g.org_id)
+    });
+    let host = match &host_id {
+        Some(id) => orgs::get(&state.db, &scope, id).await?,
+        None => None,
     };
-    let host = orgs::get(&state.db, &scope, &host_id).await?;
     match &host {
         Some(h) if !h.active => errors.push(FieldError::new("host_org_id", "org.parent_inactive")),
         Some(h) if !h.path.starts_with(&p.org_path) => errors.push(FieldError::new(
@@ -186,8 +182,8 @@ async fn validated(
     };
     let now = crate::now();
     Ok(Class {
-        id: crate::new_id(),
-        programme_id: p.id.clone(),
+        id: ClassId::new(),
+        programme_id: p.id,
         host_org_id: host.id,
         host_name: host.name,
         host_path: host.path,
@@ -233,7 +229,7 @@ pub async fn register(
     audit::record(
         &mut tx,
         &Entry::by(user, "class.register", "class")
-            .target(&c.id)
+            .target(c.id)
             .detail(format!("{} @ {}", c.name, c.host_name)),
         client,
     )
@@ -247,7 +243,7 @@ pub async fn update(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &ClassId,
     patch: serde_json::Value,
 ) -> Result<Class, AppError> {
     let current = editable(state, user, id).await?;
@@ -266,7 +262,7 @@ pub async fn update(
     })?;
     let p = programmes::visible(state, user, &current.programme_id).await?;
     let next = Class {
-        id: current.id.clone(),
+        id: current.id,
         status: current.status,
         created_at: current.created_at,
         ..validated(state, user, &p, &input).await?
@@ -276,7 +272,7 @@ pub async fn update(
     audit::record(
         &mut tx,
         &Entry::by(user, "class.update", "class")
-            .target(&next.id)
+            .target(next.id)
             .detail(next.name.clone()),
         client,
     )
@@ -289,7 +285,7 @@ pub async fn update(
 async fn editable(
     state: &AppState,
     user: &CurrentUser,
-    id: &str,
+    id: &ClassId,
 ) -> Result<Visible<Class>, AppError> {
     let c = visible(state, user, id).await?;
     let scope = user
@@ -421,7 +417,7 @@ pub async fn transition(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &ClassId,
     action: Action,
     comment: &str,
 ) -> Result<Visible<Class>, AppError> {
@@ -477,7 +473,7 @@ pub async fn transition(
     audit::record(
         &mut tx,
         &Entry::by(user, class_action(action), "class")
-            .target(&c.id)
+            .target(c.id)
             .detail(detail),
         client,
     )
@@ -521,7 +517,7 @@ pub async fn view(state: &AppState, c: &Class, p: &Programme) -> Result<ClassVie
     };
     let min = p.rules()?.min_operating_days;
     Ok(ClassView {
-        id: c.id.clone(),
+        id: c.id,
         host_name: c.host_name.clone(),
         status: c.status(),
         registration: ClassInput::from_class(c),

@@ -13,6 +13,7 @@ use crate::auth::{Capability, CurrentUser, Visible};
 use crate::db::{Db, Tx};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
+use crate::ids::{ClassId, StaffId};
 use crate::{on_db, on_tx};
 
 /// Staff roles; `leader` is the class's 负责人.
@@ -32,9 +33,9 @@ crate::closed_set! {
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct Staff {
-    pub id: String,
+    pub id: StaffId,
     #[serde(skip)]
-    pub class_id: String,
+    pub class_id: ClassId,
     pub name: String,
     #[schema(value_type = StaffRole)]
     pub role: String,
@@ -85,20 +86,20 @@ pub async fn roster(db: &Db, c: &Class) -> sqlx::Result<Vec<Staff>> {
     let sql = format!(
         "SELECT {COLS} FROM staff WHERE class_id = $1 ORDER BY active DESC, created_at, id"
     );
-    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(&c.id).fetch_all(p).await)
+    on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(c.id).fetch_all(p).await)
 }
 
 async fn insert(tx: &mut Tx, s: &Staff) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO staff (id, class_id, name, role, phone, part_time, check_done_on, check_done_by, \
         active, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,TRUE,$9)";
-    on_tx!(tx, x => sqlx::query(SQL).bind(&s.id).bind(&s.class_id).bind(&s.name).bind(&s.role).bind(&s.phone)
+    on_tx!(tx, x => sqlx::query(SQL).bind(s.id).bind(s.class_id).bind(&s.name).bind(&s.role).bind(&s.phone)
         .bind(s.part_time).bind(&s.check_done_on).bind(&s.check_done_by).bind(s.created_at)
         .execute(&mut *x).await.map(|_| ()))
 }
 
 async fn update(tx: &mut Tx, s: &Staff) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE staff SET part_time = $2, check_done_on = $3, check_done_by = $4, active = $5 WHERE id = $1";
-    on_tx!(tx, x => sqlx::query(SQL).bind(&s.id).bind(s.part_time).bind(&s.check_done_on).bind(&s.check_done_by)
+    on_tx!(tx, x => sqlx::query(SQL).bind(s.id).bind(s.part_time).bind(&s.check_done_on).bind(&s.check_done_by)
         .bind(s.active).execute(&mut *x).await.map(|_| ()))
 }
 
@@ -107,7 +108,7 @@ async fn update(tx: &mut Tx, s: &Staff) -> sqlx::Result<()> {
 async fn other_rosters(
     db: &Db,
     phone: &str,
-    class_id: &str,
+    class_id: &ClassId,
 ) -> sqlx::Result<Vec<(bool, String, String, String)>> {
     const SQL: &str = "SELECT s.part_time, c.name, c.start_date, c.end_date FROM staff s JOIN classes c ON c.id = s.class_id \
         WHERE s.phone = $1 AND s.active = TRUE AND c.id <> $2 AND c.status <> 'closed'";
@@ -118,7 +119,7 @@ async fn other_rosters(
 async fn managed(
     state: &AppState,
     user: &CurrentUser,
-    class_id: &str,
+    class_id: &ClassId,
 ) -> Result<Visible<Class>, AppError> {
     let c = service::visible(state, user, class_id).await?;
     let ok = user
@@ -176,7 +177,7 @@ pub async fn add(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    class_id: &str,
+    class_id: &ClassId,
     input: &StaffInput,
 ) -> Result<Staff, AppError> {
     let c = managed(state, user, class_id).await?;
@@ -212,8 +213,8 @@ pub async fn add(
         return Err(e);
     }
     let s = Staff {
-        id: crate::new_id(),
-        class_id: c.id.clone(),
+        id: StaffId::new(),
+        class_id: c.id,
         name,
         role: input.role.trim().into(),
         phone,
@@ -228,7 +229,7 @@ pub async fn add(
     audit::record(
         &mut tx,
         &Entry::by(user, "staff.add", "class")
-            .target(&c.id)
+            .target(c.id)
             .detail(format!("{} ({})", s.name, s.role)),
         client,
     )
@@ -241,15 +242,15 @@ pub async fn change(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    class_id: &str,
-    staff_id: &str,
+    class_id: &ClassId,
+    staff_id: &StaffId,
     patch: &StaffPatch,
 ) -> Result<Staff, AppError> {
     let c = managed(state, user, class_id).await?;
     let current = roster(&state.db, &c)
         .await?
         .into_iter()
-        .find(|s| s.id == staff_id)
+        .find(|s| s.id == *staff_id)
         .ok_or(AppError::NotFound)?;
     let mut errors = Vec::new();
     let mut next = current.clone();
@@ -283,7 +284,7 @@ pub async fn change(
     audit::record(
         &mut tx,
         &Entry::by(user, "staff.update", "class")
-            .target(&c.id)
+            .target(c.id)
             .detail(next.name.clone()),
         client,
     )

@@ -3,6 +3,7 @@
 use super::{Class, Listed};
 use crate::auth::Scope;
 use crate::db::{Db, JsonText, Sql, Tx};
+use crate::ids::{ClassId, OrgId, ProgrammeId, UserId};
 use crate::{on_db, on_tx};
 
 const COLS: &str = "c.id, c.programme_id, c.host_org_id, o.name AS host_name, o.path AS host_path, c.name, \
@@ -14,7 +15,7 @@ const LISTED_COLS: &str = "c.id, c.host_org_id, o.name AS host_name, c.name, c.s
     c.end_date, c.capacity, c.status";
 
 /// A class whose host lies in `scope`.
-pub async fn get(db: &Db, scope: &Scope, id: &str) -> sqlx::Result<Option<Class>> {
+pub async fn get(db: &Db, scope: &Scope, id: &ClassId) -> sqlx::Result<Option<Class>> {
     Sql::new(&format!(
         "SELECT {COLS} FROM classes c JOIN orgs o ON o.id = c.host_org_id WHERE c.id = "
     ))
@@ -31,7 +32,7 @@ pub async fn get(db: &Db, scope: &Scope, id: &str) -> sqlx::Result<Option<Class>
 pub async fn of_programme(
     db: &Db,
     scope: &Scope,
-    programme_id: &str,
+    programme_id: &ProgrammeId,
     offset: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<Listed>> {
@@ -56,7 +57,7 @@ pub async fn insert(tx: &mut Tx, c: &Class) -> sqlx::Result<()> {
         venue, food, rules_in_force, status, created_at, updated_at) \
         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$20)";
     on_tx!(tx, x => sqlx::query(SQL)
-        .bind(&c.id).bind(&c.programme_id).bind(&c.host_org_id).bind(&c.name).bind(&c.address)
+        .bind(c.id).bind(c.programme_id).bind(c.host_org_id).bind(&c.name).bind(&c.address)
         .bind(&c.start_date).bind(&c.end_date).bind(&c.daily_start).bind(&c.daily_end).bind(c.capacity)
         .bind(&c.model).bind(&c.management).bind(c.partners.join("\n")).bind(c.partner_agreement)
         .bind(c.qualification_review).bind(JsonText::of(&c.venue)).bind(JsonText::of(&c.food))
@@ -67,25 +68,25 @@ pub async fn insert(tx: &mut Tx, c: &Class) -> sqlx::Result<()> {
 
 /// Writes the registration fields of a class already read through a scoped query.
 pub async fn update(tx: &mut Tx, c: &Class) -> sqlx::Result<()> {
-    let former: Option<String> = on_tx!(tx, x => sqlx::query_scalar("SELECT host_org_id FROM classes WHERE id = $1")
-        .bind(&c.id).fetch_optional(&mut *x).await)?;
+    let former: Option<OrgId> = on_tx!(tx, x => sqlx::query_scalar("SELECT host_org_id FROM classes WHERE id = $1")
+        .bind(c.id).fetch_optional(&mut *x).await)?;
     const SQL: &str = "UPDATE classes SET host_org_id = $2, name = $3, address = $4, start_date = $5, end_date = $6, \
         daily_start = $7, daily_end = $8, capacity = $9, model = $10, management = $11, partners = $12, \
         partner_agreement = $13, qualification_review = $14, venue = $15, food = $16, rules_in_force = $17, \
         updated_at = $18 WHERE id = $1";
     on_tx!(tx, x => sqlx::query(SQL)
-        .bind(&c.id).bind(&c.host_org_id).bind(&c.name).bind(&c.address).bind(&c.start_date).bind(&c.end_date)
+        .bind(c.id).bind(c.host_org_id).bind(&c.name).bind(&c.address).bind(&c.start_date).bind(&c.end_date)
         .bind(&c.daily_start).bind(&c.daily_end).bind(c.capacity).bind(&c.model).bind(&c.management)
         .bind(c.partners.join("\n")).bind(c.partner_agreement).bind(c.qualification_review)
         .bind(JsonText::of(&c.venue)).bind(JsonText::of(&c.food))
         .bind(c.rules_in_force.join(",")).bind(c.updated_at).execute(&mut *x).await.map(|_| ()))?;
-    crate::dashboard::tallies::class_changed(tx, &c.id, former.as_deref()).await
+    crate::dashboard::tallies::class_changed(tx, &c.id, former.as_ref()).await
 }
 
 /// Moves a class from `from` to `to`; false when another request moved it first.
 pub async fn set_status(
     tx: &mut Tx,
-    id: &str,
+    id: &ClassId,
     from: &str,
     to: &str,
     now: i64,
@@ -128,9 +129,9 @@ pub struct ClassEvent {
 
 pub async fn add_event(
     tx: &mut Tx,
-    class_id: &str,
+    class_id: &ClassId,
     e: &ClassEvent,
-    actor_id: &str,
+    actor_id: &UserId,
 ) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO class_events (id, class_id, action, from_status, to_status, actor_id, actor_name, \
         comment, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)";
@@ -143,7 +144,7 @@ pub async fn add_event(
 pub async fn events(db: &Db, c: &Class) -> sqlx::Result<Vec<ClassEvent>> {
     const SQL: &str = "SELECT action, from_status, to_status, actor_name, comment, at FROM class_events \
                        WHERE class_id = $1 ORDER BY at, id";
-    on_db!(db, p => sqlx::query_as(SQL).bind(&c.id).fetch_all(p).await)
+    on_db!(db, p => sqlx::query_as(SQL).bind(c.id).fetch_all(p).await)
 }
 
 crate::closed_set! {
@@ -168,17 +169,17 @@ pub struct ClassDay {
 
 pub async fn days(db: &Db, c: &Class) -> sqlx::Result<Vec<ClassDay>> {
     const SQL: &str = "SELECT day, kind, reason FROM class_days WHERE class_id = $1 ORDER BY day";
-    on_db!(db, p => sqlx::query_as(SQL).bind(&c.id).fetch_all(p).await)
+    on_db!(db, p => sqlx::query_as(SQL).bind(c.id).fetch_all(p).await)
 }
 
-pub async fn upsert_day(tx: &mut Tx, class_id: &str, d: &ClassDay) -> sqlx::Result<()> {
+pub async fn upsert_day(tx: &mut Tx, class_id: &ClassId, d: &ClassDay) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO class_days (class_id, day, kind, reason) VALUES ($1,$2,$3,$4) \
                        ON CONFLICT (class_id, day) DO UPDATE SET kind = excluded.kind, reason = excluded.reason";
     on_tx!(tx, x => sqlx::query(SQL).bind(class_id).bind(&d.day).bind(&d.kind).bind(&d.reason)
         .execute(&mut *x).await.map(|_| ()))
 }
 
-pub async fn delete_day(tx: &mut Tx, class_id: &str, day: &str) -> sqlx::Result<u64> {
+pub async fn delete_day(tx: &mut Tx, class_id: &ClassId, day: &str) -> sqlx::Result<u64> {
     on_tx!(tx, x => sqlx::query("DELETE FROM class_days WHERE class_id = $1 AND day = $2").bind(class_id).bind(day)
         .execute(&mut *x).await.map(|r| r.rows_affected()))
 }

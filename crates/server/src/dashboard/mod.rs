@@ -10,13 +10,15 @@ use crate::app::AppState;
 use crate::auth::{Capability, CurrentUser, Scope};
 use crate::classes::ClassStatus;
 use crate::error::AppError;
+use crate::ids::{OrgId, ProgrammeId};
 use crate::orgs::{self, Org};
 use crate::programmes::Programme;
+use tallies::ClassTally;
 
 /// Figures of one subordinate unit (a district, or a unit directly under the root).
-#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Row {
-    pub org_id: String,
+    pub org_id: OrgId,
     pub name: String,
     /// Active grassroots units in its subtree.
     pub units: i64,
@@ -31,9 +33,9 @@ pub struct Row {
 /// The dashboard of a subtree for one programme.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
-    pub programme_id: String,
+    pub programme_id: ProgrammeId,
     pub programme_name: String,
-    pub root_id: String,
+    pub root_id: OrgId,
     pub root_name: String,
     pub totals: Row,
     pub rows: Vec<Row>,
@@ -52,20 +54,19 @@ async fn root_of(
     state: &AppState,
     scope: &Scope,
     p: &Programme,
-    root_id: Option<&str>,
+    root_id: Option<&OrgId>,
 ) -> Result<Org, AppError> {
     let id = match root_id {
-        Some(id) => id.to_string(),
+        Some(id) => *id,
         None => match scope {
-            Scope::All => p.org_id.clone(),
-            Scope::Subtrees(_) if scope.contains(&p.org_path) => p.org_id.clone(),
+            Scope::All => p.org_id,
+            Scope::Subtrees(_) if scope.contains(&p.org_path) => p.org_id,
             Scope::Subtrees(roots) => roots
                 .iter()
                 .filter(|r| r.starts_with(&p.org_path))
                 .min_by_key(|r| r.len())
-                .and_then(|r| r.trim_end_matches('/').rsplit('/').next())
-                .ok_or(AppError::NotFound)?
-                .to_string(),
+                .and_then(|r| OrgId::of_path(r))
+                .ok_or(AppError::NotFound)?,
         },
     };
     orgs::get(&state.db, scope, &id)
@@ -79,21 +80,24 @@ pub async fn build(
     state: &AppState,
     user: &CurrentUser,
     p: &Programme,
-    root_id: Option<&str>,
+    root_id: Option<&OrgId>,
 ) -> Result<Dashboard, AppError> {
     let scope = user
         .scope(Capability::ViewClasses)
         .ok_or(AppError::Forbidden)?;
     let root = root_of(state, &scope, p, root_id).await?;
     let children = orgs::children_in(&state.db, &scope, &root.id).await?;
-    let mut ids: Vec<&str> = children.iter().map(|o| o.id.as_str()).collect();
-    ids.push(&root.id);
+    let mut ids: Vec<OrgId> = children.iter().map(|o| o.id).collect();
+    ids.push(root.id);
     let classes = tallies::class_figures(&state.db, &p.id, &ids).await?;
     let units = tallies::org_figures(&state.db, &ids).await?;
     let row_for = |o: &Org| {
-        let t = classes.get(&o.id).cloned().unwrap_or_default();
+        let t = classes
+            .get(&o.id)
+            .cloned()
+            .unwrap_or_else(|| ClassTally::none(p.id, o.id));
         Row {
-            org_id: o.id.clone(),
+            org_id: o.id,
             name: o.name.clone(),
             units: units.get(&o.id).map_or(0, |t| t.grassroots),
             participating_units: t.participating,
@@ -102,9 +106,9 @@ pub async fn build(
         }
     };
     Ok(Dashboard {
-        programme_id: p.id.clone(),
+        programme_id: p.id,
         programme_name: p.name.clone(),
-        root_id: root.id.clone(),
+        root_id: root.id,
         root_name: root.name.clone(),
         totals: row_for(&root),
         rows: children.iter().map(row_for).collect(),

@@ -1,7 +1,7 @@
 //! Dashboard page, its .xlsx export, and `GET /api/v1/orgs/{id}/dashboard`.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::{Router, routing::get};
 use serde::Deserialize;
@@ -13,6 +13,7 @@ use crate::auth::CurrentUser;
 use crate::classes::{ClassStatus, service::status_key};
 use crate::error::{AppError, Json, Query};
 use crate::i18n::Lang;
+use crate::ids::{IdPath, OrgId, ProgrammeId};
 use crate::programmes::service as programmes;
 use crate::web::{Ctx, render};
 
@@ -29,7 +30,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 #[derive(Debug, Default, Deserialize)]
 struct RootQuery {
     #[serde(default)]
-    org: Option<String>,
+    org: Option<OrgId>,
 }
 
 #[derive(Template)]
@@ -50,11 +51,11 @@ async fn page(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ProgrammeId>,
     Query(q): Query<RootQuery>,
 ) -> Result<Response, AppError> {
     let p = programmes::visible(&state, &user, &id).await?;
-    let d = build(&state, &user, &p, q.org.as_deref()).await?;
+    let d = build(&state, &user, &p, q.org.as_ref()).await?;
     let statuses = ClassStatus::ALL
         .iter()
         .map(|s| ctx.t(status_key(*s)))
@@ -66,11 +67,11 @@ async fn export(
     State(state): State<AppState>,
     lang: Lang,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ProgrammeId>,
     Query(q): Query<RootQuery>,
 ) -> Result<Response, AppError> {
     let p = programmes::visible(&state, &user, &id).await?;
-    let d = build(&state, &user, &p, q.org.as_deref()).await?;
+    let d = build(&state, &user, &p, q.org.as_ref()).await?;
     let name = format!("{} {}.xlsx", d.root_name, d.programme_name);
     Ok(crate::web::excel::download(xlsx(&d, lang)?, &name)?)
 }
@@ -78,7 +79,7 @@ async fn export(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 struct ProgrammeQuery {
     /// The programme whose figures to show
-    programme_id: String,
+    programme_id: ProgrammeId,
 }
 
 /// The subtree's figures for a programme: units, classes by status, capacity, targets; by subordinate unit.
@@ -88,7 +89,7 @@ struct ProgrammeQuery {
 async fn org_dashboard(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<OrgId>,
     Query(q): Query<ProgrammeQuery>,
 ) -> Result<Json<Dashboard>, AppError> {
     let p = programmes::visible(&state, &user, &q.programme_id).await?;

@@ -11,13 +11,14 @@ use std::collections::HashMap;
 use sqlx::AssertSqlSafe;
 
 use crate::db::{Db, Sql, Tx};
+use crate::ids::{ClassId, OrgId, ProgrammeId};
 use crate::{on_db, on_tx};
 
 /// The class figures of one organisation's subtree in one programme.
-#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ClassTally {
-    pub programme_id: String,
-    pub org_id: String,
+    pub programme_id: ProgrammeId,
+    pub org_id: OrgId,
     pub draft: i64,
     pub submitted: i64,
     pub returned: i64,
@@ -31,6 +32,22 @@ pub struct ClassTally {
 }
 
 impl ClassTally {
+    /// The figures of an organisation with no class below it in the programme.
+    pub fn none(programme_id: ProgrammeId, org_id: OrgId) -> ClassTally {
+        ClassTally {
+            programme_id,
+            org_id,
+            draft: 0,
+            submitted: 0,
+            returned: 0,
+            approved: 0,
+            running: 0,
+            closed: 0,
+            capacity: 0,
+            participating: 0,
+        }
+    }
+
     /// Classes in the order of [`crate::classes::ClassStatus::ALL`].
     pub fn by_status(&self) -> [i64; 6] {
         [
@@ -49,9 +66,9 @@ impl ClassTally {
 }
 
 /// Active organisations of each kind in one organisation's subtree, itself included.
-#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OrgTally {
-    pub org_id: String,
+    pub org_id: OrgId,
     pub national: i64,
     pub province: i64,
     pub city: i64,
@@ -165,14 +182,18 @@ pub async fn refresh_orgs(tx: &mut Tx, path: &str) -> sqlx::Result<()> {
 }
 
 /// Refreshes the class figures of `programme_id` for the organisation at `path` and its ancestors.
-pub async fn refresh_classes(tx: &mut Tx, programme_id: &str, path: &str) -> sqlx::Result<()> {
+pub async fn refresh_classes(
+    tx: &mut Tx,
+    programme_id: &ProgrammeId,
+    path: &str,
+) -> sqlx::Result<()> {
     for id in deepest_first(path) {
         on_tx!(tx, x => sqlx::query(REFRESH_CLASSES).bind(programme_id).bind(id).execute(&mut *x).await.map(|_| ()))?;
     }
     Ok(())
 }
 
-async fn path_of(tx: &mut Tx, org_id: &str) -> sqlx::Result<Option<String>> {
+async fn path_of(tx: &mut Tx, org_id: &OrgId) -> sqlx::Result<Option<String>> {
     const SQL: &str = "SELECT path FROM orgs WHERE id = $1";
     on_tx!(tx, x => sqlx::query_scalar(SQL).bind(org_id).fetch_optional(&mut *x).await)
 }
@@ -180,18 +201,18 @@ async fn path_of(tx: &mut Tx, org_id: &str) -> sqlx::Result<Option<String>> {
 /// After a class was written: refreshes its host's chain, and `former_host`'s when it moved.
 pub async fn class_changed(
     tx: &mut Tx,
-    class_id: &str,
-    former_host: Option<&str>,
+    class_id: &ClassId,
+    former_host: Option<&OrgId>,
 ) -> sqlx::Result<()> {
     const SQL: &str = "SELECT c.programme_id, o.path, c.host_org_id FROM classes c \
                        JOIN orgs o ON o.id = c.host_org_id WHERE c.id = $1";
-    let row: Option<(String, String, String)> =
+    let row: Option<(ProgrammeId, String, OrgId)> =
         on_tx!(tx, x => sqlx::query_as(SQL).bind(class_id).fetch_optional(&mut *x).await)?;
     let Some((programme_id, path, host)) = row else {
         return Ok(());
     };
     refresh_classes(tx, &programme_id, &path).await?;
-    if let Some(former) = former_host.filter(|f| *f != host)
+    if let Some(former) = former_host.filter(|f| **f != host)
         && let Some(old) = path_of(tx, former).await?
     {
         refresh_classes(tx, &programme_id, &old).await?;
@@ -203,8 +224,8 @@ pub async fn class_changed(
 /// it (`former_parent`: where it hung before a move) in every programme with classes below it.
 pub async fn org_changed(
     tx: &mut Tx,
-    org_id: &str,
-    former_parent: Option<&str>,
+    org_id: &OrgId,
+    former_parent: Option<&OrgId>,
 ) -> sqlx::Result<()> {
     let Some(path) = path_of(tx, org_id).await? else {
         return Ok(());
@@ -216,7 +237,7 @@ pub async fn org_changed(
         paths.push(old);
     }
     const PROGRAMMES: &str = "SELECT programme_id FROM class_tallies WHERE org_id = $1";
-    let programmes: Vec<String> =
+    let programmes: Vec<ProgrammeId> =
         on_tx!(tx, x => sqlx::query_scalar(PROGRAMMES).bind(org_id).fetch_all(&mut *x).await)?;
     for path in &paths {
         refresh_orgs(tx, path).await?;
@@ -265,9 +286,9 @@ pub async fn recounted(db: &Db) -> sqlx::Result<(Vec<OrgTally>, Vec<ClassTally>)
 /// The stored class figures of `org_ids` in `programme_id` (absent: no class below).
 pub async fn class_figures(
     db: &Db,
-    programme_id: &str,
-    org_ids: &[&str],
-) -> sqlx::Result<HashMap<String, ClassTally>> {
+    programme_id: &ProgrammeId,
+    org_ids: &[OrgId],
+) -> sqlx::Result<HashMap<OrgId, ClassTally>> {
     if org_ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -280,11 +301,11 @@ pub async fn class_figures(
     .push(")")
     .fetch_all(db)
     .await?;
-    Ok(rows.into_iter().map(|t| (t.org_id.clone(), t)).collect())
+    Ok(rows.into_iter().map(|t| (t.org_id, t)).collect())
 }
 
 /// The stored organisation counts of `org_ids`.
-pub async fn org_figures(db: &Db, org_ids: &[&str]) -> sqlx::Result<HashMap<String, OrgTally>> {
+pub async fn org_figures(db: &Db, org_ids: &[OrgId]) -> sqlx::Result<HashMap<OrgId, OrgTally>> {
     if org_ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -295,11 +316,12 @@ pub async fn org_figures(db: &Db, org_ids: &[&str]) -> sqlx::Result<HashMap<Stri
     .push(")")
     .fetch_all(db)
     .await?;
-    Ok(rows.into_iter().map(|t| (t.org_id.clone(), t)).collect())
+    Ok(rows.into_iter().map(|t| (t.org_id, t)).collect())
 }
 
-/// The organisation counts of everything inside `scope`: the sum of its roots' rows.
-pub async fn org_figures_of_scope(db: &Db, scope: &crate::auth::Scope) -> sqlx::Result<OrgTally> {
+/// The organisation counts of everything inside `scope` by kind (in the order of
+/// [`crate::orgs::OrgKind::ALL`]): the sum of its roots' rows.
+pub async fn org_figures_of_scope(db: &Db, scope: &crate::auth::Scope) -> sqlx::Result<[i64; 5]> {
     use crate::auth::Scope;
     let rows: Vec<OrgTally> = match scope {
         Scope::All => {
@@ -309,20 +331,15 @@ pub async fn org_figures_of_scope(db: &Db, scope: &crate::auth::Scope) -> sqlx::
             on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).fetch_all(p).await?)
         }
         Scope::Subtrees(roots) => {
-            let ids: Vec<&str> = roots
-                .iter()
-                .filter_map(|r| r.trim_end_matches('/').rsplit('/').next())
-                .collect();
+            let ids: Vec<OrgId> = roots.iter().filter_map(|r| OrgId::of_path(r)).collect();
             org_figures(db, &ids).await?.into_values().collect()
         }
     };
-    Ok(rows.iter().fold(OrgTally::default(), |a, t| OrgTally {
-        org_id: String::new(),
-        national: a.national + t.national,
-        province: a.province + t.province,
-        city: a.city + t.city,
-        district: a.district + t.district,
-        grassroots: a.grassroots + t.grassroots,
+    Ok(rows.iter().fold([0; 5], |mut sum, t| {
+        for (s, n) in sum.iter_mut().zip(t.by_kind()) {
+            *s += n;
+        }
+        sum
     }))
 }
 

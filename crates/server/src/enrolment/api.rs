@@ -1,6 +1,6 @@
 //! JSON API of parents, children, applications, roster import/export and the lottery.
 
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -20,6 +20,7 @@ use crate::audit::Client;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, Json};
 use crate::i18n::{Lang, Msg};
+use crate::ids::{ApplicationId, ChildId, ClassId, IdPath, PickupId};
 use crate::web::excel;
 use crate::web::upload::{file_turns, import_turns};
 
@@ -84,7 +85,7 @@ async fn register_parent(
 /// A child in the parent's list.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChildSummary {
-    pub id: String,
+    pub id: ChildId,
     pub name: String,
     #[schema(value_type = super::GradeName)]
     pub grade: String,
@@ -133,7 +134,7 @@ async fn get_child(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
 ) -> Result<Json<ChildView>, AppError> {
     Ok(Json(children::detail(&state, &user, &client, &id).await?.0))
 }
@@ -146,7 +147,7 @@ async fn correct_child(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
     Json(input): Json<ChildInput>,
 ) -> Result<Json<ChildView>, AppError> {
     let c = children::correct(&state, &user, &client, &id, &input).await?;
@@ -162,7 +163,7 @@ async fn delete_child(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
 ) -> Result<StatusCode, AppError> {
     children::delete(&state, &user, &client, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -175,7 +176,7 @@ async fn export_child(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
 ) -> Result<Response, AppError> {
     let data = children::export(&state, &user, &client, &id).await?;
     let mut res = Json(data).into_response();
@@ -199,7 +200,7 @@ async fn reveal_id(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
 ) -> Result<Json<Revealed>, AppError> {
     let id_number = children::reveal(&state, &user, &client, &id).await?;
     Ok(Json(Revealed { id_number }))
@@ -213,7 +214,7 @@ async fn add_pickup(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
     Json(input): Json<PickupInput>,
 ) -> Result<(StatusCode, Json<Pickup>), AppError> {
     let p = pickups::add_pickup(&state, &user, &client, &id, &input, None).await?;
@@ -228,7 +229,7 @@ async fn remove_pickup(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path((id, pickup_id)): Path<(String, String)>,
+    IdPath((id, pickup_id)): IdPath<(ChildId, PickupId)>,
 ) -> Result<StatusCode, AppError> {
     pickups::remove_pickup(&state, &user, &client, &id, &pickup_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -244,7 +245,7 @@ async fn put_pickup_photo(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path((id, pickup_id)): Path<(String, String)>,
+    IdPath((id, pickup_id)): IdPath<(ChildId, PickupId)>,
     body: axum::body::Body,
 ) -> Result<StatusCode, AppError> {
     // Read here up to the photo limit, past the app-wide 1 MiB one: a larger body is the same
@@ -263,7 +264,7 @@ async fn put_pickup_photo(
 async fn get_pickup_photo(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((id, pickup_id)): Path<(String, String)>,
+    IdPath((id, pickup_id)): IdPath<(ChildId, PickupId)>,
 ) -> Result<Response, AppError> {
     let (data, _) = pickups::pickup_photo(&state, &user, &id, &pickup_id).await?;
     Ok(photo_response(data))
@@ -282,8 +283,8 @@ async fn open_classes(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ApplyInput {
-    pub child_id: String,
-    pub class_id: String,
+    pub child_id: ChildId,
+    pub class_id: ClassId,
 }
 
 /// A guardian applies for their child to an open class.
@@ -305,7 +306,7 @@ async fn apply(
 async fn get_application(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ApplicationId>,
 ) -> Result<Json<ApplicationView>, AppError> {
     let (a, _) = applications::visible(&state, &user, &id).await?;
     Ok(Json(ApplicationView::new(&a)))
@@ -329,7 +330,7 @@ async fn decide(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ApplicationId>,
     Json(input): Json<DecisionInput>,
 ) -> Result<Json<ApplicationView>, AppError> {
     let d = Decision::parse(input.decision.trim())
@@ -353,7 +354,7 @@ async fn sign_agreement(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ApplicationId>,
     Json(input): Json<AgreementInput>,
 ) -> Result<Json<ApplicationView>, AppError> {
     paperwork::sign_agreement(&state, &user, &client, &id, &input.version).await?;
@@ -369,7 +370,7 @@ async fn record_insurance(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ApplicationId>,
     Json(input): Json<Insurance>,
 ) -> Result<Json<ApplicationView>, AppError> {
     paperwork::record_insurance(&state, &user, &client, &id, &input).await?;
@@ -383,7 +384,7 @@ async fn record_insurance(
 async fn class_applications(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Json<Vec<ApplicationView>>, AppError> {
     let (_, list) = applications::of_class(&state, &user, &id).await?;
     Ok(Json(list.iter().map(ApplicationView::new).collect()))
@@ -396,7 +397,7 @@ async fn roster_template(
     State(state): State<AppState>,
     user: CurrentUser,
     lang: Lang,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Response, AppError> {
     crate::classes::service::visible(&state, &user, &id).await?;
     Ok(excel::download(export::template(lang)?, "名单模板.xlsx")?)
@@ -410,7 +411,7 @@ async fn export_roster(
     user: CurrentUser,
     client: Client,
     lang: Lang,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Response, AppError> {
     let (c, book) = export::export(&state, &user, &client, &id, lang).await?;
     Ok(excel::download(book, &format!("{} 名单.xlsx", c.name))?)
@@ -427,7 +428,7 @@ async fn import_roster(
     user: CurrentUser,
     client: Client,
     lang: Lang,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     form: Multipart,
 ) -> Result<Response, AppError> {
     let upload = read_roster_upload(form).await?;
@@ -462,7 +463,7 @@ pub fn rows_rejected(rows: &[import::RowProblem], total: usize, lang: Lang) -> R
 async fn list_draws(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Json<Vec<PublishedDraw>>, AppError> {
     Ok(Json(lottery::of_class(&state, &user, &id).await?))
 }
@@ -483,7 +484,7 @@ async fn draw_lots(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Json(input): Json<DrawInput>,
 ) -> Result<(StatusCode, Json<PublishedDraw>), AppError> {
     let d = lottery::run(&state, &user, &client, &id, input.seed_text.as_deref()).await?;

@@ -2,7 +2,7 @@
 //! insurance, and the decisions of the unit and the guardian.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{
@@ -17,6 +17,7 @@ use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, FieldError};
+use crate::ids::{ApplicationId, ChildId, ClassId, IdPath};
 use crate::web::{Ctx, field_error, render, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -42,7 +43,12 @@ async fn apply(
     client: Client,
     Form(f): Form<ApplyForm>,
 ) -> Result<Response, AppError> {
-    let a = applications::apply(&state, &user, &client, &f.child_id, &f.class_id).await?;
+    // The form's fields are text: a child id that is no id is a child nobody can see, a class
+    // id that is no id a class not open for applications.
+    let child_id = ChildId::parse(&f.child_id).ok_or(AppError::NotFound)?;
+    let class_id = ClassId::parse(&f.class_id)
+        .ok_or_else(|| AppError::field("class_id", "application.class_not_open"))?;
+    let a = applications::apply(&state, &user, &client, &child_id, &class_id).await?;
     Ok(Redirect::to(&format!("/applications/{}?ok=created", a.id)).into_response())
 }
 
@@ -114,7 +120,7 @@ async fn application_page(
     state: &AppState,
     ctx: Ctx,
     user: &CurrentUser,
-    id: &str,
+    id: &ApplicationId,
     errors: Vec<FieldError>,
 ) -> Result<ApplicationPage, AppError> {
     let (a, access) = applications::visible(state, user, id).await?;
@@ -146,7 +152,7 @@ async fn show_application(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ApplicationId>,
 ) -> Result<Response, AppError> {
     render(&application_page(&state, ctx, &user, &id, Vec::new()).await?)
 }
@@ -155,7 +161,7 @@ async fn back(
     state: &AppState,
     ctx: Ctx,
     user: &CurrentUser,
-    id: &str,
+    id: &ApplicationId,
     r: Result<(), AppError>,
 ) -> Result<Response, AppError> {
     match r {
@@ -193,7 +199,7 @@ async fn sign(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ApplicationId>,
     Form(f): Form<SignForm>,
 ) -> Result<Response, AppError> {
     let r = paperwork::sign_agreement(&state, &user, &client, &id, &f.version)
@@ -207,7 +213,7 @@ async fn insure(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ApplicationId>,
     Form(f): Form<Insurance>,
 ) -> Result<Response, AppError> {
     let r = paperwork::record_insurance(&state, &user, &client, &id, &f)
@@ -232,7 +238,7 @@ async fn decide(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ApplicationId>,
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
     let d = Decision::parse(f.decision.trim())

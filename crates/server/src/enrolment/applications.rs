@@ -15,17 +15,18 @@ use crate::auth::{Capability, CurrentUser};
 use crate::db::Tx;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
+use crate::ids::{ApplicationId, ChildId, ClassId};
 
 /// An application as lists and the API show it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApplicationView {
-    pub id: String,
-    pub child_id: String,
+    pub id: ApplicationId,
+    pub child_id: ChildId,
     pub child_name: String,
     pub child_grade: String,
     /// e.g. 110105********002X
     pub child_id_number_masked: Option<String>,
-    pub class_id: String,
+    pub class_id: ClassId,
     pub class_name: String,
     pub host_name: String,
     pub class_start: String,
@@ -68,12 +69,12 @@ impl ApplicationView {
             payer: a.insurance_payer.clone().unwrap_or_default(),
         });
         ApplicationView {
-            id: a.id.clone(),
-            child_id: a.child_id.clone(),
+            id: a.id,
+            child_id: a.child_id,
             child_name: a.child_name.clone(),
             child_grade: a.child_grade.clone(),
             child_id_number_masked: a.child_id_masked.clone(),
-            class_id: a.class_id.clone(),
+            class_id: a.class_id,
             class_name: a.class_name.clone(),
             host_name: a.host_name.clone(),
             class_start: a.class_start.clone(),
@@ -96,7 +97,7 @@ impl ApplicationView {
 pub async fn visible(
     state: &AppState,
     user: &CurrentUser,
-    id: &str,
+    id: &ApplicationId,
 ) -> Result<(Application, Access), AppError> {
     let (a, host_path) = store::application(&state.db, id)
         .await?
@@ -128,7 +129,7 @@ pub async fn visible(
 pub async fn manages(
     state: &AppState,
     user: &CurrentUser,
-    class_id: &str,
+    class_id: &ClassId,
 ) -> Result<bool, AppError> {
     let Some(scope) = user.scope(Capability::ManageEnrolment) else {
         return Ok(false);
@@ -143,22 +144,22 @@ pub async fn apply(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    child_id: &str,
-    class_id: &str,
+    child_id: &ChildId,
+    class_id: &ClassId,
 ) -> Result<Application, AppError> {
     let (child, access) = children::visible(state, user, child_id).await?;
     if access != Access::Guardian || child.anonymised_at.is_some() {
         return Err(AppError::NotFound);
     }
     let today = crate::calendar::today().to_string();
-    let Some(_class) = store::open_class(&state.db, &today, class_id.trim()).await? else {
+    let Some(_class) = store::open_class(&state.db, &today, class_id).await? else {
         return Err(AppError::field("class_id", "application.class_not_open"));
     };
     let guardian = children::my_guardian(state, user).await?;
     let existing = store::applications_of_child(&state.db, &child.id)
         .await?
         .into_iter()
-        .find(|a| a.class_id == class_id.trim());
+        .find(|a| a.class_id == *class_id);
     let now = crate::now();
     let mut tx = state.db.begin().await?;
     let app = match existing {
@@ -174,19 +175,14 @@ pub async fn apply(
             a
         }
         None => {
-            let a = new_application(
-                &child,
-                class_id.trim(),
-                !guardian.priorities.is_empty(),
-                now,
-            );
+            let a = new_application(&child, class_id, !guardian.priorities.is_empty(), now);
             store::insert_application(&mut tx, &a).await?;
             a
         }
     };
     audit::record(
         &mut tx,
-        &Entry::by(user, "application.create", "child").target(&child.id),
+        &Entry::by(user, "application.create", "child").target(child.id),
         client,
     )
     .await?;
@@ -200,14 +196,14 @@ pub async fn apply(
 /// A new `applied` application row.
 pub fn new_application(
     child: &store::Child,
-    class_id: &str,
+    class_id: &ClassId,
     priority: bool,
     now: i64,
 ) -> Application {
     Application {
-        id: crate::new_id(),
-        child_id: child.id.clone(),
-        class_id: class_id.to_string(),
+        id: ApplicationId::new(),
+        child_id: child.id,
+        class_id: *class_id,
         status: Status::Applied,
         reason: String::new(),
         priority,
@@ -238,7 +234,7 @@ pub fn new_application(
 pub async fn of_class(
     state: &AppState,
     user: &CurrentUser,
-    class_id: &str,
+    class_id: &ClassId,
 ) -> Result<(crate::classes::Class, Vec<Application>), AppError> {
     let c = crate::classes::service::visible(state, user, class_id).await?;
     let list = store::applications_of_class(&state.db, &c.id).await?;
@@ -266,7 +262,7 @@ pub async fn ineligible(
         end,
         rules,
     } = terms(tx, &a.class_id).await?;
-    let (taken, k_taken) = store::class_load(tx, &a.class_id, &a.id).await?;
+    let (taken, k_taken) = store::class_load(tx, &a.class_id, Some(&a.id)).await?;
     let load = ClassLoad {
         capacity: u32::try_from(capacity).unwrap_or(0),
         taken: u32::try_from(taken).unwrap_or(u32::MAX),
@@ -315,7 +311,7 @@ pub(super) struct Terms {
     pub rules: ProgrammeRules,
 }
 
-pub(super) async fn terms(tx: &mut Tx, class_id: &str) -> Result<Terms, AppError> {
+pub(super) async fn terms(tx: &mut Tx, class_id: &ClassId) -> Result<Terms, AppError> {
     let (capacity, s, e, rules) = store::class_terms(tx, class_id).await?;
     match (date(&s), date(&e)) {
         (Some(start), Some(end)) => Ok(Terms {
@@ -364,7 +360,7 @@ pub async fn decide(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &ApplicationId,
     decision: Decision,
     reason: &str,
 ) -> Result<Application, AppError> {
@@ -403,7 +399,7 @@ pub async fn decide(
     audit::record(
         &mut tx,
         &Entry::by(user, "application.decide", "application")
-            .target(&a.id)
+            .target(a.id)
             .detail(format!("{} -> {}", from.as_str(), a.status)),
         client,
     )
@@ -428,7 +424,7 @@ pub fn status_key(s: Status) -> &'static str {
 /// their records so their counts stay right.
 pub async fn withdraw_open_for_deletion(
     tx: &mut Tx,
-    child_id: &str,
+    child_id: &ChildId,
     reason: &str,
     now: i64,
 ) -> Result<(), AppError> {

@@ -13,6 +13,7 @@ use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser};
 use crate::db::Tx;
 use crate::error::{AppError, FieldError};
+use crate::ids::{ChildId, GuardianId};
 
 /// A child as a guardian enters it (and corrects it: PATCH takes the same fields).
 #[derive(Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -73,7 +74,7 @@ pub struct ConsentView {
 /// and to the class's staff, who need them.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ChildView {
-    pub id: String,
+    pub id: ChildId,
     pub name: String,
     #[schema(value_type = tuoguan_domain::enrolment::Gender)]
     pub gender: String,
@@ -102,11 +103,11 @@ pub struct ChildExport {
     pub exported_at: String,
 }
 
-fn aad_id(child_id: &str) -> String {
+fn aad_id(child_id: &ChildId) -> String {
     format!("children.id_number:{child_id}")
 }
 
-fn aad_health(child_id: &str) -> String {
+fn aad_health(child_id: &ChildId) -> String {
     format!("children.health:{child_id}")
 }
 
@@ -167,7 +168,7 @@ fn validate(g: &Guardian, input: &ChildInput) -> Result<RosterRow, AppError> {
 
 /// A child row from a validated roster row; the ID number and health notes are sealed.
 pub fn child_from_row(state: &AppState, row: &RosterRow, now: i64) -> Result<Child, AppError> {
-    let id = crate::new_id();
+    let id = ChildId::new();
     let mut c = Child {
         id,
         name: String::new(),
@@ -238,7 +239,7 @@ pub async fn add(
     audit::record(
         &mut tx,
         &Entry::by(user, "child.create", "child")
-            .target(&c.id)
+            .target(c.id)
             .detail(format!("consent to notice {NOTICE_VERSION} via {channel}")),
         client,
     )
@@ -251,7 +252,7 @@ pub async fn add(
 pub async fn visible(
     state: &AppState,
     user: &CurrentUser,
-    id: &str,
+    id: &ChildId,
 ) -> Result<(Child, Access), AppError> {
     let view = user.scope(Capability::ViewClasses);
     let (c, guardian) = store::visible_child(&state.db, &user.id, view.as_ref(), id)
@@ -305,11 +306,11 @@ pub async fn detail(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &ChildId,
 ) -> Result<(ChildView, Access), AppError> {
     let (c, access) = visible(state, user, id).await?;
     let view = build_view(state, &c).await?;
-    let entry = Entry::by(user, "child.view", "child").target(&c.id);
+    let entry = Entry::by(user, "child.view", "child").target(c.id);
     state.journal.record(&entry, client).await?;
     Ok((view, access))
 }
@@ -320,7 +321,7 @@ async fn build_view(state: &AppState, c: &Child) -> Result<ChildView, AppError> 
     let pickups = store::pickups_of(&state.db, &c.id).await?;
     let apps = store::applications_of_child(&state.db, &c.id).await?;
     Ok(ChildView {
-        id: c.id.clone(),
+        id: c.id,
         name: c.name.clone(),
         gender: c.gender.clone(),
         birth_date: c.birth_date.clone(),
@@ -359,7 +360,7 @@ pub async fn reveal(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &ChildId,
 ) -> Result<Option<String>, AppError> {
     let (c, access) = visible(state, user, id).await?;
     let allowed = access == Access::Guardian
@@ -373,7 +374,7 @@ pub async fn reveal(
         return Err(AppError::Forbidden);
     }
     let plain = open_id(state, &c)?;
-    let entry = Entry::by(user, "child.reveal", "child").target(&c.id);
+    let entry = Entry::by(user, "child.reveal", "child").target(c.id);
     state.journal.record(&entry, client).await?;
     Ok(plain)
 }
@@ -395,7 +396,7 @@ pub async fn export(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &ChildId,
 ) -> Result<ChildExport, AppError> {
     let (c, access) = visible(state, user, id).await?;
     if access != Access::Guardian {
@@ -403,7 +404,7 @@ pub async fn export(
     }
     let child = build_view(state, &c).await?;
     let id_number = open_id(state, &c)?;
-    let entry = Entry::by(user, "child.export", "child").target(&c.id);
+    let entry = Entry::by(user, "child.export", "child").target(c.id);
     state.journal.record(&entry, client).await?;
     Ok(ChildExport {
         child,
@@ -417,7 +418,7 @@ pub async fn correct(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &ChildId,
     input: &ChildInput,
 ) -> Result<Child, AppError> {
     let (mut c, access) = visible(state, user, id).await?;
@@ -431,7 +432,7 @@ pub async fn correct(
     let first = store::guardians_of(&state.db, &c.id).await?;
     let (gname, gphone, rel) = first.into_iter().next().unwrap_or_default();
     let g = Guardian {
-        id: String::new(),
+        id: GuardianId::new(),
         user_id: None,
         name: gname,
         phone: gphone,
@@ -453,7 +454,7 @@ pub async fn correct(
     store::update_child(&mut tx, &c).await?;
     audit::record(
         &mut tx,
-        &Entry::by(user, "child.update", "child").target(&c.id),
+        &Entry::by(user, "child.update", "child").target(c.id),
         client,
     )
     .await?;
@@ -487,7 +488,7 @@ pub async fn delete(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &ChildId,
 ) -> Result<(), AppError> {
     let (mut c, access) = visible(state, user, id).await?;
     if access != Access::Guardian || c.anonymised_at.is_some() {
@@ -499,7 +500,7 @@ pub async fn delete(
     crate::enrolment::store::unlink_all(&mut tx, &c.id).await?;
     audit::record(
         &mut tx,
-        &Entry::by(user, "child.delete", "child").target(&c.id),
+        &Entry::by(user, "child.delete", "child").target(c.id),
         client,
     )
     .await?;
@@ -516,7 +517,7 @@ pub async fn mine(state: &AppState, user: &CurrentUser) -> Result<Vec<Child>, Ap
 pub async fn reveal_for_correction(
     state: &AppState,
     user: &CurrentUser,
-    id: &str,
+    id: &ChildId,
 ) -> Result<Option<String>, AppError> {
     let (c, _) = visible(state, user, id).await?;
     open_id(state, &c)

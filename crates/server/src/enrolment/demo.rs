@@ -8,6 +8,7 @@ use tuoguan_domain::id_number::with_check_char;
 use super::store::{self, Guardian};
 use super::{AGREEMENT_VERSION, Status, applications, children};
 use crate::app::AppState;
+use crate::ids::{ClassId, GuardianId, UserId};
 use crate::on_db;
 
 const SURNAMES: [&str; 8] = ["张", "王", "李", "赵", "陈", "刘", "杨", "黄"];
@@ -65,7 +66,7 @@ fn cells(n: usize, guardian_phone: &str, guardian: &str) -> Vec<RawCell> {
 /// Adds one child with its guardian to a class in `status`, the paperwork complete when enrolled.
 async fn add(
     state: &AppState,
-    class_id: &str,
+    class_id: &ClassId,
     n: usize,
     guardian: Option<&Guardian>,
     status: Status,
@@ -76,7 +77,7 @@ async fn add(
         None => {
             let now = crate::now();
             Guardian {
-                id: crate::new_id(),
+                id: GuardianId::new(),
                 user_id: None,
                 name: format!("{}{}", SURNAMES[(n + 3) % SURNAMES.len()], "家长"),
                 phone,
@@ -111,7 +112,7 @@ async fn add(
     }
     store::insert_child(&mut tx, &child).await?;
     store::link(&mut tx, &child.id, &g.id, &row.relationship).await?;
-    store::insert_consent(&mut tx, &child.id, &g.id, "paper", "system", now).await?;
+    store::insert_consent(&mut tx, &child.id, &g.id, "paper", &UserId::SYSTEM, now).await?;
     store::insert_application(&mut tx, &a).await?;
     tx.commit().await?;
     Ok(())
@@ -120,7 +121,7 @@ async fn add(
 /// Enrols six children in every demo class and gives the demo parent their children.
 pub async fn children(state: &AppState) -> anyhow::Result<()> {
     const SQL: &str = "SELECT id, status FROM classes ORDER BY created_at, id";
-    let classes: Vec<(String, String)> =
+    let classes: Vec<(ClassId, String)> =
         on_db!(&state.db, p => sqlx::query_as(SQL).fetch_all(p).await)?;
     let mut n = 0;
     for (id, _) in &classes {
@@ -132,14 +133,14 @@ pub async fn children(state: &AppState) -> anyhow::Result<()> {
     // The demo parent (username `parent`): one child enrolled in a running class, one applied
     // to an approved one.
     const PARENT: &str = "SELECT id FROM users WHERE username = 'parent'";
-    let Some(user_id): Option<String> =
+    let Some(user_id): Option<UserId> =
         on_db!(&state.db, p => sqlx::query_scalar(PARENT).fetch_optional(p).await)?
     else {
         return Ok(());
     };
     let now = crate::now();
     let g = Guardian {
-        id: crate::new_id(),
+        id: GuardianId::new(),
         user_id: Some(user_id),
         name: "孙倩".into(),
         phone: "13900001111".into(),

@@ -12,6 +12,7 @@ use crate::classes::Class;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::ids::{ChildId, ClassId};
 use crate::on_db;
 use crate::web::excel::Book;
 
@@ -47,7 +48,7 @@ pub async fn export(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    class_id: &str,
+    class_id: &ClassId,
     lang: Lang,
 ) -> Result<(Class, Book), AppError> {
     use crate::web::excel::{Cell, Sheet, workbook};
@@ -100,7 +101,7 @@ pub async fn export(
         totals: None,
     };
     let book = workbook(&[sheet])?;
-    let entry = Entry::by(user, "roster.export", "class").target(&c.id);
+    let entry = Entry::by(user, "roster.export", "class").target(c.id);
     state.journal.record(&entry, client).await?;
     Ok((c.into_inner(), book))
 }
@@ -119,13 +120,16 @@ impl RosterChild {
     }
 }
 
-async fn guardians_of_class(db: &Db, class_id: &str) -> sqlx::Result<HashMap<String, RosterChild>> {
+async fn guardians_of_class(
+    db: &Db,
+    class_id: &ClassId,
+) -> sqlx::Result<HashMap<ChildId, RosterChild>> {
     const SQL: &str = "SELECT ch.id, ch.gender, ch.birth_date, ch.school, g.name, g.phone, cg.relationship \
         FROM applications a JOIN children ch ON ch.id = a.child_id \
         LEFT JOIN child_guardians cg ON cg.child_id = ch.id LEFT JOIN guardians g ON g.id = cg.guardian_id \
         WHERE a.class_id = $1 ORDER BY g.created_at";
     type Row = (
-        String,
+        ChildId,
         String,
         String,
         String,
@@ -134,7 +138,7 @@ async fn guardians_of_class(db: &Db, class_id: &str) -> sqlx::Result<HashMap<Str
         Option<String>,
     );
     let rows: Vec<Row> = on_db!(db, p => sqlx::query_as(SQL).bind(class_id).fetch_all(p).await)?;
-    let mut out: HashMap<String, RosterChild> = HashMap::new();
+    let mut out: HashMap<ChildId, RosterChild> = HashMap::new();
     for (id, gender, birth_date, school, name, phone, rel) in rows {
         let e = out.entry(id).or_insert_with(|| RosterChild {
             gender,

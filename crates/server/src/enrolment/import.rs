@@ -29,6 +29,7 @@ use crate::classes::{Class, ClassStatus};
 use crate::db::{Db, Sql, Tx};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
+use crate::ids::{ChildId, ClassId, GuardianId, ImportId, UserId};
 use crate::web::upload::Spooled;
 use crate::{on_db, on_tx};
 
@@ -77,7 +78,7 @@ impl RowProblem {
 /// What an import did.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
-    pub import_id: String,
+    pub import_id: ImportId,
     /// Data rows in the file.
     pub rows: usize,
     /// Children added to the class.
@@ -225,7 +226,7 @@ async fn check_class(
 ) -> Result<(), ImportError> {
     let (taken, k_taken) = {
         let mut tx = state.db.begin().await?;
-        let load = store::class_load(&mut tx, &c.id, "").await?;
+        let load = store::class_load(&mut tx, &c.id, None).await?;
         tx.commit().await?;
         load
     };
@@ -273,7 +274,7 @@ fn date(s: &str) -> Option<NaiveDate> {
 }
 
 /// Dedupe indexes of the children with an active application in the class.
-async fn keys_in_class(db: &Db, class_id: &str) -> sqlx::Result<HashSet<String>> {
+async fn keys_in_class(db: &Db, class_id: &ClassId) -> sqlx::Result<HashSet<String>> {
     const SQL: &str = "SELECT ch.dedupe_index FROM applications a JOIN children ch ON ch.id = a.child_id \
         WHERE a.class_id = $1 AND a.status NOT IN ('rejected', 'withdrawn') AND ch.dedupe_index IS NOT NULL";
     let keys: Vec<String> =
@@ -284,7 +285,7 @@ async fn keys_in_class(db: &Db, class_id: &str) -> sqlx::Result<HashSet<String>>
 /// Places held in other classes by children with these dedupe indexes: key → (class, start, end).
 async fn placements_of<'a>(
     db: &Db,
-    class_id: &str,
+    class_id: &ClassId,
     keys: impl Iterator<Item = &'a str>,
 ) -> sqlx::Result<HashMap<String, Vec<(String, String, String)>>> {
     let keys: Vec<&str> = keys.collect();
@@ -313,7 +314,7 @@ pub async fn import(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    class_id: &str,
+    class_id: &ClassId,
     mut file: Spooled,
     consent_attested: bool,
 ) -> Result<ImportReport, ImportError> {
@@ -351,13 +352,13 @@ pub async fn import(
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(file_problem)?;
     let (fresh, unchanged, total) = check_rows(state, &c, &rules, lines).await?;
-    let import_id = crate::new_id();
+    let import_id = ImportId::new();
     let now = crate::now();
     let batch = build(state, &fresh, &c.id, &import_id, &user.id, now)?;
     let mut tx = state.db.begin().await?;
     store::lock_class(&mut tx, &c.id).await?;
     // Places may have gone while the file was checked: check the count again under the lock.
-    let (taken, _) = store::class_load(&mut tx, &c.id, "").await?;
+    let (taken, _) = store::class_load(&mut tx, &c.id, None).await?;
     if taken + fresh.len() as i64 > c.capacity {
         return Err(AppError::Conflict(Msg::new("enrolment.class_full")).into());
     }
@@ -366,12 +367,12 @@ pub async fn import(
     const SQL: &str = "INSERT INTO roster_imports (id, class_id, file_sha256, file_name, rows_total, rows_created, \
         imported_by, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)";
     let name: String = file_name.chars().take(200).collect();
-    on_tx!(&mut tx, x => sqlx::query(SQL).bind(&import_id).bind(&c.id).bind(&digest).bind(&name)
-        .bind(total as i64).bind(fresh.len() as i64).bind(&user.id).bind(now).execute(&mut *x).await.map(|_| ()))?;
+    on_tx!(&mut tx, x => sqlx::query(SQL).bind(import_id).bind(c.id).bind(&digest).bind(&name)
+        .bind(total as i64).bind(fresh.len() as i64).bind(user.id).bind(now).execute(&mut *x).await.map(|_| ()))?;
     audit::record(
         &mut tx,
         &Entry::by(user, "roster.import", "class")
-            .target(&c.id)
+            .target(c.id)
             .detail(format!(
                 "{total} rows, {} added, {unchanged} unchanged",
                 fresh.len()
@@ -392,18 +393,18 @@ pub async fn import(
 struct Batch {
     guardians: Vec<Guardian>,
     children: Vec<store::Child>,
-    links: Vec<(String, String, String)>,
+    links: Vec<(ChildId, GuardianId, String)>,
     applications: Vec<store::Application>,
-    recorded_by: String,
+    recorded_by: UserId,
     now: i64,
 }
 
 fn build(
     state: &AppState,
     fresh: &[Good],
-    class_id: &str,
-    import_id: &str,
-    by: &str,
+    class_id: &ClassId,
+    import_id: &ImportId,
+    by: &UserId,
     now: i64,
 ) -> Result<Batch, AppError> {
     let mut b = Batch {
@@ -411,7 +412,7 @@ fn build(
         children: Vec::new(),
         links: Vec::new(),
         applications: Vec::new(),
-        recorded_by: by.to_string(),
+        recorded_by: *by,
         now,
     };
     // One guardian per phone number in the file (siblings share theirs).
@@ -420,7 +421,7 @@ fn build(
         let phone = g.row.guardian_phone.as_str().to_string();
         let gi = *by_phone.entry(phone.clone()).or_insert_with(|| {
             b.guardians.push(Guardian {
-                id: crate::new_id(),
+                id: GuardianId::new(),
                 user_id: None,
                 name: g.row.guardian_name.clone(),
                 phone,
@@ -443,15 +444,12 @@ fn build(
         prio.dedup();
         guardian.priorities = prio.join(",");
         let child = children::child_from_row(state, &g.row, now)?;
-        b.links.push((
-            child.id.clone(),
-            guardian.id.clone(),
-            g.row.relationship.clone(),
-        ));
+        b.links
+            .push((child.id, guardian.id, g.row.relationship.clone()));
         let mut a =
             applications::new_application(&child, class_id, !g.row.priorities.is_empty(), now);
         a.status = Status::Accepted;
-        a.import_id = Some(import_id.to_string());
+        a.import_id = Some(*import_id);
         b.applications.push(a);
         b.children.push(child);
     }
@@ -464,13 +462,10 @@ fn build(
 async fn write(tx: &mut Tx, b: &Batch) -> Result<(), AppError> {
     store::insert_guardians(tx, &b.guardians).await?;
     store::insert_children(tx, &b.children).await?;
-    let links: Vec<(&str, &str, &str)> = b
-        .links
-        .iter()
-        .map(|(c, g, r)| (c.as_str(), g.as_str(), r.as_str()))
-        .collect();
+    let links: Vec<(&ChildId, &GuardianId, &str)> =
+        b.links.iter().map(|(c, g, r)| (c, g, r.as_str())).collect();
     store::link_all(tx, &links).await?;
-    let pairs: Vec<(&str, &str)> = links.iter().map(|(c, g, _)| (*c, *g)).collect();
+    let pairs: Vec<(&ChildId, &GuardianId)> = links.iter().map(|(c, g, _)| (*c, *g)).collect();
     store::insert_consents(tx, &pairs, "paper", &b.recorded_by, b.now).await?;
     store::insert_applications(tx, &b.applications).await?;
     Ok(())

@@ -10,13 +10,14 @@ use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser};
 use crate::error::AppError;
+use crate::ids::ClassId;
 use crate::{on_db, on_tx};
 
 /// A published draw: everything needed to re-run it.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PublishedDraw {
     pub id: String,
-    pub class_id: String,
+    pub class_id: ClassId,
     /// The text the seed was taken from (FNV-1a 64 of its UTF-8 bytes).
     pub seed_text: String,
     /// The seed, as a decimal string (a u64 exceeds JSON's safe integers).
@@ -106,7 +107,7 @@ pub fn verify(p: &PublishedDraw) -> bool {
 #[derive(sqlx::FromRow)]
 struct DrawRow {
     id: String,
-    class_id: String,
+    class_id: ClassId,
     seed_text: String,
     seed: String,
     places: i64,
@@ -146,13 +147,13 @@ fn published(r: DrawRow) -> Result<PublishedDraw, AppError> {
 pub async fn of_class(
     state: &AppState,
     user: &CurrentUser,
-    class_id: &str,
+    class_id: &ClassId,
 ) -> Result<Vec<PublishedDraw>, AppError> {
     let c = crate::classes::service::visible(state, user, class_id).await?;
     const SQL: &str = "SELECT id, class_id, seed_text, seed, places, kindergarten_places, applicants, result, drawn_at \
                        FROM lottery_draws WHERE class_id = $1 ORDER BY drawn_at DESC, id DESC";
     let rows: Vec<DrawRow> =
-        on_db!(&state.db, p => sqlx::query_as(SQL).bind(&c.id).fetch_all(p).await)?;
+        on_db!(&state.db, p => sqlx::query_as(SQL).bind(c.id).fetch_all(p).await)?;
     rows.into_iter().map(published).collect()
 }
 
@@ -163,7 +164,7 @@ pub async fn run(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    class_id: &str,
+    class_id: &ClassId,
     seed_text: Option<&str>,
 ) -> Result<PublishedDraw, AppError> {
     let scope = user.require(Capability::ManageEnrolment)?;
@@ -200,7 +201,7 @@ pub async fn run(
     let rules: tuoguan_domain::ProgrammeRules =
         serde_json::from_str(&store::rules_of_class(&mut tx, &c.id).await?)
             .map_err(|e| AppError::Internal(e.into()))?;
-    let (taken, k_taken) = store::class_load(&mut tx, &c.id, "").await?;
+    let (taken, k_taken) = store::class_load(&mut tx, &c.id, None).await?;
     let capacity = u32::try_from(c.capacity).unwrap_or(0);
     let places = capacity.saturating_sub(u32::try_from(taken).unwrap_or(u32::MAX));
     let k_places = rules
@@ -209,7 +210,8 @@ pub async fn run(
     let applicants: Vec<Applicant> = pool
         .iter()
         .map(|a| Applicant {
-            id: a.id.clone(),
+            // The draw is published and re-run as text (the UUID's lowercase form).
+            id: a.id.to_string(),
             priority: a.priority,
             kindergarten: a.kindergarten,
         })
@@ -218,7 +220,7 @@ pub async fn run(
     let d = draw(seed, places, k_places, &applicants);
     let now = crate::now();
     for a in pool {
-        let to = if d.admitted.contains(&a.id) {
+        let to = if d.admitted.contains(&a.id.to_string()) {
             Status::Accepted
         } else {
             Status::Waitlisted
@@ -235,7 +237,7 @@ pub async fn run(
     };
     let row = DrawRow {
         id: crate::new_id(),
-        class_id: c.id.clone(),
+        class_id: c.id,
         seed_text,
         seed: seed.to_string(),
         places: i64::from(places),
@@ -246,13 +248,13 @@ pub async fn run(
     };
     const SQL: &str = "INSERT INTO lottery_draws (id, class_id, seed_text, seed, places, kindergarten_places, \
         applicants, result, drawn_by, drawn_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)";
-    on_tx!(&mut tx, x => sqlx::query(SQL).bind(&row.id).bind(&row.class_id).bind(&row.seed_text).bind(&row.seed)
-        .bind(row.places).bind(row.kindergarten_places).bind(&row.applicants).bind(&row.result).bind(&user.id)
+    on_tx!(&mut tx, x => sqlx::query(SQL).bind(&row.id).bind(row.class_id).bind(&row.seed_text).bind(&row.seed)
+        .bind(row.places).bind(row.kindergarten_places).bind(&row.applicants).bind(&row.result).bind(user.id)
         .bind(row.drawn_at).execute(&mut *x).await.map(|_| ()))?;
     audit::record(
         &mut tx,
         &Entry::by(user, "lottery.draw", "class")
-            .target(&c.id)
+            .target(c.id)
             .detail(format!(
                 "{} applicants, {} places",
                 applicants.len(),

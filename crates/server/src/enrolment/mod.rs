@@ -23,13 +23,14 @@ pub mod roster_file;
 pub mod routes;
 mod store;
 
+use crate::ids::ChildId;
 pub use store::{Child, visible_child};
 
 /// A child with an application in a class the caller may see, or 404.
 pub async fn child_in_class(
     state: &crate::app::AppState,
     c: &crate::auth::Visible<crate::classes::Class>,
-    child_id: &str,
+    child_id: &ChildId,
 ) -> Result<Child, crate::error::AppError> {
     store::child_in_class(&state.db, &c.id, child_id)
         .await?

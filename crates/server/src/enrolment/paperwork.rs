@@ -11,6 +11,7 @@ use crate::auth::CurrentUser;
 use crate::db::Tx;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
+use crate::ids::ApplicationId;
 
 /// What an enrolment still lacks (PRODUCT.md §5, seed 003 §三.7): the consent, the signed agreement of
 /// the current version, insurance covering the class's dates, and a payer other than union
@@ -66,7 +67,7 @@ pub async fn sign_agreement(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &ApplicationId,
     version: &str,
 ) -> Result<Application, AppError> {
     let (mut a, access) = visible(state, user, id).await?;
@@ -95,7 +96,7 @@ pub async fn sign_agreement(
     audit::record(
         &mut tx,
         &Entry::by(user, "agreement.sign", "application")
-            .target(&a.id)
+            .target(a.id)
             .detail(format!("version {AGREEMENT_VERSION} via {channel}")),
         client,
     )
@@ -109,7 +110,7 @@ pub async fn record_insurance(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &ApplicationId,
     input: &Insurance,
 ) -> Result<Application, AppError> {
     let (mut a, access) = visible(state, user, id).await?;
@@ -169,7 +170,7 @@ pub async fn record_insurance(
     enrol_if_complete(&mut tx, &mut a, &child).await?;
     audit::record(
         &mut tx,
-        &Entry::by(user, "insurance.record", "application").target(&a.id),
+        &Entry::by(user, "insurance.record", "application").target(a.id),
         client,
     )
     .await?;

@@ -3,7 +3,7 @@
 //! privacy notice. Applications have their pages in `application_routes`.
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{
@@ -25,6 +25,7 @@ use crate::auth::CurrentUser;
 use crate::auth::middleware::{SESSION_COOKIE, cookie};
 use crate::auth::service::SessionKind;
 use crate::error::{AppError, FieldError};
+use crate::ids::{ChildId, IdPath, PickupId};
 use crate::web::upload::file_turns;
 use crate::web::{Ctx, field_error, render, render_status};
 
@@ -181,7 +182,7 @@ async fn notice(ctx: Ctx) -> Result<Response, AppError> {
 
 /// A child on the parent's page, with its applications.
 struct ChildCard {
-    id: String,
+    id: ChildId,
     name: String,
     grade: String,
     applications: Vec<ApplicationView>,
@@ -286,7 +287,7 @@ struct ChildFormPage {
     ctx: Ctx,
     form: ChildForm,
     /// Set when correcting an existing child.
-    child_id: Option<String>,
+    child_id: Option<ChildId>,
     errors: Vec<FieldError>,
     version: &'static str,
 }
@@ -384,7 +385,7 @@ async fn child_page(
     ctx: Ctx,
     user: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &ChildId,
     revealed: Option<String>,
     errors: Vec<FieldError>,
 ) -> Result<ChildPage, AppError> {
@@ -406,7 +407,7 @@ async fn show_child(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
 ) -> Result<Response, AppError> {
     render(&child_page(&state, ctx, &user, &client, &id, None, Vec::new()).await?)
 }
@@ -416,7 +417,7 @@ async fn edit_child(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
 ) -> Result<Response, AppError> {
     let (c, _) = children::detail(&state, &user, &client, &id).await?;
     let rel = c.guardians.first().map(|g| g.relationship.clone());
@@ -446,7 +447,7 @@ async fn save_child(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
     Form(form): Form<ChildForm>,
 ) -> Result<Response, AppError> {
     let mut input = form.input();
@@ -474,7 +475,7 @@ async fn delete_child(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
 ) -> Result<Response, AppError> {
     children::delete(&state, &user, &client, &id).await?;
     Ok(Redirect::to("/children?ok=deleted").into_response())
@@ -485,7 +486,7 @@ async fn reveal(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
 ) -> Result<Response, AppError> {
     let full = children::reveal(&state, &user, &client, &id).await?;
     render(&child_page(&state, ctx, &user, &client, &id, full, Vec::new()).await?)
@@ -495,7 +496,7 @@ async fn export(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
 ) -> Result<Response, AppError> {
     let data = children::export(&state, &user, &client, &id).await?;
     let body = serde_json::to_vec_pretty(&data).map_err(|e| AppError::Internal(e.into()))?;
@@ -517,7 +518,7 @@ async fn add_pickup(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChildId>,
     mut form: Multipart,
 ) -> Result<Response, AppError> {
     let mut input = PickupInput::default();
@@ -554,7 +555,7 @@ async fn remove_pickup(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path((id, pickup_id)): Path<(String, String)>,
+    IdPath((id, pickup_id)): IdPath<(ChildId, PickupId)>,
 ) -> Result<Response, AppError> {
     pickups::remove_pickup(&state, &user, &client, &id, &pickup_id).await?;
     Ok(Redirect::to(&format!("/children/{id}?ok=saved")).into_response())
@@ -563,7 +564,7 @@ async fn remove_pickup(
 async fn photo(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((id, pickup_id)): Path<(String, String)>,
+    IdPath((id, pickup_id)): IdPath<(ChildId, PickupId)>,
 ) -> Result<Response, AppError> {
     let (data, _) = pickups::pickup_photo(&state, &user, &id, &pickup_id).await?;
     Ok(super::pickups::photo_response(data))

@@ -11,6 +11,7 @@ use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
 use crate::auth::Role;
 use crate::error::{AppError, FieldError};
+use crate::ids::{GrantId, GuardianId, UserId};
 
 /// A parent registering themselves (家长注册): the mobile number is the username.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -72,10 +73,10 @@ pub async fn register(
     }
     let hash = state.hasher.hash(&input.password).await?;
     let now = crate::now();
-    let user_id = crate::new_id();
+    let user_id = UserId::new();
     let g = Guardian {
-        id: crate::new_id(),
-        user_id: Some(user_id.clone()),
+        id: GuardianId::new(),
+        user_id: Some(user_id),
         name,
         phone,
         employer,
@@ -99,7 +100,7 @@ pub async fn register(
         }
         return Err(e.into());
     }
-    let grant = crate::new_id();
+    let grant = GrantId::new();
     crate::users::insert_role(&mut tx, &grant, &user_id, Role::Parent.as_str(), None, now).await?;
     store::insert_guardian(&mut tx, &g).await?;
     let entry = Entry {
@@ -107,7 +108,7 @@ pub async fn register(
         actor_name: Some(&g.name),
         action: "parent.register",
         target_type: "user",
-        target_id: Some(&user_id),
+        target_id: Some(user_id.to_string()),
         detail: String::new(),
     };
     audit::record(&mut tx, &entry, client).await?;

@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, FieldError};
+use crate::ids::{ChildId, PickupId};
 use crate::web::filetype::{FileType, HEAD};
 
 /// A pickup person as entered (photo optional, PNG, JPEG or WebP up to 2 MB).
@@ -29,7 +30,7 @@ pub async fn add_pickup(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    child_id: &str,
+    child_id: &ChildId,
     input: &PickupInput,
     photo: Option<(&[u8], &str)>,
 ) -> Result<Pickup, AppError> {
@@ -64,7 +65,7 @@ pub async fn add_pickup(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let id = crate::new_id();
+    let id = PickupId::new();
     let mut tx = state.db.begin().await?;
     let new = store::NewPickup {
         child_id: &c.id,
@@ -76,7 +77,7 @@ pub async fn add_pickup(
     store::insert_pickup(&mut tx, &id, &new).await?;
     audit::record(
         &mut tx,
-        &Entry::by(user, "pickup.add", "child").target(&c.id),
+        &Entry::by(user, "pickup.add", "child").target(c.id),
         client,
     )
     .await?;
@@ -96,8 +97,8 @@ pub async fn remove_pickup(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    child_id: &str,
-    pickup_id: &str,
+    child_id: &ChildId,
+    pickup_id: &PickupId,
 ) -> Result<(), AppError> {
     let (c, access) = visible(state, user, child_id).await?;
     if access != Access::Guardian {
@@ -109,7 +110,7 @@ pub async fn remove_pickup(
     }
     audit::record(
         &mut tx,
-        &Entry::by(user, "pickup.remove", "child").target(&c.id),
+        &Entry::by(user, "pickup.remove", "child").target(c.id),
         client,
     )
     .await?;
@@ -121,8 +122,8 @@ pub async fn remove_pickup(
 pub async fn pickup_photo(
     state: &AppState,
     user: &CurrentUser,
-    child_id: &str,
-    pickup_id: &str,
+    child_id: &ChildId,
+    pickup_id: &PickupId,
 ) -> Result<(Vec<u8>, String), AppError> {
     let (c, _) = visible(state, user, child_id).await?;
     store::pickup_photo(&state.db, &c.id, pickup_id)
@@ -152,8 +153,8 @@ pub async fn set_photo(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    child_id: &str,
-    pickup_id: &str,
+    child_id: &ChildId,
+    pickup_id: &PickupId,
     bytes: &[u8],
 ) -> Result<(), AppError> {
     let (c, access) = visible(state, user, child_id).await?;
@@ -167,7 +168,7 @@ pub async fn set_photo(
     }
     audit::record(
         &mut tx,
-        &Entry::by(user, "pickup.photo", "child").target(&c.id),
+        &Entry::by(user, "pickup.photo", "child").target(c.id),
         client,
     )
     .await?;

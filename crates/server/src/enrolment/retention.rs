@@ -9,13 +9,14 @@ use tuoguan_domain::ProgrammeRules;
 
 use super::{children, store};
 use crate::app::AppState;
+use crate::ids::{ChildId, ClassId};
 use crate::on_db;
 
 /// Classes closed for longer than their programme's retention period on `today`.
-async fn expired_classes(state: &AppState, today: NaiveDate) -> sqlx::Result<HashSet<String>> {
+async fn expired_classes(state: &AppState, today: NaiveDate) -> sqlx::Result<HashSet<ClassId>> {
     const SQL: &str = "SELECT c.id, c.end_date, p.rules FROM classes c JOIN programmes p ON p.id = c.programme_id \
                        WHERE c.status = 'closed'";
-    let rows: Vec<(String, String, String)> =
+    let rows: Vec<(ClassId, String, String)> =
         on_db!(&state.db, p => sqlx::query_as(SQL).fetch_all(p).await)?;
     Ok(rows
         .into_iter()
@@ -40,13 +41,13 @@ pub async fn run(state: &AppState, today: NaiveDate) -> anyhow::Result<u64> {
     }
     const SQL: &str = "SELECT a.child_id, a.class_id FROM applications a JOIN children ch ON ch.id = a.child_id \
                        WHERE ch.anonymised_at IS NULL";
-    let rows: Vec<(String, String)> =
+    let rows: Vec<(ChildId, ClassId)> =
         on_db!(&state.db, p => sqlx::query_as(SQL).fetch_all(p).await)?;
-    let mut classes_of: HashMap<String, Vec<String>> = HashMap::new();
+    let mut classes_of: HashMap<ChildId, Vec<ClassId>> = HashMap::new();
     for (child, class) in rows {
         classes_of.entry(child).or_default().push(class);
     }
-    let due: Vec<String> = classes_of
+    let due: Vec<ChildId> = classes_of
         .into_iter()
         .filter(|(_, cs)| cs.iter().all(|c| expired.contains(c)))
         .map(|(child, _)| child)

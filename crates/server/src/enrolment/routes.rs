@@ -2,7 +2,7 @@
 //! (with its row report), template and export downloads, and the lottery with published draws.
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{
@@ -22,6 +22,7 @@ use crate::auth::CurrentUser;
 use crate::classes::Class;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Lang;
+use crate::ids::{ApplicationId, ClassId, IdPath};
 use crate::web::upload::import_turns;
 use crate::web::{Ctx, excel, field_error, render, render_status};
 
@@ -95,9 +96,10 @@ impl EnrolmentPage {
         )
     }
     fn name_of(&self, app_id: &str) -> String {
+        let id = ApplicationId::parse(app_id);
         self.apps
             .iter()
-            .find(|a| a.id == app_id)
+            .find(|a| Some(a.id) == id)
             .map(|a| a.child_name.clone())
             .unwrap_or_else(|| app_id.to_string())
     }
@@ -121,7 +123,7 @@ async fn page(
     state: &AppState,
     ctx: Ctx,
     user: &CurrentUser,
-    id: &str,
+    id: &ClassId,
     problems: Vec<RowProblemView>,
     imported: Option<String>,
     errors: Vec<FieldError>,
@@ -160,7 +162,7 @@ async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Response, AppError> {
     render(&page(&state, ctx, &user, &id, Vec::new(), None, Vec::new()).await?)
 }
@@ -170,7 +172,7 @@ async fn import_roster(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     form: Multipart,
 ) -> Result<Response, AppError> {
     let lang: Lang = ctx.lang;
@@ -215,7 +217,7 @@ async fn draw(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Form(f): Form<DrawForm>,
 ) -> Result<Response, AppError> {
     match lottery::run(&state, &user, &client, &id, Some(&f.seed_text)).await {
@@ -248,7 +250,7 @@ async fn template(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Response, AppError> {
     crate::classes::service::visible(&state, &user, &id).await?;
     Ok(excel::download(
@@ -262,7 +264,7 @@ async fn export(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Response, AppError> {
     let (c, book) = export::export(&state, &user, &client, &id, ctx.lang).await?;
     Ok(excel::download(book, &format!("{} 名单.xlsx", c.name))?)

@@ -6,12 +6,13 @@ use sqlx::AssertSqlSafe;
 
 use crate::auth::Scope;
 use crate::db::{Arg, Db, Sql, Tx, rows_per_statement};
+use crate::ids::{ApplicationId, ChildId, ClassId, GuardianId, ImportId, PickupId, UserId};
 use crate::{on_db, on_tx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Guardian {
-    pub id: String,
-    pub user_id: Option<String>,
+    pub id: GuardianId,
+    pub user_id: Option<UserId>,
     pub name: String,
     pub phone: String,
     pub employer: String,
@@ -25,7 +26,7 @@ pub struct Guardian {
 /// A child as stored: the ID number and health notes are sealed (see `crate::crypto`).
 #[derive(Clone, sqlx::FromRow)]
 pub struct Child {
-    pub id: String,
+    pub id: ChildId,
     pub name: String,
     pub gender: String,
     pub birth_date: String,
@@ -52,9 +53,9 @@ impl std::fmt::Debug for Child {
 /// An application of a child to a class, with the names a list shows.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Application {
-    pub id: String,
-    pub child_id: String,
-    pub class_id: String,
+    pub id: ApplicationId,
+    pub child_id: ChildId,
+    pub class_id: ClassId,
     pub status: super::Status,
     pub reason: String,
     pub priority: bool,
@@ -68,7 +69,7 @@ pub struct Application {
     pub insured_from: Option<String>,
     pub insured_to: Option<String>,
     pub insurance_payer: Option<String>,
-    pub import_id: Option<String>,
+    pub import_id: Option<ImportId>,
     pub applied_at: i64,
     pub updated_at: i64,
     pub child_name: String,
@@ -98,7 +99,7 @@ const APP_COLS: &str = "a.id, a.child_id, a.class_id, a.status, a.reason, a.prio
 const APP_FROM: &str = "applications a JOIN children ch ON ch.id = a.child_id JOIN classes c ON c.id = a.class_id \
     JOIN orgs o ON o.id = c.host_org_id";
 
-pub async fn guardian_of_user(db: &Db, user_id: &str) -> sqlx::Result<Option<Guardian>> {
+pub async fn guardian_of_user(db: &Db, user_id: &UserId) -> sqlx::Result<Option<Guardian>> {
     const SQL: &str = "SELECT id, user_id, name, phone, employer, member, priorities, created_at, updated_at \
                        FROM guardians WHERE user_id = $1";
     on_db!(db, p => sqlx::query_as(SQL).bind(user_id).fetch_optional(p).await)
@@ -167,15 +168,15 @@ pub async fn update_child(tx: &mut Tx, c: &Child) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE children SET name = $2, gender = $3, birth_date = $4, school = $5, grade = $6, \
         id_sealed = $7, id_masked = $8, health_sealed = $9, emergency = $10, dedupe_index = $11, updated_at = $12, \
         anonymised_at = $13 WHERE id = $1";
-    on_tx!(tx, x => sqlx::query(SQL).bind(&c.id).bind(&c.name).bind(&c.gender).bind(&c.birth_date).bind(&c.school)
+    on_tx!(tx, x => sqlx::query(SQL).bind(c.id).bind(&c.name).bind(&c.gender).bind(&c.birth_date).bind(&c.school)
         .bind(&c.grade).bind(&c.id_sealed).bind(&c.id_masked).bind(&c.health_sealed).bind(&c.emergency)
         .bind(&c.dedupe_index).bind(c.updated_at).bind(c.anonymised_at).execute(&mut *x).await.map(|_| ()))
 }
 
 pub async fn link(
     tx: &mut Tx,
-    child_id: &str,
-    guardian_id: &str,
+    child_id: &ChildId,
+    guardian_id: &GuardianId,
     relationship: &str,
 ) -> sqlx::Result<()> {
     link_all(tx, &[(child_id, guardian_id, relationship)]).await
@@ -183,13 +184,13 @@ pub async fn link(
 
 /// Links children to guardians: (child id, guardian id, relationship), as many to a statement as
 /// [`rows_per_statement`] allows; a link already there stays as it is.
-pub async fn link_all(tx: &mut Tx, links: &[(&str, &str, &str)]) -> sqlx::Result<()> {
+pub async fn link_all(tx: &mut Tx, links: &[(&ChildId, &GuardianId, &str)]) -> sqlx::Result<()> {
     for chunk in links.chunks(rows_per_statement(3)) {
         Sql::new("INSERT INTO child_guardians (child_id, guardian_id, relationship) VALUES ")
             .rows(chunk.iter().map(|(child, guardian, relationship)| {
                 [
-                    Arg::from(child),
-                    Arg::from(guardian),
+                    Arg::from(*child),
+                    Arg::from(*guardian),
                     Arg::from(relationship),
                 ]
             }))
@@ -202,10 +203,10 @@ pub async fn link_all(tx: &mut Tx, links: &[(&str, &str, &str)]) -> sqlx::Result
 
 pub async fn insert_consent(
     tx: &mut Tx,
-    child_id: &str,
-    guardian_id: &str,
+    child_id: &ChildId,
+    guardian_id: &GuardianId,
     channel: &str,
-    recorded_by: &str,
+    recorded_by: &UserId,
     now: i64,
 ) -> sqlx::Result<()> {
     insert_consents(tx, &[(child_id, guardian_id)], channel, recorded_by, now).await
@@ -215,9 +216,9 @@ pub async fn insert_consent(
 /// `channel`, as many to a statement as [`rows_per_statement`] allows.
 pub async fn insert_consents(
     tx: &mut Tx,
-    pairs: &[(&str, &str)],
+    pairs: &[(&ChildId, &GuardianId)],
     channel: &str,
-    recorded_by: &str,
+    recorded_by: &UserId,
     now: i64,
 ) -> sqlx::Result<()> {
     for chunk in pairs.chunks(rows_per_statement(7)) {
@@ -225,8 +226,8 @@ pub async fn insert_consents(
             .rows(chunk.iter().map(|(child, guardian)| {
                 [
                     Arg::from(crate::new_id()),
-                    Arg::from(child),
-                    Arg::from(guardian),
+                    Arg::from(*child),
+                    Arg::from(*guardian),
                     Arg::from(super::NOTICE_VERSION),
                     Arg::from(channel),
                     Arg::from(recorded_by),
@@ -243,9 +244,9 @@ pub async fn insert_consents(
 /// `ViewClasses` scope, if any.
 pub async fn visible_child(
     db: &Db,
-    user_id: &str,
+    user_id: &UserId,
     view: Option<&Scope>,
-    child_id: &str,
+    child_id: &ChildId,
 ) -> sqlx::Result<Option<(Child, bool)>> {
     const GUARDIAN: &str = "EXISTS (SELECT 1 FROM child_guardians cg JOIN guardians g \
                             ON g.id = cg.guardian_id WHERE cg.child_id = ch.id AND g.user_id = ";
@@ -274,7 +275,7 @@ pub async fn visible_child(
 }
 
 /// The children whose guardian account is `user_id`, by name.
-pub async fn children_of_user(db: &Db, user_id: &str) -> sqlx::Result<Vec<Child>> {
+pub async fn children_of_user(db: &Db, user_id: &UserId) -> sqlx::Result<Vec<Child>> {
     let sql = format!(
         "SELECT {CHILD_COLS} FROM children ch JOIN child_guardians cg ON cg.child_id = ch.id \
          JOIN guardians g ON g.id = cg.guardian_id WHERE g.user_id = $1 ORDER BY ch.created_at, ch.id"
@@ -283,14 +284,17 @@ pub async fn children_of_user(db: &Db, user_id: &str) -> sqlx::Result<Vec<Child>
 }
 
 /// The guardians of a child with their relationship to it.
-pub async fn guardians_of(db: &Db, child_id: &str) -> sqlx::Result<Vec<(String, String, String)>> {
+pub async fn guardians_of(
+    db: &Db,
+    child_id: &ChildId,
+) -> sqlx::Result<Vec<(String, String, String)>> {
     const SQL: &str = "SELECT g.name, g.phone, cg.relationship FROM child_guardians cg \
                        JOIN guardians g ON g.id = cg.guardian_id WHERE cg.child_id = $1 ORDER BY g.created_at";
     on_db!(db, p => sqlx::query_as(SQL).bind(child_id).fetch_all(p).await)
 }
 
 /// Consents given for a child: (notice version, channel, at).
-pub async fn consents_of(db: &Db, child_id: &str) -> sqlx::Result<Vec<(String, String, i64)>> {
+pub async fn consents_of(db: &Db, child_id: &ChildId) -> sqlx::Result<Vec<(String, String, i64)>> {
     const SQL: &str =
         "SELECT notice_version, channel, at FROM consents WHERE child_id = $1 ORDER BY at";
     on_db!(db, p => sqlx::query_as(SQL).bind(child_id).fetch_all(p).await)
@@ -299,7 +303,7 @@ pub async fn consents_of(db: &Db, child_id: &str) -> sqlx::Result<Vec<(String, S
 /// An authorised pickup person (接送人).
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Pickup {
-    pub id: String,
+    pub id: PickupId,
     pub name: String,
     pub relationship: String,
     pub phone: String,
@@ -307,21 +311,21 @@ pub struct Pickup {
     pub active: bool,
 }
 
-pub async fn pickups_of(db: &Db, child_id: &str) -> sqlx::Result<Vec<Pickup>> {
+pub async fn pickups_of(db: &Db, child_id: &ChildId) -> sqlx::Result<Vec<Pickup>> {
     const SQL: &str = "SELECT id, name, relationship, phone, photo IS NOT NULL AS has_photo, active \
                        FROM pickup_persons WHERE child_id = $1 ORDER BY active DESC, created_at, id";
     on_db!(db, p => sqlx::query_as(SQL).bind(child_id).fetch_all(p).await)
 }
 
 pub struct NewPickup<'a> {
-    pub child_id: &'a str,
+    pub child_id: &'a ChildId,
     pub name: &'a str,
     pub relationship: &'a str,
     pub phone: &'a str,
     pub photo: Option<(&'a [u8], &'a str)>,
 }
 
-pub async fn insert_pickup(tx: &mut Tx, id: &str, p: &NewPickup<'_>) -> sqlx::Result<()> {
+pub async fn insert_pickup(tx: &mut Tx, id: &PickupId, p: &NewPickup<'_>) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO pickup_persons (id, child_id, name, relationship, phone, photo, photo_type, \
                        active, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,TRUE,$8)";
     let (photo, kind) = p.photo.unzip();
@@ -331,8 +335,8 @@ pub async fn insert_pickup(tx: &mut Tx, id: &str, p: &NewPickup<'_>) -> sqlx::Re
 
 pub async fn set_pickup_active(
     tx: &mut Tx,
-    child_id: &str,
-    id: &str,
+    child_id: &ChildId,
+    id: &PickupId,
     active: bool,
 ) -> sqlx::Result<u64> {
     const SQL: &str = "UPDATE pickup_persons SET active = $3 WHERE child_id = $1 AND id = $2";
@@ -342,8 +346,8 @@ pub async fn set_pickup_active(
 
 pub async fn pickup_photo(
     db: &Db,
-    child_id: &str,
-    id: &str,
+    child_id: &ChildId,
+    id: &PickupId,
 ) -> sqlx::Result<Option<(Vec<u8>, String)>> {
     const SQL: &str = "SELECT photo, photo_type FROM pickup_persons WHERE child_id = $1 AND id = $2 \
                        AND photo IS NOT NULL AND photo_type IS NOT NULL";
@@ -351,13 +355,13 @@ pub async fn pickup_photo(
 }
 
 /// Removes a child's pickup persons (deletion of the child's data).
-pub async fn delete_pickups(tx: &mut Tx, child_id: &str) -> sqlx::Result<()> {
+pub async fn delete_pickups(tx: &mut Tx, child_id: &ChildId) -> sqlx::Result<()> {
     on_tx!(tx, x => sqlx::query("DELETE FROM pickup_persons WHERE child_id = $1").bind(child_id)
         .execute(&mut *x).await.map(|_| ()))
 }
 
 /// Applications of one child, newest first.
-pub async fn applications_of_child(db: &Db, child_id: &str) -> sqlx::Result<Vec<Application>> {
+pub async fn applications_of_child(db: &Db, child_id: &ChildId) -> sqlx::Result<Vec<Application>> {
     let sql = format!(
         "SELECT {APP_COLS} FROM {APP_FROM} WHERE a.child_id = $1 ORDER BY a.applied_at DESC, a.id"
     );
@@ -365,7 +369,7 @@ pub async fn applications_of_child(db: &Db, child_id: &str) -> sqlx::Result<Vec<
 }
 
 /// Applications to one class, in the order they came.
-pub async fn applications_of_class(db: &Db, class_id: &str) -> sqlx::Result<Vec<Application>> {
+pub async fn applications_of_class(db: &Db, class_id: &ClassId) -> sqlx::Result<Vec<Application>> {
     let sql = format!(
         "SELECT {APP_COLS} FROM {APP_FROM} WHERE a.class_id = $1 ORDER BY a.applied_at, a.id"
     );
@@ -373,7 +377,10 @@ pub async fn applications_of_class(db: &Db, class_id: &str) -> sqlx::Result<Vec<
 }
 
 /// An application by id, with the path of its class's host (for the caller's scope check).
-pub async fn application(db: &Db, id: &str) -> sqlx::Result<Option<(Application, String)>> {
+pub async fn application(
+    db: &Db,
+    id: &ApplicationId,
+) -> sqlx::Result<Option<(Application, String)>> {
     let sql = format!("SELECT {APP_COLS}, o.path AS host_path FROM {APP_FROM} WHERE a.id = $1");
     #[derive(sqlx::FromRow)]
     struct Row {
@@ -436,7 +443,7 @@ pub async fn update_application(tx: &mut Tx, a: &Application) -> sqlx::Result<()
                        WHEN $2 = 'enrolled' AND status <> 'enrolled' THEN NULL ELSE left_on END \
         WHERE id = $1";
     let today = crate::calendar::today().format("%Y-%m-%d").to_string();
-    on_tx!(tx, x => sqlx::query(SQL).bind(&a.id).bind(a.status).bind(&a.reason).bind(a.priority)
+    on_tx!(tx, x => sqlx::query(SQL).bind(a.id).bind(a.status).bind(&a.reason).bind(a.priority)
         .bind(a.kindergarten).bind(&a.agreement_version).bind(&a.agreement_by).bind(&a.agreement_channel)
         .bind(a.agreement_at).bind(&a.insurer).bind(&a.policy_no).bind(&a.insured_from).bind(&a.insured_to)
         .bind(&a.insurance_payer).bind(a.updated_at).bind(&today).execute(&mut *x).await.map(|_| ()))
@@ -445,7 +452,7 @@ pub async fn update_application(tx: &mut Tx, a: &Application) -> sqlx::Result<()
 /// Takes the class row's lock for the rest of the transaction on PostgreSQL (SQLite's
 /// `BEGIN IMMEDIATE` already holds the database's write lock), so two enrolments cannot both
 /// take the last place.
-pub async fn lock_class(tx: &mut Tx, class_id: &str) -> sqlx::Result<()> {
+pub async fn lock_class(tx: &mut Tx, class_id: &ClassId) -> sqlx::Result<()> {
     if let Tx::Pg(t) = tx {
         sqlx::query("SELECT id FROM classes WHERE id = $1 FOR UPDATE")
             .bind(class_id)
@@ -457,9 +464,13 @@ pub async fn lock_class(tx: &mut Tx, class_id: &str) -> sqlx::Result<()> {
 
 /// Places taken in a class (accepted or enrolled), and how many of them by kindergarten
 /// children, leaving out `except` (the application being decided).
-pub async fn class_load(tx: &mut Tx, class_id: &str, except: &str) -> sqlx::Result<(i64, i64)> {
+pub async fn class_load(
+    tx: &mut Tx,
+    class_id: &ClassId,
+    except: Option<&ApplicationId>,
+) -> sqlx::Result<(i64, i64)> {
     const SQL: &str = "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN kindergarten THEN 1 ELSE 0 END), 0) AS BIGINT) \
-        FROM applications WHERE class_id = $1 AND id <> $2 AND status IN ('accepted', 'enrolled')";
+        FROM applications WHERE class_id = $1 AND ($2 IS NULL OR id <> $2) AND status IN ('accepted', 'enrolled')";
     on_tx!(tx, x => sqlx::query_as(SQL).bind(class_id).bind(except).fetch_one(&mut *x).await)
 }
 
@@ -467,9 +478,9 @@ pub async fn class_load(tx: &mut Tx, class_id: &str, except: &str) -> sqlx::Resu
 /// holds a place: (class name, start, end).
 pub async fn placements(
     tx: &mut Tx,
-    child_id: &str,
+    child_id: &ChildId,
     dedupe_index: Option<&str>,
-    except_class: &str,
+    except_class: &ClassId,
 ) -> sqlx::Result<Vec<(String, String, String)>> {
     const SQL: &str = "SELECT c.name, c.start_date, c.end_date FROM applications a JOIN classes c ON c.id = a.class_id \
         JOIN children ch ON ch.id = a.child_id WHERE (ch.id = $1 OR ch.dedupe_index = $2) AND c.id <> $3 \
@@ -479,19 +490,19 @@ pub async fn placements(
 }
 
 /// How many guardians a child has.
-pub async fn guardian_count(tx: &mut Tx, child_id: &str) -> sqlx::Result<i64> {
+pub async fn guardian_count(tx: &mut Tx, child_id: &ChildId) -> sqlx::Result<i64> {
     const SQL: &str = "SELECT CAST(COUNT(*) AS BIGINT) FROM child_guardians WHERE child_id = $1";
     on_tx!(tx, x => sqlx::query_scalar(SQL).bind(child_id).fetch_one(&mut *x).await)
 }
 
 /// Whether a consent is on record for a child.
-pub async fn has_consent(tx: &mut Tx, child_id: &str) -> sqlx::Result<bool> {
+pub async fn has_consent(tx: &mut Tx, child_id: &ChildId) -> sqlx::Result<bool> {
     const SQL: &str = "SELECT CAST(COUNT(*) AS BIGINT) FROM consents WHERE child_id = $1";
     on_tx!(tx, x => sqlx::query_scalar::<_, i64>(SQL).bind(child_id).fetch_one(&mut *x).await.map(|n| n > 0))
 }
 
 /// Removes every guardian link of a child (its data was deleted at the guardian's request).
-pub async fn unlink_all(tx: &mut Tx, child_id: &str) -> sqlx::Result<()> {
+pub async fn unlink_all(tx: &mut Tx, child_id: &ChildId) -> sqlx::Result<()> {
     on_tx!(tx, x => sqlx::query("DELETE FROM child_guardians WHERE child_id = $1").bind(child_id)
         .execute(&mut *x).await.map(|_| ()))
 }
@@ -499,7 +510,7 @@ pub async fn unlink_all(tx: &mut Tx, child_id: &str) -> sqlx::Result<()> {
 /// A class's capacity, dates and its programme's rules (JSON), read in the transaction.
 pub async fn class_terms(
     tx: &mut Tx,
-    class_id: &str,
+    class_id: &ClassId,
 ) -> sqlx::Result<(i64, String, String, String)> {
     const SQL: &str = "SELECT c.capacity, c.start_date, c.end_date, p.rules FROM classes c \
                        JOIN programmes p ON p.id = c.programme_id WHERE c.id = $1";
@@ -507,7 +518,7 @@ pub async fn class_terms(
 }
 
 /// The rules (JSON) of the programme a class belongs to.
-pub async fn rules_of_class(tx: &mut Tx, class_id: &str) -> sqlx::Result<String> {
+pub async fn rules_of_class(tx: &mut Tx, class_id: &ClassId) -> sqlx::Result<String> {
     const SQL: &str =
         "SELECT p.rules FROM programmes p JOIN classes c ON c.programme_id = p.id WHERE c.id = $1";
     on_tx!(tx, x => sqlx::query_scalar(SQL).bind(class_id).fetch_one(&mut *x).await)
@@ -516,7 +527,7 @@ pub async fn rules_of_class(tx: &mut Tx, class_id: &str) -> sqlx::Result<String>
 /// A class open for applications, as a parent sees it.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct OpenClass {
-    pub id: String,
+    pub id: ClassId,
     pub name: String,
     pub host_name: String,
     pub address: String,
@@ -541,19 +552,23 @@ pub async fn open_classes(db: &Db, today: &str) -> sqlx::Result<Vec<OpenClass>> 
 }
 
 /// One open class by id.
-pub async fn open_class(db: &Db, today: &str, id: &str) -> sqlx::Result<Option<OpenClass>> {
+pub async fn open_class(db: &Db, today: &str, id: &ClassId) -> sqlx::Result<Option<OpenClass>> {
     let sql = format!("{OPEN_SQL} AND c.id = $2");
     on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(today).bind(id).fetch_optional(p).await)
 }
 
 /// The status of an application, read inside a transaction (after the class's lock).
-pub async fn status_in(tx: &mut Tx, id: &str) -> sqlx::Result<Option<super::Status>> {
+pub async fn status_in(tx: &mut Tx, id: &ApplicationId) -> sqlx::Result<Option<super::Status>> {
     const SQL: &str = "SELECT status FROM applications WHERE id = $1";
     on_tx!(tx, x => sqlx::query_scalar(SQL).bind(id).fetch_optional(&mut *x).await)
 }
 
 /// A child with an application in the class `class_id`.
-pub async fn child_in_class(db: &Db, class_id: &str, id: &str) -> sqlx::Result<Option<Child>> {
+pub async fn child_in_class(
+    db: &Db,
+    class_id: &ClassId,
+    id: &ChildId,
+) -> sqlx::Result<Option<Child>> {
     let sql = format!(
         "SELECT {CHILD_COLS} FROM children ch WHERE ch.id = $1 AND EXISTS \
          (SELECT 1 FROM applications a WHERE a.child_id = ch.id AND a.class_id = $2)"
@@ -562,21 +577,21 @@ pub async fn child_in_class(db: &Db, class_id: &str, id: &str) -> sqlx::Result<O
 }
 
 /// A child by id (after the caller's access was checked).
-pub async fn child(db: &Db, id: &str) -> sqlx::Result<Child> {
+pub async fn child(db: &Db, id: &ChildId) -> sqlx::Result<Child> {
     let sql = format!("SELECT {CHILD_COLS} FROM children ch WHERE ch.id = $1");
     on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_one(p).await)
 }
 
 /// A child by id, inside a transaction.
-pub async fn child_in(tx: &mut Tx, id: &str) -> sqlx::Result<Child> {
+pub async fn child_in(tx: &mut Tx, id: &ChildId) -> sqlx::Result<Child> {
     let sql = format!("SELECT {CHILD_COLS} FROM children ch WHERE ch.id = $1");
     on_tx!(tx, x => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_one(&mut *x).await)
 }
 
 pub async fn set_pickup_photo(
     tx: &mut Tx,
-    child_id: &str,
-    id: &str,
+    child_id: &ChildId,
+    id: &PickupId,
     photo: &[u8],
     kind: &str,
 ) -> sqlx::Result<u64> {

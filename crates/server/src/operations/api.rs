@@ -1,6 +1,6 @@
 //! JSON API of the daily logs, incidents and schedule.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -14,6 +14,7 @@ use crate::audit::Client;
 use crate::auth::CurrentUser;
 use crate::classes::service::visible;
 use crate::error::{AppError, Json};
+use crate::ids::{ClassId, IdPath, IncidentId, ScheduleItemId};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -32,7 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn list_logs(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Json<Vec<DayLogs>>, AppError> {
     let c = visible(&state, &user, &id).await?;
     Ok(Json(logs::by_day(&state, &c).await?))
@@ -47,7 +48,7 @@ async fn add_log(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Json(input): Json<LogInput>,
 ) -> Result<Response, AppError> {
     Ok(logs::add(&state, &user, &id, &headers, &input)
@@ -62,7 +63,7 @@ async fn add_log(
 async fn class_incidents(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Json<Vec<IncidentView>>, AppError> {
     let c = visible(&state, &user, &id).await?;
     Ok(Json(incidents::list(&state, &user, Some(&c.id)).await?))
@@ -77,7 +78,7 @@ async fn report_incident(
     user: CurrentUser,
     client: Client,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Json(input): Json<IncidentInput>,
 ) -> Result<Response, AppError> {
     Ok(
@@ -105,7 +106,7 @@ async fn acknowledge(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<IncidentId>,
 ) -> Result<Json<IncidentView>, AppError> {
     Ok(Json(
         incidents::acknowledge(&state, &user, &client, &id).await?,
@@ -119,7 +120,7 @@ async fn acknowledge(
 async fn get_schedule(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Json<Vec<ScheduleItem>>, AppError> {
     Ok(Json(schedule::of_class(&state, &user, &id).await?))
 }
@@ -131,7 +132,7 @@ async fn get_schedule(
 async fn add_item(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Json(input): Json<ItemInput>,
 ) -> Result<(StatusCode, Json<ScheduleItem>), AppError> {
     let item = schedule::add(&state, &user, &id, &input).await?;
@@ -145,7 +146,7 @@ async fn add_item(
 async fn remove_item(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((id, item)): Path<(String, String)>,
+    IdPath((id, item)): IdPath<(ClassId, ScheduleItemId)>,
 ) -> Result<StatusCode, AppError> {
     schedule::remove(&state, &user, &id, &item).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -14,6 +14,7 @@ use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser};
 use crate::error::{AppError, FieldError};
 use crate::idempotency::{Key, Stored};
+use crate::ids::{ChildId, ClassId, IncidentId};
 
 /// Hours within which an incident should reach the federation (see docs/OPERATIONS.md): an
 /// incident recorded later than this after it happened is shown as reported late.
@@ -26,7 +27,7 @@ pub struct IncidentInput {
     pub occurred_at: String,
     /// The children involved (ids on the class's roll).
     #[serde(default)]
-    pub child_ids: Vec<String>,
+    pub child_ids: Vec<ChildId>,
     #[schema(value_type = super::IncidentKind)]
     pub kind: String,
     #[schema(value_type = super::Severity)]
@@ -45,8 +46,8 @@ pub struct IncidentInput {
 /// An incident as listed.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IncidentView {
-    pub id: String,
-    pub class_id: String,
+    pub id: IncidentId,
+    pub class_id: ClassId,
     pub class_name: String,
     pub host_name: String,
     pub occurred_at: String,
@@ -152,7 +153,7 @@ pub async fn report(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    class_id: &str,
+    class_id: &ClassId,
     headers: &HeaderMap,
     input: &IncidentInput,
 ) -> Result<Stored, AppError> {
@@ -171,8 +172,8 @@ pub async fn report(
         }
     }
     let row = IncidentRow {
-        id: crate::new_id(),
-        class_id: c.id.clone(),
+        id: IncidentId::new(),
+        class_id: c.id,
         class_name: c.name.clone(),
         host_name: c.host_name.clone(),
         occurred_at: at,
@@ -203,7 +204,7 @@ pub async fn report(
     }
     audit::record(
         &mut tx,
-        &Entry::by(user, "incident.report", "incident").target(&row.id),
+        &Entry::by(user, "incident.report", "incident").target(row.id),
         client,
     )
     .await?;
@@ -219,7 +220,7 @@ pub async fn report(
 pub async fn list(
     state: &AppState,
     user: &CurrentUser,
-    class_id: Option<&str>,
+    class_id: Option<&ClassId>,
 ) -> Result<Vec<IncidentView>, AppError> {
     // A class's incidents are an object (404 outside it); the list of all is a capability (403).
     let scope = match class_id {
@@ -229,7 +230,7 @@ pub async fn list(
         None => user.require(Capability::ViewClasses)?,
     };
     let rows = store::incidents(&state.db, &scope, class_id, None).await?;
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let ids: Vec<IncidentId> = rows.iter().map(|r| r.id).collect();
     let involved = store::children_of_incidents(&state.db, &ids).await?;
     Ok(rows
         .into_iter()
@@ -249,7 +250,7 @@ pub async fn acknowledge(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &IncidentId,
 ) -> Result<IncidentView, AppError> {
     let view_scope = user
         .scope(Capability::ViewClasses)

@@ -16,6 +16,7 @@ use crate::auth::{CurrentUser, Visible};
 use crate::classes::Class;
 use crate::error::{AppError, FieldError};
 use crate::idempotency::{Key, Stored};
+use crate::ids::{ClassId, LogId};
 
 /// What a log entry records beyond kind, day, time and officer; each kind uses some fields.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -76,7 +77,7 @@ pub struct LogInput {
 /// A log entry as listed.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LogView {
-    pub id: String,
+    pub id: LogId,
     pub kind: LogKind,
     pub day: String,
     pub time: String,
@@ -214,7 +215,7 @@ pub fn validate(input: &LogInput, c: &Class) -> Result<(NaiveDate, i64), AppErro
 pub async fn add(
     state: &AppState,
     user: &CurrentUser,
-    class_id: &str,
+    class_id: &ClassId,
     headers: &HeaderMap,
     input: &LogInput,
 ) -> Result<Stored, AppError> {
@@ -227,14 +228,14 @@ pub async fn add(
     let c = operated(state, user, class_id).await?;
     let (day, at) = validate(input, &c)?;
     let row = LogRow {
-        id: crate::new_id(),
-        class_id: c.id.clone(),
+        id: LogId::new(),
+        class_id: c.id,
         kind: input.kind.as_str().to_string(),
         day: day.to_string(),
         at,
         officer: input.officer.trim().to_string(),
         details: serde_json::to_string(&input.details).map_err(|e| AppError::Internal(e.into()))?,
-        user_id: user.id.clone(),
+        user_id: user.id,
         created_at: crate::now(),
     };
     let mut tx = state.db.begin().await?;

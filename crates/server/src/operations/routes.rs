@@ -2,7 +2,7 @@
 //! the report form, the federation's incident list, and the weekly schedule.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{
@@ -22,6 +22,7 @@ use crate::audit::Client;
 use crate::auth::{Capability, CurrentUser};
 use crate::classes::{Class, service::visible};
 use crate::error::{AppError, FieldError};
+use crate::ids::{ChildId, ClassId, IdPath, IncidentId, ScheduleItemId};
 use crate::web::{Ctx, render, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -108,7 +109,7 @@ async fn show_logs(
     state: &AppState,
     ctx: Ctx,
     user: &CurrentUser,
-    id: &str,
+    id: &ClassId,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
     let c = visible(state, user, id).await?;
@@ -129,7 +130,7 @@ async fn logs_page(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Response, AppError> {
     show_logs(&state, ctx, &user, &id, Vec::new()).await
 }
@@ -208,7 +209,7 @@ async fn add_log(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Form(f): Form<LogForm>,
 ) -> Result<Response, AppError> {
     let (input, key) = f.input();
@@ -224,7 +225,7 @@ struct IncidentsPage {
     ctx: Ctx,
     c: Option<Class>,
     list: Vec<IncidentView>,
-    children: Vec<(String, String)>,
+    children: Vec<(ChildId, String)>,
     runs: bool,
     supervises: bool,
     errors: Vec<String>,
@@ -243,7 +244,7 @@ async fn show_incidents(
     state: &AppState,
     ctx: Ctx,
     user: &CurrentUser,
-    id: &str,
+    id: &ClassId,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
     let c = visible(state, user, id).await?;
@@ -278,7 +279,7 @@ async fn incidents_page(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Response, AppError> {
     show_incidents(&state, ctx, &user, &id, Vec::new()).await
 }
@@ -288,7 +289,7 @@ struct IncidentForm {
     #[serde(default)]
     occurred_at: String,
     #[serde(default)]
-    child_ids: Vec<String>,
+    child_ids: Vec<ChildId>,
     #[serde(default)]
     kind: String,
     #[serde(default)]
@@ -307,7 +308,7 @@ async fn report(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     axum_extra::extract::Form(f): axum_extra::extract::Form<IncidentForm>,
 ) -> Result<Response, AppError> {
     let input = IncidentInput {
@@ -351,7 +352,7 @@ async fn acknowledge(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<IncidentId>,
 ) -> Result<Response, AppError> {
     incidents::acknowledge(&state, &user, &client, &id).await?;
     Ok(Redirect::to("/incidents?ok=saved").into_response())
@@ -372,7 +373,7 @@ async fn show_schedule(
     state: &AppState,
     ctx: Ctx,
     user: &CurrentUser,
-    id: &str,
+    id: &ClassId,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
     let c = visible(state, user, id).await?;
@@ -392,7 +393,7 @@ async fn schedule_page(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
 ) -> Result<Response, AppError> {
     show_schedule(&state, ctx, &user, &id, Vec::new()).await
 }
@@ -415,7 +416,7 @@ async fn add_item(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ClassId>,
     Form(f): Form<ItemForm>,
 ) -> Result<Response, AppError> {
     let input = ItemInput {
@@ -434,7 +435,7 @@ async fn add_item(
 async fn remove_item(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((id, item)): Path<(String, String)>,
+    IdPath((id, item)): IdPath<(ClassId, ScheduleItemId)>,
 ) -> Result<Response, AppError> {
     schedule::remove(&state, &user, &id, &item).await?;
     Ok(Redirect::to(&format!("/classes/{id}/schedule?ok=deleted")).into_response())

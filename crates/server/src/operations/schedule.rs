@@ -11,6 +11,7 @@ use crate::attendance::operated;
 use crate::auth::CurrentUser;
 use crate::classes::service::visible;
 use crate::error::{AppError, FieldError};
+use crate::ids::{ClassId, ScheduleItemId};
 
 /// A new line of the schedule.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -56,7 +57,7 @@ fn validate(i: &ItemInput) -> Result<(), AppError> {
 pub async fn of_class(
     state: &AppState,
     user: &CurrentUser,
-    class_id: &str,
+    class_id: &ClassId,
 ) -> Result<Vec<ScheduleItem>, AppError> {
     let c = visible(state, user, class_id).await?;
     Ok(store::schedule(&state.db, &c.id).await?)
@@ -66,13 +67,13 @@ pub async fn of_class(
 pub async fn add(
     state: &AppState,
     user: &CurrentUser,
-    class_id: &str,
+    class_id: &ClassId,
     i: &ItemInput,
 ) -> Result<ScheduleItem, AppError> {
     let c = operated(state, user, class_id).await?;
     validate(i)?;
     let item = ScheduleItem {
-        id: crate::new_id(),
+        id: ScheduleItemId::new(),
         weekday: i.weekday,
         starts: i.starts.trim().to_string(),
         ends: i.ends.trim().to_string(),
@@ -89,8 +90,8 @@ pub async fn add(
 pub async fn remove(
     state: &AppState,
     user: &CurrentUser,
-    class_id: &str,
-    item_id: &str,
+    class_id: &ClassId,
+    item_id: &ScheduleItemId,
 ) -> Result<(), AppError> {
     let c = operated(state, user, class_id).await?;
     let mut tx = state.db.begin().await?;

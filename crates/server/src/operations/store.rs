@@ -3,32 +3,33 @@
 
 use crate::auth::Scope;
 use crate::db::{Db, Sql, Tx};
+use crate::ids::{ChildId, ClassId, IncidentId, LogId, ScheduleItemId, UserId};
 use crate::{on_db, on_tx};
 
 /// A stored log entry.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LogRow {
-    pub id: String,
-    pub class_id: String,
+    pub id: LogId,
+    pub class_id: ClassId,
     pub kind: String,
     pub day: String,
     pub at: i64,
     pub officer: String,
     pub details: String,
-    pub user_id: String,
+    pub user_id: UserId,
     pub created_at: i64,
 }
 
 pub async fn insert_log(tx: &mut Tx, l: &LogRow) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO class_logs (id, class_id, kind, day, at, officer, details, user_id, created_at) \
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-    on_tx!(tx, c => sqlx::query(SQL).bind(&l.id).bind(&l.class_id).bind(&l.kind).bind(&l.day)
-        .bind(l.at).bind(&l.officer).bind(&l.details).bind(&l.user_id).bind(l.created_at)
+    on_tx!(tx, c => sqlx::query(SQL).bind(l.id).bind(l.class_id).bind(&l.kind).bind(&l.day)
+        .bind(l.at).bind(&l.officer).bind(&l.details).bind(l.user_id).bind(l.created_at)
         .execute(&mut *c).await.map(|_| ()))
 }
 
 /// The class's log entries between two days, newest first.
-pub async fn logs(db: &Db, class_id: &str, from: &str, to: &str) -> sqlx::Result<Vec<LogRow>> {
+pub async fn logs(db: &Db, class_id: &ClassId, from: &str, to: &str) -> sqlx::Result<Vec<LogRow>> {
     const SQL: &str = "SELECT id, class_id, kind, day, at, officer, details, user_id, created_at \
         FROM class_logs WHERE class_id = $1 AND day >= $2 AND day <= $3 ORDER BY day DESC, at DESC, id DESC";
     on_db!(db, p => sqlx::query_as(SQL).bind(class_id).bind(from).bind(to).fetch_all(p).await)
@@ -37,8 +38,8 @@ pub async fn logs(db: &Db, class_id: &str, from: &str, to: &str) -> sqlx::Result
 /// A stored incident, with its class's name and host for the federation's list.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct IncidentRow {
-    pub id: String,
-    pub class_id: String,
+    pub id: IncidentId,
+    pub class_id: ClassId,
     pub class_name: String,
     pub host_name: String,
     pub occurred_at: i64,
@@ -63,13 +64,17 @@ pub async fn insert_incident(tx: &mut Tx, i: &IncidentRow) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO incidents (id, class_id, occurred_at, kind, severity, safety, \
         description, actions, guardian_informed_at, guardian_informed_how, reported_at, reported_by) \
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-    on_tx!(tx, c => sqlx::query(SQL).bind(&i.id).bind(&i.class_id).bind(i.occurred_at).bind(&i.kind)
+    on_tx!(tx, c => sqlx::query(SQL).bind(i.id).bind(i.class_id).bind(i.occurred_at).bind(&i.kind)
         .bind(&i.severity).bind(i.safety).bind(&i.description).bind(&i.actions)
         .bind(i.guardian_informed_at).bind(&i.guardian_informed_how).bind(i.reported_at)
         .bind(&i.reported_by).execute(&mut *c).await.map(|_| ()))
 }
 
-pub async fn insert_incident_child(tx: &mut Tx, incident: &str, child: &str) -> sqlx::Result<()> {
+pub async fn insert_incident_child(
+    tx: &mut Tx,
+    incident: &IncidentId,
+    child: &ChildId,
+) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO incident_children (incident_id, child_id) VALUES ($1, $2)";
     on_tx!(tx, c => sqlx::query(SQL).bind(incident).bind(child).execute(&mut *c).await.map(|_| ()))
 }
@@ -78,8 +83,8 @@ pub async fn insert_incident_child(tx: &mut Tx, incident: &str, child: &str) -> 
 pub async fn incidents(
     db: &Db,
     scope: &Scope,
-    class_id: Option<&str>,
-    id: Option<&str>,
+    class_id: Option<&ClassId>,
+    id: Option<&IncidentId>,
 ) -> sqlx::Result<Vec<IncidentRow>> {
     // Incidents lead (SQLite reads `CROSS JOIN` as "this table first"): a federation's list must
     // not walk every class of its subtree to find the few that reported something.
@@ -103,12 +108,12 @@ pub async fn incidents(
 /// The children involved in each of `incidents`, in one query: (incident id, child name).
 pub async fn children_of_incidents(
     db: &Db,
-    incidents: &[String],
-) -> sqlx::Result<Vec<(String, String)>> {
+    incidents: &[IncidentId],
+) -> sqlx::Result<Vec<(IncidentId, String)>> {
     if incidents.is_empty() {
         return Ok(Vec::new());
     }
-    let mut rows: Vec<(String, String)> = Sql::new(
+    let mut rows: Vec<(IncidentId, String)> = Sql::new(
         "SELECT ic.incident_id, ch.name FROM incident_children ic JOIN children ch ON ch.id = ic.child_id \
          WHERE ic.incident_id IN (",
     )
@@ -121,14 +126,17 @@ pub async fn children_of_incidents(
 }
 
 /// Names of the children involved in an incident.
-pub async fn incident_children(db: &Db, incident: &str) -> sqlx::Result<Vec<(String, String)>> {
+pub async fn incident_children(
+    db: &Db,
+    incident: &IncidentId,
+) -> sqlx::Result<Vec<(String, String)>> {
     const SQL: &str = "SELECT ch.id, ch.name FROM incident_children ic JOIN children ch ON ch.id = ic.child_id \
         WHERE ic.incident_id = $1 ORDER BY ch.name, ch.id";
     on_db!(db, p => sqlx::query_as(SQL).bind(incident).fetch_all(p).await)
 }
 
 /// Marks an incident acknowledged; false when it already was.
-pub async fn acknowledge(tx: &mut Tx, id: &str, by: &str, at: i64) -> sqlx::Result<bool> {
+pub async fn acknowledge(tx: &mut Tx, id: &IncidentId, by: &str, at: i64) -> sqlx::Result<bool> {
     const SQL: &str = "UPDATE incidents SET acknowledged_at = $2, acknowledged_by = $3 \
         WHERE id = $1 AND acknowledged_at IS NULL";
     on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(at).bind(by).execute(&mut *c).await
@@ -138,7 +146,7 @@ pub async fn acknowledge(tx: &mut Tx, id: &str, by: &str, at: i64) -> sqlx::Resu
 /// One line of the weekly schedule.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct ScheduleItem {
-    pub id: String,
+    pub id: ScheduleItemId,
     /// 1 = Monday … 7 = Sunday.
     pub weekday: i64,
     /// HH:MM
@@ -150,21 +158,25 @@ pub struct ScheduleItem {
     pub title: String,
 }
 
-pub async fn schedule(db: &Db, class_id: &str) -> sqlx::Result<Vec<ScheduleItem>> {
+pub async fn schedule(db: &Db, class_id: &ClassId) -> sqlx::Result<Vec<ScheduleItem>> {
     const SQL: &str = "SELECT id, weekday, starts, ends, activity, title FROM schedule_items \
         WHERE class_id = $1 ORDER BY weekday, starts, id";
     on_db!(db, p => sqlx::query_as(SQL).bind(class_id).fetch_all(p).await)
 }
 
-pub async fn insert_item(tx: &mut Tx, class_id: &str, i: &ScheduleItem) -> sqlx::Result<()> {
+pub async fn insert_item(tx: &mut Tx, class_id: &ClassId, i: &ScheduleItem) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO schedule_items (id, class_id, weekday, starts, ends, activity, title, created_at) \
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-    on_tx!(tx, c => sqlx::query(SQL).bind(&i.id).bind(class_id).bind(i.weekday).bind(&i.starts)
+    on_tx!(tx, c => sqlx::query(SQL).bind(i.id).bind(class_id).bind(i.weekday).bind(&i.starts)
         .bind(&i.ends).bind(&i.activity).bind(&i.title).bind(crate::now())
         .execute(&mut *c).await.map(|_| ()))
 }
 
-pub async fn delete_item(tx: &mut Tx, class_id: &str, id: &str) -> sqlx::Result<bool> {
+pub async fn delete_item(
+    tx: &mut Tx,
+    class_id: &ClassId,
+    id: &ScheduleItemId,
+) -> sqlx::Result<bool> {
     const SQL: &str = "DELETE FROM schedule_items WHERE class_id = $1 AND id = $2";
     on_tx!(tx, c => sqlx::query(SQL).bind(class_id).bind(id).execute(&mut *c).await
         .map(|r| r.rows_affected() == 1))

@@ -1,6 +1,6 @@
 //! JSON API of the organisation tree (`/api/v1/orgs`).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -9,6 +9,7 @@ use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, Json, Query};
+use crate::ids::{IdPath, OrgId};
 use crate::web::paging::ListQuery;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -50,7 +51,7 @@ async fn create_org(
 async fn get_org(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<OrgId>,
 ) -> Result<Json<OrgView>, AppError> {
     Ok(Json(OrgView::from(
         &service::visible(&state, &user, &id).await?,
@@ -65,7 +66,7 @@ async fn patch_org(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<OrgId>,
     Json(patch): Json<OrgPatch>,
 ) -> Result<Json<OrgView>, AppError> {
     Ok(Json(OrgView::from(

@@ -7,6 +7,7 @@ pub mod service;
 mod store;
 
 /// The reads other domains use; each takes the caller's [`crate::auth::Scope`].
+use crate::ids::OrgId;
 pub use store::{active_count, active_page, children_in, get, list, search};
 
 use serde::{Deserialize, Serialize};
@@ -114,8 +115,8 @@ crate::stored_as_text!(OrgKind, "organisation kind");
 /// An organisation as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Org {
-    pub id: String,
-    pub parent_id: Option<String>,
+    pub id: OrgId,
+    pub parent_id: Option<OrgId>,
     pub path: String,
     pub name: String,
     pub kind: OrgKind,
@@ -139,8 +140,8 @@ impl Org {
 /// 工会 JSON view.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OrgView {
-    pub id: String,
-    pub parent_id: Option<String>,
+    pub id: OrgId,
+    pub parent_id: Option<OrgId>,
     pub name: String,
     pub kind: OrgKind,
     pub unit_type: Option<UnitType>,
@@ -153,8 +154,8 @@ pub struct OrgView {
 impl From<&Org> for OrgView {
     fn from(o: &Org) -> Self {
         OrgView {
-            id: o.id.clone(),
-            parent_id: o.parent_id.clone(),
+            id: o.id,
+            parent_id: o.parent_id,
             name: o.name.clone(),
             kind: o.kind(),
             unit_type: o.unit_type.as_deref().and_then(UnitType::parse),
@@ -170,6 +171,7 @@ impl From<&Org> for OrgView {
 pub struct NewOrg {
     /// Parent organisation; empty only for a new top-level organisation (system admin).
     #[serde(default)]
+    #[schema(value_type = Option<OrgId>)]
     pub parent_id: Option<String>,
     pub name: String,
     /// Any other value is refused with a field error (422).
@@ -188,6 +190,7 @@ pub struct OrgPatch {
     pub name: Option<String>,
     /// Move the unit (with its subtree) under another parent.
     #[serde(default)]
+    #[schema(value_type = Option<OrgId>)]
     pub parent_id: Option<String>,
     #[serde(default)]
     pub active: Option<bool>,

@@ -1,7 +1,7 @@
 //! HTML pages of the organisation tree: the tree, a unit's page with its forms.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Router, routing::get};
@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::{Capability, CurrentUser, Scope};
 use crate::error::{AppError, FieldError, Query};
+use crate::ids::{IdPath, OrgId};
 use crate::users::routes::OrgChoices;
 use crate::web::{Ctx, field_error, render, render_status};
 
@@ -23,7 +24,7 @@ pub fn router() -> Router<AppState> {
 
 /// A row of the tree, indented by depth.
 pub struct TreeRow {
-    pub id: String,
+    pub id: OrgId,
     pub name: String,
     pub kind: String,
     pub unit_type: String,
@@ -54,8 +55,8 @@ fn label(ctx: &Ctx, o: &Org) -> (String, String) {
 fn tree_rows(ctx: &Ctx, orgs: &[Org]) -> Vec<TreeRow> {
     let mut sorted: Vec<&Org> = orgs.iter().collect();
     // Sort key: the chain of (name, id) from the top, so siblings sort by name under their parent.
-    let by_id: std::collections::HashMap<&str, &Org> =
-        orgs.iter().map(|o| (o.id.as_str(), o)).collect();
+    let by_id: std::collections::HashMap<String, &Org> =
+        orgs.iter().map(|o| (o.id.to_string(), o)).collect();
     let key = |o: &Org| -> Vec<(String, String)> {
         o.path
             .split('/')
@@ -81,7 +82,7 @@ fn tree_rows(ctx: &Ctx, orgs: &[Org]) -> Vec<TreeRow> {
                 .or_insert_with(|| label(ctx, o))
                 .clone();
             TreeRow {
-                id: o.id.clone(),
+                id: o.id,
                 name: o.name.clone(),
                 kind,
                 unit_type,
@@ -127,6 +128,11 @@ impl OrgPage {
     fn err(&self, field: &str) -> Option<String> {
         field_error(&self.errors, field, self.ctx.lang)
     }
+
+    /// The move form preselects the present parent.
+    fn is_parent(&self, id: &OrgId) -> bool {
+        self.org.parent_id.as_ref() == Some(id)
+    }
 }
 
 /// Most places a unit's move select offers; beyond, a search by name narrows them.
@@ -143,7 +149,7 @@ async fn org_page(
     state: &AppState,
     ctx: Ctx,
     user: &CurrentUser,
-    (id, search): (&str, &str),
+    (id, search): (&OrgId, &str),
     errors: Vec<FieldError>,
 ) -> Result<OrgPage, AppError> {
     let org = service::visible(state, user, id).await?;
@@ -240,7 +246,7 @@ async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<OrgId>,
     Query(q): Query<MoveSearch>,
 ) -> Result<Response, AppError> {
     render(&org_page(&state, ctx, &user, (&id, &q.org_q), Vec::new()).await?)
@@ -256,8 +262,13 @@ async fn create(
     match service::create(&state, &user, &client, &input).await {
         Ok(org) => Ok(Redirect::to(&format!("/orgs/{}?ok=created", org.id)).into_response()),
         Err(AppError::Validation(errors)) => {
-            let parent = input.parent_id.as_deref().unwrap_or_default();
-            let page = org_page(&state, ctx, &user, (parent, ""), errors).await?;
+            // The form was sent from the parent's page: show it again there with the messages.
+            let parent = input
+                .parent_id
+                .as_deref()
+                .and_then(OrgId::parse)
+                .ok_or(AppError::Validation(errors.clone()))?;
+            let page = org_page(&state, ctx, &user, (&parent, ""), errors).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(e),
@@ -281,7 +292,7 @@ async fn update(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<OrgId>,
     Form(form): Form<UpdateForm>,
 ) -> Result<Response, AppError> {
     let patch = match form.action.as_str() {

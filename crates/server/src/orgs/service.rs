@@ -5,12 +5,13 @@ use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser, Scope};
 use crate::error::{AppError, FieldError};
+use crate::ids::OrgId;
 
 /// Longest organisation name accepted.
 pub const MAX_NAME: usize = 100;
 
 /// An organisation the user may see, or 404.
-pub async fn visible(state: &AppState, user: &CurrentUser, id: &str) -> Result<Org, AppError> {
+pub async fn visible(state: &AppState, user: &CurrentUser, id: &OrgId) -> Result<Org, AppError> {
     let scope = user.scope(Capability::ViewOrgs).ok_or(AppError::NotFound)?;
     store::get(&state.db, &scope, id)
         .await?
@@ -38,7 +39,7 @@ pub async fn top_levels(
     let orgs = levels_of(state, &scope).await?;
     let below = crate::dashboard::tallies::org_figures_of_scope(&state.db, &scope).await?;
     let shown_active = orgs.iter().filter(|o| o.active).count() as i64;
-    Ok((orgs, below.by_kind().iter().sum::<i64>() > shown_active))
+    Ok((orgs, below.iter().sum::<i64>() > shown_active))
 }
 
 /// The roots of `scope` and two levels below them, level by level down the parent links: what is
@@ -47,16 +48,13 @@ pub async fn levels_of(state: &AppState, scope: &Scope) -> Result<Vec<Org>, AppE
     let mut orgs = match scope {
         Scope::All => store::level(&state.db, &[], &[], true).await?,
         Scope::Subtrees(roots) => {
-            let ids: Vec<&str> = roots
-                .iter()
-                .filter_map(|r| r.trim_end_matches('/').rsplit('/').next())
-                .collect();
+            let ids: Vec<OrgId> = roots.iter().filter_map(|r| OrgId::of_path(r)).collect();
             store::level(&state.db, &ids, &[], false).await?
         }
     };
     let mut last: Vec<Org> = orgs.clone();
     for _ in 0..2 {
-        let parents: Vec<&str> = last.iter().map(|o| o.id.as_str()).collect();
+        let parents: Vec<OrgId> = last.iter().map(|o| o.id).collect();
         last = store::level(&state.db, &[], &parents, false).await?;
         orgs.extend(last.iter().cloned());
     }
@@ -121,9 +119,11 @@ pub async fn create(
         .filter(|s| !s.is_empty());
     let parent = match parent_id {
         Some(pid) => Some(
-            store::get(&state.db, &scope, pid)
-                .await?
-                .ok_or_else(|| AppError::field("parent_id", "org.parent_not_found"))?,
+            match OrgId::parse(pid) {
+                Some(pid) => store::get(&state.db, &scope, &pid).await?,
+                None => None,
+            }
+            .ok_or_else(|| AppError::field("parent_id", "org.parent_not_found"))?,
         ),
         None if scope == Scope::All => None,
         None => return Err(AppError::field("parent_id", "org.parent_required")),
@@ -139,14 +139,14 @@ pub async fn create(
     let Some(kind) = kind.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
-    let id = crate::new_id();
+    let id = OrgId::new();
     let now = crate::now();
     let path = match &parent {
         Some(p) => format!("{}{id}/", p.path),
         None => format!("/{id}/"),
     };
     let org = Org {
-        id: id.clone(),
+        id,
         parent_id: parent.map(|p| p.id),
         path,
         name,
@@ -164,7 +164,7 @@ pub async fn create(
     audit::record(
         &mut tx,
         &Entry::by(user, "org.create", "org")
-            .target(&id)
+            .target(id)
             .detail(detail),
         client,
     )
@@ -179,7 +179,7 @@ pub async fn update(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &OrgId,
     patch: &OrgPatch,
 ) -> Result<Org, AppError> {
     let org = visible(state, user, id).await?;
@@ -214,8 +214,11 @@ pub async fn update(
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        Some(pid) if Some(pid) != org.parent_id.as_deref() => {
-            let p = store::get(&state.db, &scope, pid).await?;
+        Some(pid) if OrgId::parse(pid) != org.parent_id => {
+            let p = match OrgId::parse(pid) {
+                Some(pid) => store::get(&state.db, &scope, &pid).await?,
+                None => None,
+            };
             match p {
                 None => errors.push(FieldError::new("parent_id", "org.parent_not_found")),
                 Some(p) if p.path.starts_with(&org.path) => {
@@ -286,11 +289,11 @@ async fn finish_move(
     }
     changes.push(format!(
         "parent: {} → {}",
-        org.parent_id.as_deref().unwrap_or("-"),
+        org.parent_id.map_or("-".to_string(), |p| p.to_string()),
         parent.id
     ));
     let entry = Entry::by(user, "org.move", "org")
-        .target(&org.id)
+        .target(org.id)
         .detail(changes.join("; "));
     audit::record(&mut tx, &entry, client).await?;
     tx.commit().await?;

@@ -5,13 +5,14 @@ use sqlx::AssertSqlSafe;
 use super::Org;
 use crate::auth::Scope;
 use crate::db::{Db, Sql, Tx};
+use crate::ids::OrgId;
 use crate::{on_db, on_tx};
 
 const COLS: &str =
     "o.id, o.parent_id, o.path, o.name, o.kind, o.unit_type, o.active, o.created_at, o.updated_at";
 
 /// One organisation inside `scope`.
-pub async fn get(db: &Db, scope: &Scope, id: &str) -> sqlx::Result<Option<Org>> {
+pub async fn get(db: &Db, scope: &Scope, id: &OrgId) -> sqlx::Result<Option<Org>> {
     Sql::new(&format!("SELECT {COLS} FROM orgs o WHERE o.id = "))
         .bind(id)
         .push(" AND ")
@@ -33,8 +34,8 @@ pub async fn list(db: &Db, scope: &Scope) -> sqlx::Result<Vec<Org>> {
 /// may be empty; `top` adds the roots of the whole tree), in path order: one level of a tree.
 pub async fn level(
     db: &Db,
-    ids: &[&str],
-    parent_ids: &[&str],
+    ids: &[OrgId],
+    parent_ids: &[OrgId],
     top: bool,
 ) -> sqlx::Result<Vec<Org>> {
     if ids.is_empty() && parent_ids.is_empty() && !top {
@@ -168,7 +169,7 @@ pub async fn search(db: &Db, scope: &Scope, text: &str, limit: i64) -> sqlx::Res
 /// Direct children of the organisation `parent_id` that lie in `scope`, by name. The scope is
 /// applied to the few rows read, not in the SQL: with a path range in the query PostgreSQL walked
 /// the whole subtree by path instead of the parent index (national dashboard p50 14 → 116 ms).
-pub async fn children_in(db: &Db, scope: &Scope, parent_id: &str) -> sqlx::Result<Vec<Org>> {
+pub async fn children_in(db: &Db, scope: &Scope, parent_id: &OrgId) -> sqlx::Result<Vec<Org>> {
     let mut children: Vec<Org> =
         Sql::new(&format!("SELECT {COLS} FROM orgs o WHERE o.parent_id = "))
             .bind(parent_id)
@@ -182,20 +183,20 @@ pub async fn children_in(db: &Db, scope: &Scope, parent_id: &str) -> sqlx::Resul
 /// Direct children of an organisation (the caller has already checked it is in scope).
 pub async fn children(db: &Db, parent: &Org) -> sqlx::Result<Vec<Org>> {
     let sql = format!("SELECT {COLS} FROM orgs o WHERE o.parent_id = $1 ORDER BY o.name");
-    on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(&parent.id).fetch_all(p).await)
+    on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(parent.id).fetch_all(p).await)
 }
 
 /// Number of active children of an organisation already in scope.
 pub async fn active_children(db: &Db, parent: &Org) -> sqlx::Result<i64> {
     const SQL: &str = "SELECT COUNT(*) FROM orgs WHERE parent_id = $1 AND active = TRUE";
-    on_db!(db, p => sqlx::query_scalar(SQL).bind(&parent.id).fetch_one(p).await)
+    on_db!(db, p => sqlx::query_scalar(SQL).bind(parent.id).fetch_one(p).await)
 }
 
 pub async fn insert(tx: &mut Tx, o: &Org) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO orgs (id, parent_id, path, name, kind, unit_type, active, \
                        created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)";
     on_tx!(tx, c => sqlx::query(SQL)
-        .bind(&o.id).bind(&o.parent_id).bind(&o.path).bind(&o.name).bind(o.kind)
+        .bind(o.id).bind(o.parent_id).bind(&o.path).bind(&o.name).bind(o.kind)
         .bind(&o.unit_type).bind(o.active).bind(o.created_at).bind(o.updated_at)
         .execute(&mut *c).await.map(|_| ()))?;
     crate::dashboard::tallies::org_changed(tx, &o.id, None).await
@@ -206,7 +207,7 @@ pub async fn update_fields(tx: &mut Tx, o: &Org) -> sqlx::Result<()> {
     const SQL: &str =
         "UPDATE orgs SET name = $2, unit_type = $3, active = $4, updated_at = $5 WHERE id = $1";
     on_tx!(tx, c => sqlx::query(SQL)
-        .bind(&o.id).bind(&o.name).bind(&o.unit_type).bind(o.active).bind(o.updated_at)
+        .bind(o.id).bind(&o.name).bind(&o.unit_type).bind(o.active).bind(o.updated_at)
         .execute(&mut *c).await.map(|_| ()))?;
     crate::dashboard::tallies::org_changed(tx, &o.id, None).await
 }
@@ -215,7 +216,7 @@ pub async fn update_fields(tx: &mut Tx, o: &Org) -> sqlx::Result<()> {
 pub async fn move_subtree(
     tx: &mut Tx,
     o: &Org,
-    new_parent_id: &str,
+    new_parent_id: &OrgId,
     new_path: &str,
     now: i64,
 ) -> sqlx::Result<()> {
@@ -226,8 +227,8 @@ pub async fn move_subtree(
     let from = o.path.len() as i64 + 1;
     on_tx!(tx, c => {
         sqlx::query(PATHS).bind(new_path).bind(from).bind(&lo).bind(&hi).execute(&mut *c).await?;
-        sqlx::query(PARENT).bind(&o.id).bind(new_parent_id).bind(now).execute(&mut *c).await?;
+        sqlx::query(PARENT).bind(o.id).bind(new_parent_id).bind(now).execute(&mut *c).await?;
         Ok::<(), sqlx::Error>(())
     })?;
-    crate::dashboard::tallies::org_changed(tx, &o.id, o.parent_id.as_deref()).await
+    crate::dashboard::tallies::org_changed(tx, &o.id, o.parent_id.as_ref()).await
 }

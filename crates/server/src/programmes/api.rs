@@ -1,6 +1,6 @@
 //! JSON API of programmes (`/api/v1/programmes`) and units' submissions.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -11,6 +11,7 @@ use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, Json, Query};
+use crate::ids::{IdPath, MilestoneId, ProgrammeId, SubmissionId};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -71,7 +72,7 @@ async fn open_programme(
 async fn get_programme(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ProgrammeId>,
 ) -> Result<Json<ProgrammeView>, AppError> {
     let p = service::visible(&state, &user, &id).await?;
     Ok(Json(view(&state, &p).await?))
@@ -85,7 +86,7 @@ async fn copy_programme(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ProgrammeId>,
     Json(input): Json<CopyProgramme>,
 ) -> Result<(StatusCode, Json<ProgrammeView>), AppError> {
     let p = service::copy(&state, &user, &client, &id, &input).await?;
@@ -108,7 +109,7 @@ pub struct MatrixView {
 async fn milestone_matrix(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ProgrammeId>,
     Query(page): Query<crate::web::paging::ListQuery>,
 ) -> Result<Json<MatrixView>, AppError> {
     let p = service::visible(&state, &user, &id).await?;
@@ -129,7 +130,7 @@ async fn save_submission(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path((id, milestone_id)): Path<(String, String)>,
+    IdPath((id, milestone_id)): IdPath<(ProgrammeId, MilestoneId)>,
     Json(input): Json<SubmissionInput>,
 ) -> Result<Json<Submission>, AppError> {
     Ok(Json(
@@ -142,7 +143,7 @@ async fn save_submission(
 async fn get_submission(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<SubmissionId>,
 ) -> Result<Json<Submission>, AppError> {
     Ok(Json(submissions::visible(&state, &user, &id).await?.0))
 }
@@ -155,7 +156,7 @@ async fn approve_submission(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<SubmissionId>,
     Json(d): Json<Decision>,
 ) -> Result<Json<Submission>, AppError> {
     Ok(Json(
@@ -171,7 +172,7 @@ async fn return_submission(
     State(state): State<AppState>,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<SubmissionId>,
     Json(d): Json<Decision>,
 ) -> Result<Json<Submission>, AppError> {
     Ok(Json(

@@ -13,12 +13,13 @@ use serde::{Deserialize, Serialize};
 use tuoguan_domain::programme::{MilestoneKind, ProgrammeRules, Season, Targets};
 
 use crate::error::AppError;
+use crate::ids::{MilestoneId, OrgId, ProgrammeId};
 
 /// A programme as stored, with its federation's name and path.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Programme {
-    pub id: String,
-    pub org_id: String,
+    pub id: ProgrammeId,
+    pub org_id: OrgId,
     pub org_name: String,
     pub org_path: String,
     pub name: String,
@@ -33,7 +34,7 @@ pub struct Programme {
     pub rules: String,
     pub reminder_days: i64,
     pub theme: String,
-    pub copied_from: Option<String>,
+    pub copied_from: Option<ProgrammeId>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -62,9 +63,9 @@ impl Programme {
 /// A milestone (进度节点) of a programme.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct Milestone {
-    pub id: String,
+    pub id: MilestoneId,
     #[serde(skip)]
-    pub programme_id: String,
+    pub programme_id: ProgrammeId,
     #[schema(value_type = MilestoneKind)]
     pub kind: String,
     /// YYYY-MM-DD
@@ -89,8 +90,8 @@ crate::closed_set! {
 /// 专案 JSON view.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProgrammeView {
-    pub id: String,
-    pub org_id: String,
+    pub id: ProgrammeId,
+    pub org_id: OrgId,
     pub org_name: String,
     pub name: String,
     pub season: Season,
@@ -102,15 +103,15 @@ pub struct ProgrammeView {
     pub rules: ProgrammeRules,
     pub reminder_days: i64,
     pub theme: String,
-    pub copied_from: Option<String>,
+    pub copied_from: Option<ProgrammeId>,
     pub milestones: Vec<Milestone>,
 }
 
 impl ProgrammeView {
     pub fn new(p: &Programme, milestones: Vec<Milestone>) -> Result<ProgrammeView, AppError> {
         Ok(ProgrammeView {
-            id: p.id.clone(),
-            org_id: p.org_id.clone(),
+            id: p.id,
+            org_id: p.org_id,
             org_name: p.org_name.clone(),
             name: p.name.clone(),
             season: p.season,
@@ -121,7 +122,7 @@ impl ProgrammeView {
             rules: p.rules()?,
             reminder_days: p.reminder_days,
             theme: p.theme.clone(),
-            copied_from: p.copied_from.clone(),
+            copied_from: p.copied_from,
             milestones,
         })
     }
@@ -141,7 +142,7 @@ pub struct MilestoneInput {
 pub struct NewProgramme {
     /// The federation opening it (defaults to the caller's federation).
     #[serde(default)]
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     #[serde(default)]
     pub name: Option<String>,
     #[schema(value_type = Season)]

@@ -11,13 +11,14 @@ use crate::app::AppState;
 use crate::auth::{Capability, CurrentUser, Scope};
 use crate::db::{Arg, Db, Sql};
 use crate::error::AppError;
+use crate::ids::{MilestoneId, OrgId, ProgrammeId};
 
 /// A deadline a unit should act on.
 #[derive(Debug, Clone, Serialize)]
 pub struct Reminder {
-    pub programme_id: String,
+    pub programme_id: ProgrammeId,
     pub programme_name: String,
-    pub milestone_id: String,
+    pub milestone_id: MilestoneId,
     pub kind: String,
     pub due_date: String,
     pub org_name: String,
@@ -26,13 +27,13 @@ pub struct Reminder {
 
 /// The state of a unit's latest submission for a milestone, from [`submissions::latest_versions`].
 fn latest_state(
-    latest: &std::collections::HashMap<(&str, &str), &Submission>,
-    milestone: &str,
-    org: &str,
+    latest: &std::collections::HashMap<(OrgId, MilestoneId), &Submission>,
+    milestone: &MilestoneId,
+    org: &OrgId,
 ) -> Option<tuoguan_domain::programme::SubmissionState> {
     use tuoguan_domain::programme::SubmissionState as S;
     latest
-        .get(&(org, milestone))
+        .get(&(*org, *milestone))
         .and_then(|s| match s.status.as_str() {
             "submitted" => Some(S::Submitted),
             "approved" => Some(S::Approved),
@@ -47,12 +48,12 @@ pub async fn for_user(
     user: &CurrentUser,
     today: NaiveDate,
 ) -> Result<Vec<Reminder>, AppError> {
-    let units: Vec<(String, String, String)> = user
+    let units: Vec<(OrgId, String, String)> = user
         .acting_orgs(Capability::SubmitPlans)
         .iter()
         .filter_map(|g| {
             Some((
-                g.org_id.clone()?,
+                g.org_id?,
                 g.org_path.clone()?,
                 g.org_name.clone().unwrap_or_default(),
             ))
@@ -72,7 +73,7 @@ pub async fn for_user(
     };
     let mut out = Vec::new();
     for p in &programmes {
-        let below: Vec<&(String, String, String)> = units
+        let below: Vec<&(OrgId, String, String)> = units
             .iter()
             .filter(|(_, path, _)| path.starts_with(&p.org_path) && *path != p.org_path)
             .collect();
@@ -96,9 +97,9 @@ pub async fn for_user(
                     || status == MilestoneStatus::Overdue
                 {
                     out.push(Reminder {
-                        programme_id: p.id.clone(),
+                        programme_id: p.id,
                         programme_name: p.name.clone(),
-                        milestone_id: m.id.clone(),
+                        milestone_id: m.id,
                         kind: m.kind.clone(),
                         due_date: m.due_date.clone(),
                         org_name: name.clone(),
@@ -123,7 +124,7 @@ async fn all_programmes(db: &Db) -> sqlx::Result<Vec<Programme>> {
 /// A reminder to queue in the outbox (once per milestone and unit: the key).
 struct Queued {
     key: String,
-    org_id: String,
+    org_id: OrgId,
     subject: String,
     body: String,
 }
@@ -155,7 +156,7 @@ pub async fn enqueue(db: &Db, today: NaiveDate) -> anyhow::Result<usize> {
                 let what = crate::i18n::Lang::Zh.t(&format!("milestone.{}", m.kind));
                 due_now.push(Queued {
                     key: format!("reminder:{}:{}", m.id, u.id),
-                    org_id: u.id.clone(),
+                    org_id: u.id,
                     subject: format!("【{}】{what} 截止 {}", p.name, m.due_date),
                     body: format!("{}：请在 {} 前报送“{what}”。", u.name, m.due_date),
                 });

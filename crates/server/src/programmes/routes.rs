@@ -2,7 +2,7 @@
 //! submission form and the reviewer's page.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{
@@ -18,6 +18,7 @@ use crate::audit::Client;
 use crate::auth::{Capability, CurrentUser};
 use crate::classes::{Listed, service as classes};
 use crate::error::{AppError, FieldError, Query};
+use crate::ids::{IdPath, ProgrammeId};
 use crate::web::{Ctx, field_error, render, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -385,7 +386,7 @@ async fn show_page(
     state: &AppState,
     ctx: Ctx,
     user: &CurrentUser,
-    id: &str,
+    id: &ProgrammeId,
     page: Option<i64>,
     errors: Vec<FieldError>,
 ) -> Result<ShowPage, AppError> {
@@ -429,7 +430,7 @@ async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ProgrammeId>,
     Query(q): Query<crate::web::paging::PageQuery>,
 ) -> Result<Response, AppError> {
     render(&show_page(&state, ctx, &user, &id, q.page, Vec::new()).await?)
@@ -450,7 +451,7 @@ async fn copy(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ProgrammeId>,
     Form(f): Form<CopyForm>,
 ) -> Result<Response, AppError> {
     let year = match f.year.trim().parse::<i64>() {

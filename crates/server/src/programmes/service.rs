@@ -12,6 +12,7 @@ use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser, Scope};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
+use crate::ids::{MilestoneId, OrgId, ProgrammeId};
 use crate::orgs;
 
 /// The programmes a user sees: opened in their subtree, or by a federation above them.
@@ -33,7 +34,7 @@ pub fn filter_for(user: &CurrentUser) -> ProgrammeFilter {
 pub async fn visible(
     state: &AppState,
     user: &CurrentUser,
-    id: &str,
+    id: &ProgrammeId,
 ) -> Result<Programme, AppError> {
     store::get(&state.db, &filter_for(user), id)
         .await?
@@ -79,15 +80,15 @@ fn rules_errors(rules: &ProgrammeRules) -> Vec<FieldError> {
 async fn opening_org(
     state: &AppState,
     user: &CurrentUser,
-    org_id: Option<&str>,
+    org_id: Option<&OrgId>,
 ) -> Result<crate::orgs::Org, AppError> {
     let scope = user.require(Capability::OpenProgrammes)?;
-    let id = match org_id.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(id) => id.to_string(),
+    let id = match org_id {
+        Some(id) => *id,
         None => user
             .acting_orgs(Capability::OpenProgrammes)
             .first()
-            .and_then(|g| g.org_id.clone())
+            .and_then(|g| g.org_id)
             .ok_or_else(|| AppError::field("org_id", "programme.org_required"))?,
     };
     let org = orgs::get(&state.db, &scope, &id)
@@ -113,9 +114,9 @@ async fn open_from(
     user: &CurrentUser,
     client: &Client,
     input: &NewProgramme,
-    copied_from: Option<String>,
+    copied_from: Option<ProgrammeId>,
 ) -> Result<Programme, AppError> {
-    let org = opening_org(state, user, input.org_id.as_deref()).await?;
+    let org = opening_org(state, user, input.org_id.as_ref()).await?;
     let mut errors = Vec::new();
     let season = Season::parse(input.season.trim());
     if season.is_none() {
@@ -183,8 +184,8 @@ async fn open_from(
     }
     let now = crate::now();
     let p = Programme {
-        id: crate::new_id(),
-        org_id: org.id.clone(),
+        id: ProgrammeId::new(),
+        org_id: org.id,
         org_name: org.name.clone(),
         org_path: org.path.clone(),
         name,
@@ -222,8 +223,8 @@ async fn save(
     store::insert(&mut tx, &p).await?;
     for (kind, due) in milestones {
         let m = Milestone {
-            id: crate::new_id(),
-            programme_id: p.id.clone(),
+            id: MilestoneId::new(),
+            programme_id: p.id,
             kind: kind.as_str().into(),
             due_date: due.to_string(),
         };
@@ -233,7 +234,7 @@ async fn save(
     audit::record(
         &mut tx,
         &Entry::by(user, action, "programme")
-            .target(&p.id)
+            .target(p.id)
             .detail(detail),
         client,
     )
@@ -248,7 +249,7 @@ pub async fn copy(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &ProgrammeId,
     input: &CopyProgramme,
 ) -> Result<Programme, AppError> {
     let src = visible(state, user, id).await?;

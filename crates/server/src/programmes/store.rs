@@ -3,6 +3,7 @@
 use super::{Milestone, Programme};
 use crate::auth::Scope;
 use crate::db::{Db, Sql, Tx};
+use crate::ids::{OrgId, ProgrammeId};
 use crate::{on_db, on_tx};
 
 const COLS: &str = "p.id, p.org_id, o.name AS org_name, o.path AS org_path, p.name, p.season, p.year, \
@@ -13,10 +14,10 @@ const COLS: &str = "p.id, p.org_id, o.name AS org_name, o.path AS org_path, p.na
 /// above them (`ancestors`, organisation ids).
 pub struct ProgrammeFilter {
     pub scope: Scope,
-    pub ancestors: Vec<String>,
+    pub ancestors: Vec<OrgId>,
 }
 
-fn filtered(f: &ProgrammeFilter, id: Option<&str>) -> Sql {
+fn filtered(f: &ProgrammeFilter, id: Option<&ProgrammeId>) -> Sql {
     let mut q = Sql::new(&format!(
         "SELECT {COLS} FROM programmes p JOIN orgs o ON o.id = p.org_id WHERE ("
     ))
@@ -35,7 +36,11 @@ pub async fn list(db: &Db, f: &ProgrammeFilter) -> sqlx::Result<Vec<Programme>> 
     filtered(f, None).fetch_all(db).await
 }
 
-pub async fn get(db: &Db, f: &ProgrammeFilter, id: &str) -> sqlx::Result<Option<Programme>> {
+pub async fn get(
+    db: &Db,
+    f: &ProgrammeFilter,
+    id: &ProgrammeId,
+) -> sqlx::Result<Option<Programme>> {
     filtered(f, Some(id)).fetch_optional(db).await
 }
 
@@ -44,15 +49,15 @@ pub async fn insert(tx: &mut Tx, p: &Programme) -> sqlx::Result<()> {
         target_units, target_families, target_model_classes, rules, reminder_days, theme, copied_from, \
         created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15)";
     on_tx!(tx, c => sqlx::query(SQL)
-        .bind(&p.id).bind(&p.org_id).bind(&p.name).bind(p.season.as_str()).bind(p.year).bind(&p.start_date)
+        .bind(p.id).bind(p.org_id).bind(&p.name).bind(p.season.as_str()).bind(p.year).bind(&p.start_date)
         .bind(&p.end_date).bind(p.target_units).bind(p.target_families).bind(p.target_model_classes)
-        .bind(&p.rules).bind(p.reminder_days).bind(&p.theme).bind(&p.copied_from).bind(p.created_at)
+        .bind(&p.rules).bind(p.reminder_days).bind(&p.theme).bind(p.copied_from).bind(p.created_at)
         .execute(&mut *c).await.map(|_| ()))
 }
 
 pub async fn insert_milestone(tx: &mut Tx, m: &Milestone, now: i64) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO milestones (id, programme_id, kind, due_date, created_at) VALUES ($1,$2,$3,$4,$5)";
-    on_tx!(tx, c => sqlx::query(SQL).bind(&m.id).bind(&m.programme_id).bind(&m.kind).bind(&m.due_date).bind(now)
+    on_tx!(tx, c => sqlx::query(SQL).bind(m.id).bind(m.programme_id).bind(&m.kind).bind(&m.due_date).bind(now)
         .execute(&mut *c).await.map(|_| ()))
 }
 
@@ -60,7 +65,7 @@ pub async fn insert_milestone(tx: &mut Tx, m: &Milestone, now: i64) -> sqlx::Res
 pub async fn milestones(db: &Db, p: &Programme) -> sqlx::Result<Vec<Milestone>> {
     const SQL: &str = "SELECT id, programme_id, kind, due_date FROM milestones WHERE programme_id = $1 \
                        ORDER BY due_date, kind";
-    on_db!(db, c => sqlx::query_as(SQL).bind(&p.id).fetch_all(c).await)
+    on_db!(db, c => sqlx::query_as(SQL).bind(p.id).fetch_all(c).await)
 }
 
 /// Milestones of several programmes (already read through a scoped query) in one query.
@@ -69,7 +74,7 @@ pub async fn milestones_of(db: &Db, programmes: &[Programme]) -> sqlx::Result<Ve
         return Ok(Vec::new());
     }
     Sql::new("SELECT id, programme_id, kind, due_date FROM milestones WHERE programme_id IN (")
-        .list(programmes.iter().map(|p| p.id.as_str()))
+        .list(programmes.iter().map(|p| p.id))
         .push(") ORDER BY due_date, kind")
         .fetch_all(db)
         .await

@@ -2,7 +2,7 @@
 //! (work plan or report) and the reviewer's page.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Router, routing::get};
@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::{Capability, CurrentUser};
 use crate::error::{AppError, FieldError, Query};
+use crate::ids::{IdPath, MilestoneId, ProgrammeId, SubmissionId};
 use crate::web::{Ctx, field_error, render, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -55,7 +56,7 @@ async fn matrix(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ProgrammeId>,
     Query(q): Query<crate::web::paging::PageQuery>,
 ) -> Result<Response, AppError> {
     let p = service::visible(&state, &user, &id).await?;
@@ -99,8 +100,8 @@ async fn submission_page(
     state: &AppState,
     ctx: Ctx,
     user: &CurrentUser,
-    id: &str,
-    milestone_id: &str,
+    id: &ProgrammeId,
+    milestone_id: &MilestoneId,
     draft: Option<SubmissionInput>,
     errors: Vec<FieldError>,
 ) -> Result<SubmissionPage, AppError> {
@@ -108,12 +109,12 @@ async fn submission_page(
     let m = store::milestones(&state.db, &p)
         .await?
         .into_iter()
-        .find(|m| m.id == milestone_id)
+        .find(|m| m.id == *milestone_id)
         .ok_or(AppError::NotFound)?;
     let unit = user
         .acting_orgs(Capability::SubmitPlans)
         .first()
-        .and_then(|g| g.org_id.clone())
+        .and_then(|g| g.org_id)
         .ok_or(AppError::Forbidden)?;
     let mut versions: Vec<Submission> = submissions::of_unit(state, &p, &unit)
         .await?
@@ -126,8 +127,9 @@ async fn submission_page(
         .as_ref()
         .is_none_or(|s| s.status == "draft" || s.status == "returned");
     let mut current = latest.unwrap_or(Submission {
-        id: String::new(),
-        milestone_id: m.id.clone(),
+        // The id a first draft will take; nothing is stored until it is saved.
+        id: SubmissionId::new(),
+        milestone_id: m.id,
         org_id: unit,
         version: 0,
         status: "draft".into(),
@@ -167,7 +169,7 @@ async fn submission_form(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path((id, milestone_id)): Path<(String, String)>,
+    IdPath((id, milestone_id)): IdPath<(ProgrammeId, MilestoneId)>,
 ) -> Result<Response, AppError> {
     render(&submission_page(&state, ctx, &user, &id, &milestone_id, None, Vec::new()).await?)
 }
@@ -193,7 +195,7 @@ async fn save_submission(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path((id, milestone_id)): Path<(String, String)>,
+    IdPath((id, milestone_id)): IdPath<(ProgrammeId, MilestoneId)>,
     Form(f): Form<SubmissionForm>,
 ) -> Result<Response, AppError> {
     let input = SubmissionInput {
@@ -242,7 +244,7 @@ async fn review_page_for(
     state: &AppState,
     ctx: Ctx,
     user: &CurrentUser,
-    id: &str,
+    id: &SubmissionId,
     errors: Vec<FieldError>,
 ) -> Result<ReviewPage, AppError> {
     let (s, p) = submissions::visible(state, user, id).await?;
@@ -268,7 +270,7 @@ async fn review_page(
     State(state): State<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<SubmissionId>,
 ) -> Result<Response, AppError> {
     render(&review_page_for(&state, ctx, &user, &id, Vec::new()).await?)
 }
@@ -285,7 +287,7 @@ async fn review(
     ctx: Ctx,
     user: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<SubmissionId>,
     Form(f): Form<ReviewForm>,
 ) -> Result<Response, AppError> {
     match submissions::review(

@@ -17,6 +17,7 @@ use crate::auth::{Capability, CurrentUser, Scope};
 use crate::db::{Db, Sql, Tx};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
+use crate::ids::{MilestoneId, OrgId, ProgrammeId, SubmissionId};
 use crate::orgs;
 use crate::{on_db, on_tx};
 
@@ -33,9 +34,9 @@ crate::closed_set! {
 /// One version of a unit's submission for a milestone.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct Submission {
-    pub id: String,
-    pub milestone_id: String,
-    pub org_id: String,
+    pub id: SubmissionId,
+    pub milestone_id: MilestoneId,
+    pub org_id: OrgId,
     pub version: i64,
     #[schema(value_type = SubmissionStatus)]
     pub status: String,
@@ -70,7 +71,7 @@ impl Submission {
 pub struct SubmissionInput {
     /// The unit submitting (defaults to the caller's own unit).
     #[serde(default)]
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     #[serde(default)]
     pub objectives: String,
     #[serde(default)]
@@ -98,12 +99,10 @@ const COLS: &str = "s.id, s.milestone_id, s.org_id, s.version, s.status, s.objec
 
 /// The latest version of each (unit, milestone)'s submission, found in one pass: a national
 /// programme has tens of thousands of units and as many submissions, too many to search per cell.
-pub fn latest_versions(subs: &[Submission]) -> HashMap<(&str, &str), &Submission> {
-    let mut latest: HashMap<(&str, &str), &Submission> = HashMap::new();
+pub fn latest_versions(subs: &[Submission]) -> HashMap<(OrgId, MilestoneId), &Submission> {
+    let mut latest: HashMap<(OrgId, MilestoneId), &Submission> = HashMap::new();
     for s in subs {
-        let slot = latest
-            .entry((s.org_id.as_str(), s.milestone_id.as_str()))
-            .or_insert(s);
+        let slot = latest.entry((s.org_id, s.milestone_id)).or_insert(s);
         if s.version > slot.version {
             *slot = s;
         }
@@ -117,7 +116,7 @@ pub async fn of_programme(db: &Db, p: &Programme) -> sqlx::Result<Vec<Submission
 }
 
 /// Every version of the submissions of these units for a programme.
-async fn of_units(db: &Db, p: &Programme, units: &[&str]) -> sqlx::Result<Vec<Submission>> {
+async fn of_units(db: &Db, p: &Programme, units: &[OrgId]) -> sqlx::Result<Vec<Submission>> {
     if units.is_empty() {
         return Ok(Vec::new());
     }
@@ -125,12 +124,12 @@ async fn of_units(db: &Db, p: &Programme, units: &[&str]) -> sqlx::Result<Vec<Su
 }
 
 /// A programme's submissions, of `units` only when given, by unit, milestone and version.
-async fn read(db: &Db, p: &Programme, units: Option<&[&str]>) -> sqlx::Result<Vec<Submission>> {
+async fn read(db: &Db, p: &Programme, units: Option<&[OrgId]>) -> sqlx::Result<Vec<Submission>> {
     let mut q = Sql::new(&format!(
         "SELECT {COLS} FROM submissions s JOIN milestones m ON m.id = s.milestone_id \
          WHERE m.programme_id = "
     ))
-    .bind(&p.id);
+    .bind(p.id);
     if let Some(units) = units {
         q = q
             .push(" AND s.org_id IN (")
@@ -142,7 +141,7 @@ async fn read(db: &Db, p: &Programme, units: Option<&[&str]>) -> sqlx::Result<Ve
         .await
 }
 
-async fn get(db: &Db, id: &str) -> sqlx::Result<Option<(Submission, String)>> {
+async fn get(db: &Db, id: &SubmissionId) -> sqlx::Result<Option<(Submission, ProgrammeId)>> {
     let sql = format!(
         "SELECT {COLS}, m.programme_id FROM submissions s JOIN milestones m ON m.id = s.milestone_id WHERE s.id = $1"
     );
@@ -150,7 +149,7 @@ async fn get(db: &Db, id: &str) -> sqlx::Result<Option<(Submission, String)>> {
     struct Row {
         #[sqlx(flatten)]
         s: Submission,
-        programme_id: String,
+        programme_id: ProgrammeId,
     }
     let row: Option<Row> =
         on_db!(db, c => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?;
@@ -161,7 +160,7 @@ async fn insert(tx: &mut Tx, s: &Submission) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO submissions (id, milestone_id, org_id, version, status, objectives, measures, \
         funding, supervision, narrative, submitted_at, submitted_by, comment, created_at, updated_at) \
         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'',$13,$13)";
-    on_tx!(tx, c => sqlx::query(SQL).bind(&s.id).bind(&s.milestone_id).bind(&s.org_id).bind(s.version).bind(&s.status)
+    on_tx!(tx, c => sqlx::query(SQL).bind(s.id).bind(s.milestone_id).bind(s.org_id).bind(s.version).bind(&s.status)
         .bind(&s.objectives).bind(&s.measures).bind(&s.funding).bind(&s.supervision).bind(&s.narrative)
         .bind(s.submitted_at).bind(&s.submitted_by).bind(s.created_at).execute(&mut *c).await.map(|_| ()))
 }
@@ -169,7 +168,7 @@ async fn insert(tx: &mut Tx, s: &Submission) -> sqlx::Result<()> {
 async fn update_text(tx: &mut Tx, s: &Submission) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE submissions SET status = $2, objectives = $3, measures = $4, funding = $5, \
         supervision = $6, narrative = $7, submitted_at = $8, submitted_by = $9, updated_at = $10 WHERE id = $1";
-    on_tx!(tx, c => sqlx::query(SQL).bind(&s.id).bind(&s.status).bind(&s.objectives).bind(&s.measures)
+    on_tx!(tx, c => sqlx::query(SQL).bind(s.id).bind(&s.status).bind(&s.objectives).bind(&s.measures)
         .bind(&s.funding).bind(&s.supervision).bind(&s.narrative).bind(s.submitted_at).bind(&s.submitted_by)
         .bind(s.updated_at).execute(&mut *c).await.map(|_| ()))
 }
@@ -177,19 +176,18 @@ async fn update_text(tx: &mut Tx, s: &Submission) -> sqlx::Result<()> {
 async fn decide(tx: &mut Tx, s: &Submission) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE submissions SET status = $2, decided_at = $3, decided_by = $4, comment = $5, \
         updated_at = $3 WHERE id = $1";
-    on_tx!(tx, c => sqlx::query(SQL).bind(&s.id).bind(&s.status).bind(s.decided_at).bind(&s.decided_by)
+    on_tx!(tx, c => sqlx::query(SQL).bind(s.id).bind(&s.status).bind(s.decided_at).bind(&s.decided_by)
         .bind(&s.comment).execute(&mut *c).await.map(|_| ()))
 }
 
 /// The unit a user submits for: the given one if they hold SubmitPlans there, else their first.
-fn acting_unit(user: &CurrentUser, org_id: Option<&str>) -> Result<String, AppError> {
+fn acting_unit(user: &CurrentUser, org_id: Option<&OrgId>) -> Result<OrgId, AppError> {
     let grants = user.acting_orgs(Capability::SubmitPlans);
-    let pick = match org_id.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(id) => grants.iter().find(|g| g.org_id.as_deref() == Some(id)),
+    let pick = match org_id {
+        Some(id) => grants.iter().find(|g| g.org_id.as_ref() == Some(id)),
         None => grants.first(),
     };
-    pick.and_then(|g| g.org_id.clone())
-        .ok_or(AppError::Forbidden)
+    pick.and_then(|g| g.org_id).ok_or(AppError::Forbidden)
 }
 
 /// Saves (and optionally submits) the unit's text for a milestone. A draft is edited in place; after
@@ -198,16 +196,16 @@ pub async fn save(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    programme_id: &str,
-    milestone_id: &str,
+    programme_id: &ProgrammeId,
+    milestone_id: &MilestoneId,
     input: &SubmissionInput,
 ) -> Result<Submission, AppError> {
     let p = service::visible(state, user, programme_id).await?;
-    let unit = acting_unit(user, input.org_id.as_deref())?;
+    let unit = acting_unit(user, input.org_id.as_ref())?;
     let m = pstore::milestones(&state.db, &p)
         .await?
         .into_iter()
-        .find(|m| m.id == milestone_id)
+        .find(|m| m.id == *milestone_id)
         .ok_or(AppError::NotFound)?;
     let org = orgs::get(&state.db, &crate::auth::Scope::All, &unit)
         .await?
@@ -291,9 +289,9 @@ pub async fn save(
         }
         prev => {
             let s = Submission {
-                id: crate::new_id(),
-                milestone_id: m.id.clone(),
-                org_id: org.id.clone(),
+                id: SubmissionId::new(),
+                milestone_id: m.id,
+                org_id: org.id,
                 version: prev.map_or(1, |p| p.version + 1),
                 status,
                 objectives,
@@ -322,7 +320,7 @@ pub async fn save(
     audit::record(
         &mut tx,
         &Entry::by(user, action, "submission")
-            .target(&s.id)
+            .target(s.id)
             .detail(detail),
         client,
     )
@@ -337,7 +335,7 @@ pub async fn review(
     state: &AppState,
     user: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &SubmissionId,
     approve: bool,
     comment: &str,
 ) -> Result<Submission, AppError> {
@@ -378,7 +376,7 @@ pub async fn review(
     audit::record(
         &mut tx,
         &Entry::by(user, action, "submission")
-            .target(&s.id)
+            .target(s.id)
             .detail(s.comment.clone()),
         client,
     )
@@ -390,13 +388,13 @@ pub async fn review(
 /// One unit's row of the milestone matrix.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitStatus {
-    pub org_id: String,
+    pub org_id: OrgId,
     pub org_name: String,
     /// One per milestone, in milestone order: not_started, submitted, approved, returned, overdue
     #[schema(value_type = Vec<String>)]
     pub statuses: Vec<MilestoneStatus>,
     /// Latest submission id per milestone, if any.
-    pub latest: Vec<Option<String>>,
+    pub latest: Vec<Option<SubmissionId>>,
 }
 
 /// A page of the milestone matrix.
@@ -425,7 +423,7 @@ pub async fn matrix(
         .ok_or(AppError::Forbidden)?
         .within(&p.org_path);
     let units = orgs::active_page(&state.db, &scope, &p.org_path, offset, limit).await?;
-    let ids: Vec<&str> = units.iter().map(|u| u.id.as_str()).collect();
+    let ids: Vec<OrgId> = units.iter().map(|u| u.id).collect();
     let subs = of_units(&state.db, p, &ids).await?;
     let latest_of = latest_versions(&subs);
     let due =
@@ -436,13 +434,13 @@ pub async fn matrix(
             let mut statuses = Vec::new();
             let mut latest_ids = Vec::new();
             for m in &milestones {
-                let latest = latest_of.get(&(u.id.as_str(), m.id.as_str())).copied();
+                let latest = latest_of.get(&(u.id, m.id)).copied();
                 statuses.push(milestone_status(
                     due(m),
                     today,
                     latest.and_then(Submission::state),
                 ));
-                latest_ids.push(latest.map(|s| s.id.clone()));
+                latest_ids.push(latest.map(|s| s.id));
             }
             UnitStatus {
                 org_id: u.id,
@@ -452,10 +450,10 @@ pub async fn matrix(
             }
         })
         .collect();
-    let past: Vec<&str> = milestones
+    let past: Vec<MilestoneId> = milestones
         .iter()
         .filter(|m| due(m) < today)
-        .map(|m| m.id.as_str())
+        .map(|m| m.id)
         .collect();
     let overdue = overdue_count(&state.db, &scope, &p.org_path, &past).await?;
     Ok(Matrix {
@@ -467,7 +465,12 @@ pub async fn matrix(
 
 /// Overdue pairs of the milestones past due: every unit of the matrix for each of them, less the
 /// units whose latest version is submitted or approved (the rule of `milestone_status`).
-async fn overdue_count(db: &Db, scope: &Scope, root: &str, past: &[&str]) -> sqlx::Result<i64> {
+async fn overdue_count(
+    db: &Db,
+    scope: &Scope,
+    root: &str,
+    past: &[MilestoneId],
+) -> sqlx::Result<i64> {
     if past.is_empty() {
         return Ok(0);
     }
@@ -494,16 +497,16 @@ async fn overdue_count(db: &Db, scope: &Scope, root: &str, past: &[&str]) -> sql
 pub async fn of_unit(
     state: &AppState,
     p: &Programme,
-    unit: &str,
+    unit: &OrgId,
 ) -> Result<Vec<Submission>, AppError> {
-    Ok(of_units(&state.db, p, &[unit]).await?)
+    Ok(of_units(&state.db, p, &[*unit]).await?)
 }
 
 /// A submission the caller may see (its unit is in their scope, or it is their own unit's).
 pub async fn visible(
     state: &AppState,
     user: &CurrentUser,
-    id: &str,
+    id: &SubmissionId,
 ) -> Result<(Submission, Programme), AppError> {
     let (s, programme_id) = get(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let p = service::visible(state, user, &programme_id).await?;

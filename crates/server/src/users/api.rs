@@ -1,6 +1,6 @@
 //! JSON API of users and role grants (`/api/v1/users`, `/api/v1/me`).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -9,6 +9,7 @@ use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, Json, Query};
+use crate::ids::{GrantId, IdPath, UserId};
 use crate::web::paging::ListQuery;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -56,7 +57,7 @@ async fn create_user(
 async fn get_user(
     State(state): State<AppState>,
     me: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<UserId>,
 ) -> Result<Json<UserView>, AppError> {
     let (user, roles) = service::visible(&state, &me, &id).await?;
     Ok(Json(UserView::new(&user, &roles)))
@@ -70,7 +71,7 @@ async fn patch_user(
     State(state): State<AppState>,
     me: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<UserId>,
     Json(patch): Json<UserPatch>,
 ) -> Result<Json<UserView>, AppError> {
     service::update(&state, &me, &client, &id, &patch).await?;
@@ -86,7 +87,7 @@ async fn reset_password(
     State(state): State<AppState>,
     me: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<UserId>,
     Json(body): Json<PasswordReset>,
 ) -> Result<StatusCode, AppError> {
     service::reset_password(&state, &me, &client, &id, &body.password).await?;
@@ -101,7 +102,7 @@ async fn add_role(
     State(state): State<AppState>,
     me: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<UserId>,
     Json(grant): Json<NewGrant>,
 ) -> Result<(StatusCode, Json<UserView>), AppError> {
     service::add_role(&state, &me, &client, &id, &grant).await?;
@@ -117,7 +118,7 @@ async fn remove_role(
     State(state): State<AppState>,
     me: CurrentUser,
     client: Client,
-    Path((id, grant_id)): Path<(String, String)>,
+    IdPath((id, grant_id)): IdPath<(UserId, GrantId)>,
 ) -> Result<StatusCode, AppError> {
     service::remove_role(&state, &me, &client, &id, &grant_id).await?;
     Ok(StatusCode::NO_CONTENT)

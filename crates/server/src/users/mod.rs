@@ -12,14 +12,15 @@ pub use store::{NewUserRow, insert, insert_role, list};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
+use crate::ids::{GrantId, OrgId, UserId};
 
 /// A user as listed (with the home organisation's name and path for scoping).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     pub org_name: Option<String>,
     pub org_path: Option<String>,
     pub active: bool,
@@ -30,10 +31,10 @@ pub struct User {
 /// A role grant as stored, with its organisation.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RoleRow {
-    pub id: String,
-    pub user_id: String,
+    pub id: GrantId,
+    pub user_id: UserId,
     pub role: String,
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     pub org_name: Option<String>,
     pub org_path: Option<String>,
 }
@@ -47,20 +48,20 @@ impl RoleRow {
 /// A role grant in JSON.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GrantView {
-    pub id: String,
+    pub id: GrantId,
     pub role: Role,
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     pub org_name: Option<String>,
 }
 
 /// 用户 JSON view. Never carries the password hash.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserView {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     /// Home organisation (where the account is managed).
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     pub org_name: Option<String>,
     pub active: bool,
     pub roles: Vec<GrantView>,
@@ -71,10 +72,10 @@ pub struct UserView {
 impl UserView {
     pub fn new(u: &User, roles: &[RoleRow]) -> UserView {
         UserView {
-            id: u.id.clone(),
+            id: u.id,
             username: u.username.clone(),
             display_name: u.display_name.clone(),
-            org_id: u.org_id.clone(),
+            org_id: u.org_id,
             org_name: u.org_name.clone(),
             active: u.active,
             roles: roles
@@ -82,9 +83,9 @@ impl UserView {
                 .filter(|r| r.user_id == u.id)
                 .filter_map(|r| {
                     Some(GrantView {
-                        id: r.id.clone(),
+                        id: r.id,
                         role: r.role()?,
-                        org_id: r.org_id.clone(),
+                        org_id: r.org_id,
                         org_name: r.org_name.clone(),
                     })
                 })
@@ -101,7 +102,7 @@ pub struct NewGrant {
     #[schema(value_type = crate::auth::Role)]
     pub role: String,
     #[serde(default)]
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
 }
 
 /// Input of a new user.
@@ -113,7 +114,7 @@ pub struct NewUser {
     pub password: String,
     /// Home organisation; required unless the caller is a system admin.
     #[serde(default)]
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     #[serde(default)]
     pub roles: Vec<NewGrant>,
 }
@@ -127,7 +128,7 @@ pub struct UserPatch {
     #[serde(default)]
     pub active: Option<bool>,
     #[serde(default)]
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
 }
 
 /// A new password set by an administrator.

@@ -1,7 +1,7 @@
 //! HTML pages of user management: the list, a new-user form, a user's page with its forms.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Router, routing::get};
@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, FieldError, Query};
+use crate::ids::{GrantId, IdPath, OrgId, UserId, from_form};
 use crate::web::{Ctx, field_error, render, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -24,7 +25,7 @@ pub fn router() -> Router<AppState> {
 /// A user with their roles, labelled for display.
 pub struct UserRow {
     pub user: User,
-    pub roles: Vec<(String, String, String)>,
+    pub roles: Vec<(GrantId, String, String)>,
 }
 
 fn rows(ctx: &Ctx, users: Vec<User>, roles: &[RoleRow]) -> Vec<UserRow> {
@@ -39,7 +40,7 @@ fn rows(ctx: &Ctx, users: Vec<User>, roles: &[RoleRow]) -> Vec<UserRow> {
                         .role()
                         .map(|x| ctx.role(&x))
                         .unwrap_or_else(|| r.role.clone());
-                    (r.id.clone(), label, r.org_name.clone().unwrap_or_default())
+                    (r.id, label, r.org_name.clone().unwrap_or_default())
                 })
                 .collect();
             UserRow { user: u, roles: r }
@@ -89,7 +90,7 @@ impl NewPage {
 
 /// The organisations a select offers, and the search that narrows them in a large scope.
 pub struct OrgChoices {
-    pub orgs: Vec<(String, String)>,
+    pub orgs: Vec<(OrgId, String)>,
     /// Not every organisation in scope is offered: the page shows the search.
     pub narrowed: bool,
     pub search: String,
@@ -110,7 +111,7 @@ async fn choices(
     ctx: &Ctx,
     me: &CurrentUser,
     search: &str,
-    keep: &[&str],
+    keep: &[OrgId],
     action: String,
 ) -> Result<(OrgChoices, Vec<(String, String)>), AppError> {
     let (orgs, narrowed) = service::assignable_orgs(state, me, search, keep).await?;
@@ -161,6 +162,26 @@ async fn new_form(
     })
 }
 
+/// The new user a form asks for: its organisations are text (a select may send nothing).
+fn new_user(form: &NewUserForm) -> Result<NewUser, AppError> {
+    let home: Option<OrgId> = from_form(&form.org_id, "org_id", "user.org_not_found")?;
+    let role_org: Option<OrgId> =
+        from_form(&form.role_org_id, "role_org_id", "user.org_not_found")?;
+    Ok(NewUser {
+        username: form.username.clone(),
+        display_name: form.display_name.clone(),
+        password: form.password.clone(),
+        org_id: home,
+        roles: (!form.role.is_empty())
+            .then(|| NewGrant {
+                role: form.role.clone(),
+                org_id: role_org.or(home).filter(|_| form.role != "system_admin"),
+            })
+            .into_iter()
+            .collect(),
+    })
+}
+
 async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -168,28 +189,21 @@ async fn create(
     client: Client,
     Form(form): Form<NewUserForm>,
 ) -> Result<Response, AppError> {
-    let role_org = if form.role_org_id.is_empty() {
-        form.org_id.clone()
-    } else {
-        form.role_org_id.clone()
+    let input = new_user(&form);
+    let created = match &input {
+        Ok(input) => service::create(&state, &me, &client, input).await,
+        Err(AppError::Validation(errors)) => Err(AppError::Validation(errors.clone())),
+        Err(_) => Err(AppError::BadRequest(crate::i18n::Msg::new(
+            "error.bad_request",
+        ))),
     };
-    let input = NewUser {
-        username: form.username.clone(),
-        display_name: form.display_name.clone(),
-        password: form.password.clone(),
-        org_id: Some(form.org_id.clone()),
-        roles: (!form.role.is_empty())
-            .then(|| NewGrant {
-                role: form.role.clone(),
-                org_id: (form.role != "system_admin").then_some(role_org),
-            })
-            .into_iter()
-            .collect(),
-    };
-    match service::create(&state, &me, &client, &input).await {
+    match created {
         Ok(u) => Ok(Redirect::to(&format!("/users/{}?ok=created", u.id)).into_response()),
         Err(AppError::Validation(errors)) => {
-            let keep = [form.org_id.as_str(), form.role_org_id.as_str()];
+            let keep: Vec<OrgId> = [&form.org_id, &form.role_org_id]
+                .into_iter()
+                .filter_map(|s| OrgId::parse(s.trim()))
+                .collect();
             let (orgs, roles) = choices(&state, &ctx, &me, "", &keep, "/users/new".into()).await?;
             let form = NewUserForm {
                 password: String::new(),
@@ -231,7 +245,7 @@ async fn show_page(
     state: &AppState,
     ctx: Ctx,
     me: &CurrentUser,
-    id: &str,
+    id: &UserId,
     search: &str,
     errors: Vec<FieldError>,
 ) -> Result<ShowPage, AppError> {
@@ -255,7 +269,7 @@ async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     me: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<UserId>,
     Query(q): Query<OrgSearch>,
 ) -> Result<Response, AppError> {
     render(&show_page(&state, ctx, &me, &id, &q.org_q, Vec::new()).await?)
@@ -282,7 +296,7 @@ async fn update(
     ctx: Ctx,
     me: CurrentUser,
     client: Client,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<UserId>,
     Form(f): Form<UpdateForm>,
 ) -> Result<Response, AppError> {
     let (state, me, client) = (&state, &me, &client);
@@ -311,19 +325,29 @@ async fn update(
                 .map(|_| "password_reset")
         }
         "add_role" => {
-            let grant = NewGrant {
-                role: f.role.unwrap_or_default(),
-                org_id: f.role_org_id,
-            };
-            service::add_role(state, me, client, &id, &grant)
-                .await
-                .map(|_| "saved")
+            match from_form(
+                f.role_org_id.as_deref().unwrap_or(""),
+                "role_org_id",
+                "user.org_not_found",
+            ) {
+                Ok(org_id) => {
+                    let grant = NewGrant {
+                        role: f.role.unwrap_or_default(),
+                        org_id,
+                    };
+                    service::add_role(state, me, client, &id, &grant)
+                        .await
+                        .map(|_| "saved")
+                }
+                Err(e) => Err(e),
+            }
         }
-        "remove_role" => {
-            service::remove_role(state, me, client, &id, f.grant_id.as_deref().unwrap_or(""))
+        "remove_role" => match f.grant_id.as_deref().and_then(GrantId::parse) {
+            Some(grant) => service::remove_role(state, me, client, &id, &grant)
                 .await
-                .map(|_| "saved")
-        }
+                .map(|_| "saved"),
+            None => Err(AppError::NotFound),
+        },
         _ => Err(AppError::field("action", "error.bad_request")),
     };
     match result {

@@ -11,13 +11,14 @@ use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser, Role, RoleBinding, Scope};
 use crate::error::{AppError, FieldError};
+use crate::ids::{GrantId, OrgId, UserId};
 use crate::orgs::{self, Org};
 
 /// A user the caller may manage, with their grants; 404 when out of scope.
 pub async fn visible(
     state: &AppState,
     me: &CurrentUser,
-    id: &str,
+    id: &UserId,
 ) -> Result<(User, Vec<RoleRow>), AppError> {
     let scope = me
         .scope(Capability::ManageUsers)
@@ -54,7 +55,7 @@ fn manages_all(scope: &Scope, roles: &[RoleRow]) -> bool {
 async fn manageable(
     state: &AppState,
     me: &CurrentUser,
-    id: &str,
+    id: &UserId,
 ) -> Result<(User, Vec<RoleRow>, Scope), AppError> {
     let (user, roles) = visible(state, me, id).await?;
     let scope = me.require(Capability::ManageUsers)?;
@@ -86,10 +87,10 @@ fn password_error(field: &'static str, e: tuoguan_domain::PasswordError) -> Fiel
 async fn org_in_scope(
     state: &AppState,
     scope: &Scope,
-    id: &str,
+    id: &OrgId,
     field: &'static str,
 ) -> Result<Org, AppError> {
-    match orgs::get(&state.db, scope, id.trim()).await? {
+    match orgs::get(&state.db, scope, id).await? {
         Some(o) if o.active => Ok(o),
         Some(_) => Err(AppError::field(field, "org.parent_inactive")),
         None => Err(AppError::field(field, "user.org_not_found")),
@@ -101,11 +102,10 @@ async fn check_grant(
     state: &AppState,
     scope: &Scope,
     g: &NewGrant,
-) -> Result<(Role, Option<String>), AppError> {
+) -> Result<(Role, Option<OrgId>), AppError> {
     let role =
         Role::parse(g.role.trim()).ok_or_else(|| AppError::field("role", "user.role_invalid"))?;
-    let org_id = g.org_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    match (role.binding(), org_id) {
+    match (role.binding(), g.org_id.as_ref()) {
         (RoleBinding::Platform, None) if *scope == Scope::All => Ok((role, None)),
         (RoleBinding::Platform, _) => Err(AppError::field("role", "user.role_platform_only")),
         (RoleBinding::OptionalOrg, None) => Ok((role, None)),
@@ -146,12 +146,7 @@ pub async fn create(
     if let Err(e) = check_password(&input.password, &username) {
         errors.push(password_error("password", e));
     }
-    let home = match input
-        .org_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let home = match &input.org_id {
         Some(id) => match org_in_scope(state, &scope, id, "org_id").await {
             Ok(o) => Some(o),
             Err(AppError::Validation(mut f)) => {
@@ -178,14 +173,14 @@ pub async fn create(
         return Err(AppError::Validation(errors));
     }
     let hash = state.hasher.hash(&input.password).await?;
-    let id = crate::new_id();
+    let id = UserId::new();
     let now = crate::now();
     let row = store::NewUserRow {
         id: &id,
         username: &username,
         display_name: &display_name,
         password_hash: &hash,
-        org_id: home.as_ref().map(|o| o.id.as_str()),
+        org_id: home.as_ref().map(|o| &o.id),
         now,
     };
     let mut tx = state.db.begin().await?;
@@ -201,23 +196,23 @@ pub async fn create(
     for (role, org) in &grants {
         store::insert_role(
             &mut tx,
-            &crate::new_id(),
+            &GrantId::new(),
             &id,
             role.as_str(),
-            org.as_deref(),
+            org.as_ref(),
             now,
         )
         .await?;
         detail.push_str(&format!(
             "; role={}@{}",
             role.as_str(),
-            org.as_deref().unwrap_or("platform")
+            org.map_or("platform".to_string(), |o| o.to_string())
         ));
     }
     audit::record(
         &mut tx,
         &Entry::by(me, "user.create", "user")
-            .target(&id)
+            .target(id)
             .detail(detail),
         client,
     )
@@ -233,7 +228,7 @@ pub async fn update(
     state: &AppState,
     me: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &UserId,
     patch: &UserPatch,
 ) -> Result<User, AppError> {
     let (user, _, scope) = manageable(state, me, id).await?;
@@ -249,15 +244,11 @@ pub async fn update(
             ));
         }
     }
-    if let Some(org_id) = patch
-        .org_id
-        .as_deref()
-        .filter(|o| Some(*o) != user.org_id.as_deref())
-    {
+    if let Some(org_id) = patch.org_id.as_ref().filter(|o| Some(**o) != user.org_id) {
         let org = org_in_scope(state, &scope, org_id, "org_id").await?;
         changes.push(format!(
             "org: {} → {}",
-            user.org_id.as_deref().unwrap_or("-"),
+            user.org_id.map_or("-".to_string(), |o| o.to_string()),
             org.id
         ));
         next.org_id = Some(org.id);
@@ -300,7 +291,7 @@ pub async fn reset_password(
     state: &AppState,
     me: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &UserId,
     password: &str,
 ) -> Result<(), AppError> {
     let (user, _, _) = manageable(state, me, id).await?;
@@ -324,19 +315,19 @@ pub async fn add_role(
     state: &AppState,
     me: &CurrentUser,
     client: &Client,
-    id: &str,
+    id: &UserId,
     g: &NewGrant,
-) -> Result<String, AppError> {
+) -> Result<GrantId, AppError> {
     let (user, _, scope) = manageable(state, me, id).await?;
     let (role, org) = check_grant(state, &scope, g).await?;
-    let grant_id = crate::new_id();
+    let grant_id = GrantId::new();
     let mut tx = state.db.begin().await?;
     if let Err(e) = store::insert_role(
         &mut tx,
         &grant_id,
         &user.id,
         role.as_str(),
-        org.as_deref(),
+        org.as_ref(),
         crate::now(),
     )
     .await
@@ -349,7 +340,7 @@ pub async fn add_role(
     let detail = format!(
         "role={}@{}",
         role.as_str(),
-        org.as_deref().unwrap_or("platform")
+        org.map_or("platform".to_string(), |o| o.to_string())
     );
     audit::record(
         &mut tx,
@@ -367,20 +358,22 @@ pub async fn remove_role(
     state: &AppState,
     me: &CurrentUser,
     client: &Client,
-    id: &str,
-    grant_id: &str,
+    id: &UserId,
+    grant_id: &GrantId,
 ) -> Result<(), AppError> {
     let (user, roles, _) = manageable(state, me, id).await?;
     let grant = roles
         .iter()
-        .find(|r| r.id == grant_id)
+        .find(|r| r.id == *grant_id)
         .ok_or(AppError::NotFound)?;
     let mut tx = state.db.begin().await?;
     store::delete_role(&mut tx, &user.id, grant_id).await?;
     let detail = format!(
         "role={}@{}",
         grant.role,
-        grant.org_id.as_deref().unwrap_or("platform")
+        grant
+            .org_id
+            .map_or("platform".to_string(), |o| o.to_string())
     );
     audit::record(
         &mut tx,
@@ -404,12 +397,11 @@ pub async fn assignable_orgs(
     state: &AppState,
     me: &CurrentUser,
     search: &str,
-    keep: &[&str],
+    keep: &[OrgId],
 ) -> Result<(Vec<Org>, bool), AppError> {
     let scope = me.require(Capability::ManageUsers)?;
     let total: i64 = crate::dashboard::tallies::org_figures_of_scope(&state.db, &scope)
         .await?
-        .by_kind()
         .iter()
         .sum();
     let search = search.trim();
@@ -421,7 +413,7 @@ pub async fn assignable_orgs(
         (crate::orgs::service::levels_of(state, &scope).await?, true)
     };
     orgs.retain(|o| o.active);
-    for id in keep.iter().filter(|id| !id.is_empty()) {
+    for id in keep {
         if !orgs.iter().any(|o| o.id == *id)
             && let Some(o) = orgs::get(&state.db, &scope, id).await?
             && o.active

@@ -5,6 +5,7 @@ use sqlx::AssertSqlSafe;
 use super::{RoleRow, User};
 use crate::auth::Scope;
 use crate::db::{Db, Sql, Tx};
+use crate::ids::{GrantId, OrgId, UserId};
 use crate::{on_db, on_tx};
 
 const COLS: &str = "u.id, u.username, u.display_name, u.org_id, o.name AS org_name, \
@@ -25,7 +26,7 @@ pub async fn list(db: &Db, scope: &Scope, offset: i64, limit: i64) -> sqlx::Resu
     .await
 }
 
-pub async fn get(db: &Db, scope: &Scope, id: &str) -> sqlx::Result<Option<User>> {
+pub async fn get(db: &Db, scope: &Scope, id: &UserId) -> sqlx::Result<Option<User>> {
     Sql::new(&format!(
         "SELECT {COLS} FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE u.id = "
     ))
@@ -47,7 +48,7 @@ pub async fn roles_of_users(db: &Db, users: &[User]) -> sqlx::Result<Vec<RoleRow
     Sql::new(&format!(
         "SELECT {ROLE_COLS} FROM user_roles r LEFT JOIN orgs ro ON ro.id = r.org_id WHERE r.user_id IN ("
     ))
-    .list(users.iter().map(|u| u.id.as_str()))
+    .list(users.iter().map(|u| u.id))
     .push(") ORDER BY r.created_at, r.id")
     .fetch_all(db)
     .await
@@ -59,16 +60,16 @@ pub async fn roles_of(db: &Db, user: &User) -> sqlx::Result<Vec<RoleRow>> {
         "SELECT {ROLE_COLS} FROM user_roles r LEFT JOIN orgs ro ON ro.id = r.org_id \
          WHERE r.user_id = $1 ORDER BY r.created_at, r.id"
     );
-    on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(&user.id).fetch_all(p).await)
+    on_db!(db, p => sqlx::query_as(AssertSqlSafe(sql)).bind(user.id).fetch_all(p).await)
 }
 
 /// A new user row.
 pub struct NewUserRow<'a> {
-    pub id: &'a str,
+    pub id: &'a UserId,
     pub username: &'a str,
     pub display_name: &'a str,
     pub password_hash: &'a str,
-    pub org_id: Option<&'a str>,
+    pub org_id: Option<&'a OrgId>,
     pub now: i64,
 }
 
@@ -82,10 +83,10 @@ pub async fn insert(tx: &mut Tx, u: &NewUserRow<'_>) -> sqlx::Result<()> {
 
 pub async fn insert_role(
     tx: &mut Tx,
-    id: &str,
-    user_id: &str,
+    id: &GrantId,
+    user_id: &UserId,
     role: &str,
-    org_id: Option<&str>,
+    org_id: Option<&OrgId>,
     now: i64,
 ) -> sqlx::Result<()> {
     const SQL: &str =
@@ -95,7 +96,7 @@ pub async fn insert_role(
         .execute(&mut *c).await.map(|_| ()))
 }
 
-pub async fn delete_role(tx: &mut Tx, user_id: &str, grant_id: &str) -> sqlx::Result<u64> {
+pub async fn delete_role(tx: &mut Tx, user_id: &UserId, grant_id: &GrantId) -> sqlx::Result<u64> {
     const SQL: &str = "DELETE FROM user_roles WHERE id = $1 AND user_id = $2";
     on_tx!(tx, c => sqlx::query(SQL).bind(grant_id).bind(user_id)
         .execute(&mut *c).await.map(|r| r.rows_affected()))
@@ -104,12 +105,12 @@ pub async fn delete_role(tx: &mut Tx, user_id: &str, grant_id: &str) -> sqlx::Re
 pub async fn update(tx: &mut Tx, u: &User) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE users SET display_name = $2, active = $3, org_id = $4, updated_at = $5 WHERE id = $1";
     on_tx!(tx, c => sqlx::query(SQL)
-        .bind(&u.id).bind(&u.display_name).bind(u.active).bind(&u.org_id).bind(u.updated_at)
+        .bind(u.id).bind(&u.display_name).bind(u.active).bind(u.org_id).bind(u.updated_at)
         .execute(&mut *c).await.map(|_| ()))
 }
 
 /// Sets a new password hash (and clears the failure columns of the former per-account lockout).
-pub async fn set_password(tx: &mut Tx, id: &str, hash: &str, now: i64) -> sqlx::Result<()> {
+pub async fn set_password(tx: &mut Tx, id: &UserId, hash: &str, now: i64) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, \
                        updated_at = $3 WHERE id = $1";
     on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(hash).bind(now)

@@ -16,6 +16,7 @@ use crate::auth::middleware::cookie;
 use crate::auth::{Capability, CurrentUser};
 use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang};
+use crate::ids::OrgId;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,7 +36,7 @@ pub fn rfc3339(secs: i64) -> String {
 /// One of the user's roles, as the home page shows it.
 pub struct RoleCard {
     pub role: String,
-    pub org_id: Option<String>,
+    pub org_id: Option<OrgId>,
     pub org_name: String,
 }
 
@@ -64,16 +65,14 @@ async fn home(
         .iter()
         .map(|g| RoleCard {
             role: ctx.role(&g.role),
-            org_id: g.org_id.clone(),
+            org_id: g.org_id,
             org_name: g.org_name.clone().unwrap_or_else(|| ctx.t("home.platform")),
         })
         .collect();
     let counts = match user.scope(Capability::ViewOrgs) {
         Some(scope) => kind_counts(
             &ctx,
-            &crate::dashboard::tallies::org_figures_of_scope(&state.db, &scope)
-                .await?
-                .by_kind(),
+            &crate::dashboard::tallies::org_figures_of_scope(&state.db, &scope).await?,
         ),
         None => Vec::new(),
     };

@@ -95,7 +95,7 @@ async fn journal_batches(b: Backend) {
                 actor_name: Some("city_admin"),
                 action: "roster.export",
                 target_type: "class",
-                target_id: Some(&target),
+                target_id: Some(target),
                 detail: String::new(),
             };
             let client = Client {

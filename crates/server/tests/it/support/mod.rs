@@ -237,6 +237,7 @@ impl TestApp {
             .find(|o| o.name == name)
             .unwrap_or_else(|| panic!("org {name}"))
             .id
+            .to_string()
     }
 
     /// Id of a demo user by username.
@@ -249,6 +250,7 @@ impl TestApp {
             .find(|u| u.username == username)
             .unwrap_or_else(|| panic!("user {username}"))
             .id
+            .to_string()
     }
 
     /// Audit entries with this action, newest first.
