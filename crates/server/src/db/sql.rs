@@ -259,6 +259,34 @@ mod tests {
         assert_eq!(q.args()[5], Arg::from("/a/~"));
     }
 
+    /// sqlx prepares a statement per connection and per SQL text (PostgreSQL: a Parse and
+    /// Describe round trip and a plan), so the text must depend only on the shape of the query —
+    /// how many values each piece takes — never on the values (docs/PERFORMANCE.md, "PostgreSQL
+    /// before and after").
+    #[test]
+    fn the_text_depends_on_the_shape_only() {
+        let build = |id: &str, ids: &[&str], roots: Vec<String>| {
+            Sql::new("SELECT 1 FROM t o WHERE o.id = ")
+                .bind(id)
+                .push(" AND o.parent_id IN (")
+                .list(ids.iter().copied())
+                .push(") AND ")
+                .scope("o.path", &Scope::Subtrees(roots))
+                .push(" LIMIT ")
+                .bind(100i64)
+        };
+        let a = build("a", &["x", "y"], vec!["/a/".into()]);
+        let b = build("b-longer", &["zz", "w"], vec!["/b/c/".into()]);
+        assert_eq!(a.text(), b.text());
+        assert_ne!(a.args(), b.args());
+        let c = build("a", &["x", "y", "z"], vec!["/a/".into()]);
+        assert_ne!(
+            a.text(),
+            c.text(),
+            "an IN list of another length is another statement"
+        );
+    }
+
     #[test]
     fn a_statement_takes_at_most_max_binds_parameters() {
         assert_eq!(crate::db::rows_per_statement(19), 13);
