@@ -1,14 +1,22 @@
 //! What a guardian sees of their child's attendance: per class, the rate against the programme's
-//! rule and each recorded day (arrival, who brought the child, departure, who collected them).
+//! rule and each expected day (arrival, who brought the child, departure, who collected them).
+//! The rate's denominator is the rows shown (issue 15 point 9): every operating day of the
+//! child's span so far, a day with nothing recorded shown as such; today counts once something
+//! is recorded for it or the class's day is over, so a child on the way is not yet "absent".
 
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveTime};
 use serde::Serialize;
+use tuoguan_domain::attendance::child_rate;
 
 use super::ChildDay;
-use super::metrics::{RateView, summary};
-use super::store;
+use super::metrics::{RateView, basis};
+use super::store::{self, Row};
 use super::tap::view;
 use crate::app::AppState;
 use crate::auth::{Capability, CurrentUser, Scope};
+use crate::classes::Class;
 use crate::enrolment::{Access, children};
 use crate::error::AppError;
 use crate::ids::{ChildId, ClassId};
@@ -42,23 +50,57 @@ pub async fn of_child(
         let Some(c) = crate::classes::service::find(state, &scope, &class_id).await? else {
             continue;
         };
-        let s = summary(state, &c, today).await?;
-        let Some(mine) = s.children.into_iter().find(|r| r.child_id == *child_id) else {
+        let b = basis(state, &c).await?;
+        let Some((span, _)) = b.spans.iter().find(|(s, _)| s.child_id == *child_id) else {
             continue;
         };
-        let days = store::marks_of_child(&state.db, &c.id, child_id)
+        let recorded: BTreeMap<String, Row> = store::marks_of_child(&state.db, &c.id, child_id)
             .await?
-            .iter()
-            .map(view)
+            .into_iter()
+            .map(|r| (r.day.clone(), r))
             .collect();
+        let until = counted_until(&c, today, recorded.get(&today.to_string()));
+        let so_far: Vec<NaiveDate> = b
+            .operating
+            .iter()
+            .copied()
+            .filter(|d| *d <= until)
+            .collect();
+        let days: Vec<ChildDay> = so_far
+            .iter()
+            .filter(|d| span.contains(**d))
+            .map(|d| match recorded.get(&d.to_string()) {
+                Some(r) => view(r),
+                None => view(&Row::empty(c.id, &d.to_string(), *child_id)),
+            })
+            .collect();
+        let present: Vec<NaiveDate> = days
+            .iter()
+            .filter(|d| d.arrived_at.is_some())
+            .filter_map(|d| d.day.parse().ok())
+            .collect();
+        let rate = child_rate(&so_far, span, &present);
         out.push(ChildClass {
             class_id: c.id,
             class_name: c.name.clone(),
-            from: mine.from,
-            to: mine.to,
-            rate: mine.rate,
+            from: span.from.to_string(),
+            to: span.to.to_string(),
+            rate: RateView::of(rate, b.rules.min_attendance_pct),
             days,
         });
     }
     Ok(out)
+}
+
+/// The last day the rate counts: today once something is recorded for it or the class's day is
+/// over (Beijing time), otherwise yesterday.
+fn counted_until(c: &Class, today: NaiveDate, row: Option<&Row>) -> NaiveDate {
+    let recorded = row.is_some_and(|r| r.in_at.is_some() || r.absent_reason.is_some());
+    let now = (chrono::Utc::now() + chrono::Duration::hours(8)).time();
+    let over = NaiveTime::parse_from_str(&c.daily_end, "%H:%M").is_ok_and(|end| now >= end);
+    if recorded || over {
+        today
+    } else {
+        today.pred_opt().unwrap_or(today)
+    }
 }
