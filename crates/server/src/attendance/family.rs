@@ -16,7 +16,6 @@ use super::store::{self, Row};
 use super::tap::view;
 use crate::app::AppState;
 use crate::auth::{Capability, CurrentUser, Scope};
-use crate::classes::Class;
 use crate::enrolment::{Access, children};
 use crate::error::AppError;
 use crate::ids::{ChildId, ClassId};
@@ -59,7 +58,8 @@ pub async fn of_child(
             .into_iter()
             .map(|r| (r.day.clone(), r))
             .collect();
-        let until = counted_until(&c, today, recorded.get(&today.to_string()));
+        let now = (chrono::Utc::now() + chrono::Duration::hours(8)).time();
+        let until = counted_until(&c.daily_end, today, now, recorded.get(&today.to_string()));
         let so_far: Vec<NaiveDate> = b
             .operating
             .iter()
@@ -93,14 +93,45 @@ pub async fn of_child(
 }
 
 /// The last day the rate counts: today once something is recorded for it or the class's day is
-/// over (Beijing time), otherwise yesterday.
-fn counted_until(c: &Class, today: NaiveDate, row: Option<&Row>) -> NaiveDate {
+/// over (`now`, Beijing time, past `daily_end`), otherwise yesterday.
+fn counted_until(
+    daily_end: &str,
+    today: NaiveDate,
+    now: NaiveTime,
+    row: Option<&Row>,
+) -> NaiveDate {
     let recorded = row.is_some_and(|r| r.in_at.is_some() || r.absent_reason.is_some());
-    let now = (chrono::Utc::now() + chrono::Duration::hours(8)).time();
-    let over = NaiveTime::parse_from_str(&c.daily_end, "%H:%M").is_ok_and(|end| now >= end);
+    let over = NaiveTime::parse_from_str(daily_end, "%H:%M").is_ok_and(|end| now >= end);
     if recorded || over {
         today
     } else {
         today.pred_opt().unwrap_or(today)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn today_counts_once_recorded_or_over() {
+        let today: NaiveDate = "2026-12-02".parse().unwrap();
+        let yesterday: NaiveDate = "2026-12-01".parse().unwrap();
+        let t = |s: &str| NaiveTime::parse_from_str(s, "%H:%M").unwrap();
+        let mut row = Row::empty(ClassId::new(), "2026-12-02", ChildId::new());
+        // On the way at 16:05: not counted yet, with or without an empty row.
+        assert_eq!(counted_until("18:30", today, t("16:05"), None), yesterday);
+        assert_eq!(
+            counted_until("18:30", today, t("16:05"), Some(&row)),
+            yesterday
+        );
+        // Checked in, or marked absent: counted.
+        row.in_at = Some(1);
+        assert_eq!(counted_until("18:30", today, t("16:05"), Some(&row)), today);
+        row.in_at = None;
+        row.absent_reason = Some("ill".into());
+        assert_eq!(counted_until("18:30", today, t("16:05"), Some(&row)), today);
+        // The class's day is over: counted, recorded or not.
+        assert_eq!(counted_until("18:30", today, t("18:30"), None), today);
     }
 }

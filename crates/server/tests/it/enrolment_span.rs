@@ -34,7 +34,7 @@ async fn put_from(app: &TestApp, token: &str, application: &str, day: &str) -> (
 async fn entered_late(app: &TestApp, unit: &str) -> (String, String, String) {
     let class = hospital_class(app).await;
     let (status, r) = upload(app, unit, &class, "r.csv", csv(&[good(7)]).into_bytes()).await;
-    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(status, StatusCode::CREATED, "{r}");
     let (_, list) = app
         .get(&format!("/api/v1/classes/{class}/applications"), unit)
         .await;
