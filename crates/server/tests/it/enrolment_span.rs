@@ -260,7 +260,7 @@ both!(the_unit_sets_the_first_day_on_the_enrolment_page, form);
 async fn form(b: Backend) {
     let app = TestApp::spawn(b).await;
     let unit = app.token("hospital_admin").await;
-    let (_, a, _) = entered_late(&app, &unit).await;
+    let (class, a, _) = entered_late(&app, &unit).await;
     let web = WebSession::login(&app, "hospital_admin").await;
     let page = format!("/applications/{a}");
     let (s, html) = web.get(&page).await;
@@ -278,6 +278,12 @@ async fn form(b: Backend) {
     assert_eq!(s, StatusCode::SEE_OTHER);
     let (_, v) = app.get(&format!("/api/v1/applications/{a}"), &unit).await;
     assert_eq!(v["attends_from"], "2026-07-13");
+    // The class's roster shows each child's first day, linked to the form.
+    let (_, roster) = web.get(&format!("/classes/{class}/enrolment")).await;
+    assert!(
+        roster.contains(&format!("/applications/{a}#attends-from\">2026-07-13<")),
+        "{roster}"
+    );
     // Staff see the day, without the form.
     let staff = WebSession::login(&app, "class_staff").await;
     let (s, html) = staff.get(&page).await;
