@@ -65,6 +65,22 @@ pub async fn of_programme(
     Ok(store::of_programme(&state.db, &scope, &p.id, offset, limit).await?)
 }
 
+/// The classes in `statuses` whose hosts lie in `scope` (the scope the caller acts with), at most
+/// `limit`, the soonest first: a unit's running classes for its home page.
+pub async fn with_status_in(
+    state: &AppState,
+    scope: &Scope,
+    statuses: &[ClassStatus],
+    limit: i64,
+) -> Result<Vec<Visible<Class>>, AppError> {
+    let names: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    Ok(store::with_status_in(&state.db, scope, &names, limit)
+        .await?
+        .into_iter()
+        .map(super::vouch)
+        .collect())
+}
+
 pub fn parse_day(s: &str, field: &'static str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
     let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
     if d.is_none() {

@@ -18,6 +18,7 @@ pub mod paperwork;
 pub mod parent_routes;
 pub mod parents;
 pub mod pickups;
+pub mod todo;
 pub mod retention;
 pub mod roster_file;
 pub mod routes;

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod excel;
 pub mod filetype;
 pub mod nul;
+pub mod home;
 pub mod pages;
 pub mod paging;
 pub mod stream;
