@@ -7,6 +7,7 @@ pub mod days;
 pub mod detail;
 pub mod files;
 pub mod form;
+pub mod review;
 pub mod routes;
 pub mod service;
 pub mod staff;

@@ -26,6 +26,7 @@ use crate::error::{AppError, FieldError, Query};
 use crate::ids::{ClassId, FileId, IdPath, OrgId, ProgrammeId, StaffId};
 use crate::programmes::{Programme, service as programmes};
 use crate::web::upload::file_turns;
+use crate::web::confirm::{ConfirmPage, confirmed};
 use crate::web::{Ctx, field_error, render, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -234,6 +235,10 @@ struct ShowPage {
     can_days: bool,
     /// A safety incident was recorded: marked for the rest of the programme.
     safety_incident: bool,
+    /// Every check with its evidence (blocking, warning, passed).
+    review: Vec<super::review::ReviewLine>,
+    /// What closing means, with its numbers (shown before closing).
+    close_consequence: String,
     errors: Vec<FieldError>,
 }
 
@@ -278,6 +283,53 @@ impl ShowPage {
     fn has_blocks(&self) -> bool {
         self.d.checks.iter().any(|c| c.level == "block")
     }
+
+    /// The class has been approved: enrolment, the schedule and incidents have something to show.
+    fn approved_or_later(&self) -> bool {
+        use super::ClassStatus::*;
+        matches!(self.d.class.status, Approved | Running | Closed)
+    }
+
+    /// The class runs or ran: its roll, month grid and logs have days to show.
+    fn has_days(&self) -> bool {
+        use super::ClassStatus::*;
+        matches!(self.d.class.status, Running | Closed)
+    }
+
+    /// The venue checklist as asked and answered (是/否), for the registration details.
+    fn venue_answers(&self) -> Vec<(String, String)> {
+        let v = &self.d.class.registration.venue;
+        let yn = |b: bool| self.ctx.t(if b { "review.yes" } else { "review.no" });
+        [
+            ("independent", v.independent),
+            ("building_fire_supervision_safe", v.building_fire_supervision_safe),
+            ("away_from_hazards", v.away_from_hazards),
+            ("ventilation_and_light", v.ventilation_and_light),
+            ("cameras", v.cameras),
+            ("in_production_plant", v.in_production_plant),
+            ("in_basement", v.in_basement),
+            ("in_warehouse", v.in_warehouse),
+            ("illegal_or_dangerous_building", v.illegal_or_dangerous_building),
+        ]
+        .into_iter()
+        .map(|(k, b)| (self.label("venue", k), yn(b)))
+        .chain(v.floor_area_m2.map(|a| (self.label("venue", "floor_area_m2"), a.to_string())))
+        .collect()
+    }
+
+    /// The word on a check line's badge.
+    fn level_word(&self, level: &str) -> String {
+        self.ctx.t(match level {
+            "block" => "review.blocks",
+            "warn" => "review.warns",
+            "pass" => "review.passed",
+            _ => "review.info",
+        })
+    }
+
+    fn is_running(&self) -> bool {
+        self.d.class.status == super::ClassStatus::Running
+    }
 }
 
 async fn show_page(
@@ -292,7 +344,14 @@ async fn show_page(
         programme,
         roster,
         detail: d,
+        found,
     } = super::detail::read(state, user, id, ctx.lang).await?;
+    let review = super::review::lines(ctx.lang, &c, &found, &roster, &d.files);
+    let close_consequence = if service::allowed_from(Action::Close, c.status()) {
+        close_consequence(state, &ctx, &c).await?
+    } else {
+        String::new()
+    };
     let (from, _) = (c.status(), ());
     let actions = [
         ("submit", Action::Submit),
@@ -309,6 +368,8 @@ async fn show_page(
     let (_, safety) = crate::attendance::incident_counts(state, &c).await?;
     Ok(ShowPage {
         safety_incident: safety > 0,
+        review,
+        close_consequence,
         ctx,
         can_edit: host(Capability::RegisterClasses) && c.status().editable(),
         can_staff: host(Capability::ManageStaff) && c.status() != super::ClassStatus::Closed,
@@ -365,6 +426,19 @@ struct ActForm {
     action: String,
     #[serde(default)]
     comment: String,
+    /// `1` once the user confirmed a consequential step (closing).
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// What closing `c` means, with its numbers: the sentence of the confirmation page and dialog.
+async fn close_consequence(
+    state: &AppState,
+    ctx: &Ctx,
+    c: &crate::auth::Visible<super::Class>,
+) -> Result<String, AppError> {
+    let n = crate::enrolment::todo::enrolled_count(state, c).await?;
+    Ok(ctx.lang.tf("confirm.close_class", &[("n", n.to_string())]))
 }
 
 async fn act(
@@ -377,10 +451,32 @@ async fn act(
 ) -> Result<Response, AppError> {
     let action =
         Action::parse(&f.action).ok_or_else(|| AppError::field("action", "error.bad_request"))?;
+    if action == Action::Close && !confirmed(&f.confirm) {
+        let c = service::visible(&state, &user, &id).await?;
+        if service::may(&user, &c, action) && service::allowed_from(action, c.status()) {
+            return ConfirmPage {
+                title: ctx.t("confirm.close_class_title"),
+                consequence: close_consequence(&state, &ctx, &c).await?,
+                action: format!("/classes/{id}/action"),
+                fields: vec![("action".into(), "close".into()), ("comment".into(), f.comment)],
+                confirm_label: ctx.t("class_action.close"),
+                back: format!("/classes/{id}"),
+                ctx,
+            }
+            .render();
+        }
+    }
     let r = service::transition(&state, &user, &client, &id, action, &f.comment)
         .await
         .map(|_| ());
-    back(&state, ctx, &user, &id, r, "saved").await
+    let flash = match action {
+        Action::Submit => "class_submitted",
+        Action::Approve => "class_approved",
+        Action::Return => "class_returned",
+        Action::Start => "class_started",
+        Action::Close => "class_closed",
+    };
+    back(&state, ctx, &user, &id, r, flash).await
 }
 
 #[derive(Debug, Deserialize)]

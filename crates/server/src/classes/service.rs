@@ -425,7 +425,21 @@ pub async fn checks(state: &AppState, c: &Class, p: &Programme) -> Result<Vec<Ch
     Ok(if c.status() == ClassStatus::Running {
         running_warnings(&f, today)
     } else {
-        approval_checks(&f, today, p.rules()?.min_class_size)
+        let mut found = approval_checks(&f, today, p.rules()?.min_class_size);
+        // A class without a 负责人 on its roster has nobody answerable for the children: it is
+        // not approved (issue 15). The roster is the class's own record, so the rule lives here
+        // beside the registration checks; a running class is flagged by `staff::flags` instead.
+        let roster = super::staff::roster(&state.db, c).await?;
+        if !roster.iter().any(|s| s.active && s.role == "leader") {
+            found.insert(
+                0,
+                Check {
+                    code: "check.no_leader",
+                    level: tuoguan_domain::class_checks::Level::Block,
+                },
+            );
+        }
+        found
     })
 }
 

@@ -83,3 +83,15 @@ pub async fn of_parent(state: &AppState, user: &CurrentUser) -> Result<Vec<Child
     }
     Ok(out)
 }
+
+/// Children enrolled in the class now (在册儿童): the number a close confirmation states.
+pub async fn enrolled_count(
+    state: &AppState,
+    c: &crate::auth::Visible<crate::classes::Class>,
+) -> Result<usize, AppError> {
+    Ok(store::applications_of_class(&state.db, &c.id)
+        .await?
+        .iter()
+        .filter(|a| a.status() == Status::Enrolled)
+        .count())
+}

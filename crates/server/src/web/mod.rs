@@ -5,6 +5,7 @@ pub mod assets;
 pub mod excel;
 pub mod filetype;
 pub mod nul;
+pub mod confirm;
 pub mod home;
 pub mod pages;
 pub mod paging;
@@ -49,6 +50,13 @@ const FLASHES: &[&str] = &[
     "signed_out",
     "deleted",
     "registered",
+    "class_submitted",
+    "class_approved",
+    "class_returned",
+    "class_started",
+    "class_closed",
+    "withdrawn",
+    "card_reissued",
 ];
 
 impl Ctx {
