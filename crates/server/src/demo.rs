@@ -365,6 +365,28 @@ async fn programme_2026(state: &AppState, city: &Org, units: &[Org]) -> anyhow::
         let c = classes::register(state, &me, &client, &class)
             .await
             .map_err(app_err)?;
+        // The roster comes before submitting: a class without a 负责人 is not approved (issue 15).
+        if *target != "draft" {
+            let people = [
+                ("王晓梅", "leader", 0),
+                ("李建华", "teacher", 1),
+                ("陈思远", "work_study", 2),
+            ];
+            for (name, role, k) in people {
+                let checked = role != "work_study";
+                let s = staff::StaffInput {
+                    name: name.into(),
+                    role: role.into(),
+                    phone: format!("139{:04}{:04}", 1000 + i, 2000 + k),
+                    part_time: false,
+                    check_done_on: checked.then(|| "2026-06-20".into()),
+                    check_done_by: checked.then(|| "区教育局系统查询".into()),
+                };
+                staff::add(state, &me, &client, &c.id, &s)
+                    .await
+                    .map_err(app_err)?;
+            }
+        }
         let steps: &[Action] = match *target {
             "submitted" => &[Action::Submit],
             "returned" => &[Action::Submit, Action::Return],
@@ -387,27 +409,6 @@ async fn programme_2026(state: &AppState, city: &Org, units: &[Org]) -> anyhow::
             classes::transition(state, &me, &client, &c.id, *step, note)
                 .await
                 .map_err(app_err)?;
-        }
-        if matches!(*target, "running" | "approved") {
-            let people = [
-                ("王晓梅", "leader", 0),
-                ("李建华", "teacher", 1),
-                ("陈思远", "work_study", 2),
-            ];
-            for (name, role, k) in people {
-                let checked = role != "work_study";
-                let s = staff::StaffInput {
-                    name: name.into(),
-                    role: role.into(),
-                    phone: format!("139{:04}{:04}", 1000 + i, 2000 + k),
-                    part_time: false,
-                    check_done_on: checked.then(|| "2026-06-20".into()),
-                    check_done_by: checked.then(|| "区教育局系统查询".into()),
-                };
-                staff::add(state, &me, &client, &c.id, &s)
-                    .await
-                    .map_err(app_err)?;
-            }
         }
     }
     Ok(())
