@@ -10,6 +10,7 @@ pub mod form;
 pub mod review;
 pub mod routes;
 pub mod service;
+pub mod show_page;
 pub mod staff;
 mod store;
 

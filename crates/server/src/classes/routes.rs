@@ -12,11 +12,11 @@ use axum::{
 use serde::Deserialize;
 use tuoguan_domain::class_checks::{ClassModel, FoodMode, Management};
 
-use super::detail::ClassDetail;
 use super::files::{file_response, read_upload};
 use super::form::{ClassForm, opt};
 use super::service::{self, Action};
-use super::staff::{self, STAFF_ROLES, Staff, StaffInput, StaffPatch};
+use super::show_page::{close_consequence, show_page};
+use super::staff::{self, StaffInput, StaffPatch};
 use super::store::ClassDay;
 use super::{ClassInput, files};
 use crate::app::AppState;
@@ -25,8 +25,8 @@ use crate::auth::{Capability, CurrentUser};
 use crate::error::{AppError, FieldError, Query};
 use crate::ids::{ClassId, FileId, IdPath, OrgId, ProgrammeId, StaffId};
 use crate::programmes::{Programme, service as programmes};
-use crate::web::upload::file_turns;
 use crate::web::confirm::{ConfirmPage, confirmed};
+use crate::web::upload::file_turns;
 use crate::web::{Ctx, field_error, render, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -221,168 +221,6 @@ async fn edit(
     }
 }
 
-#[derive(Template)]
-#[template(path = "classes/show.html")]
-struct ShowPage {
-    ctx: Ctx,
-    d: ClassDetail,
-    programme: Programme,
-    roster: Vec<Staff>,
-    actions: Vec<&'static str>,
-    can_edit: bool,
-    can_staff: bool,
-    can_upload: bool,
-    can_days: bool,
-    /// A safety incident was recorded: marked for the rest of the programme.
-    safety_incident: bool,
-    /// Every check with its evidence (blocking, warning, passed).
-    review: Vec<super::review::ReviewLine>,
-    /// What closing means, with its numbers (shown before closing).
-    close_consequence: String,
-    errors: Vec<FieldError>,
-}
-
-impl ShowPage {
-    fn err(&self, field: &str) -> Option<String> {
-        field_error(&self.errors, field, self.ctx.lang)
-    }
-
-    fn label(&self, prefix: &str, v: &str) -> String {
-        self.ctx.t(&format!("{prefix}.{v}"))
-    }
-
-    fn staff_roles(&self) -> Vec<(String, String)> {
-        STAFF_ROLES
-            .iter()
-            .map(|r| (r.to_string(), self.label("staff_role", r)))
-            .collect()
-    }
-
-    fn file_kinds(&self) -> Vec<(String, String)> {
-        files::FILE_KINDS
-            .iter()
-            .map(|k| (k.to_string(), self.label("file_kind", k)))
-            .collect()
-    }
-
-    fn time(&self, t: &i64) -> String {
-        crate::web::pages::rfc3339(*t)
-    }
-
-    fn error_messages(&self) -> Vec<String> {
-        self.errors
-            .iter()
-            .map(|e| e.msg.render(self.ctx.lang))
-            .collect()
-    }
-
-    fn can_approve(&self) -> bool {
-        self.actions.contains(&"approve")
-    }
-
-    fn has_blocks(&self) -> bool {
-        self.d.checks.iter().any(|c| c.level == "block")
-    }
-
-    /// The class has been approved: enrolment, the schedule and incidents have something to show.
-    fn approved_or_later(&self) -> bool {
-        use super::ClassStatus::*;
-        matches!(self.d.class.status, Approved | Running | Closed)
-    }
-
-    /// The class runs or ran: its roll, month grid and logs have days to show.
-    fn has_days(&self) -> bool {
-        use super::ClassStatus::*;
-        matches!(self.d.class.status, Running | Closed)
-    }
-
-    /// The venue checklist as asked and answered (是/否), for the registration details.
-    fn venue_answers(&self) -> Vec<(String, String)> {
-        let v = &self.d.class.registration.venue;
-        let yn = |b: bool| self.ctx.t(if b { "review.yes" } else { "review.no" });
-        [
-            ("independent", v.independent),
-            ("building_fire_supervision_safe", v.building_fire_supervision_safe),
-            ("away_from_hazards", v.away_from_hazards),
-            ("ventilation_and_light", v.ventilation_and_light),
-            ("cameras", v.cameras),
-            ("in_production_plant", v.in_production_plant),
-            ("in_basement", v.in_basement),
-            ("in_warehouse", v.in_warehouse),
-            ("illegal_or_dangerous_building", v.illegal_or_dangerous_building),
-        ]
-        .into_iter()
-        .map(|(k, b)| (self.label("venue", k), yn(b)))
-        .chain(v.floor_area_m2.map(|a| (self.label("venue", "floor_area_m2"), a.to_string())))
-        .collect()
-    }
-
-    /// The word on a check line's badge.
-    fn level_word(&self, level: &str) -> String {
-        self.ctx.t(match level {
-            "block" => "review.blocks",
-            "warn" => "review.warns",
-            "pass" => "review.passed",
-            _ => "review.info",
-        })
-    }
-
-    fn is_running(&self) -> bool {
-        self.d.class.status == super::ClassStatus::Running
-    }
-}
-
-async fn show_page(
-    state: &AppState,
-    ctx: Ctx,
-    user: &CurrentUser,
-    id: &ClassId,
-    errors: Vec<FieldError>,
-) -> Result<ShowPage, AppError> {
-    let super::detail::ClassRead {
-        class: c,
-        programme,
-        roster,
-        detail: d,
-        found,
-    } = super::detail::read(state, user, id, ctx.lang).await?;
-    let review = super::review::lines(ctx.lang, &c, &found, &roster, &d.files);
-    let close_consequence = if service::allowed_from(Action::Close, c.status()) {
-        close_consequence(state, &ctx, &c).await?
-    } else {
-        String::new()
-    };
-    let (from, _) = (c.status(), ());
-    let actions = [
-        ("submit", Action::Submit),
-        ("approve", Action::Approve),
-        ("return", Action::Return),
-        ("start", Action::Start),
-        ("close", Action::Close),
-    ]
-    .into_iter()
-    .filter(|(_, a)| service::may(user, &c, *a) && service::allowed_from(*a, from))
-    .map(|(n, _)| n)
-    .collect();
-    let host = |cap| user.scope(cap).is_some_and(|s| s.contains(&c.host_path));
-    let (_, safety) = crate::attendance::incident_counts(state, &c).await?;
-    Ok(ShowPage {
-        safety_incident: safety > 0,
-        review,
-        close_consequence,
-        ctx,
-        can_edit: host(Capability::RegisterClasses) && c.status().editable(),
-        can_staff: host(Capability::ManageStaff) && c.status() != super::ClassStatus::Closed,
-        can_upload: host(Capability::RegisterClasses),
-        can_days: service::may(user, &c, Action::Start),
-        d,
-        programme,
-        roster,
-        actions,
-        errors,
-    })
-}
-
 async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -431,16 +269,6 @@ struct ActForm {
     confirm: Option<String>,
 }
 
-/// What closing `c` means, with its numbers: the sentence of the confirmation page and dialog.
-async fn close_consequence(
-    state: &AppState,
-    ctx: &Ctx,
-    c: &crate::auth::Visible<super::Class>,
-) -> Result<String, AppError> {
-    let n = crate::enrolment::todo::enrolled_count(state, c).await?;
-    Ok(ctx.lang.tf("confirm.close_class", &[("n", n.to_string())]))
-}
-
 async fn act(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -458,7 +286,10 @@ async fn act(
                 title: ctx.t("confirm.close_class_title"),
                 consequence: close_consequence(&state, &ctx, &c).await?,
                 action: format!("/classes/{id}/action"),
-                fields: vec![("action".into(), "close".into()), ("comment".into(), f.comment)],
+                fields: vec![
+                    ("action".into(), "close".into()),
+                    ("comment".into(), f.comment),
+                ],
                 confirm_label: ctx.t("class_action.close"),
                 back: format!("/classes/{id}"),
                 ctx,

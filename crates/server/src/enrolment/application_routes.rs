@@ -17,8 +17,8 @@ use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, FieldError};
-use crate::ids::{ApplicationId, ChildId, ClassId, IdPath};
 use crate::i18n::Lang;
+use crate::ids::{ApplicationId, ChildId, ClassId, IdPath};
 use crate::web::confirm::{ConfirmPage, confirmed};
 use crate::web::{Ctx, field_error, render, render_status};
 

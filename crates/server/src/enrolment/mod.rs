@@ -18,11 +18,11 @@ pub mod paperwork;
 pub mod parent_routes;
 pub mod parents;
 pub mod pickups;
-pub mod todo;
 pub mod retention;
 pub mod roster_file;
 pub mod routes;
 mod store;
+pub mod todo;
 
 use crate::ids::ChildId;
 pub use store::{Child, visible_child};

@@ -2,11 +2,11 @@
 //! and the pages that belong to no domain (home, language, health).
 
 pub mod assets;
+pub mod confirm;
 pub mod excel;
 pub mod filetype;
-pub mod nul;
-pub mod confirm;
 pub mod home;
+pub mod nul;
 pub mod pages;
 pub mod paging;
 pub mod stream;

@@ -59,7 +59,12 @@ async fn homes(b: Backend) {
             )
             .await
             .unwrap();
-        assert_eq!(overflowing, serde_json::json!(0), "{who}: {}", too_wide(&c).await);
+        assert_eq!(
+            overflowing,
+            serde_json::json!(0),
+            "{who}: {}",
+            too_wide(&c).await
+        );
         println!("home of {who}: page {} px wide", page_width(&c).await);
         let h = page_height(&c).await;
         println!("home of {who} at 360 px: {h} px high");
@@ -90,10 +95,15 @@ async fn close_dialog(b: Backend) {
     let class = hospital_class(&app).await;
     let (_driver, c) = browser(360, 740).await;
     sign_in(&c, &app, "hospital_admin").await;
-    c.goto(&app.url(&format!("/classes/{class}"))).await.unwrap();
+    c.goto(&app.url(&format!("/classes/{class}")))
+        .await
+        .unwrap();
     wait_text(&c, "#class-status", |t| t == "运行中").await;
     click(&c, "#do-close").await;
-    let said = wait_text(&c, "#confirm-dialog-text", |t| t.contains("结束后不能再签到")).await;
+    let said = wait_text(&c, "#confirm-dialog-text", |t| {
+        t.contains("结束后不能再签到")
+    })
+    .await;
     assert!(said.contains("名在册儿童"), "{said}");
     shot(&c, &format!("{tag}-close-dialog")).await;
     // 返回 closes the dialog and nothing happens.

@@ -53,8 +53,14 @@ async fn close_asks(b: Backend) {
         .post_form_with(&action, &csrf_of(&page), &[("action", "close")])
         .await;
     assert_eq!(s, StatusCode::OK);
-    assert!(is_confirmation(&asked) && asked.contains(&sentence), "{asked}");
-    assert!(asked.contains(&format!("href=\"/classes/{class}\"")), "返回");
+    assert!(
+        is_confirmation(&asked) && asked.contains(&sentence),
+        "{asked}"
+    );
+    assert!(
+        asked.contains(&format!("href=\"/classes/{class}\"")),
+        "返回"
+    );
     let api = format!("/api/v1/classes/{class}");
     assert_eq!(status_of(&app, &unit, &api).await, "running");
     let (s, to) = web
@@ -95,7 +101,10 @@ async fn decisions_ask(b: Backend) {
         .post_form_with(&decision, &csrf_of(&page), &[("decision", "reject")])
         .await;
     assert_eq!(s, StatusCode::OK);
-    assert!(is_confirmation(&asked) && asked.contains("确认测试班"), "{asked}");
+    assert!(
+        is_confirmation(&asked) && asked.contains("确认测试班"),
+        "{asked}"
+    );
     assert_eq!(status_of(&app, &a.unit, &api).await, "accepted");
     // The parent withdraws instead: the button says 撤回报名 (退出 is signing out).
     let parent = WebSession::new(&app.base);
@@ -103,13 +112,18 @@ async fn decisions_ask(b: Backend) {
         parent.login_as(PARENT_PHONE, PARENT_PASSWORD).await.0,
         StatusCode::SEE_OTHER
     );
-    let (_, page) = parent.get(&format!("/applications/{}", a.application)).await;
+    let (_, page) = parent
+        .get(&format!("/applications/{}", a.application))
+        .await;
     assert!(page.contains("撤回报名"), "{page}");
     let (s, asked) = parent
         .post_form_with(&decision, &csrf_of(&page), &[("decision", "withdraw")])
         .await;
     assert_eq!(s, StatusCode::OK);
-    assert!(is_confirmation(&asked) && asked.contains("不再占用"), "{asked}");
+    assert!(
+        is_confirmation(&asked) && asked.contains("不再占用"),
+        "{asked}"
+    );
     assert_eq!(status_of(&app, &a.me, &api).await, "accepted");
     let (s, to) = parent
         .post_form_with(
@@ -196,7 +210,12 @@ async fn empty_roster_blocks(b: Backend) {
     assert!(page.contains("id=\"venue-answers\""));
     assert!(!page.contains("各项检查均已通过"));
     // Nothing to take a roll of before approval.
-    for tab in ["roll-link", "attendance-link", "logs-link", "enrolment-link"] {
+    for tab in [
+        "roll-link",
+        "attendance-link",
+        "logs-link",
+        "enrolment-link",
+    ] {
         assert!(!page.contains(&format!("id=\"{tab}\"")), "{tab}");
     }
     // The page's approve is refused the same way, naming the check.

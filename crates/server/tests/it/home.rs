@@ -76,7 +76,11 @@ async fn staff_home(b: Backend) {
         assert!(card.contains("今天不是托管日"), "{card}");
     }
     // A federation has no roll to take.
-    assert!(!home(&app, "city_admin").await.contains("id=\"today-rolls\""));
+    assert!(
+        !home(&app, "city_admin")
+            .await
+            .contains("id=\"today-rolls\"")
+    );
 }
 
 both!(
@@ -151,7 +155,10 @@ async fn federation_home(b: Backend) {
     for p in programmes(&app, &token).await {
         let id = p["id"].as_str().unwrap();
         let (_, classes) = app
-            .get(&format!("/api/v1/classes?programme_id={id}&limit=1000"), &token)
+            .get(
+                &format!("/api/v1/classes?programme_id={id}&limit=1000"),
+                &token,
+            )
             .await;
         let submitted = classes
             .as_array()
@@ -186,23 +193,26 @@ async fn federation_home(b: Backend) {
         .iter()
         .find(|i| i["acknowledged"] == false)
     {
-        let path = format!("/api/v1/incidents/{}/acknowledge", i["id"].as_str().unwrap());
+        let path = format!(
+            "/api/v1/incidents/{}/acknowledge",
+            i["id"].as_str().unwrap()
+        );
         assert_eq!(
             app.post(&path, &token, serde_json::json!({})).await.0,
             StatusCode::OK
         );
         let html = home(&app, "city_admin").await;
-        assert_eq!(
-            count_of(&html, "todo-incidents").unwrap_or(0),
-            open - 1
-        );
+        assert_eq!(count_of(&html, "todo-incidents").unwrap_or(0), open - 1);
     }
     // Approving one class takes it off the count.
     let waiting = waiting_total;
     let p = &programmes(&app, &token).await[0];
     let pid = p["id"].as_str().unwrap();
     let (_, classes) = app
-        .get(&format!("/api/v1/classes?programme_id={pid}&limit=1000"), &token)
+        .get(
+            &format!("/api/v1/classes?programme_id={pid}&limit=1000"),
+            &token,
+        )
         .await;
     if let Some(c) = classes
         .as_array()
@@ -257,7 +267,9 @@ async fn parent_home(b: Backend) {
         else {
             continue;
         };
-        let section = &html[html.find(&format!("id=\"child-{}\"", k["id"].as_str().unwrap())).unwrap()..];
+        let section = &html[html
+            .find(&format!("id=\"child-{}\"", k["id"].as_str().unwrap()))
+            .unwrap()..];
         let section = &section[..section.find("</section>").unwrap()];
         let word = if !roll["operating"].as_bool().unwrap() {
             "今天不托管"

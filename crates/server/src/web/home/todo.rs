@@ -182,7 +182,7 @@ async fn unit_items(
                 out.push(Item {
                     id: format!("todo-applied-{}", q.class_id),
                     count: q.applied,
-                    text: lang.tf("home.todo_applied", &[name.clone()]),
+                    text: lang.tf("home.todo_applied", std::slice::from_ref(&name)),
                     href: href.clone(),
                     action: lang.t("home.go_decide"),
                     tone: Tone::Warn,
@@ -216,7 +216,7 @@ async fn unit_items(
                 out.push(Item {
                     id: format!("todo-leader-{}", c.id),
                     count: 1,
-                    text: lang.tf("home.todo_no_leader", &[name.clone()]),
+                    text: lang.tf("home.todo_no_leader", std::slice::from_ref(&name)),
                     href: href.clone(),
                     action: lang.t("home.go_staff"),
                     tone: Tone::Bad,
@@ -306,9 +306,8 @@ pub async fn children(
     }
     let mut out = Vec::new();
     for k in crate::enrolment::todo::of_parent(state, user).await? {
-        let days =
-            crate::attendance::family::today_of_child(state, user, &k.child_id, &k.enrolled)
-                .await?;
+        let days = crate::attendance::family::today_of_child(state, user, &k.child_id, &k.enrolled)
+            .await?;
         let today = days
             .iter()
             .map(|t| {
