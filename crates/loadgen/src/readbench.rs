@@ -76,6 +76,11 @@ pub fn targets(m: &Manifest) -> Vec<Target> {
     };
     vec![
         t("home (page)", "/".into(), &m.national_user),
+        // Each role's home is a to-do list (issue 15): its counts must stay indexed reads.
+        t("home of class staff (page)", "/".into(), &m.staff_user),
+        t("home of a unit (page)", "/".into(), &m.unit_user),
+        t("home of a city (page)", "/".into(), &m.city_user),
+        t("home of a province (page)", "/".into(), &m.province_user),
         t("organisations (page)", "/orgs".into(), &m.national_user),
         t("users (page)", "/users".into(), &m.national_user),
         t(

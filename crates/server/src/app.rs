@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router {
     let (api, openapi) = api();
     let html = Router::new()
         .merge(web::pages::router())
+        .merge(web::home::router())
         .merge(auth::routes::router())
         .merge(orgs::routes::router())
         .merge(users::routes::router())

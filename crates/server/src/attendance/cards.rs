@@ -96,12 +96,21 @@ async fn card_child(
     state: &AppState,
     user: &CurrentUser,
     child_id: &ChildId,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     let run = user.scope(Capability::RunClasses);
-    crate::enrolment::visible_child(&state.db, &user.id, run.as_ref(), child_id)
+    let (child, _) = crate::enrolment::visible_child(&state.db, &user.id, run.as_ref(), child_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(())
+    Ok(child.name.clone())
+}
+
+/// The name of a card's holder, when the user may reissue the card (the confirmation names them).
+pub async fn child_name(
+    state: &AppState,
+    user: &CurrentUser,
+    child_id: &ChildId,
+) -> Result<String, AppError> {
+    card_child(state, user, child_id).await
 }
 
 /// The child's valid code, issuing one when there is none.

@@ -92,6 +92,52 @@ pub async fn of_child(
     Ok(out)
 }
 
+/// A child's day today in one class (the parent's home page).
+#[derive(Debug, Clone)]
+pub struct ChildToday {
+    pub class_id: ClassId,
+    pub class_name: String,
+    /// The class operates today (else nothing is expected of the child).
+    pub operating: bool,
+    pub day: ChildDay,
+}
+
+/// The child's day today in each of `classes` that is running (classes the child is enrolled
+/// in, from the enrolment domain), read through the caller's access to the child.
+pub async fn today_of_child(
+    state: &AppState,
+    user: &CurrentUser,
+    child_id: &ChildId,
+    classes: &[ClassId],
+) -> Result<Vec<ChildToday>, AppError> {
+    let (_, access) = children::visible(state, user, child_id).await?;
+    let scope = match access {
+        Access::Guardian => Scope::All,
+        Access::Unit => user.require(Capability::ViewClasses)?,
+    };
+    let today = crate::calendar::today();
+    let d = today.format("%Y-%m-%d").to_string();
+    let mut out = Vec::new();
+    for class_id in classes {
+        let Some(c) = crate::classes::service::find(state, &scope, class_id).await? else {
+            continue;
+        };
+        if c.status() != crate::classes::ClassStatus::Running {
+            continue;
+        }
+        let row = store::day_of_child(&state.db, &c.id, child_id, &d)
+            .await?
+            .unwrap_or_else(|| store::Row::empty(c.id, &d, *child_id));
+        out.push(ChildToday {
+            class_id: c.id,
+            class_name: c.name.clone(),
+            operating: super::tap::operates(&state.db, &c, today).await?,
+            day: view(&row),
+        });
+    }
+    Ok(out)
+}
+
 /// The last day the rate counts: today once something is recorded for it or the class's day is
 /// over (`now`, Beijing time, past `daily_end`), otherwise yesterday.
 fn counted_until(

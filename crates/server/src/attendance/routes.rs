@@ -223,6 +223,12 @@ struct CardsPage {
     cards: Vec<(RollChild, String, String)>,
 }
 
+impl CardsPage {
+    fn reissue_consequence(&self, child: &str) -> String {
+        reissue_consequence(self.ctx.lang, child)
+    }
+}
+
 async fn cards_page(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -260,19 +266,45 @@ fn origin(headers: &HeaderMap, secure: bool) -> String {
 #[derive(Debug, Deserialize)]
 struct ReissueForm {
     class_id: Option<String>,
+    /// `1` once the user confirmed: the old card stops working.
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// What reissuing a child's card means: the old card stops working at once.
+pub fn reissue_consequence(lang: Lang, child: &str) -> String {
+    lang.tf("confirm.reissue", &[("child", child.to_string())])
 }
 
 async fn reissue(
     State(state): State<AppState>,
+    ctx: Ctx,
     user: CurrentUser,
     client: Client,
     IdPath(id): IdPath<ChildId>,
     Form(f): Form<ReissueForm>,
 ) -> Result<Response, AppError> {
+    let class = f.class_id.filter(|c| !c.is_empty());
+    if !crate::web::confirm::confirmed(&f.confirm) {
+        let name = cards::child_name(&state, &user, &id).await?;
+        return crate::web::confirm::ConfirmPage {
+            title: ctx.t("cards.reissue"),
+            consequence: reissue_consequence(ctx.lang, &name),
+            action: format!("/children/{id}/card/reissue"),
+            fields: vec![("class_id".into(), class.clone().unwrap_or_default())],
+            confirm_label: ctx.t("cards.reissue"),
+            back: match &class {
+                Some(c) => format!("/classes/{c}/cards#card-{id}"),
+                None => format!("/children/{id}"),
+            },
+            ctx,
+        }
+        .render();
+    }
     cards::reissue(&state, &user, &client, &id).await?;
-    let back = match f.class_id {
-        Some(c) if !c.is_empty() => format!("/classes/{c}/cards?ok=saved#card-{id}"),
-        _ => format!("/children/{id}?ok=saved"),
+    let back = match class {
+        Some(c) => format!("/classes/{c}/cards?ok=card_reissued#card-{id}"),
+        None => format!("/children/{id}?ok=card_reissued"),
     };
     Ok(Redirect::to(&back).into_response())
 }

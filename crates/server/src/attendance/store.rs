@@ -302,6 +302,19 @@ pub async fn marks_of_child(
     on_db!(db, p => sqlx::query_as(sql).bind(class_id).bind(child_id).fetch_all(p).await)
 }
 
+/// One child's stored day in a class, if anything is recorded (primary key lookup).
+pub async fn day_of_child(
+    db: &Db,
+    class_id: &ClassId,
+    child_id: &ChildId,
+    day: &str,
+) -> sqlx::Result<Option<Row>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {ROW_COLS} FROM attendance WHERE class_id = $1 AND day = $2 AND child_id = $3"
+    ));
+    on_db!(db, p => sqlx::query_as(sql).bind(class_id).bind(day).bind(child_id).fetch_optional(p).await)
+}
+
 /// Who may collect each child enrolled in the class: (child id, collector id, name, relationship),
 /// pickup persons and guardians as in [`collectors`], for the whole roll in one query.
 pub async fn collectors_of_class(

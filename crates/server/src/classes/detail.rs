@@ -42,6 +42,8 @@ pub struct ClassRead {
     pub programme: Programme,
     pub roster: Vec<Staff>,
     pub detail: ClassDetail,
+    /// The findings as the domain gives them, for the approval screen's lines.
+    pub found: Vec<tuoguan_domain::class_checks::Check>,
 }
 
 /// Reads a class and everything its page shows, each row once.
@@ -86,5 +88,6 @@ pub async fn read(
         programme: p,
         roster,
         detail,
+        found: checks,
     })
 }

@@ -7,8 +7,10 @@ pub mod days;
 pub mod detail;
 pub mod files;
 pub mod form;
+pub mod review;
 pub mod routes;
 pub mod service;
+pub mod show_page;
 pub mod staff;
 mod store;
 

@@ -12,11 +12,11 @@ use axum::{
 use serde::Deserialize;
 use tuoguan_domain::class_checks::{ClassModel, FoodMode, Management};
 
-use super::detail::ClassDetail;
 use super::files::{file_response, read_upload};
 use super::form::{ClassForm, opt};
 use super::service::{self, Action};
-use super::staff::{self, STAFF_ROLES, Staff, StaffInput, StaffPatch};
+use super::show_page::{close_consequence, show_page};
+use super::staff::{self, StaffInput, StaffPatch};
 use super::store::ClassDay;
 use super::{ClassInput, files};
 use crate::app::AppState;
@@ -25,6 +25,7 @@ use crate::auth::{Capability, CurrentUser};
 use crate::error::{AppError, FieldError, Query};
 use crate::ids::{ClassId, FileId, IdPath, OrgId, ProgrammeId, StaffId};
 use crate::programmes::{Programme, service as programmes};
+use crate::web::confirm::{ConfirmPage, confirmed};
 use crate::web::upload::file_turns;
 use crate::web::{Ctx, field_error, render, render_status};
 
@@ -220,108 +221,6 @@ async fn edit(
     }
 }
 
-#[derive(Template)]
-#[template(path = "classes/show.html")]
-struct ShowPage {
-    ctx: Ctx,
-    d: ClassDetail,
-    programme: Programme,
-    roster: Vec<Staff>,
-    actions: Vec<&'static str>,
-    can_edit: bool,
-    can_staff: bool,
-    can_upload: bool,
-    can_days: bool,
-    /// A safety incident was recorded: marked for the rest of the programme.
-    safety_incident: bool,
-    errors: Vec<FieldError>,
-}
-
-impl ShowPage {
-    fn err(&self, field: &str) -> Option<String> {
-        field_error(&self.errors, field, self.ctx.lang)
-    }
-
-    fn label(&self, prefix: &str, v: &str) -> String {
-        self.ctx.t(&format!("{prefix}.{v}"))
-    }
-
-    fn staff_roles(&self) -> Vec<(String, String)> {
-        STAFF_ROLES
-            .iter()
-            .map(|r| (r.to_string(), self.label("staff_role", r)))
-            .collect()
-    }
-
-    fn file_kinds(&self) -> Vec<(String, String)> {
-        files::FILE_KINDS
-            .iter()
-            .map(|k| (k.to_string(), self.label("file_kind", k)))
-            .collect()
-    }
-
-    fn time(&self, t: &i64) -> String {
-        crate::web::pages::rfc3339(*t)
-    }
-
-    fn error_messages(&self) -> Vec<String> {
-        self.errors
-            .iter()
-            .map(|e| e.msg.render(self.ctx.lang))
-            .collect()
-    }
-
-    fn can_approve(&self) -> bool {
-        self.actions.contains(&"approve")
-    }
-
-    fn has_blocks(&self) -> bool {
-        self.d.checks.iter().any(|c| c.level == "block")
-    }
-}
-
-async fn show_page(
-    state: &AppState,
-    ctx: Ctx,
-    user: &CurrentUser,
-    id: &ClassId,
-    errors: Vec<FieldError>,
-) -> Result<ShowPage, AppError> {
-    let super::detail::ClassRead {
-        class: c,
-        programme,
-        roster,
-        detail: d,
-    } = super::detail::read(state, user, id, ctx.lang).await?;
-    let (from, _) = (c.status(), ());
-    let actions = [
-        ("submit", Action::Submit),
-        ("approve", Action::Approve),
-        ("return", Action::Return),
-        ("start", Action::Start),
-        ("close", Action::Close),
-    ]
-    .into_iter()
-    .filter(|(_, a)| service::may(user, &c, *a) && service::allowed_from(*a, from))
-    .map(|(n, _)| n)
-    .collect();
-    let host = |cap| user.scope(cap).is_some_and(|s| s.contains(&c.host_path));
-    let (_, safety) = crate::attendance::incident_counts(state, &c).await?;
-    Ok(ShowPage {
-        safety_incident: safety > 0,
-        ctx,
-        can_edit: host(Capability::RegisterClasses) && c.status().editable(),
-        can_staff: host(Capability::ManageStaff) && c.status() != super::ClassStatus::Closed,
-        can_upload: host(Capability::RegisterClasses),
-        can_days: service::may(user, &c, Action::Start),
-        d,
-        programme,
-        roster,
-        actions,
-        errors,
-    })
-}
-
 async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -365,6 +264,9 @@ struct ActForm {
     action: String,
     #[serde(default)]
     comment: String,
+    /// `1` once the user confirmed a consequential step (closing).
+    #[serde(default)]
+    confirm: Option<String>,
 }
 
 async fn act(
@@ -377,10 +279,35 @@ async fn act(
 ) -> Result<Response, AppError> {
     let action =
         Action::parse(&f.action).ok_or_else(|| AppError::field("action", "error.bad_request"))?;
+    if action == Action::Close && !confirmed(&f.confirm) {
+        let c = service::visible(&state, &user, &id).await?;
+        if service::may(&user, &c, action) && service::allowed_from(action, c.status()) {
+            return ConfirmPage {
+                title: ctx.t("confirm.close_class_title"),
+                consequence: close_consequence(&state, &ctx, &c).await?,
+                action: format!("/classes/{id}/action"),
+                fields: vec![
+                    ("action".into(), "close".into()),
+                    ("comment".into(), f.comment),
+                ],
+                confirm_label: ctx.t("class_action.close"),
+                back: format!("/classes/{id}"),
+                ctx,
+            }
+            .render();
+        }
+    }
     let r = service::transition(&state, &user, &client, &id, action, &f.comment)
         .await
         .map(|_| ());
-    back(&state, ctx, &user, &id, r, "saved").await
+    let flash = match action {
+        Action::Submit => "class_submitted",
+        Action::Approve => "class_approved",
+        Action::Return => "class_returned",
+        Action::Start => "class_started",
+        Action::Close => "class_closed",
+    };
+    back(&state, ctx, &user, &id, r, flash).await
 }
 
 #[derive(Debug, Deserialize)]

@@ -65,6 +65,22 @@ pub async fn of_programme(
     Ok(store::of_programme(&state.db, &scope, &p.id, offset, limit).await?)
 }
 
+/// The classes in `statuses` whose hosts lie in `scope` (the scope the caller acts with), at most
+/// `limit`, the soonest first: a unit's running classes for its home page.
+pub async fn with_status_in(
+    state: &AppState,
+    scope: &Scope,
+    statuses: &[ClassStatus],
+    limit: i64,
+) -> Result<Vec<Visible<Class>>, AppError> {
+    let names: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    Ok(store::with_status_in(&state.db, scope, &names, limit)
+        .await?
+        .into_iter()
+        .map(super::vouch)
+        .collect())
+}
+
 pub fn parse_day(s: &str, field: &'static str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
     let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
     if d.is_none() {
@@ -409,7 +425,21 @@ pub async fn checks(state: &AppState, c: &Class, p: &Programme) -> Result<Vec<Ch
     Ok(if c.status() == ClassStatus::Running {
         running_warnings(&f, today)
     } else {
-        approval_checks(&f, today, p.rules()?.min_class_size)
+        let mut found = approval_checks(&f, today, p.rules()?.min_class_size);
+        // A class without a 负责人 on its roster has nobody answerable for the children: it is
+        // not approved (issue 15). The roster is the class's own record, so the rule lives here
+        // beside the registration checks; a running class is flagged by `staff::flags` instead.
+        let roster = super::staff::roster(&state.db, c).await?;
+        if !roster.iter().any(|s| s.active && s.role == "leader") {
+            found.insert(
+                0,
+                Check {
+                    code: "check.no_leader",
+                    level: tuoguan_domain::class_checks::Level::Block,
+                },
+            );
+        }
+        found
     })
 }
 

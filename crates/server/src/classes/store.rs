@@ -51,6 +51,26 @@ pub async fn of_programme(
     .await
 }
 
+/// The classes in `statuses` hosted in `scope` (a unit's few), the soonest first: the home page
+/// of a class teacher and of a unit (index `classes_host_status`, hosts from the path index).
+pub async fn with_status_in(
+    db: &Db,
+    scope: &Scope,
+    statuses: &[&str],
+    limit: i64,
+) -> sqlx::Result<Vec<Class>> {
+    Sql::new(&format!(
+        "SELECT {COLS} FROM orgs o CROSS JOIN classes c WHERE c.host_org_id = o.id AND c.status IN ("
+    ))
+    .list(statuses.iter().copied())
+    .push(") AND ")
+    .scope("o.path", scope)
+    .push(" ORDER BY c.start_date, c.name, c.id LIMIT ")
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
 pub async fn insert(tx: &mut Tx, c: &Class) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO classes (id, programme_id, host_org_id, name, address, start_date, end_date, \
         daily_start, daily_end, capacity, model, management, partners, partner_agreement, qualification_review, \

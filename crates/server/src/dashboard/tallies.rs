@@ -343,6 +343,38 @@ pub async fn org_figures_of_scope(db: &Db, scope: &crate::auth::Scope) -> sqlx::
     }))
 }
 
+/// Classes waiting for approval (submitted) in `scope`, per programme with any: the sum of the
+/// scope's roots' maintained rows (one row per root and programme, whatever the subtree's size).
+pub async fn submitted_of_scope(
+    db: &Db,
+    scope: &crate::auth::Scope,
+) -> sqlx::Result<Vec<(ProgrammeId, i64)>> {
+    use crate::auth::Scope;
+    let q = match scope {
+        Scope::All => Sql::new(
+            "SELECT t.programme_id, CAST(SUM(t.submitted) AS BIGINT) FROM class_tallies t \
+             JOIN orgs o ON o.id = t.org_id WHERE o.parent_id IS NULL",
+        ),
+        Scope::Subtrees(roots) => {
+            let ids: Vec<OrgId> = roots.iter().filter_map(|r| OrgId::of_path(r)).collect();
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            Sql::new(
+                "SELECT t.programme_id, CAST(SUM(t.submitted) AS BIGINT) FROM class_tallies t \
+                 WHERE t.org_id IN (",
+            )
+            .list(ids)
+            .push(")")
+        }
+    };
+    let rows: Vec<(ProgrammeId, i64)> = q
+        .push(" GROUP BY t.programme_id ORDER BY t.programme_id")
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().filter(|(_, n)| *n > 0).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::deepest_first;

@@ -17,7 +17,9 @@ use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, FieldError};
+use crate::i18n::Lang;
 use crate::ids::{ApplicationId, ChildId, ClassId, IdPath};
+use crate::web::confirm::{ConfirmPage, confirmed};
 use crate::web::{Ctx, field_error, render, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -94,6 +96,12 @@ impl ApplicationPage {
             })
             .map(|(n, _)| n)
             .collect()
+    }
+    /// The sentence asked before a consequential decision (reject, withdraw), else empty.
+    fn consequence(&self, d: &str) -> String {
+        Decision::parse(d)
+            .and_then(|d| consequence(self.ctx.lang, d, &self.a.child_name, &self.a.class_name))
+            .unwrap_or_default()
     }
     fn signed(&self) -> Option<String> {
         let v = self.a.agreement_version.as_ref()?;
@@ -226,6 +234,20 @@ async fn insure(
     back(&state, ctx, &user, &id, r).await
 }
 
+/// What a consequential decision means for the child (reject, withdraw: the place is given up),
+/// as the confirmation page and dialog say it; None for the decisions that ask nothing.
+pub fn consequence(lang: Lang, d: Decision, child: &str, class: &str) -> Option<String> {
+    let key = match d {
+        Decision::Reject => "confirm.reject",
+        Decision::Withdraw => "confirm.withdraw",
+        _ => return None,
+    };
+    Some(lang.tf(
+        key,
+        &[("child", child.to_string()), ("class", class.to_string())],
+    ))
+}
+
 #[derive(Debug, Deserialize)]
 struct DecisionForm {
     #[serde(default)]
@@ -235,6 +257,9 @@ struct DecisionForm {
     /// Where to go afterwards: the class's enrolment page when decided from its list.
     #[serde(default)]
     back: String,
+    /// `1` once the user confirmed a consequential decision.
+    #[serde(default)]
+    confirm: Option<String>,
 }
 
 async fn decide(
@@ -247,13 +272,42 @@ async fn decide(
 ) -> Result<Response, AppError> {
     let d = Decision::parse(f.decision.trim())
         .ok_or_else(|| AppError::field("decision", "application.decision_invalid"))?;
+    if !confirmed(&f.confirm) {
+        let (a, _) = applications::visible(&state, &user, &id).await?;
+        if d.allowed_from(a.status())
+            && let Some(consequence) = consequence(ctx.lang, d, &a.child_name, &a.class_name)
+        {
+            return ConfirmPage {
+                title: ctx.t(&format!("decision.{}", f.decision.trim())),
+                consequence,
+                action: format!("/applications/{id}/decision"),
+                fields: vec![
+                    ("decision".into(), f.decision.trim().to_string()),
+                    ("reason".into(), f.reason),
+                    ("back".into(), f.back),
+                ],
+                confirm_label: ctx.t(&format!("decision.{}", f.decision.trim())),
+                back: format!("/applications/{id}"),
+                ctx,
+            }
+            .render();
+        }
+    }
     let r = applications::decide(&state, &user, &client, &id, d, &f.reason).await;
+    let flash = if d == Decision::Withdraw {
+        "withdrawn"
+    } else {
+        "saved"
+    };
     match r {
         Ok(a) if f.back == "class" => Ok(Redirect::to(&format!(
-            "/classes/{}/enrolment?ok=saved",
+            "/classes/{}/enrolment?ok={flash}",
             a.class_id
         ))
         .into_response()),
+        Ok(_) if d == Decision::Withdraw => {
+            Ok(Redirect::to(&format!("/applications/{id}?ok=withdrawn")).into_response())
+        }
         r => back(&state, ctx, &user, &id, r.map(|_| ())).await,
     }
 }

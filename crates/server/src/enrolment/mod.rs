@@ -23,6 +23,7 @@ pub mod roster_file;
 pub mod routes;
 pub mod span;
 mod store;
+pub mod todo;
 
 use crate::ids::ChildId;
 pub use store::{Child, visible_child};

@@ -11,6 +11,8 @@ use crate::{on_db, on_tx};
 
 mod pickups;
 pub use pickups::*;
+mod todo;
+pub use todo::*;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Guardian {

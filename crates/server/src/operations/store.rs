@@ -105,6 +105,18 @@ pub async fn incidents(
         .await
 }
 
+/// Incidents in `scope` not yet acknowledged: the partial index `incidents_unacknowledged`
+/// leads, so a province counts the few that wait, not every incident of its subtree.
+pub async fn unacknowledged_count(db: &Db, scope: &Scope) -> sqlx::Result<i64> {
+    Sql::new(
+        "SELECT COUNT(*) FROM incidents i CROSS JOIN classes c CROSS JOIN orgs o \
+         WHERE i.acknowledged_at IS NULL AND c.id = i.class_id AND o.id = c.host_org_id AND ",
+    )
+    .scope("o.path", scope)
+    .fetch_scalar(db)
+    .await
+}
+
 /// The children involved in each of `incidents`, in one query: (incident id, child name).
 pub async fn children_of_incidents(
     db: &Db,

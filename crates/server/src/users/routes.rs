@@ -13,6 +13,7 @@ use crate::audit::Client;
 use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, FieldError, Query};
 use crate::ids::{GrantId, IdPath, OrgId, UserId, from_form};
+use crate::web::confirm::{ConfirmPage, confirmed};
 use crate::web::{Ctx, field_error, render, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -239,6 +240,21 @@ impl ShowPage {
     fn err(&self, field: &str) -> Option<String> {
         field_error(&self.errors, field, self.ctx.lang)
     }
+
+    fn deactivate_consequence(&self) -> String {
+        deactivate_consequence(self.ctx.lang, &self.row.user)
+    }
+}
+
+/// What deactivating `u` means: signed out everywhere at once, no more sign-in.
+fn deactivate_consequence(lang: crate::i18n::Lang, u: &User) -> String {
+    lang.tf(
+        "confirm.deactivate",
+        &[
+            ("name", u.display_name.clone()),
+            ("username", u.username.clone()),
+        ],
+    )
 }
 
 async fn show_page(
@@ -289,6 +305,9 @@ struct UpdateForm {
     role_org_id: Option<String>,
     #[serde(default)]
     grant_id: Option<String>,
+    /// `1` once the admin confirmed a deactivation.
+    #[serde(default)]
+    confirm: Option<String>,
 }
 
 async fn update(
@@ -300,6 +319,21 @@ async fn update(
     Form(f): Form<UpdateForm>,
 ) -> Result<Response, AppError> {
     let (state, me, client) = (&state, &me, &client);
+    if f.action == "deactivate" && !confirmed(&f.confirm) {
+        let (u, _) = service::visible(state, me, &id).await?;
+        if u.active {
+            return ConfirmPage {
+                title: ctx.t("users.deactivate"),
+                consequence: deactivate_consequence(ctx.lang, &u),
+                action: format!("/users/{id}"),
+                fields: vec![("action".into(), "deactivate".into())],
+                confirm_label: ctx.t("users.deactivate"),
+                back: format!("/users/{id}"),
+                ctx,
+            }
+            .render();
+        }
+    }
     let result = match f.action.as_str() {
         "rename" => {
             let patch = UserPatch {

@@ -2,8 +2,10 @@
 //! and the pages that belong to no domain (home, language, health).
 
 pub mod assets;
+pub mod confirm;
 pub mod excel;
 pub mod filetype;
+pub mod home;
 pub mod nul;
 pub mod pages;
 pub mod paging;
@@ -48,6 +50,13 @@ const FLASHES: &[&str] = &[
     "signed_out",
     "deleted",
     "registered",
+    "class_submitted",
+    "class_approved",
+    "class_returned",
+    "class_started",
+    "class_closed",
+    "withdrawn",
+    "card_reissued",
 ];
 
 impl Ctx {

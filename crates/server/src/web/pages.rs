@@ -1,6 +1,5 @@
-//! Pages of no domain: home, language switch, health and readiness.
+//! Pages of no domain: language switch, health and readiness (the home page is `web::home`).
 
-use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,17 +9,12 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Ctx, render};
 use crate::app::AppState;
 use crate::auth::middleware::cookie;
-use crate::auth::{Capability, CurrentUser};
-use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang};
-use crate::ids::OrgId;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(home))
         .route("/lang", post(set_lang))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -31,74 +25,6 @@ pub fn rfc3339(secs: i64) -> String {
     chrono::DateTime::from_timestamp(secs, 0)
         .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default()
-}
-
-/// One of the user's roles, as the home page shows it.
-pub struct RoleCard {
-    pub role: String,
-    pub org_id: Option<OrgId>,
-    pub org_name: String,
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    ctx: Ctx,
-    cards: Vec<RoleCard>,
-    /// For those who see organisations: how many of each kind below them.
-    counts: Vec<(String, i64)>,
-    can_manage_orgs: bool,
-    can_manage_users: bool,
-    can_edit_calendar: bool,
-    can_read_audit: bool,
-    /// Deadlines the user's unit should act on.
-    reminders: Vec<crate::programmes::reminders::Reminder>,
-}
-
-async fn home(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    user: CurrentUser,
-) -> Result<Response, AppError> {
-    let cards = user
-        .grants
-        .iter()
-        .map(|g| RoleCard {
-            role: ctx.role(&g.role),
-            org_id: g.org_id,
-            org_name: g.org_name.clone().unwrap_or_else(|| ctx.t("home.platform")),
-        })
-        .collect();
-    let counts = match user.scope(Capability::ViewOrgs) {
-        Some(scope) => kind_counts(
-            &ctx,
-            &crate::dashboard::tallies::org_figures_of_scope(&state.db, &scope).await?,
-        ),
-        None => Vec::new(),
-    };
-    let reminders =
-        crate::programmes::reminders::for_user(&state, &user, crate::calendar::today()).await?;
-    render(&HomePage {
-        reminders,
-        cards,
-        counts,
-        can_manage_orgs: user.scope(Capability::ManageOrgs).is_some(),
-        can_manage_users: user.scope(Capability::ManageUsers).is_some(),
-        can_edit_calendar: user.scope(Capability::EditCalendar).is_some(),
-        can_read_audit: user.scope(Capability::ReadAudit).is_some(),
-        ctx,
-    })
-}
-
-/// Active organisations by kind (the pre-aggregated counts of the user's subtrees), in the order
-/// of the tree's levels.
-fn kind_counts(ctx: &Ctx, counted: &[i64; 5]) -> Vec<(String, i64)> {
-    crate::orgs::OrgKind::ALL
-        .into_iter()
-        .zip(counted)
-        .map(|(k, n)| (ctx.t(&format!("org_kind.{}", k.as_str())), *n))
-        .filter(|(_, n)| *n > 0)
-        .collect()
 }
 
 #[derive(Deserialize)]

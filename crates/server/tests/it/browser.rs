@@ -376,6 +376,15 @@ async fn journey_class(b: Backend) {
             .await
             .contains("未与配餐企业签订配餐协议")
     );
+    // Its 负责人 goes on the roster: a class without one is not approved.
+    click(&c, "#staff details summary").await;
+    fill(&c, "#staff-form input[name=name]", "王晓梅").await;
+    fill(&c, "#staff-form select[name=role]", "leader").await;
+    fill(&c, "#staff-form input[name=phone]", "13912340001").await;
+    fill(&c, "#staff-form input[name=check_done_on]", "2026-06-01").await;
+    fill(&c, "#staff-form input[name=check_done_by]", "区教育局").await;
+    click(&c, "#staff-form button[type=submit]").await;
+    wait_text(&c, "#roster", |t| t.contains("王晓梅")).await;
     click(&c, "#do-submit").await;
     wait_text(&c, "#class-status", |t| t == "待审批").await;
     let class_url = c.current_url().await.unwrap().to_string();

@@ -84,11 +84,24 @@ async fn pages(b: Backend) {
         rest[start..start + 8].to_string()
     };
     let old = code_of(&page);
-    let (s, to) = staff
+    // The first post asks (the old card would stop working) and changes nothing; the confirmed
+    // one reissues.
+    let (s, asked) = staff
         .post_form_with(
             &format!("/children/{child}/card/reissue"),
             &csrf_of(&page),
             &[("class_id", class.as_str())],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{asked}");
+    assert!(asked.contains("id=\"confirm-form\"") && asked.contains("旧接送卡立即作废"));
+    let (_, unchanged) = staff.get(&format!("/classes/{class}/cards")).await;
+    assert_eq!(code_of(&unchanged), old);
+    let (s, to) = staff
+        .post_form_with(
+            &format!("/children/{child}/card/reissue"),
+            &csrf_of(&page),
+            &[("class_id", class.as_str()), ("confirm", "1")],
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{to}");

@@ -334,7 +334,7 @@ async fn reminders(b: Backend) {
     let s = crate::support::web::WebSession::login(&app, "hospital_admin").await;
     let (_, html) = s.get("/").await;
     assert!(
-        html.contains("待报送事项") && html.contains(&soon),
+        html.contains("报送即将截止") && html.contains(&soon),
         "{html}"
     );
 }

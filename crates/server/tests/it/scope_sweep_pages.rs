@@ -214,6 +214,10 @@ pub(crate) fn page_posts(t: &Targets) -> Vec<(String, Vec<(&'static str, String)
         ),
         (
             format!("/users/{}", t.user),
+            vec![("action", "deactivate".into()), ("confirm", "1".into())],
+        ),
+        (
+            format!("/users/{}", t.user),
             vec![
                 ("action", "remove_role".into()),
                 ("grant_id", t.grant.clone()),
@@ -235,6 +239,11 @@ pub(crate) fn page_posts(t: &Targets) -> Vec<(String, Vec<(&'static str, String)
         (
             format!("/classes/{c}/action"),
             vec![("action", "close".into())],
+        ),
+        // The confirmed form of each step that asks first (issue 15): the same scope rules.
+        (
+            format!("/classes/{c}/action"),
+            vec![("action", "close".into()), ("confirm", "1".into())],
         ),
         (
             format!("/classes/{c}/edit"),
@@ -312,6 +321,14 @@ pub(crate) fn page_posts(t: &Targets) -> Vec<(String, Vec<(&'static str, String)
             vec![("decision", "withdraw".into())],
         ),
         (
+            format!("/applications/{}/decision", t.application),
+            vec![("decision", "reject".into()), ("confirm", "1".into())],
+        ),
+        (
+            format!("/applications/{}/decision", t.application),
+            vec![("decision", "withdraw".into()), ("confirm", "1".into())],
+        ),
+        (
             format!("/applications/{}/agreement", t.application),
             vec![("version", "2026-1".into())],
         ),
@@ -347,6 +364,10 @@ pub(crate) fn page_posts(t: &Targets) -> Vec<(String, Vec<(&'static str, String)
             vec![("child_id", t.child.clone()), ("action", "check_in".into())],
         ),
         (format!("/children/{}/card/reissue", t.child), vec![]),
+        (
+            format!("/children/{}/card/reissue", t.child),
+            vec![("confirm", "1".into())],
+        ),
         (
             format!("/classes/{c}/logs"),
             vec![

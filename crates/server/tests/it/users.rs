@@ -216,7 +216,13 @@ async fn user_pages(b: Backend) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("该角色须绑定到基层工会"));
-    let (status, _) = s.post_form(&page, &page, &[("action", "deactivate")]).await;
+    // Deactivating asks first (issue 15), then acts once confirmed.
+    let (status, asked) = s.post_form(&page, &page, &[("action", "deactivate")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(asked.contains("id=\"confirm-form\""), "{asked}");
+    let (status, _) = s
+        .post_form(&page, &page, &[("action", "deactivate"), ("confirm", "1")])
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(s.get("/users").await.1.contains("已停用"));
 }
