@@ -81,12 +81,12 @@ impl Ctx {
     }
 
     /// An instant in a sentence, Beijing time: `7月20日 08:07`.
-    pub fn prose_time(&self, t: &impl when::Stamp) -> String {
+    pub fn prose_time(&self, t: &(impl when::Stamp + ?Sized)) -> String {
         when::prose(t, self.lang)
     }
 
     /// An instant in a table, Beijing time: `2026-07-20 08:07`.
-    pub fn table_time(&self, t: &impl when::Stamp) -> String {
+    pub fn table_time(&self, t: &(impl when::Stamp + ?Sized)) -> String {
         when::table(t)
     }
 

@@ -48,23 +48,23 @@ fn beijing() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
-fn local(t: &impl Stamp) -> Option<DateTime<FixedOffset>> {
+fn local(t: &(impl Stamp + ?Sized)) -> Option<DateTime<FixedOffset>> {
     DateTime::from_timestamp(t.epoch()?, 0).map(|u| u.with_timezone(&beijing()))
 }
 
 /// In a table or list: `2026-07-20 08:07`.
-pub fn table(t: &impl Stamp) -> String {
+pub fn table(t: &(impl Stamp + ?Sized)) -> String {
     local(t)
         .map(|l| l.format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default()
 }
 
 /// In a sentence: `7月20日 08:07` (`20 Jul 08:07`), with the year when it is not this year's.
-pub fn prose(t: &impl Stamp, lang: Lang) -> String {
+pub fn prose(t: &(impl Stamp + ?Sized), lang: Lang) -> String {
     prose_at(t, lang, crate::now())
 }
 
-fn prose_at(t: &impl Stamp, lang: Lang, now: i64) -> String {
+fn prose_at(t: &(impl Stamp + ?Sized), lang: Lang, now: i64) -> String {
     let Some(l) = local(t) else {
         return String::new();
     };
@@ -78,7 +78,7 @@ fn prose_at(t: &impl Stamp, lang: Lang, now: i64) -> String {
 }
 
 /// A clock time only: `08:07`.
-pub fn clock(t: &impl Stamp) -> String {
+pub fn clock(t: &(impl Stamp + ?Sized)) -> String {
     local(t)
         .map(|l| l.format("%H:%M").to_string())
         .unwrap_or_default()
