@@ -317,7 +317,13 @@ pub(crate) async fn sign_out(c: &Client) {
     if wide.is_displayed().await.unwrap() {
         wide.click().await.unwrap();
     } else {
-        click(c, "#menu > summary").await;
+        let open = c
+            .execute("return document.getElementById('menu').open;", vec![])
+            .await
+            .unwrap();
+        if open != json!(true) {
+            click(c, "#menu > summary").await;
+        }
         click(c, "#menu-logout").await;
     }
     wait_text(c, "h1", |t| t == "登录").await;
