@@ -181,7 +181,7 @@ async fn journey_create_org(b: Backend) {
     c.goto(&app.url(&format!("/orgs/{district}")))
         .await
         .unwrap();
-    c.find(Locator::Css("details summary"))
+    c.find(Locator::Css("main details summary"))
         .await
         .unwrap()
         .click()
