@@ -34,5 +34,6 @@ mod schemathesis;
 mod scope_sweep;
 mod scope_sweep_pages;
 mod tallies;
+mod ui_language;
 mod uploads;
 mod users;
