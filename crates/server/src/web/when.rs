@@ -106,7 +106,10 @@ mod tests {
     #[test]
     fn rfc3339_texts_and_options_are_read_too() {
         assert_eq!(table("2026-07-20T00:07:00Z"), "2026-07-20 08:07");
-        assert_eq!(table(&"2026-12-01T22:43:38Z".to_string()), "2026-12-02 06:43");
+        assert_eq!(
+            table(&"2026-12-01T22:43:38Z".to_string()),
+            "2026-12-02 06:43"
+        );
         assert_eq!(table(&Some(T)), "2026-07-20 08:07");
         assert_eq!(table(&None::<i64>), "");
         assert_eq!(table("not a time"), "");

@@ -59,7 +59,11 @@ pub(crate) async fn assert_clean(c: &Client, page: &str) {
                 )
             })
             .collect();
-        let url = c.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        let url = c
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
         panic!("axe on {page} ({url}):\n{}", list.join("\n"));
     }
 }

@@ -30,15 +30,15 @@ async fn check(c: &Client, app: &TestApp, b: Backend, path: &str, name: &str) {
     wait_text(c, "h1", |t| !t.is_empty()).await;
     let (width, header, viewport) = measure(c).await;
     assert_eq!(viewport, 360, "{path}: the phone is emulated at 360 px");
-    assert!(width <= 360, "{path}: the page is {width} px wide on a 360 px phone");
+    assert!(
+        width <= 360,
+        "{path}: the page is {width} px wide on a 360 px phone"
+    );
     assert!(header <= 56, "{path}: the header is {header} px tall");
     shot(c, &format!("{}-phone-{name}", tag(b))).await;
 }
 
-both!(
-    the_main_pages_fit_a_360_px_phone_and_pass_axe,
-    phone_pages
-);
+both!(the_main_pages_fit_a_360_px_phone_and_pass_axe, phone_pages);
 async fn phone_pages(b: Backend) {
     let app = TestApp::spawn(b).await;
     let class = hospital_class(&app).await;
@@ -62,19 +62,54 @@ async fn phone_pages(b: Backend) {
     sign_in(&c, &app, "hospital_admin").await;
     check(&c, &app, b, "/", "home-grassroots").await;
     check(&c, &app, b, "/programmes", "programmes").await;
-    check(&c, &app, b, &format!("/programmes/{programme}"), "programme").await;
+    check(
+        &c,
+        &app,
+        b,
+        &format!("/programmes/{programme}"),
+        "programme",
+    )
+    .await;
     check(&c, &app, b, &format!("/classes/{class}"), "class").await;
-    check(&c, &app, b, &format!("/classes/{class}/incidents"), "class-incidents").await;
+    check(
+        &c,
+        &app,
+        b,
+        &format!("/classes/{class}/incidents"),
+        "class-incidents",
+    )
+    .await;
     check(&c, &app, b, &format!("/classes/{class}/logs"), "logs").await;
-    check(&c, &app, b, &format!("/classes/{class}/enrolment"), "enrolment").await;
-    check(&c, &app, b, &format!("/classes/{class}/attendance?month=2026-07"), "grid").await;
+    check(
+        &c,
+        &app,
+        b,
+        &format!("/classes/{class}/enrolment"),
+        "enrolment",
+    )
+    .await;
+    check(
+        &c,
+        &app,
+        b,
+        &format!("/classes/{class}/attendance?month=2026-07"),
+        "grid",
+    )
+    .await;
     sign_out(&c).await;
 
     // The district: incidents across its units and the milestone matrix.
     sign_in(&c, &app, "dongcheng_admin").await;
     check(&c, &app, b, "/", "home-federation").await;
     check(&c, &app, b, "/incidents", "incidents").await;
-    check(&c, &app, b, &format!("/programmes/{programme}/milestones"), "matrix").await;
+    check(
+        &c,
+        &app,
+        b,
+        &format!("/programmes/{programme}/milestones"),
+        "matrix",
+    )
+    .await;
     check(&c, &app, b, "/users", "users").await;
     sign_out(&c).await;
 

@@ -61,23 +61,34 @@ async fn words_and_times(b: Backend) {
     assert!(!has_rfc3339(&text), "the class page shows a UTC time");
     assert!(text.contains("退出登录"), "sign-out says 退出登录");
     assert_eq!(text.matches("已创建。").count(), 1, "a flash once");
-    assert!(page.contains("badge badge-ok\" id=\"class-status\""), "运行中 is ok-toned");
+    assert!(
+        page.contains("badge badge-ok\" id=\"class-status\""),
+        "运行中 is ok-toned"
+    );
 
     let admin = WebSession::login(&app, "admin").await;
     let (_, audit) = admin.get("/audit").await;
-    assert!(!has_rfc3339(&visible(&audit)), "the audit log shows UTC times");
+    assert!(
+        !has_rfc3339(&visible(&audit)),
+        "the audit log shows UTC times"
+    );
 
     // The demo parent's paperwork: the channel in words, printing as a button.
     let parent = WebSession::login(&app, "parent").await;
     let (_, children) = parent.get("/children").await;
-    let at = children.find("/applications/").expect("an application link");
+    let at = children
+        .find("/applications/")
+        .expect("an application link");
     let id: String = children[at + "/applications/".len()..]
         .chars()
         .take_while(|c| *c != '"')
         .collect();
     let (_, application) = parent.get(&format!("/applications/{id}")).await;
     let text = visible(&application);
-    assert!(!text.contains("Ctrl+P"), "printing is a button, not a shortcut");
+    assert!(
+        !text.contains("Ctrl+P"),
+        "printing is a button, not a shortcut"
+    );
     assert!(application.contains("data-print"), "{application}");
     for raw in ["paper", "system", " web", "withdrawn"] {
         assert!(!text.contains(raw), "raw {raw:?} in the Chinese page");
