@@ -1,5 +1,5 @@
 //! The design language on a phone (docs/UI.md): at 360 × 740 the main pages of every role fit the
-//! screen's width, keep a header of one line, and pass axe-core.
+//! screen's width, keep a header of one line, give a thumb 44 px targets, and pass axe-core.
 
 use fantoccini::Client;
 
@@ -24,7 +24,24 @@ async fn measure(c: &Client) -> (i64, i64, i64) {
     (n(0), n(1), n(2))
 }
 
-/// Opens `path`, waits for its `h1`, and checks width, header and axe.
+/// Buttons, and links in lists, cards and breadcrumbs, shorter than 44 px (docs/UI.md): what they say.
+async fn small_targets(c: &Client) -> Vec<String> {
+    let v = c
+        .execute(
+            "const sel = 'main button, main [role=button], main li > a, main td a, \
+                         nav[aria-label=breadcrumb] a, #menu > summary, body > header button';
+             return [...document.querySelectorAll(sel)]
+               .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+               .map(e => e.tagName + ' ' + e.textContent.trim().slice(0, 20) + ' '
+                         + Math.round(e.getBoundingClientRect().height));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+/// Opens `path`, waits for its `h1`, and checks width, header, tap targets and axe.
 async fn check(c: &Client, app: &TestApp, b: Backend, path: &str, name: &str) {
     c.goto(&app.url(path)).await.unwrap();
     wait_text(c, "h1", |t| !t.is_empty()).await;
@@ -35,6 +52,8 @@ async fn check(c: &Client, app: &TestApp, b: Backend, path: &str, name: &str) {
         "{path}: the page is {width} px wide on a 360 px phone"
     );
     assert!(header <= 56, "{path}: the header is {header} px tall");
+    let small = small_targets(c).await;
+    assert!(small.is_empty(), "{path}: tap targets under 44 px: {small:?}");
     shot(c, &format!("{}-phone-{name}", tag(b))).await;
 }
 
