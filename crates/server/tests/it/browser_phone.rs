@@ -52,8 +52,12 @@ async fn check(c: &Client, app: &TestApp, b: Backend, path: &str, name: &str) {
         "{path}: the page is {width} px wide on a 360 px phone"
     );
     assert!(header <= 56, "{path}: the header is {header} px tall");
+    eprintln!("{path}: {width} px wide, header {header} px");
     let small = small_targets(c).await;
-    assert!(small.is_empty(), "{path}: tap targets under 44 px: {small:?}");
+    assert!(
+        small.is_empty(),
+        "{path}: tap targets under 44 px: {small:?}"
+    );
     shot(c, &format!("{}-phone-{name}", tag(b))).await;
 }
 
@@ -67,9 +71,25 @@ async fn phone_pages(b: Backend) {
     let (_driver, c) = browser(360, 740).await;
 
     check(&c, &app, b, "/login", "login").await;
-    // The class teacher at the door.
+    // The class teacher at the door, where a stranger was refused a child (the record once made
+    // the page 549 px wide).
+    let staff = app.token("class_staff").await;
+    let day = "2026-07-20";
+    let r = crate::attendance::roll(&app, &staff, &class, day).await;
+    let child = r["children"][0]["child_id"].as_str().unwrap();
+    let stranger = serde_json::json!({"child_id": child, "action": "check_out", "day": day,
+        "at": format!("{day}T17:00"), "person": "一位没有登记的很长很长名字的来人"});
+    crate::attendance::tap(&app, &staff, &class, Some("k-phone"), stranger).await;
     sign_in(&c, &app, "class_staff").await;
     check(&c, &app, b, "/", "home-staff").await;
+    check(
+        &c,
+        &app,
+        b,
+        &format!("/classes/{class}/roll?day={day}"),
+        "roll-refusal",
+    )
+    .await;
     // The menu opens without JavaScript and holds the navigation and 退出登录.
     crate::browser::click(&c, "#menu > summary").await;
     let menu = crate::browser::text(&c, "#menu").await;
