@@ -74,10 +74,18 @@ impl RollPage {
     fn refusal(&self, code: &str) -> String {
         self.ctx.t(code)
     }
+    /// A refusal or correction, naming the child it was about (a refused pickup is about a child).
     fn event_line(&self, e: &Event) -> String {
         let what = self.ctx.t(&format!("roll.action_{}", e.action));
+        let child = self
+            .roll
+            .children
+            .iter()
+            .find(|c| c.child_id == e.child_id)
+            .map(|c| c.name.as_str())
+            .unwrap_or_default();
         format!(
-            "{what} · {} {} · {} {}",
+            "{child} · {what} · {} {} · {} {}",
             e.person,
             e.note,
             e.user_name,

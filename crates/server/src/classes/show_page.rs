@@ -59,7 +59,7 @@ impl ShowPage {
     }
 
     fn time(&self, t: &i64) -> String {
-        crate::web::pages::rfc3339(*t)
+        self.ctx.prose_time(t)
     }
 
     fn error_messages(&self) -> Vec<String> {

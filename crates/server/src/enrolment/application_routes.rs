@@ -105,7 +105,12 @@ impl ApplicationPage {
     }
     fn signed(&self) -> Option<String> {
         let v = self.a.agreement_version.as_ref()?;
-        let channel = self.a.agreement_channel.clone().unwrap_or_default();
+        let channel = self
+            .a
+            .agreement_channel
+            .as_deref()
+            .map(|c| self.ctx.t(&format!("channel.{c}")))
+            .unwrap_or_default();
         Some(self.ctx.lang.tf(
             "application.signed",
             &[("version", v.clone()), ("channel", channel)],

@@ -208,7 +208,8 @@ impl ChildrenPage {
     }
 }
 
-fn grade_label(ctx: &Ctx, g: &str) -> String {
+/// A grade as parents say it: 三年级 (Grade 3), 幼儿园 (kindergarten).
+pub(super) fn grade_label(ctx: &Ctx, g: &str) -> String {
     match Grade::parse(g) {
         Some(Grade::K) => ctx.t("grade.K"),
         Some(g) if ctx.is_en() => format!("Grade {}", g.number()),

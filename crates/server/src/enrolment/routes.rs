@@ -62,6 +62,9 @@ impl EnrolmentPage {
     fn status(&self, s: &Status) -> String {
         self.ctx.t(applications::status_key(*s))
     }
+    fn grade(&self, g: &str) -> String {
+        super::parent_routes::grade_label(&self.ctx, g)
+    }
     fn taken_line(&self) -> String {
         self.ctx.lang.tf(
             "enrolment.taken",

@@ -10,7 +10,9 @@ pub mod nul;
 pub mod pages;
 pub mod paging;
 pub mod stream;
+pub mod tone;
 pub mod upload;
+pub mod when;
 
 use askama::Template;
 use axum::extract::FromRequestParts;
@@ -71,6 +73,30 @@ impl Ctx {
 
     pub fn is_en(&self) -> bool {
         self.lang == Lang::En
+    }
+
+    /// The tone (`ok`, `warn`, `bad`, `info`, `muted`) of a state, for `badge badge-{tone}`.
+    pub fn tone(&self, kind: &str, value: &str) -> &'static str {
+        tone::of(kind, value).as_str()
+    }
+
+    /// A person's name as recorded; the platform's own account (`system`) in the page's words.
+    pub fn who(&self, name: &str) -> String {
+        if name == "system" {
+            self.lang.t("actor.system")
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// An instant in a sentence, Beijing time: `7月20日 08:07`.
+    pub fn prose_time(&self, t: &(impl when::Stamp + ?Sized)) -> String {
+        when::prose(t, self.lang)
+    }
+
+    /// An instant in a table, Beijing time: `2026-07-20 08:07`.
+    pub fn table_time(&self, t: &(impl when::Stamp + ?Sized)) -> String {
+        when::table(t)
     }
 
     fn build(

@@ -48,11 +48,20 @@ pub(crate) async fn browser(width: u32, height: u32) -> (Driver, Client) {
         port,
         profile,
     };
-    let caps = json!({"goog:chromeOptions": {"binary": chromium, "args": [
+    let mut options = json!({"binary": chromium, "args": [
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
         format!("--window-size={width},{height}"), format!("--user-data-dir={}", driver.profile.display()), "--lang=zh-CN"
-    ], "prefs": {"intl.accept_languages": "zh-CN,zh"}}});
+    ], "prefs": {"intl.accept_languages": "zh-CN,zh"}});
+    // A phone is emulated as a phone: the layout viewport is really `width` CSS pixels, at the
+    // pixel ratio of a real one (a narrow desktop window would keep a desktop's 980 px fallback
+    // and scrollbars).
+    if width < 600 {
+        options["mobileEmulation"] = json!({"deviceMetrics": {
+            "width": width, "height": height, "pixelRatio": 2.0, "mobile": true, "touch": true
+        }});
+    }
+    let caps = json!({ "goog:chromeOptions": options });
     let caps = caps.as_object().unwrap().clone();
     let url = format!("http://127.0.0.1:{}", driver.port);
     for attempt in 0..100 {
@@ -70,12 +79,15 @@ pub(crate) async fn browser(width: u32, height: u32) -> (Driver, Client) {
     unreachable!()
 }
 
+/// Keeps a screenshot of the page as an artefact, then fails on any critical or serious axe-core
+/// violation on it (docs/UI.md: every page a test opens is scanned).
 pub(crate) async fn shot(c: &Client, name: &str) {
     let dir = std::env::var("TUOGUAN_ARTIFACTS")
         .unwrap_or_else(|_| format!("{}/../../target/artifacts", env!("CARGO_MANIFEST_DIR")));
     std::fs::create_dir_all(&dir).unwrap();
     let png = c.screenshot().await.unwrap();
     std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
+    crate::axe::assert_clean(c, name).await;
 }
 
 pub(crate) async fn text(c: &Client, css: &str) -> String {
@@ -169,7 +181,7 @@ async fn journey_create_org(b: Backend) {
     c.goto(&app.url(&format!("/orgs/{district}")))
         .await
         .unwrap();
-    c.find(Locator::Css("details summary"))
+    c.find(Locator::Css("main details summary"))
         .await
         .unwrap()
         .click()
@@ -299,13 +311,21 @@ async fn journey_language(b: Backend) {
     c.close().await.unwrap();
 }
 
+/// Signs out as a person would: the header's button on a wide screen, through the menu on a phone.
 pub(crate) async fn sign_out(c: &Client) {
-    c.find(Locator::Css("#logout"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    let wide = c.find(Locator::Css("#logout")).await.unwrap();
+    if wide.is_displayed().await.unwrap() {
+        wide.click().await.unwrap();
+    } else {
+        let open = c
+            .execute("return document.getElementById('menu').open;", vec![])
+            .await
+            .unwrap();
+        if open != json!(true) {
+            click(c, "#menu > summary").await;
+        }
+        click(c, "#menu-logout").await;
+    }
     wait_text(c, "h1", |t| t == "登录").await;
 }
 
