@@ -14,6 +14,7 @@ pub mod family;
 pub mod grid;
 pub mod metrics;
 pub mod roll;
+pub mod pwa;
 pub mod routes;
 mod store;
 

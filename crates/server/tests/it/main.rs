@@ -12,6 +12,7 @@ mod auth_throttle;
 mod browser;
 mod browser_enrolment;
 mod browser_roll;
+mod browser_roll_phone;
 mod calendar;
 mod capabilities;
 mod class_records;
