@@ -310,6 +310,8 @@
   // The service worker: this page and its assets are kept for a reload without network.
   function offlineReady() {
     if (!("serviceWorker" in navigator)) return;
+    // Whether the worker saw this page (it controls it) — asked before it may claim the page.
+    var seen = !!navigator.serviceWorker.controller;
     navigator.serviceWorker.register("/roll-sw.js", { scope: "/" }).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (reg) {
@@ -321,7 +323,7 @@
       var channel = new MessageChannel();
       channel.port1.onmessage = function (m) { if (m.data === "kept") root.dataset.offline = "ready"; };
       // A page the worker already saw (it controls this one) is kept; else keep it now.
-      var first = !navigator.serviceWorker.controller && root.dataset.fresh === "1";
+      var first = !seen && root.dataset.fresh === "1";
       if (reg.active) reg.active.postMessage({ keep: first ? page : null, assets: first ? assets : [] }, [channel.port2]);
     }).catch(function () { /* a browser without service workers still has the queue */ });
   }

@@ -13,8 +13,8 @@ pub mod demo;
 pub mod family;
 pub mod grid;
 pub mod metrics;
-pub mod roll;
 pub mod pwa;
+pub mod roll;
 pub mod routes;
 mod store;
 

@@ -34,7 +34,10 @@ pub fn router() -> Router<AppState> {
         .route("/classes/{id}/roll", get(roll_page))
         .route("/classes/{id}/roll/tap", post(tap_form))
         .route("/classes/{id}/roll/taps", post(tap_json))
-        .route("/classes/{id}/roll/manifest.webmanifest", get(super::pwa::manifest))
+        .route(
+            "/classes/{id}/roll/manifest.webmanifest",
+            get(super::pwa::manifest),
+        )
         .route("/roll-sw.js", get(super::pwa::service_worker))
         .route("/classes/{id}/cards", get(cards_page))
         .route("/children/{id}/card/reissue", post(reissue))

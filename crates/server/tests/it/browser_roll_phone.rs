@@ -84,7 +84,11 @@ async fn cdp(driver: &Driver, c: &Client, cmd: &str, params: Value) {
         .send()
         .await
         .unwrap();
-    assert!(res.status().is_success(), "{cmd}: {}", res.text().await.unwrap());
+    assert!(
+        res.status().is_success(),
+        "{cmd}: {}",
+        res.text().await.unwrap()
+    );
 }
 
 /// A 360×740 phone (pixel ratio 2, mobile viewport, touch).
@@ -92,7 +96,13 @@ async fn phone() -> (Driver, Client) {
     let (driver, c) = browser(360, 740).await;
     let metrics = json!({"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": true});
     cdp(&driver, &c, "Emulation.setDeviceMetricsOverride", metrics).await;
-    cdp(&driver, &c, "Emulation.setTouchEmulationEnabled", json!({"enabled": true})).await;
+    cdp(
+        &driver,
+        &c,
+        "Emulation.setTouchEmulationEnabled",
+        json!({"enabled": true}),
+    )
+    .await;
     (driver, c)
 }
 
@@ -112,24 +122,36 @@ async fn classes_of(c: &Client, css: &str) -> String {
 
 async fn sign_in_at(c: &Client, door: &Door, username: &str) {
     c.goto(&door.url("/login")).await.unwrap();
-    for (css, v) in [("input[name=username]", username), ("input[name=password]", PASSWORD)] {
-        c.find(Locator::Css(css)).await.unwrap().send_keys(v).await.unwrap();
+    for (css, v) in [
+        ("input[name=username]", username),
+        ("input[name=password]", PASSWORD),
+    ] {
+        c.find(Locator::Css(css))
+            .await
+            .unwrap()
+            .send_keys(v)
+            .await
+            .unwrap();
     }
     click(c, "#login-form button[type=submit]").await;
     wait_text(c, "#welcome", |t| !t.is_empty()).await;
 }
 
-/// The hospital's class grows to 45 by a roster import; the imported children attend from the
-/// class's first day (as a roster entered before the season would).
+/// The hospital's class grows to 45 by a roster import; the imported children are enrolled and
+/// attend from the class's first day (as a roster entered before the season would).
 async fn class_of_45(app: &TestApp) -> String {
     let unit = app.token("hospital_admin").await;
     let class = hospital_class(app).await;
     let staff = app.token("class_staff").await;
-    let have = roll(app, &staff, &class, DAY).await["expected"].as_u64().unwrap() as usize;
+    let have = roll(app, &staff, &class, DAY).await["expected"]
+        .as_u64()
+        .unwrap() as usize;
     let rows: Vec<_> = (1..=(ROWS - have) as u32).map(good).collect();
     let (status, rep) = upload(app, &unit, &class, "名单.csv", csv(&rows).into_bytes()).await;
     assert_eq!(status, StatusCode::CREATED, "{rep}");
-    let sql = "UPDATE applications SET enrolled_on = NULL WHERE class_id = $1 AND status = 'enrolled'";
+    // An import places the children (accepted); the unit's enrolment step is taken directly here.
+    let sql = "UPDATE applications SET status = 'enrolled', enrolled_on = NULL \
+        WHERE class_id = $1 AND status IN ('accepted', 'enrolled')";
     tuoguan::on_db!(&app.state.db, p => sqlx::query(sql).bind(&class).execute(p).await.map(|_| ()))
         .unwrap();
     assert_eq!(roll(app, &staff, &class, DAY).await["expected"], ROWS);
@@ -143,9 +165,17 @@ async fn phone_roll(b: Backend) {
     let staff = app.token("class_staff").await;
     // Without script, a chip is a link that filters on the server.
     let web = WebSession::login(&app, "class_staff").await;
-    let (_, html) = web.get(&format!("/classes/{class}/roll?day={DAY}&show=todo")).await;
-    assert!(html.contains("aria-current=\"true\">未到"), "the chip 未到 is chosen");
-    assert!(html.contains("周一") && html.contains("三年级"), "weekday and grade as written");
+    let (_, html) = web
+        .get(&format!("/classes/{class}/roll?day={DAY}&show=todo"))
+        .await;
+    assert!(
+        html.contains("aria-current=\"true\">未到"),
+        "the chip 未到 is chosen"
+    );
+    assert!(
+        html.contains("周一") && html.contains("三年级"),
+        "weekday and grade as written"
+    );
 
     let door = Door::new(&app).await;
     let (_driver, c) = phone().await;
@@ -162,11 +192,26 @@ async fn phone_roll(b: Backend) {
     eprintln!("roll of 45 at 360 px: {m}");
     assert_eq!(m["viewport"], 360, "{m}");
     assert_eq!(m["rows"], ROWS, "{m}");
-    assert!(m["height"].as_f64().unwrap() <= (ROWS * 64 + 600) as f64, "page height {m}");
-    assert!(m["first"].as_f64().unwrap() <= 740.0, "first child above the fold {m}");
-    assert!(m["tallest"].as_f64().unwrap() <= 64.0, "rows at most 64 px {m}");
-    assert!(m["button"].as_f64().unwrap() >= 44.0, "the primary action is a thumb's size {m}");
-    assert!(m["width"].as_f64().unwrap() <= 360.0, "nothing wider than the phone {m}");
+    assert!(
+        m["height"].as_f64().unwrap() <= (ROWS * 64 + 600) as f64,
+        "page height {m}"
+    );
+    assert!(
+        m["first"].as_f64().unwrap() <= 740.0,
+        "first child above the fold {m}"
+    );
+    assert!(
+        m["tallest"].as_f64().unwrap() <= 64.0,
+        "rows at most 64 px {m}"
+    );
+    assert!(
+        m["button"].as_f64().unwrap() >= 44.0,
+        "the primary action is a thumb's size {m}"
+    );
+    assert!(
+        m["width"].as_f64().unwrap() <= 360.0,
+        "nothing wider than the phone {m}"
+    );
     shot(&c, &format!("{}-roll-phone-45", tag(b))).await;
 
     let before = roll(&app, &staff, &class, DAY).await;
@@ -183,10 +228,17 @@ async fn phone_roll(b: Backend) {
     js(&c, "const real = Date.now; window.__realNow = real; Date.now = () => real.call(Date) + 3600 * 1000; return 1;").await;
     click(&c, &format!("#c-{late} .act-in button")).await;
     wait_text(&c, "#net", |t| t.contains("1 次操作被拒绝")).await;
-    let why = wait_text(&c, &format!("#c-{late} [data-role=refused]"), |t| !t.is_empty()).await;
+    let why = wait_text(&c, &format!("#c-{late} [data-role=refused]"), |t| {
+        !t.is_empty()
+    })
+    .await;
     assert!(why.contains("手机") && why.contains("时间"), "{why}");
     assert!(!why.contains("填写的内容有误"), "{why}");
-    assert!(classes_of(&c, &format!("#c-{late}")).await.contains("st-expected"));
+    assert!(
+        classes_of(&c, &format!("#c-{late}"))
+            .await
+            .contains("st-expected")
+    );
     assert!(classes_of(&c, "#net").await.contains("warn"));
     shot(&c, &format!("{}-roll-phone-refused", tag(b))).await;
     let st = roll(&app, &staff, &class, DAY).await;
@@ -197,30 +249,62 @@ async fn phone_roll(b: Backend) {
 
     // The chips filter on the spot.
     click(&c, "#chip-todo").await;
-    let shown = js(&c, "return [...document.querySelectorAll('.roll-child')].filter(r => !r.hidden).length;").await;
+    let shown = js(
+        &c,
+        "return [...document.querySelectorAll('.roll-child')].filter(r => !r.hidden).length;",
+    )
+    .await;
     assert_eq!(shown, ROWS);
     click(&c, "#chip-present").await;
-    let shown = js(&c, "return [...document.querySelectorAll('.roll-child')].filter(r => !r.hidden).length;").await;
+    let shown = js(
+        &c,
+        "return [...document.querySelectorAll('.roll-child')].filter(r => !r.hidden).length;",
+    )
+    .await;
     assert_eq!(shown, 0);
     click(&c, "#chip-all").await;
 
     // Offline: the door is shut, a tap waits, the roll is reloaded from the phone's copy.
     for _ in 0..100 {
-        if js(&c, "return document.getElementById('roll').dataset.offline || '';").await == "ready" {
+        if js(
+            &c,
+            "return document.getElementById('roll').dataset.offline || '';",
+        )
+        .await
+            == "ready"
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(js(&c, "return document.getElementById('roll').dataset.offline || '';").await, "ready");
+    assert_eq!(
+        js(
+            &c,
+            "return document.getElementById('roll').dataset.offline || '';"
+        )
+        .await,
+        "ready"
+    );
     door.shut();
     click(&c, &format!("#c-{early} .act-in button")).await;
     wait_text(&c, "#net", |t| t.contains("离线") && t.ends_with('1')).await;
     c.refresh().await.unwrap();
     let note = wait_text(&c, "#stale", |t| t.contains("名单取自")).await;
     assert!(note.starts_with("离线"), "{note}");
-    assert!(classes_of(&c, &format!("#c-{early}")).await.contains("st-present"));
-    wait_text(&c, &format!("#c-{early} [data-role=pending]"), |t| t.contains("等待发送")).await;
-    let rows = js(&c, "return document.querySelectorAll('.roll-child').length;").await;
+    assert!(
+        classes_of(&c, &format!("#c-{early}"))
+            .await
+            .contains("st-present")
+    );
+    wait_text(&c, &format!("#c-{early} [data-role=pending]"), |t| {
+        t.contains("等待发送")
+    })
+    .await;
+    let rows = js(
+        &c,
+        "return document.querySelectorAll('.roll-child').length;",
+    )
+    .await;
     assert_eq!(rows, ROWS);
     shot(&c, &format!("{}-roll-phone-offline-reload", tag(b))).await;
     assert_eq!(roll(&app, &staff, &class, DAY).await["present"], 0);
@@ -245,8 +329,17 @@ async fn at_ahead(b: Backend) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert_eq!(support::error_fields(&err), vec!["at".to_string()]);
     let why = err["error"]["fields"]["at"].as_str().unwrap();
-    assert!(why.contains("比服务器的时间晚") && why.contains("手机"), "{why}");
+    assert!(
+        why.contains("比服务器的时间晚") && why.contains("手机"),
+        "{why}"
+    );
     let body = json!({"child_id": child, "action": "check_in", "day": DAY, "at": "27/07 08:00"});
     let (_, err) = crate::attendance::tap(&app, &staff, &class, None, body).await;
-    assert!(err["error"]["fields"]["at"].as_str().unwrap().contains("格式"), "{err}");
+    assert!(
+        err["error"]["fields"]["at"]
+            .as_str()
+            .unwrap()
+            .contains("格式"),
+        "{err}"
+    );
 }
