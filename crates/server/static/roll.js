@@ -190,6 +190,7 @@
         save(load().filter(function (i) { return i.key !== item.key; }));
         if (res.status === 201 && json.state) showState(json.state);
         else refuse(item, json, res);
+        back();
         status();
         send();
       });
@@ -306,6 +307,19 @@
     if (!p) return;
     p.textContent = t("Stale").replace("%{time}", time);
     p.hidden = false;
+  }
+  // The network is back under a kept copy: offer the roll as the server has it now.
+  function back() {
+    var p = document.getElementById("stale");
+    if (!p || p.hidden || p.dataset.back) return;
+    p.dataset.back = "1";
+    p.textContent = "";
+    var a = document.createElement("a");
+    a.href = location.pathname + location.search;
+    a.id = "stale-refresh";
+    a.textContent = t("Refresh");
+    p.className = "net ok";
+    p.appendChild(a);
   }
   // The service worker: this page and its assets are kept for a reload without network.
   function offlineReady() {

@@ -235,6 +235,8 @@ struct TapForm {
     reason: Option<String>,
     note: Option<String>,
     key: Option<String>,
+    /// The roll's filter, kept across the tap.
+    show: Option<String>,
 }
 
 async fn tap_form(
@@ -261,6 +263,13 @@ async fn tap_form(
     let stored = tap::tap(&state, &user, &id, &headers, &input, lang).await?;
     let day = f.day.unwrap_or_default();
     let mut to = format!("/classes/{id}/roll?day={day}");
+    if let Some(show) = f
+        .show
+        .as_deref()
+        .filter(|s| FILTERS.iter().any(|(f, _)| f == s))
+    {
+        to.push_str(&format!("&show={show}"));
+    }
     if stored.status == StatusCode::CONFLICT.as_u16()
         && let Ok(body) = serde_json::from_str::<super::Refused>(&stored.body)
     {

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::attendance::{hospital_class, roll};
 use crate::browser::{Driver, browser, click, shot, tag, wait_text};
 use crate::roster_import::{csv, good, upload};
-use crate::support::web::WebSession;
+use crate::support::web::{WebSession, csrf_of};
 use crate::support::{Backend, PASSWORD, TestApp};
 use crate::{both, support};
 
@@ -176,6 +176,36 @@ async fn phone_roll(b: Backend) {
         html.contains("周一") && html.contains("三年级"),
         "weekday and grade as written"
     );
+    let first = roll(&app, &staff, &class, DAY).await["children"][0]["child_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let absent = [
+        ("child_id", first.as_str()),
+        ("action", "absent"),
+        ("reason", "ill"),
+        ("day", DAY),
+        ("show", "todo"),
+        ("key", "phone-form-1"),
+    ];
+    let (s, to) = web
+        .post_form_with(
+            &format!("/classes/{class}/roll/tap"),
+            &csrf_of(&html),
+            &absent,
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(
+        to.contains("show=todo"),
+        "the filter stays after a tap: {to}"
+    );
+    let (_, html) = web.get(&to).await;
+    let row = &html[html.find(&format!("id=\"c-{first}\"")).unwrap()..];
+    assert!(
+        row[..row.find('>').unwrap()].contains(" hidden"),
+        "absent: not in 未到"
+    );
 
     let door = Door::new(&app).await;
     let (_driver, c) = phone().await;
@@ -254,7 +284,7 @@ async fn phone_roll(b: Backend) {
         "return [...document.querySelectorAll('.roll-child')].filter(r => !r.hidden).length;",
     )
     .await;
-    assert_eq!(shown, ROWS);
+    assert_eq!(shown, ROWS - 1, "one child is absent");
     click(&c, "#chip-present").await;
     let shown = js(
         &c,
@@ -312,6 +342,22 @@ async fn phone_roll(b: Backend) {
     door.reopen();
     wait_text(&c, "#net", |t| t.contains("已联网")).await;
     assert_eq!(roll(&app, &staff, &class, DAY).await["present"], 1);
+    wait_text(&c, "#stale", |t| t.contains("刷新")).await;
+    click(&c, "#stale-refresh").await;
+    wait_text(&c, "#net", |t| t.contains("已联网")).await;
+    assert!(
+        !c.find(Locator::Css("#stale"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap()
+    );
+    assert!(
+        classes_of(&c, &format!("#c-{early}"))
+            .await
+            .contains("st-present")
+    );
     c.close().await.unwrap();
 }
 
