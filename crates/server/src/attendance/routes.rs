@@ -505,3 +505,24 @@ async fn child_page(
         classes,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{day_label, tone};
+
+    #[test]
+    fn the_day_reads_with_its_weekday() {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        assert_eq!(day_label(d, false), "12月2日 周三");
+        assert_eq!(day_label(d, true), "Wed 2 Dec");
+    }
+
+    #[test]
+    fn every_status_has_the_tone_of_the_design_language() {
+        let tones: Vec<_> = ["expected", "present", "collected", "absent"]
+            .into_iter()
+            .map(tone)
+            .collect();
+        assert_eq!(tones, ["muted", "ok", "info", "warn"]);
+    }
+}

@@ -358,6 +358,20 @@ async fn phone_roll(b: Backend) {
             .await
             .contains("st-present")
     );
+    // Signing out empties the phone's copy of the roll.
+    let kept = "const done = arguments[0]; caches.has('tuoguan-roll-v1').then(done);";
+    assert_eq!(c.execute_async(kept, vec![]).await.unwrap(), true);
+    js(
+        &c,
+        "document.querySelector('form[action=\"/logout\"]').submit(); return 1;",
+    )
+    .await;
+    wait_text(&c, "h1", |t| t == "登录").await;
+    assert_eq!(
+        c.execute_async(kept, vec![]).await.unwrap(),
+        false,
+        "cache emptied at sign-out"
+    );
     c.close().await.unwrap();
 }
 
