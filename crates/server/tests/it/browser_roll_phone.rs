@@ -176,6 +176,20 @@ async fn phone_roll(b: Backend) {
         html.contains("周一") && html.contains("三年级"),
         "weekday and grade as written"
     );
+    // Installable: the manifest of this class's roll, its icons and the worker, all from the binary.
+    let (s, manifest) = web
+        .get(&format!("/classes/{class}/roll/manifest.webmanifest"))
+        .await;
+    let manifest: Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(manifest["display"], "standalone");
+    assert_eq!(manifest["start_url"], format!("/classes/{class}/roll"));
+    for icon in manifest["icons"].as_array().unwrap() {
+        let (s, _) = web.get(icon["src"].as_str().unwrap()).await;
+        assert_eq!(s, StatusCode::OK, "{icon}");
+    }
+    let (s, sw) = web.get("/roll-sw.js").await;
+    assert!(s == StatusCode::OK && sw.contains("addEventListener(\"fetch\""));
     let first = roll(&app, &staff, &class, DAY).await["children"][0]["child_id"]
         .as_str()
         .unwrap()
