@@ -1,8 +1,11 @@
 //! Demo daily operations (`tuoguan demo`): two weeks of attendance, logs and a weekly schedule in
 //! every demo class that has run, one minor incident awaiting the federation's acknowledgement,
-//! and one day whose ventilation log is missing, so every page shows something real.
+//! and one day whose ventilation log is missing, so every page shows something real; in the season
+//! running on the load day ([`living`]), every day so far and the roll of the day half done.
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{NaiveDate, NaiveTime, Timelike};
+
+use tuoguan_domain::attendance::EnrolmentSpan;
 
 use super::metrics::basis;
 use super::store::{self, Row};
@@ -10,7 +13,7 @@ use crate::app::AppState;
 use crate::auth::{Scope, Visible};
 use crate::classes::Class;
 use crate::db::Tx;
-use crate::ids::{ClassId, IncidentId, LogId, ScheduleItemId, UserId};
+use crate::ids::{ChildId, ClassId, IncidentId, LogId, ScheduleItemId, UserId};
 use crate::on_db;
 use crate::operations::{self as ops, IncidentRow, LogRow, ScheduleItem};
 
@@ -26,6 +29,15 @@ fn at(day: NaiveDate, h: u32, m: u32) -> i64 {
         .unwrap_or_default()
 }
 
+/// `HH:MM` as minutes after midnight (08:00 when unreadable).
+fn minutes(hm: &str) -> u32 {
+    NaiveTime::parse_from_str(hm, "%H:%M").map_or(480, |t| t.hour() * 60 + t.minute())
+}
+
+fn at_min(day: NaiveDate, minutes: u32) -> i64 {
+    at(day, minutes / 60, minutes % 60)
+}
+
 /// A deterministic spread: 0..n from two counters.
 fn spread(a: usize, b: usize, n: usize) -> usize {
     (a.wrapping_mul(7919) + b.wrapping_mul(104_729) + a * b) % n
@@ -39,21 +51,25 @@ async fn attendance(
 ) -> anyhow::Result<()> {
     let b = basis(state, c).await?;
     let collectors = store::collectors_of_class(&state.db, &c.id).await?;
+    let (opens, closes) = (minutes(&c.daily_start), minutes(&c.daily_end));
     for (ci, (span, _)) in b.spans.iter().enumerate() {
         let who = collectors
             .iter()
             .find(|(child, _, _, _)| *child == span.child_id)
             .map(|(_, id, name, _)| (id.clone(), name.clone()));
         for (di, day) in days.iter().enumerate() {
+            if !span.contains(*day) {
+                continue;
+            }
             let mut r = Row::empty(c.id, &day.to_string(), span.child_id);
             match spread(ci, di, 20) {
                 0 => r.absent_reason = Some("ill".into()),
                 1 => r.absent_reason = Some("leave".into()),
                 n => {
                     let (id, name) = who.clone().unwrap_or_default();
-                    r.in_at = Some(at(*day, 7, 45 + (n as u32 % 14) * 3));
+                    r.in_at = Some(at_min(*day, opens - 15 + (n as u32 % 14) * 3));
                     r.in_by = name.clone();
-                    r.out_at = Some(at(*day, 17, (n as u32 * 2) % 40));
+                    r.out_at = Some(at_min(*day, closes - 30 + (n as u32 * 2) % 40));
                     r.out_person_id = (!id.is_empty()).then_some(id);
                     r.out_by = name;
                 }
@@ -173,12 +189,9 @@ async fn schedule(tx: &mut Tx, c: &Class) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads the demo's daily operations into every running or closed demo class.
+/// Loads last summer's daily operations into every running or closed demo class (the demo
+/// enrols everyone from the class's start).
 pub async fn load(state: &AppState) -> anyhow::Result<()> {
-    // The demo tells a summer that has happened: everyone enrolled was enrolled from the start,
-    // whatever day the demo is loaded on.
-    const FROM_START: &str = "UPDATE applications SET enrolled_on = NULL WHERE status = 'enrolled'";
-    on_db!(&state.db, p => sqlx::query(FROM_START).execute(p).await.map(|_| ()))?;
     const SQL: &str =
         "SELECT id FROM classes WHERE status IN ('running', 'closed') ORDER BY created_at, id";
     let ids: Vec<ClassId> = on_db!(&state.db, p => sqlx::query_scalar(SQL).fetch_all(p).await)?;
@@ -195,27 +208,113 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
         if k == 0
             && let Some(day) = days.get(3)
         {
-            let i = IncidentRow {
-                id: IncidentId::new(),
-                class_id: c.id,
-                class_name: c.name.clone(),
-                host_name: c.host_name.clone(),
-                occurred_at: at(*day, 10, 40),
-                kind: "illness".into(),
-                severity: "minor".into(),
-                safety: false,
-                description: "一名儿童上午活动后诉头晕，测体温 37.9℃。".into(),
-                actions: "安排休息、物理降温，联系家长接回就医。".into(),
-                guardian_informed_at: Some(at(*day, 10, 50)),
-                guardian_informed_how: "phone".into(),
-                reported_at: at(*day, 11, 30),
-                reported_by: "王晓梅".into(),
-                acknowledged_at: None,
-                acknowledged_by: None,
-            };
-            ops::insert_incident(&mut tx, &i).await?;
+            incident(&mut tx, &c, *day).await?;
         }
         tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// A minor incident on `day`, reported and awaiting the federation's acknowledgement.
+async fn incident(tx: &mut Tx, c: &Class, day: NaiveDate) -> anyhow::Result<()> {
+    let i = IncidentRow {
+        id: IncidentId::new(),
+        class_id: c.id,
+        class_name: c.name.clone(),
+        host_name: c.host_name.clone(),
+        occurred_at: at(day, 10, 40),
+        kind: "illness".into(),
+        severity: "minor".into(),
+        safety: false,
+        description: "一名儿童上午活动后诉头晕，测体温 37.9℃。".into(),
+        actions: "安排休息、物理降温，联系家长接回就医。".into(),
+        guardian_informed_at: Some(at(day, 10, 50)),
+        guardian_informed_how: "phone".into(),
+        reported_at: at(day, 11, 30),
+        reported_by: "王晓梅".into(),
+        acknowledged_at: None,
+        acknowledged_by: None,
+    };
+    ops::insert_incident(tx, &i).await?;
+    Ok(())
+}
+
+/// Loads the days of the season running on the load day into its running classes: every
+/// operating day before `roll_day` recorded (with logs and a schedule), the roll of `roll_day`
+/// half done, and in the first class an incident of the day before awaiting acknowledgement.
+pub async fn living(
+    state: &AppState,
+    ids: &[ClassId],
+    roll_day: NaiveDate,
+    parent_child: Option<ChildId>,
+) -> anyhow::Result<()> {
+    for (k, id) in ids.iter().enumerate() {
+        let Some(c) = crate::classes::service::find(state, &Scope::All, id).await? else {
+            continue;
+        };
+        let b = basis(state, &c).await?;
+        let past: Vec<NaiveDate> = b
+            .operating
+            .iter()
+            .copied()
+            .filter(|d| *d < roll_day)
+            .collect();
+        let mut tx = state.db.begin().await?;
+        attendance(&mut tx, state, &c, &past).await?;
+        logs(&mut tx, &c, &past).await?;
+        schedule(&mut tx, &c).await?;
+        roll(&mut tx, state, &c, &b.spans, roll_day, parent_child).await?;
+        if k == 0
+            && let Some(day) = past.last()
+        {
+            incident(&mut tx, &c, *day).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// The roll of `day` half done: by turns checked in, checked in, collected early, absent, and two
+/// not yet arrived; the demo parent's child is checked in, so their home shows it.
+async fn roll(
+    tx: &mut Tx,
+    state: &AppState,
+    c: &Class,
+    spans: &[(EnrolmentSpan<ChildId>, String)],
+    day: NaiveDate,
+    parent_child: Option<ChildId>,
+) -> anyhow::Result<()> {
+    let collectors = store::collectors_of_class(&state.db, &c.id).await?;
+    let opens = minutes(&c.daily_start);
+    let on_roll = spans.iter().filter(|(s, _)| s.contains(day));
+    for (k, (span, _)) in on_roll.enumerate() {
+        let (id, name) = collectors
+            .iter()
+            .find(|(child, _, _, _)| *child == span.child_id)
+            .map(|(_, id, name, _)| (id.clone(), name.clone()))
+            .unwrap_or_default();
+        let turn = if parent_child == Some(span.child_id) {
+            0
+        } else {
+            k % 6
+        };
+        let mut r = Row::empty(c.id, &day.to_string(), span.child_id);
+        match turn {
+            0 | 1 => {
+                r.in_at = Some(at_min(day, opens - 15 + (k as u32 * 3) % 20));
+                r.in_by = name;
+            }
+            2 => {
+                r.in_at = Some(at_min(day, opens - 10));
+                r.in_by = name.clone();
+                r.out_at = Some(at_min(day, opens + 60));
+                r.out_person_id = (!id.is_empty()).then_some(id);
+                r.out_by = name;
+            }
+            3 => r.absent_reason = Some(if k % 2 == 0 { "ill" } else { "leave" }.into()),
+            _ => continue,
+        }
+        store::save_row(tx, &r, crate::now()).await?;
     }
     Ok(())
 }

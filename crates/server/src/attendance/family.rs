@@ -1,11 +1,18 @@
 //! What a guardian sees of their child's attendance: per class, the rate against the programme's
-//! rule and each recorded day (arrival, who brought the child, departure, who collected them).
+//! rule and each expected day (arrival, who brought the child, departure, who collected them).
+//! The rate's denominator is the rows shown (issue 15 point 9): every operating day of the
+//! child's span so far, a day with nothing recorded shown as such; today counts once something
+//! is recorded for it or the class's day is over, so a child on the way is not yet "absent".
 
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveTime};
 use serde::Serialize;
+use tuoguan_domain::attendance::child_rate;
 
 use super::ChildDay;
-use super::metrics::{RateView, summary};
-use super::store;
+use super::metrics::{RateView, basis};
+use super::store::{self, Row};
 use super::tap::view;
 use crate::app::AppState;
 use crate::auth::{Capability, CurrentUser, Scope};
@@ -42,23 +49,89 @@ pub async fn of_child(
         let Some(c) = crate::classes::service::find(state, &scope, &class_id).await? else {
             continue;
         };
-        let s = summary(state, &c, today).await?;
-        let Some(mine) = s.children.into_iter().find(|r| r.child_id == *child_id) else {
+        let b = basis(state, &c).await?;
+        let Some((span, _)) = b.spans.iter().find(|(s, _)| s.child_id == *child_id) else {
             continue;
         };
-        let days = store::marks_of_child(&state.db, &c.id, child_id)
+        let recorded: BTreeMap<String, Row> = store::marks_of_child(&state.db, &c.id, child_id)
             .await?
-            .iter()
-            .map(view)
+            .into_iter()
+            .map(|r| (r.day.clone(), r))
             .collect();
+        let now = (chrono::Utc::now() + chrono::Duration::hours(8)).time();
+        let until = counted_until(&c.daily_end, today, now, recorded.get(&today.to_string()));
+        let so_far: Vec<NaiveDate> = b
+            .operating
+            .iter()
+            .copied()
+            .filter(|d| *d <= until)
+            .collect();
+        let days: Vec<ChildDay> = so_far
+            .iter()
+            .filter(|d| span.contains(**d))
+            .map(|d| match recorded.get(&d.to_string()) {
+                Some(r) => view(r),
+                None => view(&Row::empty(c.id, &d.to_string(), *child_id)),
+            })
+            .collect();
+        let present: Vec<NaiveDate> = days
+            .iter()
+            .filter(|d| d.arrived_at.is_some())
+            .filter_map(|d| d.day.parse().ok())
+            .collect();
+        let rate = child_rate(&so_far, span, &present);
         out.push(ChildClass {
             class_id: c.id,
             class_name: c.name.clone(),
-            from: mine.from,
-            to: mine.to,
-            rate: mine.rate,
+            from: span.from.to_string(),
+            to: span.to.to_string(),
+            rate: RateView::of(rate, b.rules.min_attendance_pct),
             days,
         });
     }
     Ok(out)
+}
+
+/// The last day the rate counts: today once something is recorded for it or the class's day is
+/// over (`now`, Beijing time, past `daily_end`), otherwise yesterday.
+fn counted_until(
+    daily_end: &str,
+    today: NaiveDate,
+    now: NaiveTime,
+    row: Option<&Row>,
+) -> NaiveDate {
+    let recorded = row.is_some_and(|r| r.in_at.is_some() || r.absent_reason.is_some());
+    let over = NaiveTime::parse_from_str(daily_end, "%H:%M").is_ok_and(|end| now >= end);
+    if recorded || over {
+        today
+    } else {
+        today.pred_opt().unwrap_or(today)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn today_counts_once_recorded_or_over() {
+        let today: NaiveDate = "2026-12-02".parse().unwrap();
+        let yesterday: NaiveDate = "2026-12-01".parse().unwrap();
+        let t = |s: &str| NaiveTime::parse_from_str(s, "%H:%M").unwrap();
+        let mut row = Row::empty(ClassId::new(), "2026-12-02", ChildId::new());
+        // On the way at 16:05: not counted yet, with or without an empty row.
+        assert_eq!(counted_until("18:30", today, t("16:05"), None), yesterday);
+        assert_eq!(
+            counted_until("18:30", today, t("16:05"), Some(&row)),
+            yesterday
+        );
+        // Checked in, or marked absent: counted.
+        row.in_at = Some(1);
+        assert_eq!(counted_until("18:30", today, t("16:05"), Some(&row)), today);
+        row.in_at = None;
+        row.absent_reason = Some("ill".into());
+        assert_eq!(counted_until("18:30", today, t("16:05"), Some(&row)), today);
+        // The class's day is over: counted, recorded or not.
+        assert_eq!(counted_until("18:30", today, t("18:30"), None), today);
+    }
 }

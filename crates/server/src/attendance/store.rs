@@ -77,9 +77,10 @@ pub struct RollRow {
     pub corrected: Option<bool>,
 }
 
-/// Whose enrolment covers `$2` in class `$1`: enrolled, or withdrawn after being enrolled.
+/// Whose enrolment covers `$2` in class `$1`: enrolled, or withdrawn after being enrolled, from
+/// the day they attend from (`attends_from`; none recorded: the class's start).
 const ON_DAY: &str = "(ap.status = 'enrolled' OR ap.left_on IS NOT NULL) \
-    AND (ap.enrolled_on IS NULL OR ap.enrolled_on <= $2) AND (ap.left_on IS NULL OR ap.left_on >= $2)";
+    AND (ap.attends_from IS NULL OR ap.attends_from <= $2) AND (ap.left_on IS NULL OR ap.left_on >= $2)";
 
 /// The roll of a class on a day: every child enrolled that day, with their row if any.
 pub async fn roll(db: &Db, class_id: &ClassId, day: &str) -> sqlx::Result<Vec<RollRow>> {
@@ -239,12 +240,12 @@ pub async fn notable_events(
     on_db!(db, p => sqlx::query_as(sql).bind(class_id).bind(from_day).fetch_all(p).await)
 }
 
-/// A child's enrolment span in a class: (child id, name, enrolled_on, left_on).
+/// A child's enrolment span in a class: (child id, name, attends_from, left_on).
 pub type SpanRow = (ChildId, String, Option<String>, Option<String>);
 
 /// Every child ever enrolled in the class, with their span.
 pub async fn spans(db: &Db, class_id: &ClassId) -> sqlx::Result<Vec<SpanRow>> {
-    const SQL: &str = "SELECT ch.id, ch.name, ap.enrolled_on, ap.left_on FROM applications ap \
+    const SQL: &str = "SELECT ch.id, ch.name, ap.attends_from, ap.left_on FROM applications ap \
         JOIN children ch ON ch.id = ap.child_id WHERE ap.class_id = $1 \
         AND (ap.status = 'enrolled' OR ap.left_on IS NOT NULL)";
     let mut rows: Vec<SpanRow> =

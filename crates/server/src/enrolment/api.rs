@@ -48,6 +48,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(decide))
         .routes(routes!(sign_agreement))
         .routes(routes!(record_insurance))
+        .routes(routes!(set_attends_from))
         .routes(routes!(class_applications))
         .routes(routes!(roster_template))
         .routes(routes!(export_roster))
@@ -375,6 +376,22 @@ async fn record_insurance(
 ) -> Result<Json<ApplicationView>, AppError> {
     paperwork::record_insurance(&state, &user, &client, &id, &input).await?;
     let (a, _) = applications::visible(&state, &user, &id).await?;
+    Ok(Json(ApplicationView::new(&a)))
+}
+
+/// The unit sets the day from which an enrolled child attends (在托起始日): the roll, corrections
+/// and the attendance rate count from it. Setting the same day again changes nothing.
+#[utoipa::path(put, path = "/api/v1/applications/{id}/attends-from", tag = "enrolment", security(("bearer" = [])),
+    params(("id" = String, Path, description = "application id")), request_body = super::span::AttendsFrom,
+    responses((status = 200, body = ApplicationView), (status = 403), (status = 404), (status = 409), (status = 422)))]
+async fn set_attends_from(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: Client,
+    IdPath(id): IdPath<ApplicationId>,
+    Json(input): Json<super::span::AttendsFrom>,
+) -> Result<Json<ApplicationView>, AppError> {
+    let a = super::span::set(&state, &user, &client, &id, &input.attends_from).await?;
     Ok(Json(ApplicationView::new(&a)))
 }
 

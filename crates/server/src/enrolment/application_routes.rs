@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{id}", get(show_application))
         .route("/applications/{id}/agreement", post(sign))
         .route("/applications/{id}/insurance", post(insure))
+        .route("/applications/{id}/attends-from", post(attends_from))
         .route("/applications/{id}/decision", post(decide))
 }
 
@@ -110,6 +111,9 @@ impl ApplicationPage {
     }
     fn secondary(&self, d: &str) -> bool {
         matches!(d, "reject" | "withdraw")
+    }
+    fn enrolled(&self) -> bool {
+        self.a.status == super::Status::Enrolled
     }
     fn signed_current(&self) -> bool {
         self.a.agreement_version.as_deref() == Some(self.version)
@@ -252,4 +256,24 @@ async fn decide(
         .into_response()),
         r => back(&state, ctx, &user, &id, r.map(|_| ())).await,
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct AttendsFromForm {
+    #[serde(default)]
+    attends_from: String,
+}
+
+async fn attends_from(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    client: Client,
+    IdPath(id): IdPath<ApplicationId>,
+    Form(f): Form<AttendsFromForm>,
+) -> Result<Response, AppError> {
+    let r = super::span::set(&state, &user, &client, &id, &f.attends_from)
+        .await
+        .map(|_| ());
+    back(&state, ctx, &user, &id, r).await
 }

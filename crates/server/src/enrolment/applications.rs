@@ -43,6 +43,8 @@ pub struct ApplicationView {
     pub agreement_channel: Option<String>,
     pub agreement_signed_at: Option<String>,
     pub insurance: Option<Insurance>,
+    /// The first day the child attends (YYYY-MM-DD), once enrolled.
+    pub attends_from: Option<String>,
     pub applied_at: String,
 }
 
@@ -87,6 +89,8 @@ impl ApplicationView {
             agreement_channel: a.agreement_channel.clone(),
             agreement_signed_at: a.agreement_at.map(crate::web::pages::rfc3339),
             insurance,
+            attends_from: (a.status() == Status::Enrolled || a.attends_from.is_some())
+                .then(|| super::span::first_day(a)),
             applied_at: crate::web::pages::rfc3339(a.applied_at),
         }
     }
@@ -218,6 +222,7 @@ pub fn new_application(
         insured_to: None,
         insurance_payer: None,
         import_id: None,
+        attends_from: None,
         applied_at: now,
         updated_at: now,
         child_name: child.name.clone(),

@@ -21,6 +21,7 @@ pub mod pickups;
 pub mod retention;
 pub mod roster_file;
 pub mod routes;
+pub mod span;
 mod store;
 
 use crate::ids::ChildId;

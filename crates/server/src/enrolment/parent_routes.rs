@@ -186,6 +186,9 @@ struct ChildCard {
     name: String,
     grade: String,
     applications: Vec<ApplicationView>,
+    /// The open classes the child may still apply to: not those it already has a live
+    /// application in (applied, accepted, wait-listed or enrolled).
+    offer: Vec<OpenClass>,
 }
 
 #[derive(Template)]
@@ -220,18 +223,28 @@ async fn my_children(
     user: CurrentUser,
 ) -> Result<Response, AppError> {
     children::my_guardian(&state, &user).await?;
+    let today = crate::calendar::today().to_string();
+    let open = store::open_classes(&state.db, &today).await?;
     let mut cards = Vec::new();
     for c in children::mine(&state, &user).await? {
         let apps = store::applications_of_child(&state.db, &c.id).await?;
+        let offer = open
+            .iter()
+            .filter(|o| {
+                !apps
+                    .iter()
+                    .any(|a| a.class_id == o.id && a.status().active())
+            })
+            .cloned()
+            .collect();
         cards.push(ChildCard {
             id: c.id,
             name: c.name,
             grade: c.grade,
             applications: apps.iter().map(ApplicationView::new).collect(),
+            offer,
         });
     }
-    let today = crate::calendar::today().to_string();
-    let open = store::open_classes(&state.db, &today).await?;
     render(&ChildrenPage {
         ctx,
         children: cards,

@@ -73,6 +73,10 @@ pub struct Application {
     pub insured_to: Option<String>,
     pub insurance_payer: Option<String>,
     pub import_id: Option<ImportId>,
+    /// The first day the child attends (在托起始日, YYYY-MM-DD): set on enrolment (the class's
+    /// start, or the day of entry when the class has begun), editable by the unit. `None` before
+    /// enrolment (and on rows enrolled directly, which count from the class's start).
+    pub attends_from: Option<String>,
     pub applied_at: i64,
     pub updated_at: i64,
     pub child_name: String,
@@ -95,7 +99,7 @@ const CHILD_COLS: &str = "ch.id, ch.name, ch.gender, ch.birth_date, ch.school, c
 
 const APP_COLS: &str = "a.id, a.child_id, a.class_id, a.status, a.reason, a.priority, a.kindergarten, \
     a.agreement_version, a.agreement_by, a.agreement_channel, a.agreement_at, a.insurer, a.policy_no, \
-    a.insured_from, a.insured_to, a.insurance_payer, a.import_id, a.applied_at, a.updated_at, \
+    a.insured_from, a.insured_to, a.insurance_payer, a.import_id, a.attends_from, a.applied_at, a.updated_at, \
     ch.name AS child_name, ch.grade AS child_grade, ch.id_masked AS child_id_masked, c.name AS class_name, \
     c.start_date AS class_start, c.end_date AS class_end, o.name AS host_name";
 
@@ -343,8 +347,8 @@ pub async fn insert_application(tx: &mut Tx, a: &Application) -> sqlx::Result<()
 
 /// Inserts applications, as many to a statement as [`rows_per_statement`] allows.
 pub async fn insert_applications(tx: &mut Tx, apps: &[Application]) -> sqlx::Result<()> {
-    for chunk in apps.chunks(rows_per_statement(19)) {
-        Sql::new("INSERT INTO applications (id, child_id, class_id, status, reason, priority, kindergarten, agreement_version, agreement_by, agreement_channel, agreement_at, insurer, policy_no, insured_from, insured_to, insurance_payer, import_id, applied_at, updated_at) VALUES ")
+    for chunk in apps.chunks(rows_per_statement(20)) {
+        Sql::new("INSERT INTO applications (id, child_id, class_id, status, reason, priority, kindergarten, agreement_version, agreement_by, agreement_channel, agreement_at, insurer, policy_no, insured_from, insured_to, insurance_payer, import_id, attends_from, applied_at, updated_at) VALUES ")
             .rows(chunk.iter().map(|a| {
                 [
                     Arg::from(&a.id),
@@ -364,6 +368,7 @@ pub async fn insert_applications(tx: &mut Tx, apps: &[Application]) -> sqlx::Res
                     Arg::from(&a.insured_to),
                     Arg::from(&a.insurance_payer),
                     Arg::from(&a.import_id),
+                    Arg::from(&a.attends_from),
                     Arg::from(a.applied_at),
                     Arg::from(a.applied_at),
                 ]
@@ -376,12 +381,17 @@ pub async fn insert_applications(tx: &mut Tx, apps: &[Application]) -> sqlx::Res
 
 /// Writes the mutable fields of an application. Entering or leaving `enrolled` dates the
 /// enrolment span (在托期间) that attendance expects the child on: `enrolled_on` is the day of
-/// enrolment, `left_on` the day of withdrawal (both Beijing dates).
+/// enrolment, `attends_from` the first day expected (the class's start when enrolled on or before
+/// it, else the day of enrolment; docs/ENROLMENT.md), `left_on` the day of withdrawal (all
+/// Beijing dates).
 pub async fn update_application(tx: &mut Tx, a: &Application) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE applications SET status = $2, reason = $3, priority = $4, kindergarten = $5, \
         agreement_version = $6, agreement_by = $7, agreement_channel = $8, agreement_at = $9, insurer = $10, \
         policy_no = $11, insured_from = $12, insured_to = $13, insurance_payer = $14, updated_at = $15, \
         enrolled_on = CASE WHEN $2 = 'enrolled' AND status <> 'enrolled' THEN $16 ELSE enrolled_on END, \
+        attends_from = CASE WHEN $2 = 'enrolled' AND status <> 'enrolled' THEN \
+            (SELECT CASE WHEN c.start_date >= $16 THEN c.start_date ELSE $16 END FROM classes c \
+             WHERE c.id = applications.class_id) ELSE attends_from END, \
         left_on = CASE WHEN status = 'enrolled' AND $2 <> 'enrolled' THEN $16 \
                        WHEN $2 = 'enrolled' AND status <> 'enrolled' THEN NULL ELSE left_on END \
         WHERE id = $1";
@@ -390,6 +400,28 @@ pub async fn update_application(tx: &mut Tx, a: &Application) -> sqlx::Result<()
         .bind(a.kindergarten).bind(&a.agreement_version).bind(&a.agreement_by).bind(&a.agreement_channel)
         .bind(a.agreement_at).bind(&a.insurer).bind(&a.policy_no).bind(&a.insured_from).bind(&a.insured_to)
         .bind(&a.insurance_payer).bind(a.updated_at).bind(&today).execute(&mut *x).await.map(|_| ()))
+}
+
+/// Sets the day from which the child of an application attends (`super::span`).
+pub async fn set_attends_from(
+    tx: &mut Tx,
+    id: &ApplicationId,
+    day: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE applications SET attends_from = $2, updated_at = $3 WHERE id = $1";
+    on_tx!(tx, x => sqlx::query(SQL).bind(id).bind(day).bind(now).execute(&mut *x).await.map(|_| ()))
+}
+
+/// The first day with anything recorded for the child in the class.
+pub async fn first_recorded_day(
+    tx: &mut Tx,
+    class_id: &ClassId,
+    child_id: &ChildId,
+) -> sqlx::Result<Option<String>> {
+    const SQL: &str = "SELECT MIN(day) FROM attendance WHERE class_id = $1 AND child_id = $2 \
+        AND (in_at IS NOT NULL OR absent_reason IS NOT NULL)";
+    on_tx!(tx, x => sqlx::query_scalar(SQL).bind(class_id).bind(child_id).fetch_one(&mut *x).await)
 }
 
 /// Takes the class row's lock for the rest of the transaction on PostgreSQL (SQLite's

@@ -393,8 +393,16 @@ async fn family(b: Backend) {
     }
     let (child, before) = enrolled.expect("the demo parent has a child enrolled");
     assert_eq!(before[0]["class_id"], class.as_str());
+    // Every operating day of the (past) class is a row, the rate's denominator; two weeks of them
+    // hold the demo's records, the rest say nothing was recorded.
+    let rows = before[0]["days"].as_array().unwrap();
     assert_eq!(
-        before[0]["days"].as_array().unwrap().len(),
+        (rows.len(), before[0]["expected"].as_u64()),
+        (30, Some(30)),
+        "{before}"
+    );
+    assert_eq!(
+        rows.iter().filter(|d| d["status"] != "expected").count(),
         10,
         "two weeks of demo days"
     );

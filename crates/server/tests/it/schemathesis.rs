@@ -27,6 +27,45 @@ async fn fuzz_the_document(b: Backend) {
     let st = which("st").expect(
         "schemathesis is not installed: run `bash scripts/test.sh`, which installs it from PyPI",
     );
+    // CPython 3.11's `ast.parse` is not thread-safe (gh-106905): with two workers hypothesis can
+    // fail inside its own source inspection with "AST constructor recursion depth mismatch", a
+    // "Runtime Error" of the fuzzer, not an answer of ours. Only that error earns another run.
+    let mut attempt = 0;
+    let (out, text) = loop {
+        attempt += 1;
+        let (out, text) = run_schemathesis(&st, &app, &token).await;
+        if out.status.success() || attempt == 3 || !only_the_fuzzers_own_race(&text) {
+            break (out, text);
+        }
+        eprintln!("schemathesis hit CPython's ast race (attempt {attempt}); running it again");
+    };
+    assert!(
+        out.status.success(),
+        "schemathesis found problems ({}):\n{text}",
+        out.status
+    );
+    assert!(
+        text.contains("passed") && !text.contains("No operations"),
+        "schemathesis tested nothing:\n{text}"
+    );
+}
+
+/// Did the run fail only because of the interpreter's race, with no finding about the API?
+fn only_the_fuzzers_own_race(text: &str) -> bool {
+    let errors = text.matches("Runtime Error").count();
+    errors > 0
+        && text
+            .matches("AST constructor recursion depth mismatch")
+            .count()
+            >= errors
+        && !text.contains("FAILURES")
+}
+
+async fn run_schemathesis(
+    st: &std::path::Path,
+    app: &TestApp,
+    token: &str,
+) -> (std::process::Output, String) {
     let out = tokio::process::Command::new(st)
         .args([
             "run",
@@ -71,15 +110,7 @@ async fn fuzz_the_document(b: Backend) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(
-        out.status.success(),
-        "schemathesis found problems ({}):\n{text}",
-        out.status
-    );
-    assert!(
-        text.contains("passed") && !text.contains("No operations"),
-        "schemathesis tested nothing:\n{text}"
-    );
+    (out, text)
 }
 
 /// The path of an executable on `PATH`.

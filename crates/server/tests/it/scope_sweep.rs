@@ -238,6 +238,7 @@ fn body_for(path: &str, method: &str, t: &Targets) -> Option<Value> {
         ("put", "/api/v1/applications/{id}/insurance") => {
             json!({"insurer": "x", "policy_no": "x", "valid_from": "2026-07-01", "valid_to": "2026-08-31", "payer": "guardian"})
         }
+        ("put", "/api/v1/applications/{id}/attends-from") => json!({"attends_from": "2026-07-06"}),
         ("post", "/api/v1/classes/{id}/lottery") => json!({"seed_text": "x"}),
         ("post", "/api/v1/lottery/rerun") => json!({"seed": "1", "places": 1, "applicants": []}),
         ("post", "/api/v1/classes/{id}/attendance") => {

@@ -327,6 +327,10 @@ pub(crate) fn page_posts(t: &Targets) -> Vec<(String, Vec<(&'static str, String)
             ],
         ),
         (
+            format!("/applications/{}/attends-from", t.application),
+            vec![("attends_from", "2026-07-06".into())],
+        ),
+        (
             format!("/classes/{c}/enrolment/lottery"),
             vec![("seed_text", "x".into())],
         ),

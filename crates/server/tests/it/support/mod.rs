@@ -135,12 +135,30 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_demo(backend, tweak, None).await
+    }
+
+    /// The whole demo loaded as if on `day`: last summer's season and the season running around
+    /// `day` (the roll of `day`, or of the next working day, half done). [`TestApp::spawn`] loads
+    /// only last summer's season, whose fixed dates the other tests depend on.
+    pub async fn spawn_on(backend: Backend, day: chrono::NaiveDate) -> TestApp {
+        Self::spawn_demo(backend, |_| {}, Some(day)).await
+    }
+
+    async fn spawn_demo(
+        backend: Backend,
+        tweak: impl FnOnce(&mut Config),
+        day: Option<chrono::NaiveDate>,
+    ) -> TestApp {
         capture_logs();
         let db = TestDb::new(backend).await;
         let mut cfg = config(&db.url);
         tweak(&mut cfg);
         let state = AppState::open(cfg).await.expect("app state");
-        tuoguan::demo::load(&state).await.expect("demo");
+        match day {
+            Some(day) => tuoguan::demo::load_on(&state, day).await.expect("demo"),
+            None => tuoguan::demo::load_summer(&state).await.expect("demo"),
+        };
         let base = serve(state.clone()).await;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

@@ -1,5 +1,11 @@
 //! `tuoguan demo`: a living demo federation — 示例市总工会 with districts, 30 grassroots unions of
-//! every kind, a neighbouring city to show isolation, and a user for every role.
+//! every kind, a neighbouring city to show isolation, and a user for every role; last summer's
+//! season ([`summer`]) and a programme running around the day it is loaded ([`living`]).
+
+mod living;
+mod summer;
+
+pub use living::roll_day;
 
 use anyhow::{Context, anyhow};
 
@@ -126,8 +132,24 @@ const UNITS: &[(usize, &str, &str)] = &[
     (3, "示例市燃气集团工会", "employer"),
 ];
 
-/// Loads the demo; false when it is already there.
+/// Loads the demo on today (Beijing); false when it is already there.
 pub async fn load(state: &AppState) -> anyhow::Result<bool> {
+    load_on(state, crate::calendar::today()).await
+}
+
+/// Loads the demo as if on `day`: last summer's season and a programme running around `day`
+/// (its roll on `day`, or on the next working day, half done). False when already there.
+pub async fn load_on(state: &AppState, day: chrono::NaiveDate) -> anyhow::Result<bool> {
+    load_with(state, day, true).await
+}
+
+/// Loads only last summer's season, whose dates are fixed: the fixture of tests that depend on
+/// them (the living season's dates move with the day the demo is loaded).
+pub async fn load_summer(state: &AppState) -> anyhow::Result<bool> {
+    load_with(state, crate::calendar::today(), false).await
+}
+
+async fn load_with(state: &AppState, day: chrono::NaiveDate, living: bool) -> anyhow::Result<bool> {
     let all = org_reads::list(&state.db, &Scope::All).await?;
     if all.iter().any(|o| o.name == DEMO_CITY) {
         return Ok(false);
@@ -205,210 +227,19 @@ pub async fn load(state: &AppState) -> anyhow::Result<bool> {
         .await
         .with_context(|| format!("demo user {username}"))?;
     }
-    programme_2026(state, &city, &units)
+    summer::programme_2026(state, &city, &units, day)
         .await
         .context("demo programme")?;
-    crate::enrolment::demo::children(state)
+    crate::enrolment::demo::children(state, day)
         .await
         .context("demo children")?;
     crate::attendance::demo::load(state)
         .await
         .context("demo attendance and logs")?;
-    Ok(true)
-}
-
-/// A class of the demo: (unit index, name, capacity, model, partners, final state, return comment).
-type DemoClass = (
-    usize,
-    &'static str,
-    i64,
-    &'static str,
-    &'static [&'static str],
-    &'static str,
-    &'static str,
-);
-
-const CLASSES: &[DemoClass] = &[
-    (
-        0,
-        "医院职工子女暑期爱心托管班",
-        45,
-        "in_unit",
-        &[],
-        "running",
-        "",
-    ),
-    (
-        1,
-        "供电公司“阳光”爱心托管班",
-        30,
-        "in_unit",
-        &[],
-        "closed",
-        "",
-    ),
-    (
-        5,
-        "东方广场楼宇联合爱心托管班",
-        40,
-        "joint",
-        &["东方广场物业公司工会", "东方广场律师事务所工会"],
-        "approved",
-        "",
-    ),
-    (
-        3,
-        "和平里社区暑期托管班",
-        25,
-        "school_or_institution",
-        &[],
-        "submitted",
-        "",
-    ),
-    (
-        15,
-        "高新园区职工子女托管班",
-        60,
-        "purchased_service",
-        &[],
-        "submitted",
-        "",
-    ),
-    (
-        10,
-        "湖滨社区爱心托管班",
-        20,
-        "in_unit",
-        &[],
-        "returned",
-        "请补充配餐协议，并核实场地消防验收情况。",
-    ),
-    (8, "西湖区人民医院托管班", 30, "in_unit", &[], "draft", ""),
-    (
-        22,
-        "机场集团职工子女托管班",
-        50,
-        "in_unit",
-        &[],
-        "running",
-        "",
-    ),
-];
-
-/// The 2026 summer programme of the demo city with classes in every state, and their staff.
-async fn programme_2026(state: &AppState, city: &Org, units: &[Org]) -> anyhow::Result<()> {
-    use crate::classes::service::{self as classes, Action};
-    use crate::classes::{ClassInput, staff};
-    use tuoguan_domain::class_checks::{Food, FoodMode, Venue};
-    let me = system();
-    let client = Client::default();
-    let input = crate::programmes::NewProgramme {
-        org_id: Some(city.id),
-        season: "summer".into(),
-        year: 2026,
-        start_date: "2026-07-01".into(),
-        end_date: "2026-08-31".into(),
-        theme: Some("童心传薪火".into()),
-        ..Default::default()
-    };
-    let p = crate::programmes::service::open(state, &me, &client, &input)
-        .await
-        .map_err(app_err)?;
-    let good_venue = Venue {
-        independent: true,
-        building_fire_supervision_safe: true,
-        away_from_hazards: true,
-        ventilation_and_light: true,
-        cameras: true,
-        floor_area_m2: Some(180),
-        ..Default::default()
-    };
-    for (i, (unit, name, capacity, model, partners, target, comment)) in CLASSES.iter().enumerate()
-    {
-        let food = Food {
-            mode: FoodMode::Caterer,
-            caterer_name: Some("示例市放心餐饮配送有限公司".into()),
-            licence_no: Some(format!("JY1330100{:07}", 2_600_000 + i)),
-            // Valid for a year from whenever the demo is loaded, so the demo never expires itself.
-            licence_expiry: Some(crate::calendar::today() + chrono::Duration::days(365)),
-            catering_agreement: *target != "returned",
-        };
-        let class = ClassInput {
-            programme_id: p.id,
-            host_org_id: Some(units[*unit].id),
-            name: (*name).into(),
-            address: format!("{}活动中心二楼", units[*unit].name.trim_end_matches("工会")),
-            start_date: "2026-07-06".into(),
-            end_date: "2026-08-14".into(),
-            daily_start: "08:00".into(),
-            daily_end: "17:30".into(),
-            capacity: *capacity,
-            model: (*model).into(),
-            management: if *model == "purchased_service" {
-                "professional_institution"
-            } else {
-                "union_staff"
-            }
-            .into(),
-            partners: partners.iter().map(|s| s.to_string()).collect(),
-            partner_agreement: !partners.is_empty(),
-            qualification_review: false,
-            venue: good_venue.clone(),
-            food,
-            rules_in_force: vec![
-                "pickup".into(),
-                "daily_safety".into(),
-                "food_hygiene".into(),
-                "emergency".into(),
-            ],
-        };
-        let c = classes::register(state, &me, &client, &class)
+    if living {
+        living::load(state, &city, &units, day)
             .await
-            .map_err(app_err)?;
-        let steps: &[Action] = match *target {
-            "submitted" => &[Action::Submit],
-            "returned" => &[Action::Submit, Action::Return],
-            "approved" => &[Action::Submit, Action::Approve],
-            "running" => &[Action::Submit, Action::Approve, Action::Start],
-            "closed" => &[
-                Action::Submit,
-                Action::Approve,
-                Action::Start,
-                Action::Close,
-            ],
-            _ => &[],
-        };
-        for step in steps {
-            let note = if *step == Action::Return {
-                *comment
-            } else {
-                ""
-            };
-            classes::transition(state, &me, &client, &c.id, *step, note)
-                .await
-                .map_err(app_err)?;
-        }
-        if matches!(*target, "running" | "approved") {
-            let people = [
-                ("王晓梅", "leader", 0),
-                ("李建华", "teacher", 1),
-                ("陈思远", "work_study", 2),
-            ];
-            for (name, role, k) in people {
-                let checked = role != "work_study";
-                let s = staff::StaffInput {
-                    name: name.into(),
-                    role: role.into(),
-                    phone: format!("139{:04}{:04}", 1000 + i, 2000 + k),
-                    part_time: false,
-                    check_done_on: checked.then(|| "2026-06-20".into()),
-                    check_done_by: checked.then(|| "区教育局系统查询".into()),
-                };
-                staff::add(state, &me, &client, &c.id, &s)
-                    .await
-                    .map_err(app_err)?;
-            }
-        }
+            .context("demo season running today")?;
     }
-    Ok(())
+    Ok(true)
 }

@@ -1,0 +1,184 @@
+//! The demo lives on the day it is loaded (issue 15 point 11): loaded on a Wednesday or on a
+//! Saturday, it holds a class running that day whose roll for the (next) working day is half done
+//! — children checked in, collected, absent and not yet arrived — and something for every role's
+//! home page: a class waiting for approval, an incident waiting for acknowledgement, an overdue
+//! report, an application waiting.
+
+use chrono::NaiveDate;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::attendance::roll;
+use crate::both;
+use crate::support::web::WebSession;
+use crate::support::{Backend, TestApp};
+
+/// Every demo account (README "Demo sign-ins").
+const USERS: &[&str] = &[
+    "admin",
+    "city_admin",
+    "city_viewer",
+    "inspector",
+    "expert",
+    "dongcheng_admin",
+    "xihu_admin",
+    "hospital_admin",
+    "power_admin",
+    "class_manager",
+    "class_staff",
+    "parent",
+    "provider",
+    "student",
+    "linjiang_admin",
+    "steel_admin",
+];
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// The season running on the load day: (programme, its classes).
+async fn living(app: &TestApp, token: &str, on: &str) -> (Value, Vec<Value>) {
+    let (_, programmes) = app.get("/api/v1/programmes", token).await;
+    let p = programmes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["start_date"].as_str().unwrap() <= on && p["end_date"].as_str().unwrap() >= on)
+        .unwrap_or_else(|| panic!("a programme running on {on}: {programmes}"))
+        .clone();
+    let (_, classes) = app
+        .get(
+            &format!("/api/v1/classes?programme_id={}", p["id"].as_str().unwrap()),
+            token,
+        )
+        .await;
+    (p, classes.as_array().unwrap().clone())
+}
+
+async fn loaded_on(b: Backend, load: &str, roll_day: &str) {
+    let app = TestApp::spawn_on(b, day(load)).await;
+    let city = app.token("city_admin").await;
+    let (p, classes) = living(&app, &city, roll_day).await;
+    assert_eq!(p["season"], "after_school", "{p}");
+    // A class waiting for approval, and two running.
+    let status = |s: &str| classes.iter().filter(|c| c["status"] == s).count();
+    assert_eq!(
+        (status("running"), status("submitted")),
+        (2, 1),
+        "{classes:?}"
+    );
+    // The hospital's running class: its roll on the (next) working day has every state.
+    let staff = app.token("class_staff").await;
+    let class = classes
+        .iter()
+        .find(|c| c["status"] == "running" && c["host_name"] == "示例市第一人民医院工会")
+        .unwrap_or_else(|| panic!("{classes:?}"));
+    let id = class["id"].as_str().unwrap();
+    let r = roll(&app, &staff, id, roll_day).await;
+    assert_eq!(r["operating"], true, "{r}");
+    let kids = r["children"].as_array().unwrap();
+    let count = |s: &str| kids.iter().filter(|k| k["state"]["status"] == s).count();
+    for s in ["present", "collected", "absent", "expected"] {
+        assert!(count(s) >= 1, "{s} on {roll_day}: {r}");
+    }
+    assert_eq!(
+        (
+            r["present"].as_u64(),
+            r["collected"].as_u64(),
+            r["absent"].as_u64()
+        ),
+        (
+            Some(count("present") as u64),
+            Some(count("collected") as u64),
+            Some(count("absent") as u64)
+        )
+    );
+    // The days before are recorded; the rate is counted over them.
+    let (_, m) = app
+        .get(&format!("/api/v1/classes/{id}/metrics"), &city)
+        .await;
+    assert!(m["attendance"]["present"].as_u64().unwrap() > 0, "{m}");
+    // The demo parent's child is on that roll, checked in.
+    let me = app.token("parent").await;
+    let (_, mine) = app.get("/api/v1/children", &me).await;
+    let first = mine[0]["id"].as_str().unwrap();
+    assert!(
+        kids.iter()
+            .any(|k| k["child_id"] == first && k["state"]["status"] == "present"),
+        "{r}"
+    );
+    // An incident waiting for acknowledgement in the running class.
+    let (_, incidents) = app
+        .get(&format!("/api/v1/classes/{id}/incidents"), &city)
+        .await;
+    assert!(
+        incidents
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["acknowledged"] == false),
+        "{incidents}"
+    );
+    // An application waiting for the unit.
+    let unit = app.token("hospital_admin").await;
+    let (_, apps) = app
+        .get(&format!("/api/v1/classes/{id}/applications"), &unit)
+        .await;
+    assert!(
+        apps.as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["status"] == "applied"),
+        "{apps}"
+    );
+    // A report overdue: a milestone of the season due before the load day.
+    assert!(
+        p["milestones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["due_date"].as_str().unwrap() < load),
+        "{p}"
+    );
+    // Every role's home page answers.
+    for user in USERS {
+        let web = WebSession::login(&app, user).await;
+        let (s, _) = web.get("/").await;
+        assert_eq!(s, StatusCode::OK, "home of {user}");
+    }
+}
+
+both!(
+    loaded_on_a_wednesday_the_roll_of_the_day_is_half_done,
+    wednesday
+);
+async fn wednesday(b: Backend) {
+    loaded_on(b, "2026-12-02", "2026-12-02").await;
+}
+
+both!(
+    loaded_on_a_saturday_the_roll_of_monday_is_half_done,
+    saturday
+);
+async fn saturday(b: Backend) {
+    loaded_on(b, "2026-12-05", "2026-12-07").await;
+}
+
+#[tokio::test]
+async fn the_roll_day_is_the_next_working_day_of_the_calendar() {
+    let db = crate::support::TestDb::new(Backend::Sqlite).await;
+    let state = tuoguan::AppState::open(crate::support::config(&db.url))
+        .await
+        .unwrap();
+    let cases = [
+        ("2026-12-02", "2026-12-02"),
+        ("2026-12-05", "2026-12-07"),
+        // National Day: the holiday runs to the 7th; the 8th is a Thursday.
+        ("2026-10-03", "2026-10-08"),
+    ];
+    for (on, expected) in cases {
+        let got = tuoguan::demo::roll_day(&state, day(on)).await.unwrap();
+        assert_eq!(got, day(expected), "loaded on {on}");
+    }
+}
