@@ -150,7 +150,8 @@ async fn class_of_45(app: &TestApp) -> String {
     let (status, rep) = upload(app, &unit, &class, "名单.csv", csv(&rows).into_bytes()).await;
     assert_eq!(status, StatusCode::CREATED, "{rep}");
     // An import places the children (accepted); the unit's enrolment step is taken directly here.
-    let sql = "UPDATE applications SET status = 'enrolled', enrolled_on = NULL \
+    let sql = "UPDATE applications SET status = 'enrolled', \
+        attends_from = (SELECT start_date FROM classes WHERE id = $1) \
         WHERE class_id = $1 AND status IN ('accepted', 'enrolled')";
     tuoguan::on_db!(&app.state.db, p => sqlx::query(sql).bind(&class).execute(p).await.map(|_| ()))
         .unwrap();
