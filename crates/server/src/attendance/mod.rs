@@ -13,6 +13,7 @@ pub mod demo;
 pub mod family;
 pub mod grid;
 pub mod metrics;
+pub mod pwa;
 pub mod roll;
 pub mod routes;
 mod store;

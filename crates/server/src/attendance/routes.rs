@@ -34,6 +34,11 @@ pub fn router() -> Router<AppState> {
         .route("/classes/{id}/roll", get(roll_page))
         .route("/classes/{id}/roll/tap", post(tap_form))
         .route("/classes/{id}/roll/taps", post(tap_json))
+        .route(
+            "/classes/{id}/roll/manifest.webmanifest",
+            get(super::pwa::manifest),
+        )
+        .route("/roll-sw.js", get(super::pwa::service_worker))
         .route("/classes/{id}/cards", get(cards_page))
         .route("/children/{id}/card/reissue", post(reissue))
         .route("/c/{code}", get(scan))
@@ -53,6 +58,73 @@ struct RollPage {
     codes: Vec<(ChildId, String)>,
     events: Vec<Event>,
     refused: Option<String>,
+    /// The day as people write it: 12月2日 周三.
+    day_label: String,
+    /// When the page was drawn (epoch seconds): an offline copy says how old it is.
+    drawn: i64,
+    /// The filter chip chosen (`?show=`), empty for the whole roll.
+    show: String,
+    chips: Vec<Chip>,
+}
+
+/// One item of the roll's counter, a link that filters the roll.
+struct Chip {
+    show: &'static str,
+    count_id: &'static str,
+    label: String,
+    tone: &'static str,
+    count: usize,
+}
+
+/// The filters of `?show=`, each with the statuses it shows.
+const FILTERS: [(&str, &str); 4] = [
+    ("present", "present"),
+    ("gone", "collected"),
+    ("absent", "absent"),
+    ("todo", "expected"),
+];
+
+fn chips(ctx: &Ctx, r: &Roll) -> Vec<Chip> {
+    let todo = r.expected - r.present - r.collected - r.absent;
+    let chip = |show, count_id, key: &str, tone, count| Chip {
+        show,
+        count_id,
+        label: ctx.t(key),
+        tone,
+        count,
+    };
+    vec![
+        chip("", "expected", "roll.expected", "all", r.expected),
+        chip("present", "present", "roll.present", "ok", r.present),
+        chip("gone", "collected", "roll.collected", "info", r.collected),
+        chip("absent", "absent", "roll.absent", "warn", r.absent),
+        chip("todo", "todo", "roll.status_expected", "muted", todo),
+    ]
+}
+
+/// The badge tone of a child's status (docs/UI.md: 在班 ok, 已接走 info, 缺勤 warn, 未到 muted).
+fn tone(status: &str) -> &'static str {
+    match status {
+        "present" => "ok",
+        "collected" => "info",
+        "absent" => "warn",
+        _ => "muted",
+    }
+}
+
+/// 12月2日 周三 (Wed 2 Dec).
+fn day_label(day: chrono::NaiveDate, en: bool) -> String {
+    use chrono::Datelike;
+    if en {
+        return day.format("%a %-d %b").to_string();
+    }
+    const WEEKDAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
+    format!(
+        "{}月{}日 周{}",
+        day.month(),
+        day.day(),
+        WEEKDAYS[day.weekday().num_days_from_monday() as usize]
+    )
 }
 
 impl RollPage {
@@ -95,6 +167,20 @@ impl RollPage {
     fn new_key(&self) -> String {
         crate::new_id()
     }
+    /// 三年级 / 幼儿园 (Grade 3 / Kindergarten).
+    fn grade(&self, child: &RollChild) -> String {
+        self.ctx.t(&format!("roll.grade_{}", child.grade))
+    }
+    fn tone(&self, status: &str) -> &'static str {
+        tone(status)
+    }
+    /// Whether the chosen filter shows the child (every child without one).
+    fn shown(&self, child: &RollChild) -> bool {
+        FILTERS
+            .iter()
+            .find(|(show, _)| *show == self.show)
+            .is_none_or(|(_, status)| child.state.status == *status)
+    }
 }
 
 /// Refusal codes a redirect may name (anything else is ignored).
@@ -106,6 +192,7 @@ fn known_refusal(code: &str) -> bool {
 struct RollQuery {
     day: Option<String>,
     refused: Option<String>,
+    show: Option<String>,
 }
 
 async fn roll_page(
@@ -121,7 +208,15 @@ async fn roll_page(
     let codes = cards::ensure_for_class(&state, &c.id, &user.id).await?;
     let events = store::notable_events(&state.db, &c.id, &day.to_string()).await?;
     let today = crate::calendar::today();
+    let show = q
+        .show
+        .filter(|s| FILTERS.iter().any(|(f, _)| f == s))
+        .unwrap_or_default();
     render(&RollPage {
+        day_label: day_label(day, ctx.is_en()),
+        drawn: crate::now(),
+        chips: chips(&ctx, &roll),
+        show,
         ctx,
         prev: (day - chrono::Duration::days(1)).to_string(),
         next: (day < today).then(|| (day + chrono::Duration::days(1)).to_string()),
@@ -148,6 +243,8 @@ struct TapForm {
     reason: Option<String>,
     note: Option<String>,
     key: Option<String>,
+    /// The roll's filter, kept across the tap.
+    show: Option<String>,
 }
 
 async fn tap_form(
@@ -174,6 +271,13 @@ async fn tap_form(
     let stored = tap::tap(&state, &user, &id, &headers, &input, lang).await?;
     let day = f.day.unwrap_or_default();
     let mut to = format!("/classes/{id}/roll?day={day}");
+    if let Some(show) = f
+        .show
+        .as_deref()
+        .filter(|s| FILTERS.iter().any(|(f, _)| f == s))
+    {
+        to.push_str(&format!("&show={show}"));
+    }
     if stored.status == StatusCode::CONFLICT.as_u16()
         && let Ok(body) = serde_json::from_str::<super::Refused>(&stored.body)
     {
@@ -440,4 +544,25 @@ async fn child_page(
         child_id: id,
         classes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{day_label, tone};
+
+    #[test]
+    fn the_day_reads_with_its_weekday() {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        assert_eq!(day_label(d, false), "12月2日 周三");
+        assert_eq!(day_label(d, true), "Wed 2 Dec");
+    }
+
+    #[test]
+    fn every_status_has_the_tone_of_the_design_language() {
+        let tones: Vec<_> = ["expected", "present", "collected", "absent"]
+            .into_iter()
+            .map(tone)
+            .collect();
+        assert_eq!(tones, ["muted", "ok", "info", "warn"]);
+    }
 }

@@ -26,6 +26,9 @@ use crate::i18n::{Lang, Msg};
 use crate::idempotency::{Key, Stored};
 use crate::ids::{ChildId, ClassId, UserId};
 
+/// How far (seconds) a tap's device time may be ahead of the server's clock.
+const AT_AHEAD_SLACK: i64 = 300;
+
 /// A validated tap with the facts it was checked against.
 #[derive(Debug, Clone)]
 pub struct Prepared {
@@ -130,10 +133,18 @@ pub async fn prepare(
     }
     let at = match input.at.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         None => Some(now),
-        Some(a) => super::parse_at(a).filter(|t| *t <= now + 300).or_else(|| {
-            errors.push(FieldError::new("at", "attendance.at_invalid"));
-            None
-        }),
+        Some(a) => match super::parse_at(a) {
+            // The device's clock may run up to five minutes ahead of the server's.
+            Some(t) if t <= now + AT_AHEAD_SLACK => Some(t),
+            Some(_) => {
+                errors.push(FieldError::new("at", "attendance.at_ahead"));
+                None
+            }
+            None => {
+                errors.push(FieldError::new("at", "attendance.at_invalid"));
+                None
+            }
+        },
     };
     let person = trimmed(&input.person);
     let note = trimmed(&input.note);

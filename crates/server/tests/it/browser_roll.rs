@@ -77,6 +77,7 @@ async fn offline_roll(b: Backend) {
     // The network drops at the door.
     network(&driver, &c, true).await;
     click(&c, &format!("#c-{first} .act-in button")).await;
+    click(&c, &format!("#c-{second} .roll-more summary")).await;
     click(&c, &format!("#c-{second} .act-absent button[value=ill]")).await;
     wait_text(&c, "#net", |t| t.contains("离线") && t.ends_with('2')).await;
     assert!(
@@ -145,6 +146,7 @@ async fn offline_roll(b: Backend) {
     );
     shot(&c, &format!("{}-roll-back-online", tag(b))).await;
     // Online, the afternoon: one tap hands the child to an authorised person.
+    click(&c, &format!("#c-{first} .act-out summary")).await;
     click(
         &c,
         &format!("#c-{first} .act-out button[name=collector_id]"),

@@ -15,6 +15,7 @@ mod browser_enrolment;
 mod browser_home;
 mod browser_phone;
 mod browser_roll;
+mod browser_roll_phone;
 mod calendar;
 mod capabilities;
 mod class_records;

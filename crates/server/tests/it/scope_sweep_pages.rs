@@ -87,6 +87,7 @@ pub(crate) fn page_gets(t: &Targets) -> Vec<String> {
         format!("/classes/{c}/roster-template.xlsx"),
         format!("/classes/{c}/roll"),
         format!("/classes/{c}/roll?day=2026-07-08"),
+        format!("/classes/{c}/roll/manifest.webmanifest"),
         format!("/classes/{c}/cards"),
         format!("/c/{}", t.card),
         format!("/classes/{c}/attendance?month=2026-07"),
