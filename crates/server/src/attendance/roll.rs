@@ -113,6 +113,26 @@ pub async fn roll(state: &AppState, c: &Class, day: NaiveDate) -> Result<Roll, A
     })
 }
 
+/// The first day after `day`, within two weeks, on which `c` operates: what the roll shows when a
+/// teacher opens it on a weekend or a holiday. A year the calendar does not hold yet ends the search
+/// (nothing can be recorded on it anyway).
+pub async fn next_operating_day(
+    state: &AppState,
+    c: &Class,
+    day: NaiveDate,
+) -> Result<Option<NaiveDate>, AppError> {
+    for n in 1..=14 {
+        let d = day + chrono::Duration::days(n);
+        match operates(&state.db, c, d).await {
+            Ok(true) => return Ok(Some(d)),
+            Ok(false) => {}
+            Err(AppError::Validation(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::initials;

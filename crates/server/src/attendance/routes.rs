@@ -64,6 +64,8 @@ struct RollPage {
     drawn: i64,
     /// The filter chip chosen (`?show=`), empty for the whole roll.
     show: String,
+    /// Today the class does not run, so the roll shows its next day.
+    instead_of_today: bool,
     chips: Vec<Chip>,
 }
 
@@ -203,8 +205,17 @@ async fn roll_page(
     Query(q): Query<RollQuery>,
 ) -> Result<Response, AppError> {
     let c = super::operated(&state, &user, &id).await?;
-    let day = day_or_today(q.day.as_deref())?;
-    let roll = roll::roll(&state, &c, day).await?;
+    let mut day = day_or_today(q.day.as_deref())?;
+    let mut roll = roll::roll(&state, &c, day).await?;
+    // Opened on a weekend or holiday without a day asked for: the next day the class runs.
+    let mut instead_of_today = false;
+    if !roll.operating && q.day.is_none() {
+        if let Some(next) = roll::next_operating_day(&state, &c, day).await? {
+            day = next;
+            roll = roll::roll(&state, &c, day).await?;
+            instead_of_today = true;
+        }
+    }
     let codes = cards::ensure_for_class(&state, &c.id, &user.id).await?;
     let events = store::notable_events(&state.db, &c.id, &day.to_string()).await?;
     let today = crate::calendar::today();
@@ -213,6 +224,7 @@ async fn roll_page(
         .filter(|s| FILTERS.iter().any(|(f, _)| f == s))
         .unwrap_or_default();
     render(&RollPage {
+        instead_of_today,
         day_label: day_label(day, ctx.is_en()),
         drawn: crate::now(),
         chips: chips(&ctx, &roll),

@@ -182,3 +182,62 @@ async fn the_roll_day_is_the_next_working_day_of_the_calendar() {
         assert_eq!(got, day(expected), "loaded on {on}");
     }
 }
+
+both!(
+    on_a_day_the_class_does_not_run_the_roll_opens_on_its_next_day,
+    roll_on_a_day_off
+);
+async fn roll_on_a_day_off(b: Backend) {
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let app = TestApp::spawn_on(b, today).await;
+    let city = app.token("city_admin").await;
+    let (_, classes) = living(&app, &city, &today.to_string()).await;
+    let id = classes
+        .iter()
+        .find(|c| c["status"] == "running" && c["host_name"] == "示例市第一人民医院工会")
+        .unwrap_or_else(|| panic!("{classes:?}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Today the class is closed (a typhoon, say), whatever day of the week this runs on.
+    let unit = app.token("hospital_admin").await;
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/classes/{id}/days"),
+            &unit,
+            serde_json::json!({"day": today.to_string(), "kind": "closure", "reason": "台风停课"}),
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    // The next day the API says the class runs, within two weeks (a year the calendar does not
+    // hold yet ends the search).
+    let staff = app.token("class_staff").await;
+    let mut next = None;
+    for n in 1..=14 {
+        let d = (today + chrono::Duration::days(n)).to_string();
+        let (status, r) = app
+            .get(&format!("/api/v1/classes/{id}/roll?day={d}"), &staff)
+            .await;
+        if status != StatusCode::OK {
+            break;
+        }
+        if r["operating"] == true {
+            next = Some(d);
+            break;
+        }
+    }
+    let web = WebSession::login(&app, "class_staff").await;
+    let (status, html) = web.get(&format!("/classes/{id}/roll")).await;
+    assert_eq!(status, StatusCode::OK);
+    match next {
+        Some(d) => {
+            assert!(html.contains("id=\"next-day\""), "{html}");
+            assert!(html.contains(&format!("roll?day={d}")), "{d}: {html}");
+            assert!(!html.contains("id=\"not-operating\""));
+        }
+        None => assert!(html.contains("id=\"not-operating\""), "{html}"),
+    }
+    // Asked for today by name, the roll says today is not a day of the class.
+    let (_, html) = web.get(&format!("/classes/{id}/roll?day={today}")).await;
+    assert!(html.contains("id=\"not-operating\""), "{html}");
+}
