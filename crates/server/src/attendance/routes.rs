@@ -209,12 +209,13 @@ async fn roll_page(
     let mut roll = roll::roll(&state, &c, day).await?;
     // Opened on a weekend or holiday without a day asked for: the next day the class runs.
     let mut instead_of_today = false;
-    if !roll.operating && q.day.is_none() {
-        if let Some(next) = roll::next_operating_day(&state, &c, day).await? {
-            day = next;
-            roll = roll::roll(&state, &c, day).await?;
-            instead_of_today = true;
-        }
+    if !roll.operating
+        && q.day.is_none()
+        && let Some(next) = roll::next_operating_day(&state, &c, day).await?
+    {
+        day = next;
+        roll = roll::roll(&state, &c, day).await?;
+        instead_of_today = true;
     }
     let codes = cards::ensure_for_class(&state, &c.id, &user.id).await?;
     let events = store::notable_events(&state.db, &c.id, &day.to_string()).await?;
