@@ -110,6 +110,8 @@ pub async fn rolls(
             absent: r.absent,
         });
     }
+    // The classes running today first: at 8 a.m. the first card is the roll to open.
+    out.sort_by_key(|r| !r.operating);
     Ok(out)
 }
 
