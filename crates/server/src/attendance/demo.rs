@@ -253,12 +253,7 @@ pub async fn living(
             continue;
         };
         let b = basis(state, &c).await?;
-        let past: Vec<NaiveDate> = b
-            .operating
-            .iter()
-            .copied()
-            .filter(|d| *d < roll_day)
-            .collect();
+        let past = b.operating_in(..roll_day);
         let mut tx = state.db.begin().await?;
         attendance(&mut tx, state, &c, &past).await?;
         logs(&mut tx, &c, &past).await?;

@@ -58,14 +58,9 @@ pub async fn of_child(
             .into_iter()
             .map(|r| (r.day.clone(), r))
             .collect();
-        let now = (chrono::Utc::now() + chrono::Duration::hours(8)).time();
+        let now = crate::calendar::now_time();
         let until = counted_until(&c.daily_end, today, now, recorded.get(&today.to_string()));
-        let so_far: Vec<NaiveDate> = b
-            .operating
-            .iter()
-            .copied()
-            .filter(|d| *d <= until)
-            .collect();
+        let so_far = b.operating_in(..=until);
         let days: Vec<ChildDay> = so_far
             .iter()
             .filter(|d| span.contains(**d))

@@ -77,3 +77,8 @@ impl WorkingDaysView {
 pub fn today() -> chrono::NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
+
+/// The time of day in China now (the hour a class's day ends is written in it).
+pub fn now_time() -> chrono::NaiveTime {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).time()
+}
