@@ -29,6 +29,8 @@ pub struct ClassTally {
     pub capacity: i64,
     /// Units hosting at least one approved, running or closed class.
     pub participating: i64,
+    /// Incidents of its classes waiting for the federation's acknowledgement.
+    pub unacknowledged: i64,
 }
 
 impl ClassTally {
@@ -45,6 +47,7 @@ impl ClassTally {
             closed: 0,
             capacity: 0,
             participating: 0,
+            unacknowledged: 0,
         }
     }
 
@@ -61,7 +64,10 @@ impl ClassTally {
     }
 
     fn is_empty(&self) -> bool {
-        self.by_status() == [0; 6] && self.capacity == 0 && self.participating == 0
+        self.by_status() == [0; 6]
+            && self.capacity == 0
+            && self.participating == 0
+            && self.unacknowledged == 0
     }
 }
 
@@ -93,7 +99,7 @@ impl OrgTally {
 const ORG_COLS: &str = "org_id, national, province, city, district, grassroots";
 
 const CLASS_COLS: &str = "programme_id, org_id, draft, submitted, returned, approved, running, closed, \
-                          capacity, participating";
+                          capacity, participating, unacknowledged";
 
 /// One organisation's counts: itself when active, plus its children's rows.
 const REFRESH_ORGS: &str = "INSERT INTO org_tallies (org_id, national, province, city, district, grassroots) \
@@ -113,12 +119,14 @@ const REFRESH_ORGS: &str = "INSERT INTO org_tallies (org_id, national, province,
 
 /// One organisation's class figures in a programme: its own classes plus its children's rows.
 const REFRESH_CLASSES: &str = "INSERT INTO class_tallies (programme_id, org_id, draft, submitted, returned, \
-        approved, running, closed, capacity, participating) \
+        approved, running, closed, capacity, participating, unacknowledged) \
     SELECT $1, $2, CAST(COALESCE(SUM(s.draft), 0) AS BIGINT), CAST(COALESCE(SUM(s.submitted), 0) AS BIGINT), \
         CAST(COALESCE(SUM(s.returned), 0) AS BIGINT), CAST(COALESCE(SUM(s.approved), 0) AS BIGINT), \
         CAST(COALESCE(SUM(s.running), 0) AS BIGINT), CAST(COALESCE(SUM(s.closed), 0) AS BIGINT), \
-        CAST(COALESCE(SUM(s.capacity), 0) AS BIGINT), CAST(COALESCE(SUM(s.participating), 0) AS BIGINT) \
-    FROM (SELECT t.draft, t.submitted, t.returned, t.approved, t.running, t.closed, t.capacity, t.participating \
+        CAST(COALESCE(SUM(s.capacity), 0) AS BIGINT), CAST(COALESCE(SUM(s.participating), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(s.unacknowledged), 0) AS BIGINT) \
+    FROM (SELECT t.draft, t.submitted, t.returned, t.approved, t.running, t.closed, t.capacity, t.participating, \
+                 t.unacknowledged \
           FROM class_tallies t JOIN orgs o ON o.id = t.org_id WHERE t.programme_id = $1 AND o.parent_id = $2 \
           UNION ALL \
           SELECT SUM(CASE WHEN status = 'draft' THEN 1 ELSE 0 END), \
@@ -128,12 +136,15 @@ const REFRESH_CLASSES: &str = "INSERT INTO class_tallies (programme_id, org_id, 
                  SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END), \
                  SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END), \
                  SUM(CASE WHEN status IN ('approved', 'running', 'closed') THEN capacity ELSE 0 END), \
-                 MAX(CASE WHEN status IN ('approved', 'running', 'closed') THEN 1 ELSE 0 END) \
+                 MAX(CASE WHEN status IN ('approved', 'running', 'closed') THEN 1 ELSE 0 END), \
+                 (SELECT COUNT(*) FROM classes k CROSS JOIN incidents i WHERE k.programme_id = $1 \
+                  AND k.host_org_id = $2 AND i.class_id = k.id AND i.acknowledged_at IS NULL) \
           FROM classes WHERE programme_id = $1 AND host_org_id = $2) s \
     WHERE TRUE \
     ON CONFLICT (programme_id, org_id) DO UPDATE SET draft = excluded.draft, submitted = excluded.submitted, \
         returned = excluded.returned, approved = excluded.approved, running = excluded.running, \
-        closed = excluded.closed, capacity = excluded.capacity, participating = excluded.participating";
+        closed = excluded.closed, capacity = excluded.capacity, participating = excluded.participating, \
+        unacknowledged = excluded.unacknowledged";
 
 /// Organisations of every organisation's subtree, counted from scratch: each active organisation
 /// walks up its parents (one indexed step a level), and every organisation counts who reached it.
@@ -164,8 +175,11 @@ const RECOUNT_CLASSES: &str = "WITH RECURSIVE up(host, org) AS ( \
         CAST(SUM(CASE WHEN c.status = 'closed' THEN 1 ELSE 0 END) AS BIGINT) AS closed, \
         CAST(SUM(CASE WHEN c.status IN ('approved', 'running', 'closed') THEN c.capacity ELSE 0 END) AS BIGINT) AS capacity, \
         CAST(COUNT(DISTINCT CASE WHEN c.status IN ('approved', 'running', 'closed') THEN c.host_org_id END) AS BIGINT) \
-            AS participating \
+            AS participating, \
+        CAST(COALESCE(SUM(w.n), 0) AS BIGINT) AS unacknowledged \
     FROM up JOIN classes c ON c.host_org_id = up.host \
+    LEFT JOIN (SELECT class_id, COUNT(*) AS n FROM incidents WHERE acknowledged_at IS NULL GROUP BY class_id) w \
+        ON w.class_id = c.id \
     GROUP BY c.programme_id, up.org";
 
 /// The ids on a materialised path, deepest first: `/a/b/c/` gives c, b, a.
@@ -343,36 +357,45 @@ pub async fn org_figures_of_scope(db: &Db, scope: &crate::auth::Scope) -> sqlx::
     }))
 }
 
-/// Classes waiting for approval (submitted) in `scope`, per programme with any: the sum of the
-/// scope's roots' maintained rows (one row per root and programme, whatever the subtree's size).
-pub async fn submitted_of_scope(
-    db: &Db,
-    scope: &crate::auth::Scope,
-) -> sqlx::Result<Vec<(ProgrammeId, i64)>> {
+/// What waits for a federation in one programme: classes to approve, incidents to acknowledge.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Pending {
+    pub programme_id: ProgrammeId,
+    /// Classes submitted for approval.
+    pub submitted: i64,
+    /// Incidents not yet acknowledged.
+    pub unacknowledged: i64,
+}
+
+/// What waits in `scope`, per programme with anything waiting: the sum of the scope's roots'
+/// maintained rows (one row per root and programme, whatever the subtree's size).
+pub async fn pending_of_scope(db: &Db, scope: &crate::auth::Scope) -> sqlx::Result<Vec<Pending>> {
     use crate::auth::Scope;
+    const SUMS: &str = "SELECT t.programme_id, CAST(SUM(t.submitted) AS BIGINT) AS submitted, \
+        CAST(SUM(t.unacknowledged) AS BIGINT) AS unacknowledged FROM class_tallies t ";
     let q = match scope {
-        Scope::All => Sql::new(
-            "SELECT t.programme_id, CAST(SUM(t.submitted) AS BIGINT) FROM class_tallies t \
-             JOIN orgs o ON o.id = t.org_id WHERE o.parent_id IS NULL",
-        ),
+        Scope::All => {
+            Sql::new(SUMS).push("JOIN orgs o ON o.id = t.org_id WHERE o.parent_id IS NULL")
+        }
         Scope::Subtrees(roots) => {
             let ids: Vec<OrgId> = roots.iter().filter_map(|r| OrgId::of_path(r)).collect();
             if ids.is_empty() {
                 return Ok(Vec::new());
             }
-            Sql::new(
-                "SELECT t.programme_id, CAST(SUM(t.submitted) AS BIGINT) FROM class_tallies t \
-                 WHERE t.org_id IN (",
-            )
-            .list(ids)
-            .push(")")
+            Sql::new(SUMS)
+                .push("WHERE t.org_id IN (")
+                .list(ids)
+                .push(")")
         }
     };
-    let rows: Vec<(ProgrammeId, i64)> = q
+    let rows: Vec<Pending> = q
         .push(" GROUP BY t.programme_id ORDER BY t.programme_id")
         .fetch_all(db)
         .await?;
-    Ok(rows.into_iter().filter(|(_, n)| *n > 0).collect())
+    Ok(rows
+        .into_iter()
+        .filter(|p| p.submitted > 0 || p.unacknowledged > 0)
+        .collect())
 }
 
 #[cfg(test)]

@@ -245,18 +245,6 @@ pub async fn list(
         .collect())
 }
 
-/// How many incidents of the classes the user supervises wait for acknowledgement (0 without
-/// `Supervise`): the federation's home page.
-pub async fn waiting_acknowledgement(
-    state: &AppState,
-    user: &CurrentUser,
-) -> Result<i64, AppError> {
-    match user.scope(Capability::Supervise) {
-        Some(scope) => Ok(store::unacknowledged_count(&state.db, &scope).await?),
-        None => Ok(0),
-    }
-}
-
 /// The federation acknowledges an incident of a class it supervises.
 pub async fn acknowledge(
     state: &AppState,

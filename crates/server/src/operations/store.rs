@@ -67,7 +67,8 @@ pub async fn insert_incident(tx: &mut Tx, i: &IncidentRow) -> sqlx::Result<()> {
     on_tx!(tx, c => sqlx::query(SQL).bind(i.id).bind(i.class_id).bind(i.occurred_at).bind(&i.kind)
         .bind(&i.severity).bind(i.safety).bind(&i.description).bind(&i.actions)
         .bind(i.guardian_informed_at).bind(&i.guardian_informed_how).bind(i.reported_at)
-        .bind(&i.reported_by).execute(&mut *c).await.map(|_| ()))
+        .bind(&i.reported_by).execute(&mut *c).await.map(|_| ()))?;
+    crate::dashboard::tallies::class_changed(tx, &i.class_id, None).await
 }
 
 pub async fn insert_incident_child(
@@ -105,18 +106,6 @@ pub async fn incidents(
         .await
 }
 
-/// Incidents in `scope` not yet acknowledged: the partial index `incidents_unacknowledged`
-/// leads, so a province counts the few that wait, not every incident of its subtree.
-pub async fn unacknowledged_count(db: &Db, scope: &Scope) -> sqlx::Result<i64> {
-    Sql::new(
-        "SELECT COUNT(*) FROM incidents i CROSS JOIN classes c CROSS JOIN orgs o \
-         WHERE i.acknowledged_at IS NULL AND c.id = i.class_id AND o.id = c.host_org_id AND ",
-    )
-    .scope("o.path", scope)
-    .fetch_scalar(db)
-    .await
-}
-
 /// The children involved in each of `incidents`, in one query: (incident id, child name).
 pub async fn children_of_incidents(
     db: &Db,
@@ -147,12 +136,20 @@ pub async fn incident_children(
     on_db!(db, p => sqlx::query_as(SQL).bind(incident).fetch_all(p).await)
 }
 
-/// Marks an incident acknowledged; false when it already was.
+/// Marks an incident acknowledged and takes it off its class's waiting count; false when it
+/// already was.
 pub async fn acknowledge(tx: &mut Tx, id: &IncidentId, by: &str, at: i64) -> sqlx::Result<bool> {
     const SQL: &str = "UPDATE incidents SET acknowledged_at = $2, acknowledged_by = $3 \
-        WHERE id = $1 AND acknowledged_at IS NULL";
-    on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(at).bind(by).execute(&mut *c).await
-        .map(|r| r.rows_affected() == 1))
+        WHERE id = $1 AND acknowledged_at IS NULL RETURNING class_id";
+    let class: Option<ClassId> = on_tx!(tx, c => sqlx::query_scalar(SQL).bind(id).bind(at).bind(by)
+        .fetch_optional(&mut *c).await)?;
+    match class {
+        Some(class_id) => {
+            crate::dashboard::tallies::class_changed(tx, &class_id, None).await?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
 }
 
 /// One line of the weekly schedule.

@@ -145,6 +145,8 @@ async fn incidents(b: Backend) {
         (s, again["id"].clone()),
         (StatusCode::CREATED, i["id"].clone())
     );
+    // The federation's waiting count is maintained with the report, as a recount would give it.
+    crate::tallies::assert_tallies_match(&app, "an incident reported").await;
     // The city sees it at once, with the child's name, and acknowledges it.
     let (_, list) = app.get("/api/v1/incidents", &city).await;
     let mine = list
@@ -180,6 +182,7 @@ async fn incidents(b: Backend) {
         (StatusCode::OK, Some(true)),
         "{ack}"
     );
+    crate::tallies::assert_tallies_match(&app, "an incident acknowledged").await;
     let (_, m) = app
         .get(&format!("/api/v1/classes/{class}/metrics"), &city)
         .await;

@@ -249,23 +249,25 @@ async fn federation_items(
     let Some(scope) = user.scope(Capability::Supervise) else {
         return Ok(Vec::new());
     };
+    let pending = crate::dashboard::tallies::pending_of_scope(&state.db, &scope).await?;
     let mut out = Vec::new();
-    for (pid, n) in crate::dashboard::tallies::submitted_of_scope(&state.db, &scope).await? {
+    for p in pending.iter().filter(|p| p.submitted > 0) {
+        let pid = p.programme_id;
         let name = visible
             .iter()
-            .find(|p| p.id == pid)
-            .map(|p| p.name.clone())
+            .find(|v| v.id == pid)
+            .map(|v| v.name.clone())
             .unwrap_or_default();
         out.push(Item {
             id: format!("todo-approve-{pid}"),
-            count: n,
+            count: p.submitted,
             text: lang.tf("home.todo_approve", &[("programme", name)]),
             href: format!("/programmes/{pid}#classes"),
             action: lang.t("home.go_review"),
             tone: Tone::Warn,
         });
     }
-    let incidents = crate::operations::incidents::waiting_acknowledgement(state, user).await?;
+    let incidents: i64 = pending.iter().map(|p| p.unacknowledged).sum();
     if incidents > 0 {
         out.push(Item {
             id: "todo-incidents".into(),
