@@ -40,13 +40,26 @@ pub fn code_in(scanned: &str) -> String {
     normalise(tail)
 }
 
-async fn insert(tx: &mut Tx, child_id: &ChildId, by: Option<&UserId>) -> sqlx::Result<String> {
-    const SQL: &str =
-        "INSERT INTO pickup_cards (code, child_id, issued_at, issued_by) VALUES ($1, $2, $3, $4)";
+/// Issues a card to a child who has no valid one. A child holds one valid card at a time (a
+/// unique index): when another request issued one first, nothing is written and the answer is
+/// `None`, and the caller reads the card that won.
+async fn insert(
+    tx: &mut Tx,
+    child_id: &ChildId,
+    by: Option<&UserId>,
+) -> sqlx::Result<Option<String>> {
+    const SQL: &str = "INSERT INTO pickup_cards (code, child_id, issued_at, issued_by) \
+        VALUES ($1, $2, $3, $4) ON CONFLICT (child_id) WHERE revoked_at IS NULL DO NOTHING";
     let code = new_code();
-    on_tx!(tx, c => sqlx::query(SQL).bind(&code).bind(child_id).bind(crate::now()).bind(by)
-        .execute(&mut *c).await.map(|_| ()))?;
-    Ok(code)
+    let written = on_tx!(tx, c => sqlx::query(SQL).bind(&code).bind(child_id).bind(crate::now()).bind(by)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok((written == 1).then_some(code))
+}
+
+/// The child's valid code, if any.
+async fn valid_code(db: &Db, child_id: &ChildId) -> sqlx::Result<Option<String>> {
+    const SQL: &str = "SELECT code FROM pickup_cards WHERE child_id = $1 AND revoked_at IS NULL";
+    on_db!(db, p => sqlx::query_scalar(SQL).bind(child_id).fetch_optional(p).await)
 }
 
 /// The valid codes of the children enrolled in a class: (child id, code).
@@ -120,16 +133,18 @@ pub async fn card(
     child_id: &ChildId,
 ) -> Result<String, AppError> {
     card_child(state, user, child_id).await?;
-    const SQL: &str = "SELECT code FROM pickup_cards WHERE child_id = $1 AND revoked_at IS NULL";
-    let code: Option<String> =
-        on_db!(&state.db, p => sqlx::query_scalar(SQL).bind(child_id).fetch_optional(p).await)?;
-    if let Some(code) = code {
+    if let Some(code) = valid_code(&state.db, child_id).await? {
         return Ok(code);
     }
     let mut tx = state.db.begin().await?;
-    let code = insert(&mut tx, child_id, Some(&user.id)).await?;
+    let issued = insert(&mut tx, child_id, Some(&user.id)).await?;
     tx.commit().await?;
-    Ok(code)
+    match issued {
+        Some(code) => Ok(code),
+        None => valid_code(&state.db, child_id)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("pickup card vanished"))),
+    }
 }
 
 /// Revokes the child's card and issues a new one (a lost card).
@@ -143,8 +158,19 @@ pub async fn reissue(
     const SQL: &str =
         "UPDATE pickup_cards SET revoked_at = $2 WHERE child_id = $1 AND revoked_at IS NULL";
     let mut tx = state.db.begin().await?;
-    on_tx!(&mut tx, c => sqlx::query(SQL).bind(child_id).bind(crate::now()).execute(&mut *c).await.map(|_| ()))?;
-    let code = insert(&mut tx, child_id, Some(&user.id)).await?;
+    // A reissue running at the same moment (PostgreSQL) may commit its card between this
+    // transaction's revoke and its insert: the insert then writes nothing, and the next revoke
+    // sees that card and revokes it too. The last reissue's card is the valid one.
+    let mut code = None;
+    for _ in 0..3 {
+        on_tx!(&mut tx, c => sqlx::query(SQL).bind(child_id).bind(crate::now()).execute(&mut *c).await.map(|_| ()))?;
+        code = insert(&mut tx, child_id, Some(&user.id)).await?;
+        if code.is_some() {
+            break;
+        }
+    }
+    let code =
+        code.ok_or_else(|| AppError::Internal(anyhow::anyhow!("pickup card not reissued")))?;
     crate::audit::record(
         &mut tx,
         &crate::audit::Entry::by(user, "pickup_card.reissue", "child").target(child_id),

@@ -55,7 +55,7 @@ struct RollPage {
     roll: Roll,
     prev: String,
     next: Option<String>,
-    codes: Vec<(ChildId, String)>,
+    codes: std::collections::HashMap<ChildId, String>,
     events: Vec<Event>,
     refused: Option<String>,
     /// The day as people write it: 12月2日 周三.
@@ -131,11 +131,7 @@ fn day_label(day: chrono::NaiveDate, en: bool) -> String {
 
 impl RollPage {
     fn card(&self, child: &RollChild) -> String {
-        self.codes
-            .iter()
-            .find(|(c, _)| *c == child.child_id)
-            .map(|(_, code)| code.clone())
-            .unwrap_or_default()
+        self.codes.get(&child.child_id).cloned().unwrap_or_default()
     }
     fn status(&self, child: &RollChild) -> String {
         self.ctx.t(&format!("roll.status_{}", child.state.status))
@@ -235,7 +231,7 @@ async fn roll_page(
         next: (day < today).then(|| (day + chrono::Duration::days(1)).to_string()),
         c: c.into_inner(),
         roll,
-        codes,
+        codes: codes.into_iter().collect(),
         events: events
             .into_iter()
             .filter(|e| e.day == day.to_string())

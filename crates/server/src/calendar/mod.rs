@@ -73,12 +73,17 @@ impl WorkingDaysView {
     }
 }
 
-/// Today's date in China (UTC+8; China has no daylight saving time).
+/// The date and time in China now (UTC+8; China has no daylight saving time).
+pub fn now_local() -> chrono::NaiveDateTime {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).naive_utc()
+}
+
+/// Today's date in China.
 pub fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    now_local().date()
 }
 
 /// The time of day in China now (the hour a class's day ends is written in it).
 pub fn now_time() -> chrono::NaiveTime {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).time()
+    now_local().time()
 }

@@ -146,7 +146,7 @@ pub fn xlsx(d: &Dashboard, lang: crate::i18n::Lang) -> Result<crate::web::excel:
     };
     let mut totals = cells(&d.totals);
     totals[0] = Cell::Text(lang.t("dashboard.total"));
-    let now = chrono::Utc::now() + chrono::Duration::hours(8);
+    let now = crate::calendar::now_local();
     let sheet = Sheet {
         name: lang.t("dashboard.sheet"),
         title: format!("{} · {}", d.root_name, d.programme_name),

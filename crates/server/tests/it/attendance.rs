@@ -371,6 +371,68 @@ async fn cards(b: Backend) {
 }
 
 both!(
+    phones_asking_at_once_leave_one_valid_card_per_child,
+    cards_at_once
+);
+async fn cards_at_once(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let staff = app.token("class_staff").await;
+    let class = hospital_class(&app).await;
+    let r = roll(&app, &staff, &class, "2026-07-20").await;
+    let child = r["children"][1]["child_id"].as_str().unwrap().to_string();
+    let card_url = app.url(&format!("/api/v1/children/{child}/pickup-card"));
+    // Eight phones open the child's card at once (it has none yet): one card is issued.
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let req = app.http.get(&card_url).bearer_auth(&staff);
+        set.spawn(async move {
+            let res = req.send().await.unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        });
+    }
+    let answers = set.join_all().await;
+    assert!(
+        answers
+            .iter()
+            .all(|(s, c)| *s == StatusCode::OK && c["code"] == answers[0].1["code"]),
+        "{answers:?}"
+    );
+    // Four reissues at once: each answers with a code, and afterwards exactly one code works.
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let req = app
+            .http
+            .post(&card_url)
+            .bearer_auth(&staff)
+            .json(&json!({}));
+        set.spawn(async move {
+            let res = req.send().await.unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        });
+    }
+    let reissued = set.join_all().await;
+    assert!(
+        reissued.iter().all(|(s, _)| *s == StatusCode::OK),
+        "{reissued:?}"
+    );
+    let (_, now) = app
+        .get(&format!("/api/v1/children/{child}/pickup-card"), &staff)
+        .await;
+    let valid = now["code"].as_str().unwrap();
+    let mut working = Vec::new();
+    for (_, c) in reissued.iter().chain(&answers[..1]) {
+        let code = c["code"].as_str().unwrap();
+        let (s, _) = app
+            .get(&format!("/api/v1/pickup-cards/{code}"), &staff)
+            .await;
+        if s == StatusCode::OK {
+            working.push(code.to_string());
+        }
+    }
+    assert_eq!(working, [valid], "one valid card, the last one issued");
+}
+
+both!(
     a_parent_sees_their_own_childs_attendance_and_no_one_elses,
     family
 );
