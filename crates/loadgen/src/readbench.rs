@@ -56,6 +56,9 @@ pub struct Counts {
     pub attendance: usize,
     pub logs: usize,
     pub incidents: usize,
+    /// Units' reports against the programme's milestones (a manifest from before has none).
+    #[serde(default)]
+    pub submissions: usize,
 }
 
 /// One URL as one user.
@@ -127,6 +130,13 @@ pub fn targets(m: &Manifest) -> Vec<Target> {
         t(
             "class roll (page)",
             format!("/classes/{}/roll", m.class_id),
+            &m.staff_user,
+        ),
+        // The roll of a day the class ran, every child recorded (arrived, collected or absent,
+        // with who brought and collected them): the heaviest roll a teacher opens.
+        t(
+            "class roll of a recorded day (page)",
+            format!("/classes/{}/roll?day={}", m.class_id, crate::national::FROM),
             &m.staff_user,
         ),
         t(

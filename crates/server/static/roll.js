@@ -211,18 +211,44 @@
     box.textContent = msg;
   }
 
+  // The step a child's form asks for, from the pressed button's `do` (the server reads the same
+  // values without this script): check_in, in:<who brought>, out:<collector>, out (someone else,
+  // named in the box), absent:<reason>, undo (why in the box); none when Enter was pressed in a
+  // box: the box that is filled decides.
+  function step(data) {
+    var filled = function (k) { return (data.get(k) || "").trim() !== ""; };
+    var pressed = data.get("do") || "";
+    var at = pressed.indexOf(":");
+    var what = at < 0 ? pressed : pressed.slice(0, at);
+    var value = at < 0 ? "" : pressed.slice(at + 1);
+    var body = { child_id: data.get("child_id"), day: data.get("day"), at: beijingNow() };
+    if (data.get("do") === null && data.get("action")) {
+      // A page drawn before one form per child (a copy kept offline): one form per step.
+      body.action = data.get("action");
+      ["person", "collector_id", "reason", "note"].forEach(function (k) { if (filled(k)) body[k] = data.get(k); });
+      if (body.action === "check_out" && body.collector_id) delete body.person;
+      return body;
+    }
+    if (what === "" && filled("person")) what = "out";
+    else if (what === "" && filled("note")) what = "undo";
+    if (what === "check_in") body.action = "check_in";
+    else if (what === "in") { body.action = "check_in"; body.person = value; }
+    else if (what === "out" && value) { body.action = "check_out"; body.collector_id = value; }
+    else if (what === "out") { body.action = "check_out"; if (filled("person")) body.person = data.get("person"); }
+    else if (what === "absent") { body.action = "absent"; body.reason = value; }
+    else if (what === "undo") { body.action = "undo"; if (filled("note")) body.note = data.get("note"); }
+    else return null;
+    return body;
+  }
+
   document.addEventListener("submit", function (e) {
     var form = e.target;
     if (form.id === "find") { e.preventDefault(); find(document.getElementById("find-code").value); return; }
     if (!form.classList.contains("tap")) return;
     e.preventDefault();
     var data = new FormData(form, e.submitter);
-    var body = { child_id: data.get("child_id"), action: data.get("action"), day: data.get("day"), at: beijingNow() };
-    ["person", "collector_id", "reason", "note"].forEach(function (k) {
-      var v = data.get(k);
-      if (v !== null && v !== "") body[k] = v;
-    });
-    if (body.action === "check_out" && body.collector_id) delete body.person;
+    var body = step(data);
+    if (!body) return;
     var li = childEl(body.child_id);
     var q = load();
     q.push({ key: newKey(), body: body, prev: li ? snapshot(li) : null });

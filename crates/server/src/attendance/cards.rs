@@ -62,40 +62,41 @@ async fn valid_code(db: &Db, child_id: &ChildId) -> sqlx::Result<Option<String>>
     on_db!(db, p => sqlx::query_scalar(SQL).bind(child_id).fetch_optional(p).await)
 }
 
-/// The valid codes of the children enrolled in a class: (child id, code).
-pub async fn codes_of_class(db: &Db, class_id: &ClassId) -> sqlx::Result<Vec<(ChildId, String)>> {
-    const SQL: &str = "SELECT pc.child_id, pc.code FROM pickup_cards pc JOIN applications ap \
-        ON ap.child_id = pc.child_id WHERE ap.class_id = $1 AND ap.status = 'enrolled' \
-        AND pc.revoked_at IS NULL";
+/// The children enrolled in a class now, each with their valid code (`None`: no card yet).
+async fn enrolled_with_codes(
+    db: &Db,
+    class_id: &ClassId,
+) -> sqlx::Result<Vec<(ChildId, Option<String>)>> {
+    const SQL: &str = "SELECT ap.child_id, pc.code FROM applications ap LEFT JOIN pickup_cards pc \
+        ON pc.child_id = ap.child_id AND pc.revoked_at IS NULL \
+        WHERE ap.class_id = $1 AND ap.status = 'enrolled'";
     on_db!(db, p => sqlx::query_as(SQL).bind(class_id).fetch_all(p).await)
 }
 
 /// Issues a card to every enrolled child of the class who has none; returns all valid codes.
+/// One query when every child has a card (the roll calls this each time it is opened).
 pub async fn ensure_for_class(
     state: &AppState,
     class_id: &ClassId,
     by: &UserId,
 ) -> Result<Vec<(ChildId, String)>, AppError> {
-    let have = codes_of_class(&state.db, class_id).await?;
-    let enrolled: Vec<ChildId> = super::store::spans(&state.db, class_id)
-        .await?
-        .into_iter()
-        .filter(|s| s.3.is_none())
-        .map(|s| s.0)
-        .collect();
-    let missing: Vec<&ChildId> = enrolled
-        .iter()
-        .filter(|c| !have.iter().any(|(h, _)| h == *c))
-        .collect();
-    if missing.is_empty() {
-        return Ok(have);
+    let rows = enrolled_with_codes(&state.db, class_id).await?;
+    if rows.iter().all(|(_, code)| code.is_some()) {
+        return Ok(rows
+            .into_iter()
+            .filter_map(|(child, code)| Some((child, code?)))
+            .collect());
     }
     let mut tx = state.db.begin().await?;
-    for child in missing {
+    for (child, _) in rows.iter().filter(|(_, code)| code.is_none()) {
         insert(&mut tx, child, Some(by)).await?;
     }
     tx.commit().await?;
-    Ok(codes_of_class(&state.db, class_id).await?)
+    Ok(enrolled_with_codes(&state.db, class_id)
+        .await?
+        .into_iter()
+        .filter_map(|(child, code)| Some((child, code?)))
+        .collect())
 }
 
 /// The child a valid code belongs to.

@@ -99,18 +99,59 @@ pub async fn roll(state: &AppState, c: &Class, day: NaiveDate) -> Result<Roll, A
                 .collect(),
         })
         .collect();
-    let count = |s: &str| children.iter().filter(|c| c.state.status == s).count();
+    let n = DayCounts::of(operating, children.iter().map(|c| &c.state));
     Ok(Roll {
         class_id: c.id,
         class_name: c.name.clone(),
         day: d.clone(),
         operating,
-        expected: children.len(),
-        present: count("present"),
-        collected: count("collected"),
-        absent: count("absent"),
+        expected: n.expected,
+        present: n.present,
+        collected: n.collected,
+        absent: n.absent,
         children,
     })
+}
+
+/// How a class's day stands, without the children: the staff's home page card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayCounts {
+    pub operating: bool,
+    pub expected: usize,
+    pub present: usize,
+    pub collected: usize,
+    pub absent: usize,
+}
+
+/// The counts of [`roll`] for `c` on `day`, read without the collectors (two queries).
+pub async fn counts(state: &AppState, c: &Class, day: NaiveDate) -> Result<DayCounts, AppError> {
+    let d = day.format("%Y-%m-%d").to_string();
+    let rows = store::roll(&state.db, &c.id, &d).await?;
+    let operating = operates(&state.db, c, day).await?;
+    let days: Vec<ChildDay> = rows.iter().map(|r| state_of(c.id, r, &d)).collect();
+    Ok(DayCounts::of(operating, days.iter()))
+}
+
+impl DayCounts {
+    fn of<'a>(operating: bool, days: impl Iterator<Item = &'a ChildDay>) -> DayCounts {
+        let mut n = DayCounts {
+            operating,
+            expected: 0,
+            present: 0,
+            collected: 0,
+            absent: 0,
+        };
+        for d in days {
+            n.expected += 1;
+            match d.status.as_str() {
+                "present" => n.present += 1,
+                "collected" => n.collected += 1,
+                "absent" => n.absent += 1,
+                _ => {}
+            }
+        }
+        n
+    }
 }
 
 /// The first day after `day`, within two weeks, on which `c` operates: what the roll shows when a
@@ -121,8 +162,12 @@ pub async fn next_operating_day(
     c: &Class,
     day: NaiveDate,
 ) -> Result<Option<NaiveDate>, AppError> {
+    let (_, end) = c.dates()?;
     for n in 1..=14 {
         let d = day + chrono::Duration::days(n);
+        if d > end {
+            break;
+        }
         match operates(&state.db, c, d).await {
             Ok(true) => return Ok(Some(d)),
             Ok(false) => {}

@@ -67,6 +67,61 @@ struct RollPage {
     /// Today the class does not run, so the roll shows its next day.
     instead_of_today: bool,
     chips: Vec<Chip>,
+    l: RollLabels,
+    /// Made once per page: the forms' keys are this and their number.
+    page_id: String,
+    keys_drawn: std::cell::Cell<u32>,
+}
+
+/// The words a roll repeats for every child, looked up once per page.
+struct RollLabels {
+    arrived: String,
+    left: String,
+    corrected: String,
+    check_in: String,
+    check_out: String,
+    hand_to: String,
+    someone_else: String,
+    name_given: String,
+    someone_else_submit: String,
+    more: String,
+    absent: String,
+    reason_ill: String,
+    reason_leave: String,
+    reason_unknown: String,
+    undo: String,
+    undo_reason: String,
+    undo_submit: String,
+    collectors: String,
+    no_collectors: String,
+    child_page: String,
+}
+
+impl RollLabels {
+    fn new(ctx: &Ctx) -> RollLabels {
+        RollLabels {
+            arrived: ctx.t("roll.arrived"),
+            left: ctx.t("roll.left"),
+            corrected: ctx.t("roll.corrected"),
+            check_in: ctx.t("roll.check_in"),
+            check_out: ctx.t("roll.check_out"),
+            hand_to: ctx.t("roll.hand_to"),
+            someone_else: ctx.t("roll.someone_else"),
+            name_given: ctx.t("roll.name_given"),
+            someone_else_submit: ctx.t("roll.someone_else_submit"),
+            more: ctx.t("roll.more"),
+            absent: ctx.t("roll.absent"),
+            reason_ill: ctx.t("roll.reason_ill"),
+            reason_leave: ctx.t("roll.reason_leave"),
+            reason_unknown: ctx.t("roll.reason_unknown"),
+            undo: ctx.t("roll.undo"),
+            undo_reason: ctx.t("roll.undo_reason"),
+            undo_submit: ctx.t("roll.undo_submit"),
+            collectors: ctx.t("roll.collectors"),
+            no_collectors: ctx.t("roll.no_collectors"),
+            child_page: ctx.t("roll.child_page"),
+        }
+    }
 }
 
 /// One item of the roll's counter, a link that filters the roll.
@@ -162,8 +217,12 @@ impl RollPage {
             super::clock(e.recorded_at)
         )
     }
+    /// A form's Idempotency-Key: the page's own id and the form's number on it (one random id
+    /// per page, not one per form: a roll of 50 children draws 200 forms).
     fn new_key(&self) -> String {
-        crate::new_id()
+        let n = self.keys_drawn.get() + 1;
+        self.keys_drawn.set(n);
+        format!("{}-{n}", self.page_id)
     }
     /// 三年级 / 幼儿园 (Grade 3 / Kindergarten).
     fn grade(&self, child: &RollChild) -> String {
@@ -220,7 +279,9 @@ async fn roll_page(
         .show
         .filter(|s| FILTERS.iter().any(|(f, _)| f == s))
         .unwrap_or_default();
+    let l = RollLabels::new(&ctx);
     render(&RollPage {
+        l,
         instead_of_today,
         day_label: day_label(day, ctx.is_en()),
         drawn: crate::now(),
@@ -237,15 +298,20 @@ async fn roll_page(
             .filter(|e| e.day == day.to_string())
             .collect(),
         refused: q.refused.filter(|r| known_refusal(r)),
+        page_id: crate::new_id(),
+        keys_drawn: std::cell::Cell::new(0),
     })
 }
 
-/// The roll's buttons without JavaScript: one form per tap, with a key made when the page was
-/// drawn, so pressing a button twice writes once.
+/// The roll's buttons without JavaScript: one form per child, the pressed button's `do` saying
+/// which step (see [`pressed`]), with a key made when the page was drawn, so pressing a button
+/// twice writes once. `action` with its own fields (one form per step) is read too.
 #[derive(Debug, Deserialize)]
 struct TapForm {
     child_id: ChildId,
-    action: Action,
+    #[serde(rename = "do")]
+    pressed: Option<String>,
+    action: Option<Action>,
     day: Option<String>,
     person: Option<String>,
     collector_id: Option<String>,
@@ -256,6 +322,81 @@ struct TapForm {
     show: Option<String>,
 }
 
+/// The step a child's form asks for, from the button pressed: `check_in`, `in:<who brought the
+/// child>`, `out:<collector id>`, `out` (someone not on the list, named in `person`),
+/// `absent:<reason>`, `undo` (why in `note`); none when Enter was pressed in a text box, and the
+/// box that is filled decides. Only the fields of that step are kept: the form carries every box.
+fn pressed(f: &TapForm) -> Result<TapInput, AppError> {
+    let filled = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let mut input = TapInput {
+        child_id: f.child_id,
+        action: Action::CheckIn,
+        day: f.day.clone(),
+        at: None,
+        person: None,
+        collector_id: None,
+        reason: None,
+        note: None,
+    };
+    let Some(button) = f.pressed.as_deref() else {
+        let action = f
+            .action
+            .ok_or_else(|| AppError::field("do", "attendance.button_unknown"))?;
+        return Ok(TapInput {
+            action,
+            person: f.person.clone(),
+            collector_id: f.collector_id.clone().filter(|c| !c.is_empty()),
+            reason: f.reason.clone(),
+            note: f.note.clone(),
+            ..input
+        });
+    };
+    let (step, value) = button.split_once(':').unwrap_or((button, ""));
+    match step {
+        "check_in" => {}
+        "in" => input.person = Some(value.to_string()),
+        "out" if !value.is_empty() => {
+            input.action = Action::CheckOut;
+            input.collector_id = Some(value.to_string());
+        }
+        "out" => {
+            input.action = Action::CheckOut;
+            input.person = f.person.clone();
+        }
+        "absent" => {
+            input.action = Action::Absent;
+            input.reason = Some(value.to_string());
+        }
+        "undo" => {
+            input.action = Action::Undo;
+            input.note = f.note.clone();
+        }
+        "" if filled(&f.person) => {
+            input.action = Action::CheckOut;
+            input.person = f.person.clone();
+        }
+        "" if filled(&f.note) => {
+            input.action = Action::Undo;
+            input.note = f.note.clone();
+        }
+        _ => return Err(AppError::field("do", "attendance.button_unknown")),
+    }
+    Ok(input)
+}
+
+/// The Idempotency-Key of a form's step: the form's key and the button pressed (one form holds
+/// every step of a child, each its own write).
+fn step_key(key: &str, button: Option<&str>) -> String {
+    use sha2::Digest;
+    match button {
+        Some(b) => format!(
+            "{key}.{}",
+            &hex::encode(sha2::Sha256::digest(b.as_bytes()))[..12]
+        ),
+        None => key.to_string(),
+    }
+}
+
 async fn tap_form(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -264,19 +405,14 @@ async fn tap_form(
     Form(f): Form<TapForm>,
 ) -> Result<Response, AppError> {
     let mut headers = HeaderMap::new();
-    if let Some(k) = f.key.as_deref().and_then(|k| HeaderValue::from_str(k).ok()) {
+    if let Some(k) = f
+        .key
+        .as_deref()
+        .and_then(|k| HeaderValue::from_str(&step_key(k, f.pressed.as_deref())).ok())
+    {
         headers.insert(crate::idempotency::HEADER, k);
     }
-    let input = TapInput {
-        child_id: f.child_id,
-        action: f.action,
-        day: f.day.clone(),
-        at: None,
-        person: f.person,
-        collector_id: f.collector_id.filter(|c| !c.is_empty()),
-        reason: f.reason,
-        note: f.note,
-    };
+    let input = pressed(&f)?;
     let stored = tap::tap(&state, &user, &id, &headers, &input, lang).await?;
     let day = f.day.unwrap_or_default();
     let mut to = format!("/classes/{id}/roll?day={day}");
@@ -557,7 +693,80 @@ async fn child_page(
 
 #[cfg(test)]
 mod tests {
-    use super::{day_label, tone};
+    use super::{Action, TapForm, day_label, pressed, step_key, tone};
+
+    fn form(button: Option<&str>, person: &str, note: &str) -> TapForm {
+        TapForm {
+            child_id: "01a24e7c-0f5d-7286-874a-7c8856b0cb46".parse().unwrap(),
+            pressed: button.map(str::to_string),
+            action: None,
+            day: Some("2026-07-20".into()),
+            person: Some(person.into()),
+            collector_id: None,
+            reason: None,
+            note: Some(note.into()),
+            key: Some("k".into()),
+            show: None,
+        }
+    }
+
+    #[test]
+    fn the_pressed_button_says_the_step_and_keeps_only_its_fields() {
+        let i = pressed(&form(Some("check_in"), "路人", "笔误")).unwrap();
+        assert_eq!((i.action, i.person, i.note), (Action::CheckIn, None, None));
+        let i = pressed(&form(Some("in:王芳"), "", "")).unwrap();
+        assert_eq!(
+            (i.action, i.person.as_deref()),
+            (Action::CheckIn, Some("王芳"))
+        );
+        let i = pressed(&form(Some("out:guardian:g1"), "路人", "")).unwrap();
+        assert_eq!(
+            (i.action, i.collector_id.as_deref(), i.person),
+            (Action::CheckOut, Some("guardian:g1"), None)
+        );
+        let i = pressed(&form(Some("out"), "路人", "")).unwrap();
+        assert_eq!(
+            (i.action, i.person.as_deref()),
+            (Action::CheckOut, Some("路人"))
+        );
+        let i = pressed(&form(Some("absent:ill"), "", "")).unwrap();
+        assert_eq!(
+            (i.action, i.reason.as_deref()),
+            (Action::Absent, Some("ill"))
+        );
+        let i = pressed(&form(Some("undo"), "路人", "点错了")).unwrap();
+        assert_eq!(
+            (i.action, i.note.as_deref(), i.person),
+            (Action::Undo, Some("点错了"), None)
+        );
+        // Enter in a text box: the filled box decides; nothing filled is refused on `do`.
+        let i = pressed(&form(Some(""), "路人", "")).unwrap();
+        assert_eq!(
+            (i.action, i.person.as_deref()),
+            (Action::CheckOut, Some("路人"))
+        );
+        let i = pressed(&form(Some(""), " ", "点错了")).unwrap();
+        assert_eq!(i.action, Action::Undo);
+        assert!(pressed(&form(Some(""), "", "")).is_err());
+        assert!(pressed(&form(Some("explode"), "", "")).is_err());
+        assert!(
+            pressed(&form(None, "", "")).is_err(),
+            "neither do nor action"
+        );
+    }
+
+    #[test]
+    fn each_step_of_a_form_has_its_own_key() {
+        let a = step_key("page-3", Some("check_in"));
+        assert_eq!(
+            a,
+            step_key("page-3", Some("check_in")),
+            "a second press writes once"
+        );
+        assert_ne!(a, step_key("page-3", Some("absent:ill")));
+        assert!(a.starts_with("page-3.") && a.is_ascii() && a.len() <= 100);
+        assert_eq!(step_key("k", None), "k");
+    }
 
     #[test]
     fn the_day_reads_with_its_weekday() {

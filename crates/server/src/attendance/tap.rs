@@ -74,6 +74,11 @@ fn trimmed(v: &Option<String>) -> String {
 /// Whether the class operates on `day`: inside its dates, not closed, and a working day or an
 /// extra open day. 422 when the calendar lacks the year (holidays would count as working days).
 pub async fn operates(db: &Db, c: &Class, day: NaiveDate) -> Result<bool, AppError> {
+    // Outside the class's dates nothing the database holds can make it operate.
+    let (start, end) = c.dates()?;
+    if day < start || day > end {
+        return Ok(false);
+    }
     let facts = store::day_facts(db, &c.id, &day.format("%Y-%m-%d").to_string()).await?;
     operates_on(c, day, facts)
 }

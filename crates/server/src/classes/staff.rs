@@ -89,6 +89,27 @@ pub async fn roster(db: &Db, c: &Class) -> sqlx::Result<Vec<Staff>> {
     on_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(c.id).fetch_all(p).await)
 }
 
+/// The rosters of several classes in one query (the home page's paperwork items), by class.
+pub async fn rosters(
+    db: &Db,
+    classes: &[ClassId],
+) -> sqlx::Result<std::collections::HashMap<ClassId, Vec<Staff>>> {
+    let mut out: std::collections::HashMap<ClassId, Vec<Staff>> = Default::default();
+    if classes.is_empty() {
+        return Ok(out);
+    }
+    let rows: Vec<Staff> =
+        crate::db::Sql::new(&format!("SELECT {COLS} FROM staff WHERE class_id IN ("))
+            .list(classes.iter().copied())
+            .push(") ORDER BY class_id, active DESC, created_at, id")
+            .fetch_all(db)
+            .await?;
+    for s in rows {
+        out.entry(s.class_id).or_default().push(s);
+    }
+    Ok(out)
+}
+
 async fn insert(tx: &mut Tx, s: &Staff) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO staff (id, class_id, name, role, phone, part_time, check_done_on, check_done_by, \
         active, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,TRUE,$9)";

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use sqlx::AssertSqlSafe;
 
 use crate::db::{Db, Sql, Tx};
-use crate::ids::{ClassId, OrgId, ProgrammeId};
+use crate::ids::{ClassId, MilestoneId, OrgId, ProgrammeId};
 use crate::{on_db, on_tx};
 
 /// The class figures of one organisation's subtree in one programme.
@@ -100,6 +100,51 @@ const ORG_COLS: &str = "org_id, national, province, city, district, grassroots";
 
 const CLASS_COLS: &str = "programme_id, org_id, draft, submitted, returned, approved, running, closed, \
                           capacity, participating, unacknowledged";
+
+const MILESTONE_COLS: &str = "milestone_id, org_id, done";
+
+/// Reports done for one milestone in one organisation's subtree: the active organisations (itself
+/// included) whose latest version is submitted or approved.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MilestoneTally {
+    pub milestone_id: MilestoneId,
+    pub org_id: OrgId,
+    pub done: i64,
+}
+
+/// The latest version of a unit's submission for a milestone, submitted or approved (`x`).
+const DONE: &str = "x.status IN ('submitted', 'approved') AND NOT EXISTS (SELECT 1 FROM submissions n \
+    WHERE n.org_id = x.org_id AND n.milestone_id = x.milestone_id AND n.version > x.version)";
+
+/// One organisation's reports done for a milestone: its own, when active, plus its children's rows.
+fn refresh_milestone_sql() -> String {
+    format!(
+        "INSERT INTO milestone_tallies (milestone_id, org_id, done) \
+         SELECT $1, $2, CAST(COALESCE(SUM(s.n), 0) AS BIGINT) \
+         FROM (SELECT t.done AS n FROM milestone_tallies t JOIN orgs o ON o.id = t.org_id \
+               WHERE t.milestone_id = $1 AND o.parent_id = $2 \
+               UNION ALL \
+               SELECT COUNT(*) FROM submissions x JOIN orgs o ON o.id = x.org_id \
+               WHERE x.milestone_id = $1 AND x.org_id = $2 AND o.active = TRUE AND {DONE}) s \
+         WHERE TRUE \
+         ON CONFLICT (milestone_id, org_id) DO UPDATE SET done = excluded.done"
+    )
+}
+
+/// Reports done of every milestone and organisation, counted from scratch: each done pair walks up
+/// from its organisation.
+fn recount_milestones_sql() -> String {
+    format!(
+        "WITH RECURSIVE up(milestone_id, org) AS ( \
+             SELECT x.milestone_id, x.org_id FROM submissions x JOIN orgs o ON o.id = x.org_id \
+             WHERE o.active = TRUE AND {DONE} \
+             UNION ALL \
+             SELECT up.milestone_id, o.parent_id FROM up JOIN orgs o ON o.id = up.org \
+             WHERE o.parent_id IS NOT NULL) \
+         SELECT milestone_id, org AS org_id, CAST(COUNT(*) AS BIGINT) AS done FROM up \
+         GROUP BY milestone_id, org"
+    )
+}
 
 /// One organisation's counts: itself when active, plus its children's rows.
 const REFRESH_ORGS: &str = "INSERT INTO org_tallies (org_id, national, province, city, district, grassroots) \
@@ -207,6 +252,31 @@ pub async fn refresh_classes(
     Ok(())
 }
 
+/// Refreshes the reports done of `milestone_id` for the organisation at `path` and its ancestors.
+pub async fn refresh_milestone(
+    tx: &mut Tx,
+    milestone_id: &MilestoneId,
+    path: &str,
+) -> sqlx::Result<()> {
+    let sql = refresh_milestone_sql();
+    for id in deepest_first(path) {
+        on_tx!(tx, x => sqlx::query(AssertSqlSafe(sql.clone())).bind(milestone_id).bind(id).execute(&mut *x).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// After a unit's submission for a milestone was written (a version added, submitted, decided).
+pub async fn submission_changed(
+    tx: &mut Tx,
+    milestone_id: &MilestoneId,
+    org_id: &OrgId,
+) -> sqlx::Result<()> {
+    match path_of(tx, org_id).await? {
+        Some(path) => refresh_milestone(tx, milestone_id, &path).await,
+        None => Ok(()),
+    }
+}
+
 async fn path_of(tx: &mut Tx, org_id: &OrgId) -> sqlx::Result<Option<String>> {
     const SQL: &str = "SELECT path FROM orgs WHERE id = $1";
     on_tx!(tx, x => sqlx::query_scalar(SQL).bind(org_id).fetch_optional(&mut *x).await)
@@ -253,10 +323,18 @@ pub async fn org_changed(
     const PROGRAMMES: &str = "SELECT programme_id FROM class_tallies WHERE org_id = $1";
     let programmes: Vec<ProgrammeId> =
         on_tx!(tx, x => sqlx::query_scalar(PROGRAMMES).bind(org_id).fetch_all(&mut *x).await)?;
+    // Milestones with reports done below it, or with its own submissions (its activity counts).
+    const MILESTONES: &str = "SELECT milestone_id FROM milestone_tallies WHERE org_id = $1 \
+        UNION SELECT milestone_id FROM submissions WHERE org_id = $1";
+    let milestones: Vec<MilestoneId> =
+        on_tx!(tx, x => sqlx::query_scalar(MILESTONES).bind(org_id).fetch_all(&mut *x).await)?;
     for path in &paths {
         refresh_orgs(tx, path).await?;
         for p in &programmes {
             refresh_classes(tx, p, path).await?;
+        }
+        for m in &milestones {
+            refresh_milestone(tx, m, path).await?;
         }
     }
     Ok(())
@@ -266,35 +344,66 @@ pub async fn org_changed(
 pub async fn rebuild(tx: &mut Tx) -> sqlx::Result<()> {
     let units = format!("INSERT INTO org_tallies ({ORG_COLS}) {RECOUNT_ORGS}");
     let classes = format!("INSERT INTO class_tallies ({CLASS_COLS}) {RECOUNT_CLASSES}");
+    let milestones = format!(
+        "INSERT INTO milestone_tallies ({MILESTONE_COLS}) {}",
+        recount_milestones_sql()
+    );
     on_tx!(tx, x => {
         sqlx::query("DELETE FROM org_tallies").execute(&mut *x).await?;
         sqlx::query("DELETE FROM class_tallies").execute(&mut *x).await?;
+        sqlx::query("DELETE FROM milestone_tallies").execute(&mut *x).await?;
         sqlx::query(AssertSqlSafe(units)).execute(&mut *x).await?;
         sqlx::query(AssertSqlSafe(classes)).execute(&mut *x).await?;
+        sqlx::query(AssertSqlSafe(milestones)).execute(&mut *x).await?;
         Ok(())
     })
 }
 
-/// Both tables as stored (class rows that are all zero left out), in key order.
-pub async fn stored(db: &Db) -> sqlx::Result<(Vec<OrgTally>, Vec<ClassTally>)> {
+/// Every tally as stored, or as a recount gives it: organisations, classes, milestones.
+pub type AllTallies = (Vec<OrgTally>, Vec<ClassTally>, Vec<MilestoneTally>);
+
+/// The tables as stored (class and milestone rows that are all zero left out), in key order.
+pub async fn stored(db: &Db) -> sqlx::Result<AllTallies> {
     let units = format!("SELECT {ORG_COLS} FROM org_tallies ORDER BY org_id");
     let classes = format!("SELECT {CLASS_COLS} FROM class_tallies ORDER BY programme_id, org_id");
-    let (u, c): (Vec<OrgTally>, Vec<ClassTally>) = on_db!(db, p => (
+    let milestones = format!(
+        "SELECT {MILESTONE_COLS} FROM milestone_tallies WHERE done <> 0 ORDER BY milestone_id, org_id"
+    );
+    let (u, c, m): AllTallies = on_db!(db, p => (
         sqlx::query_as(AssertSqlSafe(units)).fetch_all(p).await?,
         sqlx::query_as(AssertSqlSafe(classes)).fetch_all(p).await?,
+        sqlx::query_as(AssertSqlSafe(milestones)).fetch_all(p).await?,
     ));
-    Ok((u, c.into_iter().filter(|t| !t.is_empty()).collect()))
+    Ok((u, c.into_iter().filter(|t| !t.is_empty()).collect(), m))
 }
 
-/// Both tables as a from-scratch recount would fill them, in the order of [`stored`].
-pub async fn recounted(db: &Db) -> sqlx::Result<(Vec<OrgTally>, Vec<ClassTally>)> {
+/// The tables as a from-scratch recount would fill them, in the order of [`stored`].
+pub async fn recounted(db: &Db) -> sqlx::Result<AllTallies> {
     let units = format!("{RECOUNT_ORGS} ORDER BY 1");
     let classes = format!("{RECOUNT_CLASSES} ORDER BY 1, 2");
-    let (u, c): (Vec<OrgTally>, Vec<ClassTally>) = on_db!(db, p => (
+    let milestones = format!("{} ORDER BY 1, 2", recount_milestones_sql());
+    let (u, c, m): AllTallies = on_db!(db, p => (
         sqlx::query_as(AssertSqlSafe(units)).fetch_all(p).await?,
         sqlx::query_as(AssertSqlSafe(classes)).fetch_all(p).await?,
+        sqlx::query_as(AssertSqlSafe(milestones)).fetch_all(p).await?,
     ));
-    Ok((u, c.into_iter().filter(|t| !t.is_empty()).collect()))
+    Ok((u, c.into_iter().filter(|t| !t.is_empty()).collect(), m))
+}
+
+/// Reports done of `milestones` in the subtrees of `roots` (the sum of their stored rows).
+pub async fn done_of(db: &Db, roots: &[OrgId], milestones: &[MilestoneId]) -> sqlx::Result<i64> {
+    if roots.is_empty() || milestones.is_empty() {
+        return Ok(0);
+    }
+    Sql::new(
+        "SELECT CAST(COALESCE(SUM(done), 0) AS BIGINT) FROM milestone_tallies WHERE org_id IN (",
+    )
+    .list(roots.iter().copied())
+    .push(") AND milestone_id IN (")
+    .list(milestones.iter().copied())
+    .push(")")
+    .fetch_scalar(db)
+    .await
 }
 
 /// The stored class figures of `org_ids` in `programme_id` (absent: no class below).

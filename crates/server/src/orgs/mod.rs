@@ -8,7 +8,7 @@ mod store;
 
 /// The reads other domains use; each takes the caller's [`crate::auth::Scope`].
 use crate::ids::OrgId;
-pub use store::{active_count, active_page, children_in, get, list, search};
+pub use store::{active_page, children_in, get, list, search};
 
 use serde::{Deserialize, Serialize};
 

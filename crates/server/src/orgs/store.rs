@@ -94,13 +94,6 @@ pub async fn active_page(
         .await
 }
 
-/// How many organisations [`active_page`] pages through.
-pub async fn active_count(db: &Db, scope: &Scope, except: &str) -> sqlx::Result<i64> {
-    active_except("SELECT COUNT(*)", scope, except)
-        .fetch_scalar(db)
-        .await
-}
-
 fn active_except(select: &str, scope: &Scope, except: &str) -> Sql {
     Sql::new(select)
         .push(" FROM orgs o WHERE o.active = TRUE AND o.path <> ")

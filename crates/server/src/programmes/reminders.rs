@@ -6,7 +6,7 @@ use serde::Serialize;
 use tuoguan_domain::programme::{MilestoneStatus, reminder_due};
 
 use super::submissions::{self, Submission};
-use super::{Programme, service, store as pstore};
+use super::{Programme, store as pstore};
 use crate::app::AppState;
 use crate::auth::{Capability, CurrentUser, Scope};
 use crate::db::{Arg, Db, Sql};
@@ -42,10 +42,12 @@ fn latest_state(
         })
 }
 
-/// Deadlines due within the programme's reminder lead, or overdue, for the units the user submits for.
+/// Deadlines due within the programme's reminder lead, or overdue, for the units the user submits
+/// for, among `programmes` (those the user sees, read once by the caller).
 pub async fn for_user(
     state: &AppState,
     user: &CurrentUser,
+    programmes: &[Programme],
     today: NaiveDate,
 ) -> Result<Vec<Reminder>, AppError> {
     let units: Vec<(OrgId, String, String)> = user
@@ -64,15 +66,14 @@ pub async fn for_user(
     }
     // One query for every visible programme's milestones; submissions only for the programmes that
     // have a deadline inside the window (the home page runs this on every visit).
-    let programmes = service::list(state, user).await?;
-    let milestones = pstore::milestones_of(&state.db, &programmes).await?;
+    let milestones = pstore::milestones_of(&state.db, programmes).await?;
     let in_window = |m: &super::Milestone, p: &Programme| {
         NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d").is_ok_and(|due| {
             (today - due).num_days() <= 30 && (due - today).num_days() <= p.reminder_days
         })
     };
     let mut out = Vec::new();
-    for p in &programmes {
+    for p in programmes {
         let below: Vec<&(OrgId, String, String)> = units
             .iter()
             .filter(|(_, path, _)| path.starts_with(&p.org_path) && *path != p.org_path)
@@ -84,7 +85,10 @@ pub async fn for_user(
         if below.is_empty() || due.is_empty() {
             continue;
         }
-        let subs = submissions::of_programme(&state.db, p).await?;
+        // The user's own units' submissions only: a national programme has one per unit of the
+        // country.
+        let ids: Vec<OrgId> = below.iter().map(|(id, _, _)| *id).collect();
+        let subs = submissions::of_units(&state.db, p, &ids).await?;
         let latest = submissions::latest_versions(&subs);
         for m in due {
             let Ok(due) = NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d") else {

@@ -116,7 +116,7 @@ pub async fn of_programme(db: &Db, p: &Programme) -> sqlx::Result<Vec<Submission
 }
 
 /// Every version of the submissions of these units for a programme.
-async fn of_units(db: &Db, p: &Programme, units: &[OrgId]) -> sqlx::Result<Vec<Submission>> {
+pub async fn of_units(db: &Db, p: &Programme, units: &[OrgId]) -> sqlx::Result<Vec<Submission>> {
     if units.is_empty() {
         return Ok(Vec::new());
     }
@@ -162,7 +162,9 @@ async fn insert(tx: &mut Tx, s: &Submission) -> sqlx::Result<()> {
         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'',$13,$13)";
     on_tx!(tx, c => sqlx::query(SQL).bind(s.id).bind(s.milestone_id).bind(s.org_id).bind(s.version).bind(&s.status)
         .bind(&s.objectives).bind(&s.measures).bind(&s.funding).bind(&s.supervision).bind(&s.narrative)
-        .bind(s.submitted_at).bind(&s.submitted_by).bind(s.created_at).execute(&mut *c).await.map(|_| ()))
+        .bind(s.submitted_at).bind(&s.submitted_by).bind(s.created_at).execute(&mut *c).await.map(|_| ()))?;
+    // Whether the unit's report is done may have changed: the home page's overdue count.
+    crate::dashboard::tallies::submission_changed(tx, &s.milestone_id, &s.org_id).await
 }
 
 async fn update_text(tx: &mut Tx, s: &Submission) -> sqlx::Result<()> {
@@ -170,14 +172,18 @@ async fn update_text(tx: &mut Tx, s: &Submission) -> sqlx::Result<()> {
         supervision = $6, narrative = $7, submitted_at = $8, submitted_by = $9, updated_at = $10 WHERE id = $1";
     on_tx!(tx, c => sqlx::query(SQL).bind(s.id).bind(&s.status).bind(&s.objectives).bind(&s.measures)
         .bind(&s.funding).bind(&s.supervision).bind(&s.narrative).bind(s.submitted_at).bind(&s.submitted_by)
-        .bind(s.updated_at).execute(&mut *c).await.map(|_| ()))
+        .bind(s.updated_at).execute(&mut *c).await.map(|_| ()))?;
+    // Whether the unit's report is done may have changed: the home page's overdue count.
+    crate::dashboard::tallies::submission_changed(tx, &s.milestone_id, &s.org_id).await
 }
 
 async fn decide(tx: &mut Tx, s: &Submission) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE submissions SET status = $2, decided_at = $3, decided_by = $4, comment = $5, \
         updated_at = $3 WHERE id = $1";
     on_tx!(tx, c => sqlx::query(SQL).bind(s.id).bind(&s.status).bind(s.decided_at).bind(&s.decided_by)
-        .bind(&s.comment).execute(&mut *c).await.map(|_| ()))
+        .bind(&s.comment).execute(&mut *c).await.map(|_| ()))?;
+    // Whether the unit's report is done may have changed: the home page's overdue count.
+    crate::dashboard::tallies::submission_changed(tx, &s.milestone_id, &s.org_id).await
 }
 
 /// The unit a user submits for: the given one if they hold SubmitPlans there, else their first.
@@ -464,33 +470,61 @@ pub async fn matrix(
 }
 
 /// Overdue pairs of the milestones past due: every unit of the matrix for each of them, less the
-/// units whose latest version is submitted or approved (the rule of `milestone_status`).
+/// units whose latest version is submitted or approved (the rule of `milestone_status`). Read from
+/// the maintained figures of the scope's roots (`org_tallies`, `milestone_tallies`), whatever the
+/// size of the subtree; the programme's own federation, which the matrix leaves out, is taken off.
 async fn overdue_count(
     db: &Db,
     scope: &Scope,
     root: &str,
     past: &[MilestoneId],
 ) -> sqlx::Result<i64> {
-    if past.is_empty() {
+    use crate::dashboard::tallies;
+    let Scope::Subtrees(paths) = scope else {
+        // `Scope::within` always answers subtrees.
+        return Ok(0);
+    };
+    if past.is_empty() || paths.is_empty() {
         return Ok(0);
     }
-    let units = orgs::active_count(db, scope, root).await?;
-    let done: i64 = Sql::new(
-        "SELECT COUNT(*) FROM submissions s JOIN orgs o ON o.id = s.org_id \
-         WHERE o.active = TRUE AND o.path <> ",
-    )
-    .bind(root)
-    .push(" AND s.milestone_id IN (")
-    .list(past.iter().copied())
-    .push(") AND s.status IN ('submitted', 'approved') AND ")
-    .scope("o.path", scope)
-    .push(
-        " AND NOT EXISTS (SELECT 1 FROM submissions n WHERE n.org_id = s.org_id \
-         AND n.milestone_id = s.milestone_id AND n.version > s.version)",
-    )
-    .fetch_scalar(db)
-    .await?;
+    let roots: Vec<OrgId> = paths.iter().filter_map(|p| OrgId::of_path(p)).collect();
+    let units: i64 = tallies::org_figures(db, &roots)
+        .await?
+        .values()
+        .map(|t| t.by_kind().iter().sum::<i64>())
+        .sum();
+    let mut done = tallies::done_of(db, &roots, past).await?;
+    let mut units = units;
+    if paths.iter().any(|p| p == root)
+        && let Some(id) = OrgId::of_path(root)
+    {
+        let (active, own_done) = own_done(db, &id, past).await?;
+        units -= i64::from(active);
+        done -= own_done;
+    }
     Ok(units * past.len() as i64 - done)
+}
+
+/// Whether an organisation is active, and how many of `past` it has done itself.
+async fn own_done(db: &Db, org: &OrgId, past: &[MilestoneId]) -> sqlx::Result<(bool, i64)> {
+    let active: bool = Sql::new("SELECT active FROM orgs WHERE id = ")
+        .bind(org)
+        .fetch_scalar(db)
+        .await?;
+    if !active {
+        return Ok((false, 0));
+    }
+    let done: i64 = Sql::new("SELECT COUNT(*) FROM submissions x WHERE x.org_id = ")
+        .bind(org)
+        .push(" AND x.milestone_id IN (")
+        .list(past.iter().copied())
+        .push(
+            ") AND x.status IN ('submitted', 'approved') AND NOT EXISTS (SELECT 1 FROM submissions n \
+             WHERE n.org_id = x.org_id AND n.milestone_id = x.milestone_id AND n.version > x.version)",
+        )
+        .fetch_scalar(db)
+        .await?;
+    Ok((true, done))
 }
 
 /// A unit's own submissions for a programme (all versions), for its work-plan page.

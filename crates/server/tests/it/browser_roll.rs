@@ -76,9 +76,9 @@ async fn offline_roll(b: Backend) {
     wait_text(&c, "#net", |t| t.contains("已联网")).await;
     // The network drops at the door.
     network(&driver, &c, true).await;
-    click(&c, &format!("#c-{first} .act-in button")).await;
+    click(&c, &format!("#c-{first} button.act-in")).await;
     click(&c, &format!("#c-{second} .roll-more summary")).await;
-    click(&c, &format!("#c-{second} .act-absent button[value=ill]")).await;
+    click(&c, &format!("#c-{second} button[value='absent:ill']")).await;
     wait_text(&c, "#net", |t| t.contains("离线") && t.ends_with('2')).await;
     assert!(
         classes_of(&c, &format!("#c-{first}"))
@@ -147,11 +147,7 @@ async fn offline_roll(b: Backend) {
     shot(&c, &format!("{}-roll-back-online", tag(b))).await;
     // Online, the afternoon: one tap hands the child to an authorised person.
     click(&c, &format!("#c-{first} .act-out summary")).await;
-    click(
-        &c,
-        &format!("#c-{first} .act-out button[name=collector_id]"),
-    )
-    .await;
+    click(&c, &format!("#c-{first} .act-out button[value^='out:']")).await;
     for _ in 0..100 {
         if roll(&app, &staff, &class, DAY).await["collected"] == 1 {
             break;

@@ -232,7 +232,7 @@ async fn phone_roll(b: Backend) {
         return {height: document.documentElement.scrollHeight, width: document.documentElement.scrollWidth, \
         rows: rows.length, first: rows[0].getBoundingClientRect().top, \
         tallest: Math.max(...rows.map(r => r.getBoundingClientRect().height)), \
-        button: rows[0].querySelector('.act-in button').getBoundingClientRect().height, \
+        button: rows[0].querySelector('button.act-in').getBoundingClientRect().height, \
         viewport: window.innerWidth};").await;
     eprintln!("roll of 45 at 360 px: {m}");
     assert_eq!(m["viewport"], 360, "{m}");
@@ -271,7 +271,7 @@ async fn phone_roll(b: Backend) {
 
     // A phone whose clock runs an hour fast: the server refuses, the row is 未到 again, and says why.
     js(&c, "const real = Date.now; window.__realNow = real; Date.now = () => real.call(Date) + 3600 * 1000; return 1;").await;
-    click(&c, &format!("#c-{late} .act-in button")).await;
+    click(&c, &format!("#c-{late} button.act-in")).await;
     wait_text(&c, "#net", |t| t.contains("1 次操作被拒绝")).await;
     let why = wait_text(&c, &format!("#c-{late} [data-role=refused]"), |t| {
         !t.is_empty()
@@ -331,7 +331,7 @@ async fn phone_roll(b: Backend) {
         "ready"
     );
     door.shut();
-    click(&c, &format!("#c-{early} .act-in button")).await;
+    click(&c, &format!("#c-{early} button.act-in")).await;
     wait_text(&c, "#net", |t| t.contains("离线") && t.ends_with('1')).await;
     c.refresh().await.unwrap();
     let note = wait_text(&c, "#stale", |t| t.contains("名单取自")).await;

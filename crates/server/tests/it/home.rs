@@ -42,6 +42,25 @@ async fn matrix_overdue(app: &TestApp, token: &str, programme: &str) -> i64 {
     m["overdue"].as_i64().unwrap()
 }
 
+/// Overdue cells of the whole matrix, counted cell by cell from the units' statuses: the count the
+/// matrix reads from the maintained figures must equal it.
+async fn overdue_cells(app: &TestApp, token: &str, programme: &str) -> i64 {
+    let (status, m) = app
+        .get(
+            &format!("/api/v1/programmes/{programme}/milestones?limit=1000"),
+            token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{m}");
+    m["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|u| u["statuses"].as_array().unwrap().iter())
+        .filter(|s| *s == "overdue")
+        .count() as i64
+}
+
 fn today() -> String {
     (chrono::Utc::now() + chrono::Duration::hours(8))
         .date_naive()
@@ -98,6 +117,7 @@ async fn unit_home(b: Backend) {
         let expected = matrix_overdue(&app, &token, id).await;
         let shown = count_of(&html, &format!("todo-overdue-{id}")).unwrap_or(0);
         assert_eq!(shown, expected, "programme {}", p["name"]);
+        assert_eq!(expected, overdue_cells(&app, &token, id).await);
     }
     // Applications waiting for a decision, per class, as the class's list says.
     let class = hospital_class(&app).await;
@@ -141,6 +161,35 @@ async fn unit_home(b: Backend) {
     }
     // The roster of the running class is complete in the demo: no 负责人 item for it.
     assert!(!html.contains(&format!("id=\"todo-leader-{class}\"")));
+    // Staff without their check, per class, as the class's roster says: one more added without a
+    // check raises the count by one (the rosters of the unit's classes are read in one query).
+    let unchecked = |roster: &Value| {
+        roster
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["active"] == true && s["check_done_on"].is_null())
+            .count() as i64
+    };
+    let (_, roster) = app
+        .get(&format!("/api/v1/classes/{class}/staff"), &token)
+        .await;
+    let before = unchecked(&roster);
+    assert_eq!(
+        count_of(&html, &format!("todo-checks-{class}")).unwrap_or(0),
+        before
+    );
+    let helper = serde_json::json!({"name": "吴志愿", "role": "volunteer", "phone": "13700009876",
+        "part_time": true});
+    let (s, added) = app
+        .post(&format!("/api/v1/classes/{class}/staff"), &token, helper)
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{added}");
+    let html = home(&app, "hospital_admin").await;
+    assert_eq!(
+        count_of(&html, &format!("todo-checks-{class}")),
+        Some(before + 1)
+    );
 }
 
 both!(
@@ -172,9 +221,16 @@ async fn federation_home(b: Backend) {
             submitted,
             "{html}"
         );
+        let overdue = matrix_overdue(&app, &token, id).await;
         assert_eq!(
             count_of(&html, &format!("todo-overdue-{id}")).unwrap_or(0),
-            matrix_overdue(&app, &token, id).await
+            overdue
+        );
+        assert_eq!(
+            overdue,
+            overdue_cells(&app, &token, id).await,
+            "{}",
+            p["name"]
         );
     }
     assert!(waiting_total >= 2, "the demo has classes waiting");

@@ -174,6 +174,7 @@ async fn work_plan(b: Backend) {
         (v1["status"].as_str(), v1["version"].as_i64()),
         (Some("submitted"), Some(1))
     );
+    crate::tallies::assert_tallies_match(&app, "a report submitted").await;
     assert_eq!(
         app.post(&path, &unit, plan.clone()).await.0,
         StatusCode::CONFLICT,
@@ -225,11 +226,13 @@ async fn work_plan(b: Backend) {
         )
         .await;
     assert_eq!(returned["status"], "returned");
+    crate::tallies::assert_tallies_match(&app, "a report returned").await;
     let (_, v2) = app.post(&path, &unit, plan).await;
     assert_eq!(
         (v2["status"].as_str(), v2["version"].as_i64()),
         (Some("submitted"), Some(2))
     );
+    crate::tallies::assert_tallies_match(&app, "a report a second version submitted").await;
     let city = app.token("city_admin").await;
     let (_, ok) = app
         .post(
@@ -239,6 +242,7 @@ async fn work_plan(b: Backend) {
         )
         .await;
     assert_eq!(ok["status"], "approved");
+    crate::tallies::assert_tallies_match(&app, "a report approved").await;
     let (_, matrix) = app
         .get(&format!("/api/v1/programmes/{pid}/milestones"), &city)
         .await;

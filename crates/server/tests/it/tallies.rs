@@ -17,6 +17,7 @@ pub async fn assert_tallies_match(app: &TestApp, when: &str) {
     let recounted = tuoguan::dashboard::tallies::recounted(db).await.unwrap();
     assert_eq!(stored.0, recounted.0, "units after {when}");
     assert_eq!(stored.1, recounted.1, "classes after {when}");
+    assert_eq!(stored.2, recounted.2, "reports done after {when}");
     assert!(!recounted.1.is_empty(), "the demo has classes");
 }
 

@@ -99,7 +99,7 @@ pub async fn rolls(
     }
     let mut out = Vec::new();
     for c in classes::with_status_in(state, &units, &[ClassStatus::Running], 12).await? {
-        let r = crate::attendance::roll::roll(state, &c, today).await?;
+        let r = crate::attendance::roll::counts(state, &c, today).await?;
         out.push(RollCard {
             class_id: c.id,
             class_name: c.name.clone(),
@@ -149,10 +149,11 @@ async fn unit_items(
     state: &AppState,
     user: &CurrentUser,
     lang: Lang,
+    listed: &[Programme],
     today: NaiveDate,
 ) -> Result<Vec<Item>, AppError> {
     let mut out = Vec::new();
-    for r in reminders::for_user(state, user, today)
+    for r in reminders::for_user(state, user, listed, today)
         .await?
         .into_iter()
         .filter(|r| !r.overdue)
@@ -205,8 +206,11 @@ async fn unit_items(
     let keepers = units_of(user, &[Role::GrassrootsAdmin, Role::ClassManager]);
     if has_units(&keepers) && user.scope(Capability::ManageStaff).is_some() {
         let live = [ClassStatus::Approved, ClassStatus::Running];
-        for c in classes::with_status_in(state, &keepers, &live, 20).await? {
-            let roster = staff::roster(&state.db, &c).await?;
+        let kept = classes::with_status_in(state, &keepers, &live, 20).await?;
+        let ids: Vec<ClassId> = kept.iter().map(|c| c.id).collect();
+        let mut rosters = staff::rosters(&state.db, &ids).await?;
+        for c in kept {
+            let roster = rosters.remove(&c.id).unwrap_or_default();
             let unchecked = roster
                 .iter()
                 .filter(|s| s.active && s.check_done_on.is_none())
@@ -288,14 +292,18 @@ pub async fn items(
     lang: Lang,
     today: NaiveDate,
 ) -> Result<Vec<Item>, AppError> {
-    let visible = if user.scope(Capability::ViewOrgs).is_some() {
+    // The programmes the user sees, read once: for the federation's and the matrix's items, and
+    // for the deadlines of the units the user submits for.
+    let views = user.scope(Capability::ViewOrgs).is_some();
+    let listed = if views || !user.acting_orgs(Capability::SubmitPlans).is_empty() {
         programmes::list(state, user).await?
     } else {
         Vec::new()
     };
-    let mut out = federation_items(state, user, lang, &visible).await?;
-    out.extend(overdue(state, user, lang, &visible, today).await?);
-    out.extend(unit_items(state, user, lang, today).await?);
+    let visible: &[Programme] = if views { &listed } else { &[] };
+    let mut out = federation_items(state, user, lang, visible).await?;
+    out.extend(overdue(state, user, lang, visible, today).await?);
+    out.extend(unit_items(state, user, lang, &listed, today).await?);
     Ok(out)
 }
 
