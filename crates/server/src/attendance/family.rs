@@ -126,7 +126,7 @@ pub async fn today_of_child(
         out.push(ChildToday {
             class_id: c.id,
             class_name: c.name.clone(),
-            operating: super::tap::operates(&state.db, &c, today).await?,
+            operating: super::tap::operates_if_known(&state.db, &c, today).await?,
             day: view(&row),
         });
     }

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::store::{self, Row};
-use super::tap::{operates, view};
+use super::tap::{operates, operates_if_known, view};
 use super::{ChildDay, store::RollRow};
 use crate::app::AppState;
 use crate::classes::Class;
@@ -123,11 +123,15 @@ pub struct DayCounts {
     pub absent: usize,
 }
 
-/// The counts of [`roll`] for `c` on `day`, read without the collectors (two queries).
+/// The counts of [`roll`] for `c` on `day`, read without the collectors; none on a day the class
+/// does not run (the card then says so and shows no counts).
 pub async fn counts(state: &AppState, c: &Class, day: NaiveDate) -> Result<DayCounts, AppError> {
+    if !operates_if_known(&state.db, c, day).await? {
+        return Ok(DayCounts::of(false, std::iter::empty()));
+    }
     let d = day.format("%Y-%m-%d").to_string();
     let rows = store::roll(&state.db, &c.id, &d).await?;
-    let operating = operates(&state.db, c, day).await?;
+    let operating = true;
     let days: Vec<ChildDay> = rows.iter().map(|r| state_of(c.id, r, &d)).collect();
     Ok(DayCounts::of(operating, days.iter()))
 }

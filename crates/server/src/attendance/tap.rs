@@ -83,6 +83,16 @@ pub async fn operates(db: &Db, c: &Class, day: NaiveDate) -> Result<bool, AppErr
     operates_on(c, day, facts)
 }
 
+/// [`operates`] for a page that only shows the day (a home page's card): a year the calendar holds
+/// no data for answers "not operating" instead of an error, so the page still answers; the roll
+/// and every tap name the missing calendar.
+pub async fn operates_if_known(db: &Db, c: &Class, day: NaiveDate) -> Result<bool, AppError> {
+    match operates(db, c, day).await {
+        Err(AppError::Validation(_)) => Ok(false),
+        other => other,
+    }
+}
+
 /// [`operates`] from facts already read: (calendar kind, class day kind, the year's entries).
 fn operates_on(
     c: &Class,

@@ -4,7 +4,7 @@
 pub mod api;
 pub mod routes;
 pub mod service;
-mod store;
+pub(crate) mod store;
 
 /// The working-day calendar is national data, the same for every tenant: these reads take no scope.
 pub use store::{days_between, seed_shipped, years};

@@ -45,6 +45,34 @@ pub async fn roll_day(state: &AppState, day: NaiveDate) -> anyhow::Result<NaiveD
     Ok(d)
 }
 
+/// A demo loaded in a year the calendar holds no data for (the State Council publishes a year's
+/// holidays around November of the year before; the shipped data may not have it yet, and no year
+/// is guessed) would have a season on which no class operates: every tap refused, the roll dead.
+/// The demo then enters the one day off that never moves, New Year's Day, so the year counts (its
+/// weekdays as working days), and says so in the log: an administrator replaces it with the
+/// published arrangement on the calendar page. Nothing is entered for a year that has data.
+async fn enter_missing_year(state: &AppState, year: i32) -> anyhow::Result<()> {
+    let known = crate::calendar::store::years(&state.db).await?;
+    if known.iter().any(|y| y.year == format!("{year:04}")) {
+        return Ok(());
+    }
+    let day = crate::calendar::DayView {
+        date: format!("{year:04}-01-01"),
+        kind: "holiday".into(),
+        name: "元旦".into(),
+    };
+    let mut tx = state.db.begin().await?;
+    crate::calendar::store::upsert(&mut tx, &day, None, crate::now()).await?;
+    tx.commit().await?;
+    tracing::warn!(
+        year,
+        "the working-day calendar has no data for the demo's year: the demo entered New Year's \
+         Day only, so every other weekday counts as a working day; enter the State Council's \
+         arrangement on the calendar page"
+    );
+    Ok(())
+}
+
 /// The season, daily hours and dates of the programme around `roll` (within its year, whose
 /// calendar the operating days need).
 fn season(
@@ -74,6 +102,7 @@ pub(super) async fn load(
     day: NaiveDate,
 ) -> anyhow::Result<()> {
     let roll = roll_day(state, day).await?;
+    enter_missing_year(state, roll.year()).await?;
     let (season, hours, start, end) = season(roll);
     let me = system();
     let client = Client::default();

@@ -6,6 +6,7 @@ pub mod reminders;
 pub mod routes;
 pub mod service;
 mod store;
+pub use store::milestones_of;
 pub mod submission_routes;
 pub mod submissions;
 

@@ -43,11 +43,13 @@ fn latest_state(
 }
 
 /// Deadlines due within the programme's reminder lead, or overdue, for the units the user submits
-/// for, among `programmes` (those the user sees, read once by the caller).
+/// for, among `programmes` (those the user sees) and their `milestones`, both read once by the
+/// caller.
 pub async fn for_user(
     state: &AppState,
     user: &CurrentUser,
     programmes: &[Programme],
+    milestones: &[super::Milestone],
     today: NaiveDate,
 ) -> Result<Vec<Reminder>, AppError> {
     let units: Vec<(OrgId, String, String)> = user
@@ -64,9 +66,8 @@ pub async fn for_user(
     if units.is_empty() {
         return Ok(Vec::new());
     }
-    // One query for every visible programme's milestones; submissions only for the programmes that
-    // have a deadline inside the window (the home page runs this on every visit).
-    let milestones = pstore::milestones_of(&state.db, programmes).await?;
+    // Submissions only for the programmes that have a deadline inside the window (the home page
+    // runs this on every visit).
     let in_window = |m: &super::Milestone, p: &Programme| {
         NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d").is_ok_and(|due| {
             (today - due).num_days() <= 30 && (due - today).num_days() <= p.reminder_days

@@ -456,17 +456,39 @@ pub async fn matrix(
             }
         })
         .collect();
-    let past: Vec<MilestoneId> = milestones
-        .iter()
-        .filter(|m| due(m) < today)
-        .map(|m| m.id)
-        .collect();
-    let overdue = overdue_count(&state.db, &scope, &p.org_path, &past).await?;
+    let overdue = overdue_count(&state.db, &scope, &p.org_path, &past(&milestones, today)).await?;
     Ok(Matrix {
         milestones,
         units,
         overdue,
     })
+}
+
+/// The milestones due before `today` (a date that does not parse counts as due today).
+fn past(milestones: &[Milestone], today: chrono::NaiveDate) -> Vec<MilestoneId> {
+    milestones
+        .iter()
+        .filter(|m| {
+            chrono::NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d").unwrap_or(today) < today
+        })
+        .map(|m| m.id)
+        .collect()
+}
+
+/// The matrix's overdue count alone, from the programme's `milestones` already read (the home
+/// page's item): the same function as [`matrix`], without the page of units.
+pub async fn overdue(
+    state: &AppState,
+    user: &CurrentUser,
+    p: &Programme,
+    milestones: &[Milestone],
+    today: chrono::NaiveDate,
+) -> Result<i64, AppError> {
+    let scope = user
+        .scope(Capability::ViewOrgs)
+        .ok_or(AppError::Forbidden)?
+        .within(&p.org_path);
+    Ok(overdue_count(&state.db, &scope, &p.org_path, &past(milestones, today)).await?)
 }
 
 /// Overdue pairs of the milestones past due: every unit of the matrix for each of them, less the

@@ -58,8 +58,12 @@ async fn living(app: &TestApp, token: &str, on: &str) -> (Value, Vec<Value>) {
 
 async fn loaded_on(b: Backend, load: &str, roll_day: &str) {
     let app = TestApp::spawn_on(b, day(load)).await;
+    check_living(&app, load, roll_day).await;
+}
+
+async fn check_living(app: &TestApp, load: &str, roll_day: &str) {
     let city = app.token("city_admin").await;
-    let (p, classes) = living(&app, &city, roll_day).await;
+    let (p, classes) = living(app, &city, roll_day).await;
     assert_eq!(p["season"], "after_school", "{p}");
     // A class waiting for approval, and two running.
     let status = |s: &str| classes.iter().filter(|c| c["status"] == s).count();
@@ -75,7 +79,7 @@ async fn loaded_on(b: Backend, load: &str, roll_day: &str) {
         .find(|c| c["status"] == "running" && c["host_name"] == "示例市第一人民医院工会")
         .unwrap_or_else(|| panic!("{classes:?}"));
     let id = class["id"].as_str().unwrap();
-    let r = roll(&app, &staff, id, roll_day).await;
+    let r = roll(app, &staff, id, roll_day).await;
     assert_eq!(r["operating"], true, "{r}");
     let kids = r["children"].as_array().unwrap();
     let count = |s: &str| kids.iter().filter(|k| k["state"]["status"] == s).count();
@@ -143,7 +147,7 @@ async fn loaded_on(b: Backend, load: &str, roll_day: &str) {
     );
     // Every role's home page answers.
     for user in USERS {
-        let web = WebSession::login(&app, user).await;
+        let web = WebSession::login(app, user).await;
         let (s, _) = web.get("/").await;
         assert_eq!(s, StatusCode::OK, "home of {user}");
     }
@@ -163,6 +167,33 @@ both!(
 );
 async fn saturday(b: Backend) {
     loaded_on(b, "2026-12-05", "2026-12-07").await;
+}
+
+both!(
+    loaded_in_a_year_the_calendar_does_not_hold_yet_the_demo_still_lives,
+    next_year
+);
+async fn next_year(b: Backend) {
+    // The shipped calendar ends in 2026 (the State Council publishes a year's holidays around
+    // November of the year before, and none is guessed): a newcomer starting the demo in January
+    // 2027 still sees a running season with today's roll half done. Simulated on a day of 2026
+    // with 2026 taken out of the calendar.
+    let app = TestApp::spawn_on_without_its_year(b, day("2026-12-02")).await;
+    check_living(&app, "2026-12-02", "2026-12-02").await;
+    // Without even that day (a deployment whose administrator has not entered the year): every
+    // home page still answers, and the roll names the missing calendar rather than failing.
+    tuoguan::on_db!(&app.state.db, p => sqlx::query("DELETE FROM calendar_days WHERE day >= '2026-01-01'")
+        .execute(p).await.map(|_| ()))
+    .unwrap();
+    for user in USERS {
+        let web = WebSession::login(&app, user).await;
+        let (s, _) = web.get("/").await;
+        assert_eq!(
+            s,
+            StatusCode::OK,
+            "home of {user} without the year's calendar"
+        );
+    }
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use crate::classes::{ClassStatus, service as classes, staff};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::ids::{ChildId, ClassId};
-use crate::programmes::{Programme, reminders, service as programmes, submissions};
+use crate::programmes::{Milestone, Programme, reminders, service as programmes, submissions};
 
 /// How urgent an item is: the badge it wears.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +122,7 @@ async fn overdue(
     user: &CurrentUser,
     lang: Lang,
     visible: &[Programme],
+    milestones: &[Milestone],
     today: NaiveDate,
 ) -> Result<Vec<Item>, AppError> {
     if user.scope(Capability::ViewOrgs).is_none() {
@@ -129,11 +130,16 @@ async fn overdue(
     }
     let mut out = Vec::new();
     for p in visible {
-        let m = submissions::matrix(state, user, p, today, (0, 1)).await?;
-        if m.overdue > 0 {
+        let own: Vec<Milestone> = milestones
+            .iter()
+            .filter(|m| m.programme_id == p.id)
+            .cloned()
+            .collect();
+        let count = submissions::overdue(state, user, p, &own, today).await?;
+        if count > 0 {
             out.push(Item {
                 id: format!("todo-overdue-{}", p.id),
-                count: m.overdue,
+                count,
                 text: lang.tf("home.todo_overdue", &[("programme", p.name.clone())]),
                 href: format!("/programmes/{}/milestones", p.id),
                 action: lang.t("home.go_matrix"),
@@ -150,10 +156,11 @@ async fn unit_items(
     user: &CurrentUser,
     lang: Lang,
     listed: &[Programme],
+    milestones: &[Milestone],
     today: NaiveDate,
 ) -> Result<Vec<Item>, AppError> {
     let mut out = Vec::new();
-    for r in reminders::for_user(state, user, listed, today)
+    for r in reminders::for_user(state, user, listed, milestones, today)
         .await?
         .into_iter()
         .filter(|r| !r.overdue)
@@ -300,10 +307,11 @@ pub async fn items(
     } else {
         Vec::new()
     };
+    let milestones = crate::programmes::milestones_of(&state.db, &listed).await?;
     let visible: &[Programme] = if views { &listed } else { &[] };
     let mut out = federation_items(state, user, lang, visible).await?;
-    out.extend(overdue(state, user, lang, visible, today).await?);
-    out.extend(unit_items(state, user, lang, &listed, today).await?);
+    out.extend(overdue(state, user, lang, visible, &milestones, today).await?);
+    out.extend(unit_items(state, user, lang, &listed, &milestones, today).await?);
     Ok(out)
 }
 

@@ -145,16 +145,41 @@ impl TestApp {
         Self::spawn_demo(backend, |_| {}, Some(day)).await
     }
 
+    /// [`TestApp::spawn_on`] where the calendar has no data for `day`'s year (as in January of a
+    /// year whose holidays are not published or not entered yet): the shipped year is removed
+    /// before the demo is loaded.
+    pub async fn spawn_on_without_its_year(backend: Backend, day: chrono::NaiveDate) -> TestApp {
+        use chrono::Datelike;
+        let year = day.year();
+        Self::spawn_demo_forgetting(backend, |_| {}, Some(day), Some(year)).await
+    }
+
     async fn spawn_demo(
         backend: Backend,
         tweak: impl FnOnce(&mut Config),
         day: Option<chrono::NaiveDate>,
+    ) -> TestApp {
+        Self::spawn_demo_forgetting(backend, tweak, day, None).await
+    }
+
+    async fn spawn_demo_forgetting(
+        backend: Backend,
+        tweak: impl FnOnce(&mut Config),
+        day: Option<chrono::NaiveDate>,
+        forget_year: Option<i32>,
     ) -> TestApp {
         capture_logs();
         let db = TestDb::new(backend).await;
         let mut cfg = config(&db.url);
         tweak(&mut cfg);
         let state = AppState::open(cfg).await.expect("app state");
+        if let Some(y) = forget_year {
+            let sql = format!(
+                "DELETE FROM calendar_days WHERE day >= '{y:04}-01-01' AND day <= '{y:04}-12-31'"
+            );
+            tuoguan::on_db!(&state.db, p => sqlx::query(sqlx::AssertSqlSafe(sql)).execute(p).await.map(|_| ()))
+                .expect("forget the year");
+        }
         match day {
             Some(day) => tuoguan::demo::load_on(&state, day).await.expect("demo"),
             None => tuoguan::demo::load_summer(&state).await.expect("demo"),
