@@ -203,6 +203,12 @@ pub async fn generate(db: &Db, scale: Scale, run: &str) -> anyhow::Result<Manife
     for (i, unit) in tree.ids[4].iter().enumerate() {
         users.push(user(format!("staff_{run}_{i:05}"), unit, "class_staff"));
     }
+    // The guardian of the 50-child class's first child signs in as a parent (linked below).
+    users.push(user(format!("parent_{run}"), &tree.ids[4][0], "parent"));
+    let parent = users
+        .last()
+        .map(|u| (u.0.clone(), u.1.clone()))
+        .unwrap_or_default();
     let mut ins = Insert::new("users", &USER_COLS);
     let mut roles = Insert::new("user_roles", &ROLE_COLS);
     for (id, name, org, role) in &users {
@@ -296,6 +302,16 @@ pub async fn generate(db: &Db, scale: Scale, run: &str) -> anyhow::Result<Manife
             secs
         );
     }
+    if let Some(first) = sample.first().and_then(|c| c.children.first()) {
+        let mut tx = db.begin().await?;
+        let link = format!(
+            "UPDATE guardians SET user_id = '{}' WHERE id IN \
+             (SELECT guardian_id FROM child_guardians WHERE child_id = '{first}')",
+            parent.0
+        );
+        tuoguan::on_tx!(&mut tx, x => sqlx::query(sqlx::AssertSqlSafe(link)).execute(&mut *x).await.map(|_| ()))?;
+        tx.commit().await?;
+    }
     let t = Instant::now();
     let mut tx = db.begin().await?;
     tuoguan::dashboard::tallies::rebuild(&mut tx).await?;
@@ -319,6 +335,7 @@ pub async fn generate(db: &Db, scale: Scale, run: &str) -> anyhow::Result<Manife
         city_user: users[2].1.clone(),
         unit_user: users[3].1.clone(),
         staff_user: users[4].1.clone(),
+        parent_user: parent.1,
         password,
         free_days: free_days.to_vec(),
         sample,

@@ -36,6 +36,9 @@ pub struct Manifest {
     pub city_user: String,
     pub unit_user: String,
     pub staff_user: String,
+    /// A guardian of the 50-child class (none in a manifest from before).
+    #[serde(default)]
+    pub parent_user: String,
     pub password: String,
     /// Operating days without attendance, for the check-in load.
     pub free_days: Vec<String>,
@@ -84,6 +87,7 @@ pub fn targets(m: &Manifest) -> Vec<Target> {
         t("home of a unit (page)", "/".into(), &m.unit_user),
         t("home of a city (page)", "/".into(), &m.city_user),
         t("home of a province (page)", "/".into(), &m.province_user),
+        t("home of a parent (page)", "/".into(), &m.parent_user),
         t("organisations (page)", "/orgs".into(), &m.national_user),
         t("users (page)", "/users".into(), &m.national_user),
         t(
@@ -155,6 +159,9 @@ pub fn targets(m: &Manifest) -> Vec<Target> {
             &m.unit_user,
         ),
     ]
+    .into_iter()
+    .filter(|t| !t.user.is_empty())
+    .collect()
 }
 
 /// Latencies of one target.
@@ -477,6 +484,9 @@ pub async fn bench(
         m.unit_user.clone(),
         m.staff_user.clone(),
     ];
+    if !m.parent_user.is_empty() {
+        users.push(m.parent_user.clone());
+    }
     let reads_tokens = crate::server::tokens(http, &srv.base, &users, &m.password).await?;
     let load = (clients, requests);
     let reads = run(http, &srv.base, &reads_tokens, m, only, load, srv.pid()).await?;
