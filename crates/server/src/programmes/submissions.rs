@@ -527,26 +527,22 @@ async fn overdue_count(
     Ok(units * past.len() as i64 - done)
 }
 
-/// Whether an organisation is active, and how many of `past` it has done itself.
+/// Whether an organisation is active, and how many of `past` it has done itself (one query).
 async fn own_done(db: &Db, org: &OrgId, past: &[MilestoneId]) -> sqlx::Result<(bool, i64)> {
-    let active: bool = Sql::new("SELECT active FROM orgs WHERE id = ")
-        .bind(org)
-        .fetch_scalar(db)
-        .await?;
-    if !active {
-        return Ok((false, 0));
-    }
-    let done: i64 = Sql::new("SELECT COUNT(*) FROM submissions x WHERE x.org_id = ")
-        .bind(org)
-        .push(" AND x.milestone_id IN (")
-        .list(past.iter().copied())
-        .push(
-            ") AND x.status IN ('submitted', 'approved') AND NOT EXISTS (SELECT 1 FROM submissions n \
-             WHERE n.org_id = x.org_id AND n.milestone_id = x.milestone_id AND n.version > x.version)",
-        )
-        .fetch_scalar(db)
-        .await?;
-    Ok((true, done))
+    let (active, done): (bool, i64) = Sql::new(
+        "SELECT o.active, (SELECT COUNT(*) FROM submissions x WHERE x.org_id = o.id \
+         AND x.milestone_id IN (",
+    )
+    .list(past.iter().copied())
+    .push(
+        ") AND x.status IN ('submitted', 'approved') AND NOT EXISTS (SELECT 1 FROM submissions n \
+         WHERE n.org_id = x.org_id AND n.milestone_id = x.milestone_id AND n.version > x.version)) \
+         FROM orgs o WHERE o.id = ",
+    )
+    .bind(org)
+    .fetch_one(db)
+    .await?;
+    Ok((active, if active { done } else { 0 }))
 }
 
 /// A unit's own submissions for a programme (all versions), for its work-plan page.

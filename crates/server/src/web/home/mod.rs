@@ -74,9 +74,10 @@ async fn home(
         ),
         None => Vec::new(),
     };
+    let live = todo::live(&state, &user).await?;
     render(&HomePage {
-        rolls: todo::rolls(&state, &user, today).await?,
-        items: todo::items(&state, &user, ctx.lang, today).await?,
+        rolls: todo::rolls(&state, &live, today).await?,
+        items: todo::items(&state, &user, ctx.lang, &live, today).await?,
         children: todo::children(&state, &user, ctx.lang).await?,
         cards,
         counts,

@@ -5,8 +5,8 @@
 use chrono::NaiveDate;
 
 use crate::app::AppState;
-use crate::auth::{Capability, CurrentUser, Role, Scope};
-use crate::classes::{ClassStatus, service as classes, staff};
+use crate::auth::{Capability, CurrentUser, Role, Scope, Visible};
+use crate::classes::{Class, ClassStatus, service as classes, staff};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::ids::{ChildId, ClassId};
@@ -84,22 +84,72 @@ fn has_units(s: &Scope) -> bool {
     matches!(s, Scope::Subtrees(r) if !r.is_empty())
 }
 
+/// The units whose running classes get a roll card (class staff, managers, unit admins).
+fn roll_units(user: &CurrentUser) -> Scope {
+    if user.scope(Capability::RunClasses).is_none() {
+        return Scope::Subtrees(Vec::new());
+    }
+    units_of(
+        user,
+        &[Role::ClassStaff, Role::ClassManager, Role::GrassrootsAdmin],
+    )
+}
+
+/// The units whose live classes' staff rosters the home checks (unit admins, managers).
+fn keeper_units(user: &CurrentUser) -> Scope {
+    if user.scope(Capability::ManageStaff).is_none() {
+        return Scope::Subtrees(Vec::new());
+    }
+    units_of(user, &[Role::GrassrootsAdmin, Role::ClassManager])
+}
+
+/// At most this many live classes are read for the home (a unit hosts a few).
+const LIVE_LIMIT: i64 = 40;
+
+/// The live (approved or running) classes of the units the user works in, read once for the roll
+/// cards and the staff items when both cover the same units (a unit admin's, a manager's); the
+/// soonest first.
+pub struct Live {
+    rolls: Vec<Visible<Class>>,
+    kept: Vec<Visible<Class>>,
+}
+
+pub async fn live(state: &AppState, user: &CurrentUser) -> Result<Live, AppError> {
+    let (rolls, kept) = (roll_units(user), keeper_units(user));
+    const LIVE: &[ClassStatus] = &[ClassStatus::Approved, ClassStatus::Running];
+    let read = |scope: Scope, statuses: &'static [ClassStatus], limit| async move {
+        if has_units(&scope) {
+            classes::with_status_in(state, &scope, statuses, limit).await
+        } else {
+            Ok(Vec::new())
+        }
+    };
+    if rolls == kept {
+        let all = read(rolls, LIVE, LIVE_LIMIT).await?;
+        let rolls = all
+            .iter()
+            .filter(|c| c.status == ClassStatus::Running)
+            .take(12)
+            .cloned()
+            .collect();
+        let kept = all.into_iter().take(20).collect();
+        return Ok(Live { rolls, kept });
+    }
+    Ok(Live {
+        rolls: read(rolls, &[ClassStatus::Running], 12).await?,
+        kept: read(kept, LIVE, 20).await?,
+    })
+}
+
 /// Today's roll of each running class of the user's units (class staff, managers, unit admins).
 pub async fn rolls(
     state: &AppState,
-    user: &CurrentUser,
+    live: &Live,
     today: NaiveDate,
 ) -> Result<Vec<RollCard>, AppError> {
-    let units = units_of(
-        user,
-        &[Role::ClassStaff, Role::ClassManager, Role::GrassrootsAdmin],
-    );
-    if !has_units(&units) || user.scope(Capability::RunClasses).is_none() {
-        return Ok(Vec::new());
-    }
     let mut out = Vec::new();
-    for c in classes::with_status_in(state, &units, &[ClassStatus::Running], 12).await? {
-        let r = crate::attendance::roll::counts(state, &c, today).await?;
+    for c in &live.rolls {
+        let r = crate::attendance::roll::counts(state, c, today).await?;
         out.push(RollCard {
             class_id: c.id,
             class_name: c.name.clone(),
@@ -155,6 +205,7 @@ async fn unit_items(
     state: &AppState,
     user: &CurrentUser,
     lang: Lang,
+    live: &Live,
     listed: &[Programme],
     milestones: &[Milestone],
     today: NaiveDate,
@@ -210,13 +261,10 @@ async fn unit_items(
             }
         }
     }
-    let keepers = units_of(user, &[Role::GrassrootsAdmin, Role::ClassManager]);
-    if has_units(&keepers) && user.scope(Capability::ManageStaff).is_some() {
-        let live = [ClassStatus::Approved, ClassStatus::Running];
-        let kept = classes::with_status_in(state, &keepers, &live, 20).await?;
-        let ids: Vec<ClassId> = kept.iter().map(|c| c.id).collect();
+    if !live.kept.is_empty() {
+        let ids: Vec<ClassId> = live.kept.iter().map(|c| c.id).collect();
         let mut rosters = staff::rosters(&state.db, &ids).await?;
-        for c in kept {
+        for c in &live.kept {
             let roster = rosters.remove(&c.id).unwrap_or_default();
             let unchecked = roster
                 .iter()
@@ -297,6 +345,7 @@ pub async fn items(
     state: &AppState,
     user: &CurrentUser,
     lang: Lang,
+    live: &Live,
     today: NaiveDate,
 ) -> Result<Vec<Item>, AppError> {
     // The programmes the user sees, read once: for the federation's and the matrix's items, and
@@ -311,7 +360,7 @@ pub async fn items(
     let visible: &[Programme] = if views { &listed } else { &[] };
     let mut out = federation_items(state, user, lang, visible).await?;
     out.extend(overdue(state, user, lang, visible, &milestones, today).await?);
-    out.extend(unit_items(state, user, lang, &listed, &milestones, today).await?);
+    out.extend(unit_items(state, user, lang, live, &listed, &milestones, today).await?);
     Ok(out)
 }
 
