@@ -456,7 +456,14 @@ pub async fn matrix(
             }
         })
         .collect();
-    let overdue = overdue_count(&state.db, &scope, &p.org_path, &past(&milestones, today)).await?;
+    let overdue = overdue_count(
+        &state.db,
+        &scope,
+        &p.org_path,
+        &past(&milestones, today),
+        None,
+    )
+    .await?;
     Ok(Matrix {
         milestones,
         units,
@@ -477,18 +484,22 @@ fn past(milestones: &[Milestone], today: chrono::NaiveDate) -> Vec<MilestoneId> 
 
 /// The matrix's overdue count alone, from the programme's `milestones` already read (the home
 /// page's item): the same function as [`matrix`], without the page of units.
+/// `known`: a scope whose active organisations the caller has counted already (the home page's
+/// organisation counts), used when it is the scope the count runs over.
 pub async fn overdue(
     state: &AppState,
     user: &CurrentUser,
     p: &Programme,
     milestones: &[Milestone],
     today: chrono::NaiveDate,
+    known: Option<&(Scope, i64)>,
 ) -> Result<i64, AppError> {
     let scope = user
         .scope(Capability::ViewOrgs)
         .ok_or(AppError::Forbidden)?
         .within(&p.org_path);
-    Ok(overdue_count(&state.db, &scope, &p.org_path, &past(milestones, today)).await?)
+    let past = past(milestones, today);
+    Ok(overdue_count(&state.db, &scope, &p.org_path, &past, known).await?)
 }
 
 /// Overdue pairs of the milestones past due: every unit of the matrix for each of them, less the
@@ -500,6 +511,7 @@ async fn overdue_count(
     scope: &Scope,
     root: &str,
     past: &[MilestoneId],
+    known: Option<&(Scope, i64)>,
 ) -> sqlx::Result<i64> {
     use crate::dashboard::tallies;
     let Scope::Subtrees(paths) = scope else {
@@ -510,11 +522,14 @@ async fn overdue_count(
         return Ok(0);
     }
     let roots: Vec<OrgId> = paths.iter().filter_map(|p| OrgId::of_path(p)).collect();
-    let units: i64 = tallies::org_figures(db, &roots)
-        .await?
-        .values()
-        .map(|t| t.by_kind().iter().sum::<i64>())
-        .sum();
+    let units: i64 = match known {
+        Some((counted, n)) if counted == scope => *n,
+        _ => tallies::org_figures(db, &roots)
+            .await?
+            .values()
+            .map(|t| t.by_kind().iter().sum::<i64>())
+            .sum(),
+    };
     let mut done = tallies::done_of(db, &roots, past).await?;
     let mut units = units;
     if paths.iter().any(|p| p == root)

@@ -67,17 +67,22 @@ async fn home(
             org_name: g.org_name.clone().unwrap_or_else(|| ctx.t("home.platform")),
         })
         .collect();
-    let counts = match user.scope(Capability::ViewOrgs) {
-        Some(scope) => kind_counts(
-            &ctx,
-            &crate::dashboard::tallies::org_figures_of_scope(&state.db, &scope).await?,
-        ),
-        None => Vec::new(),
+    // The organisations the user sees, by kind: shown folded, and the overdue count's units.
+    let (counts, counted) = match user.scope(Capability::ViewOrgs) {
+        Some(scope) => {
+            let by_kind =
+                crate::dashboard::tallies::org_figures_of_scope(&state.db, &scope).await?;
+            (
+                kind_counts(&ctx, &by_kind),
+                Some((scope, by_kind.iter().sum::<i64>())),
+            )
+        }
+        None => (Vec::new(), None),
     };
     let live = todo::live(&state, &user).await?;
     render(&HomePage {
         rolls: todo::rolls(&state, &live, today).await?,
-        items: todo::items(&state, &user, ctx.lang, &live, today).await?,
+        items: todo::items(&state, &user, ctx.lang, &live, counted.as_ref(), today).await?,
         children: todo::children(&state, &user, ctx.lang).await?,
         cards,
         counts,

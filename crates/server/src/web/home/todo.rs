@@ -173,6 +173,7 @@ async fn overdue(
     lang: Lang,
     visible: &[Programme],
     milestones: &[Milestone],
+    counted: Option<&(Scope, i64)>,
     today: NaiveDate,
 ) -> Result<Vec<Item>, AppError> {
     if user.scope(Capability::ViewOrgs).is_none() {
@@ -185,7 +186,7 @@ async fn overdue(
             .filter(|m| m.programme_id == p.id)
             .cloned()
             .collect();
-        let count = submissions::overdue(state, user, p, &own, today).await?;
+        let count = submissions::overdue(state, user, p, &own, today, counted).await?;
         if count > 0 {
             out.push(Item {
                 id: format!("todo-overdue-{}", p.id),
@@ -341,11 +342,14 @@ async fn federation_items(
 }
 
 /// Every to-do of the user, the most urgent kinds first.
+/// `counted`: the user's organisation scope with its active organisations, as the home page
+/// counted them (the overdue count reuses it).
 pub async fn items(
     state: &AppState,
     user: &CurrentUser,
     lang: Lang,
     live: &Live,
+    counted: Option<&(Scope, i64)>,
     today: NaiveDate,
 ) -> Result<Vec<Item>, AppError> {
     // The programmes the user sees, read once: for the federation's and the matrix's items, and
@@ -359,7 +363,7 @@ pub async fn items(
     let milestones = crate::programmes::milestones_of(&state.db, &listed).await?;
     let visible: &[Programme] = if views { &listed } else { &[] };
     let mut out = federation_items(state, user, lang, visible).await?;
-    out.extend(overdue(state, user, lang, visible, &milestones, today).await?);
+    out.extend(overdue(state, user, lang, visible, &milestones, counted, today).await?);
     out.extend(unit_items(state, user, lang, live, &listed, &milestones, today).await?);
     Ok(out)
 }
