@@ -99,6 +99,30 @@ pub async fn ensure_for_class(
         .collect())
 }
 
+/// Issues a card to each of `children` who has none (the roll's children enrolled without one)
+/// and returns their valid codes. Nothing is read or written when `children` is empty.
+pub async fn issue_missing(
+    state: &AppState,
+    children: &[ChildId],
+    by: &UserId,
+) -> Result<Vec<(ChildId, String)>, AppError> {
+    if children.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = state.db.begin().await?;
+    for child in children {
+        insert(&mut tx, child, Some(by)).await?;
+    }
+    tx.commit().await?;
+    Ok(crate::db::Sql::new(
+        "SELECT child_id, code FROM pickup_cards WHERE revoked_at IS NULL AND child_id IN (",
+    )
+    .list(children.iter().copied())
+    .push(")")
+    .fetch_all(&state.db)
+    .await?)
+}
+
 /// The child a valid code belongs to.
 pub async fn child_of(db: &Db, code: &str) -> sqlx::Result<Option<ChildId>> {
     const SQL: &str = "SELECT child_id FROM pickup_cards WHERE code = $1 AND revoked_at IS NULL";

@@ -72,10 +72,37 @@ fn state_of(class_id: ClassId, r: &RollRow, day: &str) -> ChildDay {
     })
 }
 
+/// The pickup cards of the children on a roll, read with it: the valid codes, and the children
+/// enrolled now who have none yet (the roll page issues theirs).
+#[derive(Debug, Default)]
+pub struct RollCards {
+    pub codes: std::collections::HashMap<ChildId, String>,
+    pub missing: Vec<ChildId>,
+}
+
 /// The roll of `c` on `day`.
 pub async fn roll(state: &AppState, c: &Class, day: NaiveDate) -> Result<Roll, AppError> {
+    Ok(roll_with_cards(state, c, day).await?.0)
+}
+
+/// [`roll`] and the pickup cards of its children, from the same query.
+pub async fn roll_with_cards(
+    state: &AppState,
+    c: &Class,
+    day: NaiveDate,
+) -> Result<(Roll, RollCards), AppError> {
     let d = day.format("%Y-%m-%d").to_string();
     let rows = store::roll(&state.db, &c.id, &d).await?;
+    let mut cards = RollCards::default();
+    for r in &rows {
+        match &r.code {
+            Some(code) => {
+                cards.codes.insert(r.child_id, code.clone());
+            }
+            None if r.enrolled => cards.missing.push(r.child_id),
+            None => {}
+        }
+    }
     let mut who = store::collectors_of_class(&state.db, &c.id).await?;
     // Pickup persons first, then guardians; each group as added.
     who.sort_by_key(|(_, id, _, _)| id.starts_with("guardian:"));
@@ -100,7 +127,7 @@ pub async fn roll(state: &AppState, c: &Class, day: NaiveDate) -> Result<Roll, A
         })
         .collect();
     let n = DayCounts::of(operating, children.iter().map(|c| &c.state));
-    Ok(Roll {
+    let roll = Roll {
         class_id: c.id,
         class_name: c.name.clone(),
         day: d.clone(),
@@ -110,7 +137,8 @@ pub async fn roll(state: &AppState, c: &Class, day: NaiveDate) -> Result<Roll, A
         collected: n.collected,
         absent: n.absent,
         children,
-    })
+    };
+    Ok((roll, cards))
 }
 
 /// How a class's day stands, without the children: the staff's home page card.

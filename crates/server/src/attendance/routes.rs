@@ -261,7 +261,7 @@ async fn roll_page(
 ) -> Result<Response, AppError> {
     let c = super::operated(&state, &user, &id).await?;
     let mut day = day_or_today(q.day.as_deref())?;
-    let mut roll = roll::roll(&state, &c, day).await?;
+    let (mut roll, mut cards) = roll::roll_with_cards(&state, &c, day).await?;
     // Opened on a weekend or holiday without a day asked for: the next day the class runs.
     let mut instead_of_today = false;
     if !roll.operating
@@ -269,10 +269,13 @@ async fn roll_page(
         && let Some(next) = roll::next_operating_day(&state, &c, day).await?
     {
         day = next;
-        roll = roll::roll(&state, &c, day).await?;
+        (roll, cards) = roll::roll_with_cards(&state, &c, day).await?;
         instead_of_today = true;
     }
-    let codes = cards::ensure_for_class(&state, &c.id, &user.id).await?;
+    // Cards come with the roll; children enrolled without one get theirs now (the first visit
+    // after enrolment). The cards page issues them for every enrolled child.
+    let mut codes = std::mem::take(&mut cards.codes);
+    codes.extend(cards::issue_missing(&state, &cards.missing, &user.id).await?);
     let events = store::notable_events(&state.db, &c.id, &day.to_string()).await?;
     let today = crate::calendar::today();
     let show = q
@@ -292,7 +295,7 @@ async fn roll_page(
         next: (day < today).then(|| (day + chrono::Duration::days(1)).to_string()),
         c: c.into_inner(),
         roll,
-        codes: codes.into_iter().collect(),
+        codes,
         events: events
             .into_iter()
             .filter(|e| e.day == day.to_string())

@@ -75,6 +75,10 @@ pub struct RollRow {
     pub out_by: Option<String>,
     pub absent_reason: Option<String>,
     pub corrected: Option<bool>,
+    /// The child's valid pickup card, if one was issued.
+    pub code: Option<String>,
+    /// Enrolled now (not withdrawn since): a card is issued only to them.
+    pub enrolled: bool,
 }
 
 /// Whose enrolment covers `$2` in class `$1`: enrolled, or withdrawn after being enrolled, from
@@ -86,8 +90,11 @@ const ON_DAY: &str = "(ap.status = 'enrolled' OR ap.left_on IS NOT NULL) \
 pub async fn roll(db: &Db, class_id: &ClassId, day: &str) -> sqlx::Result<Vec<RollRow>> {
     let sql = format!(
         "SELECT ch.id AS child_id, ch.name, ch.grade, a.in_at, a.in_by, a.out_at, a.out_by, \
-         a.absent_reason, a.corrected FROM applications ap JOIN children ch ON ch.id = ap.child_id \
+         a.absent_reason, a.corrected, pc.code, \
+         CASE WHEN ap.status = 'enrolled' THEN TRUE ELSE FALSE END AS enrolled \
+         FROM applications ap JOIN children ch ON ch.id = ap.child_id \
          LEFT JOIN attendance a ON a.class_id = ap.class_id AND a.day = $2 AND a.child_id = ap.child_id \
+         LEFT JOIN pickup_cards pc ON pc.child_id = ap.child_id AND pc.revoked_at IS NULL \
          WHERE ap.class_id = $1 AND {ON_DAY}"
     );
     let sql = sqlx::AssertSqlSafe(sql);
