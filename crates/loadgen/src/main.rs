@@ -14,6 +14,7 @@ mod national;
 mod raw;
 mod readbench;
 mod report;
+mod reports;
 mod seed;
 mod server;
 

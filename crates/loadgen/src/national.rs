@@ -254,7 +254,7 @@ pub async fn generate(db: &Db, scale: Scale, run: &str) -> anyhow::Result<Manife
         L::I(now),
     ]);
     ins.run(&mut tx).await?;
-    counts.submissions = reports(&mut tx, &tree, &programme_id, now).await?;
+    counts.submissions = crate::reports::write(&mut tx, &tree.ids[4], &programme_id, now).await?;
     tx.commit().await?;
     eprintln!(
         "organisations {} and users {} in {:.1} s",
@@ -342,80 +342,6 @@ pub async fn generate(db: &Db, scale: Scale, run: &str) -> anyhow::Result<Manife
         generated_secs: started.elapsed().as_secs_f64(),
         rows: counts,
     })
-}
-
-/// The programme's milestones (seed 003's timeline for a summer: work plan, preparation, month
-/// reports, summary, model application, all past by the autumn) and each grassroots unit's reports:
-/// fewer units done the later the milestone, a few returned, so that every federation's home has
-/// reports overdue to count. Returns how many submissions were written.
-async fn reports(tx: &mut Tx, tree: &Tree, programme_id: &str, now: i64) -> anyhow::Result<usize> {
-    use tuoguan_domain::programme::{Season, default_milestones};
-    let mut milestones = Insert::new(
-        "milestones",
-        &["id", "programme_id", "kind", "due_date", "created_at"],
-    );
-    let mut ids = Vec::new();
-    for (kind, due) in default_milestones(Season::Summer, 2026) {
-        let id = tuoguan::new_id();
-        milestones.row(&[
-            L::T(&id),
-            L::T(programme_id),
-            L::T(kind.as_str()),
-            L::T(&due.to_string()),
-            L::I(now),
-        ]);
-        ids.push(id);
-    }
-    milestones.run(tx).await?;
-    let mut subs = Insert::new(
-        "submissions",
-        &[
-            "id",
-            "milestone_id",
-            "org_id",
-            "version",
-            "status",
-            "narrative",
-            "submitted_at",
-            "decided_at",
-            "created_at",
-            "updated_at",
-        ],
-    );
-    let mut n = 0;
-    for (i, unit) in tree.ids[4].iter().enumerate() {
-        for (k, milestone) in ids.iter().enumerate() {
-            // The k-th milestone is left undone by k units in ten (the last two by all); one unit
-            // in twenty has its report returned.
-            let status = match (k, i % 20) {
-                (6.., _) => continue,
-                (_, r) if r < k * 2 => continue,
-                (_, 19) => "returned",
-                (0 | 1, _) => "approved",
-                _ => "submitted",
-            };
-            let decided = if status == "submitted" {
-                L::N
-            } else {
-                L::I(now)
-            };
-            subs.row(&[
-                L::T(&tuoguan::new_id()),
-                L::T(milestone),
-                L::T(unit),
-                L::I(1),
-                L::T(status),
-                L::T("按计划推进。"),
-                L::I(now),
-                decided,
-                L::I(now),
-                L::I(now),
-            ]);
-            n += 1;
-        }
-    }
-    subs.run(tx).await?;
-    Ok(n)
 }
 
 /// Classes `range` with their children, guardians, enrolments, attendance, logs and incidents.

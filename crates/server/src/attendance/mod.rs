@@ -15,6 +15,7 @@ pub mod grid;
 pub mod metrics;
 pub mod pwa;
 pub mod roll;
+mod roll_page;
 pub mod routes;
 mod store;
 
