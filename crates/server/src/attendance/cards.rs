@@ -80,23 +80,16 @@ pub async fn ensure_for_class(
     class_id: &ClassId,
     by: &UserId,
 ) -> Result<Vec<(ChildId, String)>, AppError> {
-    let rows = enrolled_with_codes(&state.db, class_id).await?;
-    if rows.iter().all(|(_, code)| code.is_some()) {
-        return Ok(rows
-            .into_iter()
-            .filter_map(|(child, code)| Some((child, code?)))
-            .collect());
+    let mut have = Vec::new();
+    let mut missing = Vec::new();
+    for (child, code) in enrolled_with_codes(&state.db, class_id).await? {
+        match code {
+            Some(code) => have.push((child, code)),
+            None => missing.push(child),
+        }
     }
-    let mut tx = state.db.begin().await?;
-    for (child, _) in rows.iter().filter(|(_, code)| code.is_none()) {
-        insert(&mut tx, child, Some(by)).await?;
-    }
-    tx.commit().await?;
-    Ok(enrolled_with_codes(&state.db, class_id)
-        .await?
-        .into_iter()
-        .filter_map(|(child, code)| Some((child, code?)))
-        .collect())
+    have.extend(issue_missing(state, &missing, by).await?);
+    Ok(have)
 }
 
 /// Issues a card to each of `children` who has none (the roll's children enrolled without one)

@@ -148,9 +148,8 @@ pub async fn enqueue(db: &Db, today: NaiveDate) -> anyhow::Result<usize> {
             .into_iter()
             .filter_map(|m| {
                 let due = NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d").ok()?;
-                (0..=p.reminder_days)
-                    .contains(&(due - today).num_days())
-                    .then_some((m, due))
+                // The domain's own rule, for a unit that has sent nothing yet: the date window.
+                reminder_due(due, today, p.reminder_days, None).then_some((m, due))
             })
             .collect();
         if upcoming.is_empty() {

@@ -432,8 +432,7 @@ pub async fn matrix(
     let ids: Vec<OrgId> = units.iter().map(|u| u.id).collect();
     let subs = of_units(&state.db, p, &ids).await?;
     let latest_of = latest_versions(&subs);
-    let due =
-        |m: &Milestone| chrono::NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d").unwrap_or(today);
+    let due = |m: &Milestone| due_date(m, today);
     let units = units
         .into_iter()
         .map(|u| {
@@ -471,13 +470,16 @@ pub async fn matrix(
     })
 }
 
-/// The milestones due before `today` (a date that does not parse counts as due today).
+/// A milestone's due date (one that does not parse counts as due `today`).
+fn due_date(m: &Milestone, today: chrono::NaiveDate) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d").unwrap_or(today)
+}
+
+/// The milestones due before `today`.
 fn past(milestones: &[Milestone], today: chrono::NaiveDate) -> Vec<MilestoneId> {
     milestones
         .iter()
-        .filter(|m| {
-            chrono::NaiveDate::parse_from_str(&m.due_date, "%Y-%m-%d").unwrap_or(today) < today
-        })
+        .filter(|m| due_date(m, today) < today)
         .map(|m| m.id)
         .collect()
 }

@@ -73,6 +73,43 @@ async fn pages(b: Backend) {
         page.contains("不是孩子的授权接送人") && page.contains("陌生人"),
         "refusal shown and listed"
     );
+    // The roll's own form: one per child, the button pressed (`do`) says the step. The same key
+    // and button twice writes once; another button of the same form is another step.
+    let r = roll(&app, &token, &class, "2026-07-27").await;
+    let other = r["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["child_id"] != child.as_str() && c["state"]["status"] == "expected")
+        .unwrap()["child_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tap_url = format!("/classes/{class}/roll/tap");
+    let press = async |button: &str| {
+        let form = [
+            ("child_id", other.as_str()),
+            ("day", "2026-07-27"),
+            ("key", "form-key-3"),
+            ("do", button),
+        ];
+        staff.post_form_with(&tap_url, &csrf, &form).await.0
+    };
+    for _ in 0..2 {
+        assert_eq!(press("absent:ill").await, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(roll(&app, &token, &class, "2026-07-27").await["absent"], 1);
+    assert_eq!(press("check_in").await, StatusCode::SEE_OTHER);
+    let r = roll(&app, &token, &class, "2026-07-27").await;
+    assert_eq!(
+        (r["absent"].as_u64(), r["present"].as_u64()),
+        (Some(0), Some(2))
+    );
+    assert_eq!(
+        press("explode").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an unknown button is refused"
+    );
     // Pickup cards: printable QR codes, a reissue, the link a phone camera opens.
     let (s, page) = staff.get(&format!("/classes/{class}/cards")).await;
     assert_eq!(s, StatusCode::OK);
