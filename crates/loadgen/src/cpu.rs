@@ -2,7 +2,7 @@
 //! two cores the server and the load generator share rather than by the disk.
 
 /// Clock ticks per second of `/proc` times (USER_HZ, 100 on Linux).
-const TICKS: f64 = 100.0;
+pub const TICKS: f64 = 100.0;
 
 /// User + system CPU seconds used so far by `pid`, or by this process when `None`; `None` where
 /// `/proc` cannot be read.

@@ -178,6 +178,9 @@ pub struct Measured {
     pub server_cpu_ms: Option<f64>,
     /// CPU the load generator spent per request, in ms: the clients share the server's cores.
     pub client_cpu_ms: Option<f64>,
+    /// CPU the rest of the machine spent per request, in ms: on PostgreSQL, mostly the database's
+    /// own processes (the machine's busy time less the server's and the clients').
+    pub other_cpu_ms: Option<f64>,
 }
 
 /// Unmeasured rounds before a target is measured (see [`measure`]).
@@ -213,6 +216,7 @@ pub async fn measure(
     }
     let next = Arc::new(AtomicUsize::new(0));
     let cpu_before = (crate::cpu::seconds(server_pid), crate::cpu::seconds(None));
+    let machine_before = crate::cpu::machine();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..clients {
@@ -262,6 +266,14 @@ pub async fn measure(
     };
     let server_cpu_ms = per_request(cpu_before.0, crate::cpu::seconds(server_pid));
     let client_cpu_ms = per_request(cpu_before.1, crate::cpu::seconds(None));
+    let machine_ms = per_request(
+        machine_before.map(|(busy, _)| busy / crate::cpu::TICKS),
+        crate::cpu::machine().map(|(busy, _)| busy / crate::cpu::TICKS),
+    );
+    let other_cpu_ms = match (machine_ms, server_cpu_ms, client_cpu_ms) {
+        (Some(m), Some(s), Some(c)) => Some((m - s - c).max(0.0)),
+        _ => None,
+    };
     Ok(Measured {
         name: t.name.to_string(),
         path: t.path.clone(),
@@ -271,6 +283,7 @@ pub async fn measure(
         latency: Throughput::new(lat, elapsed),
         server_cpu_ms,
         client_cpu_ms,
+        other_cpu_ms,
     })
 }
 
@@ -292,13 +305,14 @@ pub async fn run(
             .with_context(|| format!("no token for {}", t.user))?;
         let r = measure(http, base, token, &t, clients, requests, server_pid).await?;
         eprintln!(
-            "{:<36} p50 {:>7.1} ms  p99 {:>7.1} ms  {:>6.0}/s  cpu {} + {} ms  {} errors",
+            "{:<36} p50 {:>7.1} ms  p99 {:>7.1} ms  {:>6.0}/s  cpu {} + {} + {} ms  {} errors",
             r.name,
             r.latency.p50_ms,
             r.latency.p99_ms,
             r.latency.per_sec,
             cpu_ms(r.server_cpu_ms),
             cpu_ms(r.client_cpu_ms),
+            cpu_ms(r.other_cpu_ms),
             r.errors
         );
         out.push(r);
@@ -345,7 +359,7 @@ impl BenchReport {
         let s = &self.scale;
         let mut out = format!(
             "\n{} · {} provinces, {} cities, {} districts, {} units, {} children, {} attendance rows (generated in {:.0} s)\n\
-             {} clients per target\n\n| request | p50 ms | p99 ms | max ms | req/s | server CPU ms/req | client CPU ms/req | body bytes | errors |\n|---|---|---|---|---|---|---|---|---|\n",
+             {} clients per target\n\n| request | p50 ms | p99 ms | max ms | req/s | server CPU ms/req | client CPU ms/req | other CPU ms/req | body bytes | errors |\n|---|---|---|---|---|---|---|---|---|---|\n",
             self.backend,
             s.provinces,
             s.cities,
@@ -360,7 +374,7 @@ impl BenchReport {
             let l = &r.latency;
             let _ = writeln!(
                 out,
-                "| {} | {:.1} | {:.1} | {:.1} | {:.0} | {} | {} | {} | {}{} |",
+                "| {} | {:.1} | {:.1} | {:.1} | {:.0} | {} | {} | {} | {} | {}{} |",
                 r.name,
                 l.p50_ms,
                 l.p99_ms,
@@ -368,6 +382,7 @@ impl BenchReport {
                 l.per_sec,
                 cpu_ms(r.server_cpu_ms),
                 cpu_ms(r.client_cpu_ms),
+                cpu_ms(r.other_cpu_ms),
                 r.bytes,
                 r.errors,
                 r.first_error

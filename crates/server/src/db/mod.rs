@@ -12,7 +12,7 @@ mod sql;
 pub use sql::{Arg, Row, Sql};
 
 use anyhow::{Context, bail};
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -58,6 +58,15 @@ impl Backend {
     }
 }
 
+/// PostgreSQL's `plan_cache_mode` on the server's connections. By default PostgreSQL plans a
+/// prepared statement afresh at every execution whenever its generic plan is estimated dearer than
+/// the plans made for the values, which it is for every statement with a range on a parameter
+/// (a subtree's path, a day between a child's first and last): the roll's children were planned
+/// at every opening (0.9 ms of the database's CPU, more than running them). Our statements look
+/// rows up by ids and index ranges, for which the generic plan is the one the values get; with it
+/// every page of the read benchmark was as fast or faster (docs/PERFORMANCE.md, 2026-12-07 II).
+pub const PG_PLAN_CACHE_MODE: &str = "force_generic_plan";
+
 /// Busy timeout every SQLite connection must have in force.
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -91,10 +100,18 @@ impl Db {
                 Ok(db)
             }
             Backend::Postgres => {
+                let mut opts = PgConnectOptions::from_str(url)
+                    .with_context(|| "DATABASE_URL: not a valid postgres:// URL")?;
+                // Every statement is prepared once per connection; planned once too (see
+                // PG_PLAN_CACHE_MODE). A URL that names the setting (`?options=-c
+                // plan_cache_mode=auto`) keeps its own.
+                if !url.contains("plan_cache_mode") {
+                    opts = opts.options([("plan_cache_mode", PG_PLAN_CACHE_MODE)]);
+                }
                 let pool = PgPoolOptions::new()
                     .max_connections(max_connections.max(1))
                     .acquire_timeout(Duration::from_secs(10))
-                    .connect(url)
+                    .connect_with(opts)
                     .await
                     .context("cannot connect to PostgreSQL")?;
                 Ok(Db::Pg(pool))

@@ -270,6 +270,24 @@ async fn sqlite_runs_with_wal_foreign_keys_busy_timeout_and_full_sync() {
     assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
 }
 
+/// PostgreSQL keeps one plan per prepared statement on the server's connections (db::connect):
+/// the roll and the homes are not planned afresh at every request.
+#[tokio::test]
+async fn postgres_connections_keep_one_plan_per_statement() {
+    let db = crate::support::TestDb::new(Backend::Postgres).await;
+    let state = tuoguan::AppState::open(crate::support::config(&db.url))
+        .await
+        .unwrap();
+    let tuoguan::db::Db::Pg(pool) = &state.db else {
+        panic!()
+    };
+    let mode: String = sqlx::query_scalar("SHOW plan_cache_mode")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(mode, tuoguan::db::PG_PLAN_CACHE_MODE);
+}
+
 /// `.cargo/config.toml` builds the bundled SQLite without memory statistics: with them, every
 /// allocation takes one process-wide lock and concurrent requests queue on it.
 #[tokio::test]
