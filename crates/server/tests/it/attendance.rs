@@ -505,3 +505,96 @@ async fn family(b: Backend) {
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+both!(
+    the_roll_lists_pickup_persons_then_guardians_whatever_their_names_hold,
+    roll_collectors
+);
+async fn roll_collectors(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let staff = app.token("class_staff").await;
+    let parent = app.token("parent").await;
+    let class = hospital_class(&app).await;
+    let day = "2026-07-20";
+    let (_, mine) = app.get("/api/v1/children", &parent).await;
+    let on_roll: Vec<String> = roll(&app, &staff, &class, day).await["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["child_id"].as_str().unwrap().to_string())
+        .collect();
+    let child = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .find(|id| on_roll.contains(id))
+        .expect("the demo parent has a child in the hospital's class");
+    // Names cross the roll's query packed with their lengths: colons and digits are text.
+    for (name, rel) in [("林:国强 12", "祖父"), ("Ann 3:x", "")] {
+        let body = json!({"name": name, "relationship": rel, "phone": "13700001234"});
+        let (s, p) = app
+            .post(&format!("/api/v1/children/{child}/pickups"), &parent, body)
+            .await;
+        assert!(
+            s == StatusCode::CREATED || s == StatusCode::UNPROCESSABLE_ENTITY,
+            "{p}"
+        );
+        if s == StatusCode::UNPROCESSABLE_ENTITY {
+            // An empty relationship may be refused; the name alone is what the test is about.
+            let body = json!({"name": name, "relationship": "朋友", "phone": "13700001234"});
+            let (s, p) = app
+                .post(&format!("/api/v1/children/{child}/pickups"), &parent, body)
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{p}");
+        }
+    }
+    let r = roll(&app, &staff, &class, day).await;
+    let kid = r["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["child_id"] == child.as_str())
+        .unwrap();
+    let who: Vec<(String, String)> = kid["collectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let at = |name: &str| who.iter().position(|(_, n)| n == name).unwrap();
+    let first_guardian = who
+        .iter()
+        .position(|(id, _)| id.starts_with("guardian:"))
+        .expect("the guardians are on the roll");
+    assert!(
+        at("林:国强 12") < at("Ann 3:x") && at("Ann 3:x") < first_guardian,
+        "pickup persons first, as added, then the guardians: {who:?}"
+    );
+    assert!(
+        who[first_guardian..]
+            .iter()
+            .all(|(id, _)| id.starts_with("guardian:"))
+    );
+    let pickup = who[at("林:国强 12")].0.clone();
+    // A check-out to the pickup person named so is accepted.
+    let out = json!({"child_id": child, "action": "check_out", "day": day,
+        "at": format!("{day}T17:05"), "collector_id": pickup});
+    let (s, _) = tap(
+        &app,
+        &staff,
+        &class,
+        Some("rc-1"),
+        check_in(&child, day, "08:00"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, o) = tap(&app, &staff, &class, Some("rc-2"), out).await;
+    assert_eq!(s, StatusCode::CREATED, "{o}");
+    assert_eq!(o["state"]["status"], "collected", "{o}");
+}
