@@ -92,7 +92,7 @@ pub async fn roll_with_cards(
     day: NaiveDate,
 ) -> Result<(Roll, RollCards), AppError> {
     let d = day.format("%Y-%m-%d").to_string();
-    let rows = store::roll(&state.db, &c.id, &d, true).await?;
+    let rows = store::roll(&state.db, &c.id, &d).await?;
     let mut cards = RollCards::default();
     for r in &rows {
         match &r.code {
@@ -103,6 +103,9 @@ pub async fn roll_with_cards(
             None => {}
         }
     }
+    let mut who = store::collectors_of_class(&state.db, &c.id).await?;
+    // Pickup persons first, then guardians; each group as added.
+    who.sort_by_key(|(_, id, _, _)| id.starts_with("guardian:"));
     let operating = operates(&state.db, c, day).await?;
     let children: Vec<RollChild> = rows
         .iter()
@@ -112,7 +115,15 @@ pub async fn roll_with_cards(
             grade: r.grade.clone(),
             initials: initials(&r.name),
             state: state_of(c.id, r, &d),
-            collectors: collectors_of(r),
+            collectors: who
+                .iter()
+                .filter(|(child, _, _, _)| *child == r.child_id)
+                .map(|(_, id, name, rel)| Collector {
+                    id: id.clone(),
+                    name: name.clone(),
+                    relationship: rel.clone(),
+                })
+                .collect(),
         })
         .collect();
     let n = DayCounts::of(operating, children.iter().map(|c| &c.state));
@@ -128,30 +139,6 @@ pub async fn roll_with_cards(
         children,
     };
     Ok((roll, cards))
-}
-
-/// Who may collect the child of a roll row: its pickup persons first, then its guardians (id
-/// `guardian:<id>`), each group as added.
-fn collectors_of(r: &store::RollRow) -> Vec<Collector> {
-    let pickups = store::unpack_collectors(r.pickups.as_deref());
-    let guardians = store::unpack_collectors(r.guardians.as_deref());
-    pickups
-        .into_iter()
-        .map(|(id, name, relationship)| Collector {
-            id,
-            name,
-            relationship,
-        })
-        .chain(
-            guardians
-                .into_iter()
-                .map(|(id, name, relationship)| Collector {
-                    id: format!("guardian:{id}"),
-                    name,
-                    relationship,
-                }),
-        )
-        .collect()
 }
 
 /// How a class's day stands, without the children: the staff's home page card.
@@ -171,7 +158,7 @@ pub async fn counts(state: &AppState, c: &Class, day: NaiveDate) -> Result<DayCo
         return Ok(DayCounts::of(false, std::iter::empty()));
     }
     let d = day.format("%Y-%m-%d").to_string();
-    let rows = store::roll(&state.db, &c.id, &d, false).await?;
+    let rows = store::roll(&state.db, &c.id, &d).await?;
     let operating = true;
     let days: Vec<ChildDay> = rows.iter().map(|r| state_of(c.id, r, &d)).collect();
     Ok(DayCounts::of(operating, days.iter()))
@@ -233,27 +220,5 @@ mod tests {
         assert_eq!(initials("欧阳娜娜"), "娜娜");
         assert_eq!(initials("李雷"), "李雷");
         assert_eq!(initials("Tom Lee"), "To");
-    }
-
-    #[test]
-    fn collectors_cross_packed_whatever_their_names_hold() {
-        use super::store::unpack_collectors;
-        let pack = |f: &[&str]| -> String {
-            f.iter()
-                .map(|t| format!("{}:{t}", t.chars().count()))
-                .collect()
-        };
-        let packed = pack(&["b2", "王:小明12", "", "a1", "李四", "爷爷"]);
-        assert_eq!(
-            unpack_collectors(Some(&packed)),
-            vec![
-                ("a1".to_string(), "李四".to_string(), "爷爷".to_string()),
-                ("b2".to_string(), "王:小明12".to_string(), String::new()),
-            ]
-        );
-        assert!(unpack_collectors(None).is_empty());
-        // A record cut short is left out, not misread.
-        let cut = format!("{}9:短", pack(&["a1", "李四", "爷爷"]));
-        assert_eq!(unpack_collectors(Some(&cut)).len(), 1);
     }
 }

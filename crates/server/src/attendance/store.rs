@@ -79,10 +79,6 @@ pub struct RollRow {
     pub code: Option<String>,
     /// Enrolled now (not withdrawn since): a card is issued only to them.
     pub enrolled: bool,
-    /// Who may collect the child, packed (see [`unpack_collectors`]): its active pickup persons,
-    /// then its guardians. Read only for the roll page ([`roll`] with collectors).
-    pub pickups: Option<String>,
-    pub guardians: Option<String>,
 }
 
 /// Whose enrolment covers `$2` in class `$1`: enrolled, or withdrawn after being enrolled, from
@@ -90,41 +86,12 @@ pub struct RollRow {
 const ON_DAY: &str = "(ap.status = 'enrolled' OR ap.left_on IS NOT NULL) \
     AND (ap.attends_from IS NULL OR ap.attends_from <= $2) AND (ap.left_on IS NULL OR ap.left_on >= $2)";
 
-/// A text field packed with its length in characters first (`3:王小明`), so that names cross in
-/// one column whatever they hold; both backends count `length` in characters.
-const PACKED_PICKUP: &str = "length(pp.id) || ':' || pp.id || length(pp.name) || ':' || pp.name \
-    || length(pp.relationship) || ':' || pp.relationship";
-const PACKED_GUARDIAN: &str = "length(g.id) || ':' || g.id || length(g.name) || ':' || g.name \
-    || length(cg.relationship) || ':' || cg.relationship";
-
-/// The roll of a class on a day: every child enrolled that day, with their row if any, and with
-/// who may collect each child when `collectors` (the roll page; the home's counts need none): in
-/// the same query, so the roll opens with one statement instead of two that both read the class's
-/// applications.
-pub async fn roll(
-    db: &Db,
-    class_id: &ClassId,
-    day: &str,
-    collectors: bool,
-) -> sqlx::Result<Vec<RollRow>> {
-    let agg = match db {
-        Db::Sqlite(_) => "group_concat",
-        Db::Pg(_) => "string_agg",
-    };
-    let who = if collectors {
-        format!(
-            "(SELECT {agg}({PACKED_PICKUP}, '') FROM pickup_persons pp \
-             WHERE pp.child_id = ap.child_id AND pp.active = TRUE) AS pickups, \
-             (SELECT {agg}({PACKED_GUARDIAN}, '') FROM child_guardians cg \
-             JOIN guardians g ON g.id = cg.guardian_id WHERE cg.child_id = ap.child_id) AS guardians"
-        )
-    } else {
-        "CAST(NULL AS TEXT) AS pickups, CAST(NULL AS TEXT) AS guardians".to_string()
-    };
+/// The roll of a class on a day: every child enrolled that day, with their row if any.
+pub async fn roll(db: &Db, class_id: &ClassId, day: &str) -> sqlx::Result<Vec<RollRow>> {
     let sql = format!(
         "SELECT ch.id AS child_id, ch.name, ch.grade, a.in_at, a.in_by, a.out_at, a.out_by, \
          a.absent_reason, a.corrected, pc.code, \
-         CASE WHEN ap.status = 'enrolled' THEN TRUE ELSE FALSE END AS enrolled, {who} \
+         CASE WHEN ap.status = 'enrolled' THEN TRUE ELSE FALSE END AS enrolled \
          FROM applications ap JOIN children ch ON ch.id = ap.child_id \
          LEFT JOIN attendance a ON a.class_id = ap.class_id AND a.day = $2 AND a.child_id = ap.child_id \
          LEFT JOIN pickup_cards pc ON pc.child_id = ap.child_id AND pc.revoked_at IS NULL \
@@ -136,31 +103,6 @@ pub async fn roll(
     // The same order on both backends (collations differ): by name, then id.
     rows.sort_by(|a, b| (&a.name, &a.child_id).cmp(&(&b.name, &b.child_id)));
     Ok(rows)
-}
-
-/// The (id, name, relationship) records of a packed column of [`roll`], each group in the order
-/// its rows were added (ids are time-ordered); a record cut short is left out.
-pub fn unpack_collectors(packed: Option<&str>) -> Vec<(String, String, String)> {
-    let Some(packed) = packed else {
-        return Vec::new();
-    };
-    let mut rest = packed;
-    let mut field = || -> Option<String> {
-        let (len, tail) = rest.split_once(':')?;
-        let len: usize = len.parse().ok()?;
-        let end = tail.char_indices().nth(len).map_or(tail.len(), |(i, _)| i);
-        if tail[..end].chars().count() != len {
-            return None;
-        }
-        rest = &tail[end..];
-        Some(tail[..end].to_string())
-    };
-    let mut out = Vec::new();
-    while let (Some(id), Some(name), Some(rel)) = (field(), field(), field()) {
-        out.push((id, name, rel));
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
 }
 
 /// Whether `child_id` is enrolled in the class on `day`.
