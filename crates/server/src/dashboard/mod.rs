@@ -1,6 +1,7 @@
 //! The federation dashboard (first cut of PRODUCT.md §13): participating units, classes by status,
 //! capacity and progress against the programme's targets, by subordinate unit; exported to .xlsx.
 
+pub mod reach;
 pub mod routes;
 pub mod tallies;
 
@@ -28,6 +29,11 @@ pub struct Row {
     pub classes: [i64; 6],
     /// Places in approved, running and closed classes.
     pub capacity: i64,
+    /// Children helped (enrolled, or withdrawn after enrolment), each counted once in the
+    /// programme, under the host of the first class it applied to; rows add up to the total.
+    pub children: i64,
+    /// Families helped (children whose guardians share a phone number), counted as children are.
+    pub families: i64,
 }
 
 /// The dashboard of a subtree for one programme.
@@ -42,7 +48,7 @@ pub struct Dashboard {
     pub target_units: i64,
     pub target_families: i64,
     pub target_model_classes: i64,
-    /// Families helped: counted from enrolments once they exist (PRODUCT.md §5); 0 until then.
+    /// Families helped in the whole subtree (the totals' `families`).
     pub families: i64,
     /// Model classes named: counted once naming exists (PRODUCT.md §12); 0 until then.
     pub model_classes: i64,
@@ -103,19 +109,22 @@ pub async fn build(
             participating_units: t.participating,
             classes: t.by_status(),
             capacity: t.capacity,
+            children: t.children,
+            families: t.families,
         }
     };
+    let totals = row_for(&root);
     Ok(Dashboard {
         programme_id: p.id,
         programme_name: p.name.clone(),
         root_id: root.id,
         root_name: root.name.clone(),
-        totals: row_for(&root),
+        families: totals.families,
+        totals,
         rows: children.iter().map(row_for).collect(),
         target_units: p.target_units,
         target_families: p.target_families,
         target_model_classes: p.target_model_classes,
-        families: 0,
         model_classes: 0,
     })
 }
@@ -134,6 +143,8 @@ pub fn xlsx(d: &Dashboard, lang: crate::i18n::Lang) -> Result<crate::web::excel:
             .map(|s| lang.t(crate::classes::service::status_key(*s))),
     );
     headers.push(lang.t("dashboard.capacity"));
+    headers.push(lang.t("dashboard.children"));
+    headers.push(lang.t("dashboard.families"));
     let cells = |r: &Row| {
         let mut v = vec![
             Cell::Text(r.name.clone()),
@@ -142,6 +153,8 @@ pub fn xlsx(d: &Dashboard, lang: crate::i18n::Lang) -> Result<crate::web::excel:
         ];
         v.extend(r.classes.iter().map(|n| Cell::Int(*n)));
         v.push(Cell::Int(r.capacity));
+        v.push(Cell::Int(r.children));
+        v.push(Cell::Int(r.families));
         v
     };
     let mut totals = cells(&d.totals);

@@ -7,12 +7,15 @@
 //! [`recounted`] computes the same figures from scratch; a test holds the two equal.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use sqlx::AssertSqlSafe;
 
 use crate::db::{Db, Sql, Tx};
 use crate::ids::{ClassId, MilestoneId, OrgId, ProgrammeId};
 use crate::{on_db, on_tx};
+
+use super::reach;
 
 /// The class figures of one organisation's subtree in one programme.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -31,6 +34,10 @@ pub struct ClassTally {
     pub participating: i64,
     /// Incidents of its classes waiting for the federation's acknowledgement.
     pub unacknowledged: i64,
+    /// Children helped: each counted once in the programme, in one host's subtree ([`reach`]).
+    pub children: i64,
+    /// Families helped, counted as children are.
+    pub families: i64,
 }
 
 impl ClassTally {
@@ -48,6 +55,8 @@ impl ClassTally {
             capacity: 0,
             participating: 0,
             unacknowledged: 0,
+            children: 0,
+            families: 0,
         }
     }
 
@@ -68,6 +77,8 @@ impl ClassTally {
             && self.capacity == 0
             && self.participating == 0
             && self.unacknowledged == 0
+            && self.children == 0
+            && self.families == 0
     }
 }
 
@@ -99,7 +110,7 @@ impl OrgTally {
 const ORG_COLS: &str = "org_id, national, province, city, district, grassroots";
 
 const CLASS_COLS: &str = "programme_id, org_id, draft, submitted, returned, approved, running, closed, \
-                          capacity, participating, unacknowledged";
+                          capacity, participating, unacknowledged, children, families";
 
 const MILESTONE_COLS: &str = "milestone_id, org_id, done";
 
@@ -163,15 +174,18 @@ const REFRESH_ORGS: &str = "INSERT INTO org_tallies (org_id, national, province,
         city = excluded.city, district = excluded.district, grassroots = excluded.grassroots";
 
 /// One organisation's class figures in a programme: its own classes plus its children's rows.
-const REFRESH_CLASSES: &str = "INSERT INTO class_tallies (programme_id, org_id, draft, submitted, returned, \
-        approved, running, closed, capacity, participating, unacknowledged) \
+fn refresh_classes_sql() -> String {
+    format!(
+        "INSERT INTO class_tallies (programme_id, org_id, draft, submitted, returned, \
+        approved, running, closed, capacity, participating, unacknowledged, children, families) \
     SELECT $1, $2, CAST(COALESCE(SUM(s.draft), 0) AS BIGINT), CAST(COALESCE(SUM(s.submitted), 0) AS BIGINT), \
         CAST(COALESCE(SUM(s.returned), 0) AS BIGINT), CAST(COALESCE(SUM(s.approved), 0) AS BIGINT), \
         CAST(COALESCE(SUM(s.running), 0) AS BIGINT), CAST(COALESCE(SUM(s.closed), 0) AS BIGINT), \
         CAST(COALESCE(SUM(s.capacity), 0) AS BIGINT), CAST(COALESCE(SUM(s.participating), 0) AS BIGINT), \
-        CAST(COALESCE(SUM(s.unacknowledged), 0) AS BIGINT) \
+        CAST(COALESCE(SUM(s.unacknowledged), 0) AS BIGINT), CAST(COALESCE(SUM(s.children), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(s.families), 0) AS BIGINT) \
     FROM (SELECT t.draft, t.submitted, t.returned, t.approved, t.running, t.closed, t.capacity, t.participating, \
-                 t.unacknowledged \
+                 t.unacknowledged, t.children, t.families \
           FROM class_tallies t JOIN orgs o ON o.id = t.org_id WHERE t.programme_id = $1 AND o.parent_id = $2 \
           UNION ALL \
           SELECT SUM(CASE WHEN status = 'draft' THEN 1 ELSE 0 END), \
@@ -183,13 +197,18 @@ const REFRESH_CLASSES: &str = "INSERT INTO class_tallies (programme_id, org_id, 
                  SUM(CASE WHEN status IN ('approved', 'running', 'closed') THEN capacity ELSE 0 END), \
                  MAX(CASE WHEN status IN ('approved', 'running', 'closed') THEN 1 ELSE 0 END), \
                  (SELECT COUNT(*) FROM classes k CROSS JOIN incidents i WHERE k.programme_id = $1 \
-                  AND k.host_org_id = $2 AND i.class_id = k.id AND i.acknowledged_at IS NULL) \
+                  AND k.host_org_id = $2 AND i.class_id = k.id AND i.acknowledged_at IS NULL), \
+                 {children}, {families} \
           FROM classes WHERE programme_id = $1 AND host_org_id = $2) s \
     WHERE TRUE \
     ON CONFLICT (programme_id, org_id) DO UPDATE SET draft = excluded.draft, submitted = excluded.submitted, \
         returned = excluded.returned, approved = excluded.approved, running = excluded.running, \
         closed = excluded.closed, capacity = excluded.capacity, participating = excluded.participating, \
-        unacknowledged = excluded.unacknowledged";
+        unacknowledged = excluded.unacknowledged, children = excluded.children, families = excluded.families",
+        children = reach::own_children_sql(),
+        families = reach::own_families_sql(),
+    )
+}
 
 /// Organisations of every organisation's subtree, counted from scratch: each active organisation
 /// walks up its parents (one indexed step a level), and every organisation counts who reached it.
@@ -207,7 +226,7 @@ const RECOUNT_ORGS: &str = "WITH RECURSIVE up(member, kind, org) AS ( \
 
 /// Class figures of every organisation and programme, counted from scratch: each host walks up
 /// its parents, and every organisation it reaches counts its classes.
-const RECOUNT_CLASSES: &str = "WITH RECURSIVE up(host, org) AS ( \
+const RECOUNT_CLASSES_TEMPLATE: &str = "WITH RECURSIVE up(host, org) AS ( \
         SELECT DISTINCT host_org_id, host_org_id FROM classes \
         UNION ALL \
         SELECT up.host, o.parent_id FROM up JOIN orgs o ON o.id = up.org WHERE o.parent_id IS NOT NULL) \
@@ -221,11 +240,19 @@ const RECOUNT_CLASSES: &str = "WITH RECURSIVE up(host, org) AS ( \
         CAST(SUM(CASE WHEN c.status IN ('approved', 'running', 'closed') THEN c.capacity ELSE 0 END) AS BIGINT) AS capacity, \
         CAST(COUNT(DISTINCT CASE WHEN c.status IN ('approved', 'running', 'closed') THEN c.host_org_id END) AS BIGINT) \
             AS participating, \
-        CAST(COALESCE(SUM(w.n), 0) AS BIGINT) AS unacknowledged \
+        CAST(COALESCE(SUM(w.n), 0) AS BIGINT) AS unacknowledged, \
+        CAST(COALESCE(SUM(r.children), 0) AS BIGINT) AS children, \
+        CAST(COALESCE(SUM(r.families), 0) AS BIGINT) AS families \
     FROM up JOIN classes c ON c.host_org_id = up.host \
+    LEFT JOIN {reach} r ON r.class_id = c.id \
     LEFT JOIN (SELECT class_id, COUNT(*) AS n FROM incidents WHERE acknowledged_at IS NULL GROUP BY class_id) w \
         ON w.class_id = c.id \
     GROUP BY c.programme_id, up.org";
+
+static RECOUNT_CLASSES: LazyLock<String> =
+    LazyLock::new(|| RECOUNT_CLASSES_TEMPLATE.replace("{reach}", reach::RECOUNT_BY_CLASS));
+
+static REFRESH_CLASSES: LazyLock<String> = LazyLock::new(refresh_classes_sql);
 
 /// The ids on a materialised path, deepest first: `/a/b/c/` gives c, b, a.
 fn deepest_first(path: &str) -> Vec<&str> {
@@ -247,7 +274,7 @@ pub async fn refresh_classes(
     path: &str,
 ) -> sqlx::Result<()> {
     for id in deepest_first(path) {
-        on_tx!(tx, x => sqlx::query(REFRESH_CLASSES).bind(programme_id).bind(id).execute(&mut *x).await.map(|_| ()))?;
+        on_tx!(tx, x => sqlx::query(AssertSqlSafe(REFRESH_CLASSES.as_str())).bind(programme_id).bind(id).execute(&mut *x).await.map(|_| ()))?;
     }
     Ok(())
 }
@@ -343,11 +370,15 @@ pub async fn org_changed(
 /// Replaces every tally by a recount: for data written around the services (bulk loads).
 pub async fn rebuild(tx: &mut Tx) -> sqlx::Result<()> {
     let units = format!("INSERT INTO org_tallies ({ORG_COLS}) {RECOUNT_ORGS}");
-    let classes = format!("INSERT INTO class_tallies ({CLASS_COLS}) {RECOUNT_CLASSES}");
+    let classes = format!(
+        "INSERT INTO class_tallies ({CLASS_COLS}) {}",
+        RECOUNT_CLASSES.as_str()
+    );
     let milestones = format!(
         "INSERT INTO milestone_tallies ({MILESTONE_COLS}) {}",
         recount_milestones_sql()
     );
+    reach::fill_family_keys(tx).await?;
     on_tx!(tx, x => {
         sqlx::query("DELETE FROM org_tallies").execute(&mut *x).await?;
         sqlx::query("DELETE FROM class_tallies").execute(&mut *x).await?;
@@ -380,7 +411,7 @@ pub async fn stored(db: &Db) -> sqlx::Result<AllTallies> {
 /// The tables as a from-scratch recount would fill them, in the order of [`stored`].
 pub async fn recounted(db: &Db) -> sqlx::Result<AllTallies> {
     let units = format!("{RECOUNT_ORGS} ORDER BY 1");
-    let classes = format!("{RECOUNT_CLASSES} ORDER BY 1, 2");
+    let classes = format!("{} ORDER BY 1, 2", RECOUNT_CLASSES.as_str());
     let milestones = format!("{} ORDER BY 1, 2", recount_milestones_sql());
     let (u, c, m): AllTallies = on_db!(db, p => (
         sqlx::query_as(AssertSqlSafe(units)).fetch_all(p).await?,

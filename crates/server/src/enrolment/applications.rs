@@ -438,5 +438,7 @@ pub async fn withdraw_open_for_deletion(
         AND class_id IN (SELECT id FROM classes WHERE status <> 'closed')";
     crate::on_tx!(tx, x => sqlx::query(SQL).bind(child_id).bind(reason).bind(now)
         .execute(&mut *x).await.map(|_| ()))?;
+    // Withdrawn without having been in the class: no longer counted as helped.
+    crate::dashboard::reach::applications_changed(tx, &[*child_id]).await?;
     Ok(())
 }

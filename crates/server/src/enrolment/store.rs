@@ -207,7 +207,11 @@ pub async fn link_all(tx: &mut Tx, links: &[(&ChildId, &GuardianId, &str)]) -> s
             .execute(tx)
             .await?;
     }
-    Ok(())
+    // A guardian can join two children into one family (the dashboard's families helped).
+    let mut children: Vec<ChildId> = links.iter().map(|(c, _, _)| **c).collect();
+    children.sort();
+    children.dedup();
+    crate::dashboard::reach::guardians_changed(tx, &children).await
 }
 
 pub async fn insert_consent(
@@ -378,7 +382,12 @@ pub async fn insert_applications(tx: &mut Tx, apps: &[Application]) -> sqlx::Res
             .execute(tx)
             .await?;
     }
-    Ok(())
+    let enrolled: Vec<ChildId> = apps
+        .iter()
+        .filter(|a| a.status == super::Status::Enrolled)
+        .map(|a| a.child_id)
+        .collect();
+    crate::dashboard::reach::applications_changed(tx, &enrolled).await
 }
 
 /// Writes the mutable fields of an application. Entering or leaving `enrolled` dates the
@@ -397,11 +406,22 @@ pub async fn update_application(tx: &mut Tx, a: &Application) -> sqlx::Result<()
         left_on = CASE WHEN status = 'enrolled' AND $2 <> 'enrolled' THEN $16 \
                        WHEN $2 = 'enrolled' AND status <> 'enrolled' THEN NULL ELSE left_on END \
         WHERE id = $1";
+    // Enrolled for the first time: the child (and maybe its family) is now helped. Once
+    // counted, an application stays counted (`left_on` is kept).
+    const COUNTED: &str = "SELECT CAST(COUNT(*) AS BIGINT) FROM applications WHERE id = $1 \
+        AND (status = 'enrolled' OR left_on IS NOT NULL)";
+    let newly = a.status == super::Status::Enrolled
+        && on_tx!(tx, x => sqlx::query_scalar::<_, i64>(COUNTED).bind(a.id).fetch_one(&mut *x).await)?
+            == 0;
     let today = crate::calendar::today().format("%Y-%m-%d").to_string();
     on_tx!(tx, x => sqlx::query(SQL).bind(a.id).bind(a.status).bind(&a.reason).bind(a.priority)
         .bind(a.kindergarten).bind(&a.agreement_version).bind(&a.agreement_by).bind(&a.agreement_channel)
         .bind(a.agreement_at).bind(&a.insurer).bind(&a.policy_no).bind(&a.insured_from).bind(&a.insured_to)
-        .bind(&a.insurance_payer).bind(a.updated_at).bind(&today).execute(&mut *x).await.map(|_| ()))
+        .bind(&a.insurance_payer).bind(a.updated_at).bind(&today).execute(&mut *x).await.map(|_| ()))?;
+    if newly {
+        crate::dashboard::reach::applications_changed(tx, &[a.child_id]).await?;
+    }
+    Ok(())
 }
 
 /// Sets the day from which the child of an application attends (`super::span`).

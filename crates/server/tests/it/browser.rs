@@ -465,6 +465,34 @@ async fn journey_class(b: Backend) {
     .await
     .unwrap();
     wait_text(&c, "#dashboard", |t| t.contains("东城区总工会")).await;
+    // The chart above the table is drawn: its canvas has painted pixels.
+    let painted = c
+        .wait()
+        .for_element(Locator::Css(".chart canvas"))
+        .await
+        .expect("a chart above the dashboard's table");
+    drop(painted);
+    let js = "const c = document.querySelector('.chart canvas'); \
+              const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; \
+              let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) n++; } return n;";
+    let pixels = c.execute(js, vec![]).await.unwrap().as_i64().unwrap();
+    assert!(
+        pixels > 1000,
+        "the chart's canvas is empty ({pixels} pixels)"
+    );
+    // The twelve columns scroll in the table's box; the page does not scroll sideways.
+    let wide = c
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        wide,
+        serde_json::json!(0),
+        "the dashboard is wider than the window"
+    );
     shot(&c, &format!("{tag}-15-dashboard")).await;
     c.close().await.unwrap();
 }

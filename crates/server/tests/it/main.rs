@@ -35,6 +35,7 @@ mod operations_pages;
 mod orgs;
 mod process;
 mod programmes;
+mod reach;
 mod roster_import;
 mod schemathesis;
 mod scope_sweep;
