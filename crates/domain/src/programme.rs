@@ -278,6 +278,8 @@ pub fn default_milestones(season: Season, year: i32) -> Vec<(MilestoneKind, Naiv
 /// A unit's latest submission (报送) for a milestone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubmissionState {
+    /// 草稿: saved by the unit, not yet sent upward.
+    Draft,
     /// 已报送, waiting for the level above.
     Submitted,
     /// 已通过, approved by the level above.
@@ -293,6 +295,8 @@ pub enum SubmissionState {
 pub enum MilestoneStatus {
     /// 未报送, nothing submitted and not yet due.
     NotStarted,
+    /// 草稿, a draft saved and not yet due.
+    Draft,
     /// 已报送, waiting for review (even when past due: the unit has done its part).
     Submitted,
     /// 已通过.
@@ -317,6 +321,7 @@ pub fn milestone_status(
         Some(SubmissionState::Submitted) => MilestoneStatus::Submitted,
         _ if due < today => MilestoneStatus::Overdue,
         Some(SubmissionState::Returned) => MilestoneStatus::Returned,
+        Some(SubmissionState::Draft) => MilestoneStatus::Draft,
         None => MilestoneStatus::NotStarted,
     }
 }
@@ -329,7 +334,10 @@ pub fn reminder_due(
     lead_days: i64,
     latest: Option<SubmissionState>,
 ) -> bool {
-    let open = matches!(latest, None | Some(SubmissionState::Returned));
+    let open = matches!(
+        latest,
+        None | Some(SubmissionState::Draft | SubmissionState::Returned)
+    );
     let ahead = (due - today).num_days();
     open && (0..=lead_days).contains(&ahead)
 }
@@ -338,7 +346,7 @@ pub fn reminder_due(
 mod tests {
     use super::*;
     use MilestoneKind::*;
-    use SubmissionState::{Approved, Returned, Submitted};
+    use SubmissionState::{Approved, Draft, Returned, Submitted};
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -499,6 +507,8 @@ mod tests {
             ("2026-04-19", Some(Returned), S::Returned),
             ("2026-04-20", Some(Returned), S::Returned),
             ("2026-04-21", Some(Returned), S::Overdue),
+            ("2026-04-20", Some(Draft), S::Draft),
+            ("2026-04-21", Some(Draft), S::Overdue), // a draft is not sent
             ("2026-04-19", Some(Approved), S::Approved),
             ("2026-05-30", Some(Approved), S::Approved), // approved beats overdue
         ];

@@ -22,7 +22,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::{
     attendance, audit, auth, calendar, classes, dashboard, enrolment, operations, orgs, programmes,
-    users, web,
+    reports, users, web,
 };
 
 /// Everything a handler may use. No globals: tests build as many as they like.
@@ -89,6 +89,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(attendance::api::router())
         .merge(operations::api::router())
         .merge(dashboard::routes::api())
+        .merge(reports::api::router())
         .split_for_parts();
     crate::openapi::document_errors(&mut doc);
     (routes, doc)
@@ -113,7 +114,8 @@ pub fn router(state: AppState) -> Router {
         .merge(enrolment::application_routes::router())
         .merge(attendance::routes::router())
         .merge(operations::routes::router())
-        .merge(dashboard::routes::router());
+        .merge(dashboard::routes::router())
+        .merge(reports::routes::router());
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(html)

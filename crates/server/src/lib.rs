@@ -26,6 +26,7 @@ pub mod openapi;
 pub mod operations;
 pub mod orgs;
 pub mod programmes;
+pub mod reports;
 pub mod users;
 pub mod web;
 

@@ -32,7 +32,7 @@ impl<C> EnrolmentSpan<C> {
 }
 
 /// An attendance rate (出勤率) kept as its two counts, so nothing is lost to rounding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Rate {
     /// Child-days present (实到人天).
     pub present: u32,

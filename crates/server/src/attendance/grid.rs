@@ -77,6 +77,7 @@ pub fn workbook_of(c: &Class, g: &MonthGrid, lang: Lang) -> Result<Book, AppErro
         headers,
         rows,
         totals: Some(totals),
+        footer: Vec::new(),
     };
     Ok(workbook(&[sheet])?)
 }

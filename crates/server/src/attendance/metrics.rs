@@ -170,6 +170,34 @@ pub async fn summary(
     })
 }
 
+/// A class's figures over `from..=until` (a report's period): its operating days there, the
+/// child-days expected of its enrolled children on them and the child-days present.
+pub async fn between(
+    state: &AppState,
+    c: &Visible<Class>,
+    from: Option<NaiveDate>,
+    until: NaiveDate,
+) -> Result<(Vec<NaiveDate>, Rate), AppError> {
+    let b = basis(state, c).await?;
+    let days = match from {
+        Some(from) => b.operating_in(from..=until),
+        None => b.operating_in(..=until),
+    };
+    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+        return Ok((days, Rate::default()));
+    };
+    let present: Vec<(ChildId, NaiveDate)> =
+        store::marks(&state.db, &c.id, &first.to_string(), &last.to_string())
+            .await?
+            .into_iter()
+            .filter(|m| m.2)
+            .filter_map(|(child, day, _, _)| Some((child, date(&day)?)))
+            .collect();
+    let spans: Vec<EnrolmentSpan<ChildId>> = b.spans.into_iter().map(|(s, _)| s).collect();
+    let rate = class_rate(&days, &spans, &present);
+    Ok((days, rate))
+}
+
 /// One cell of the month grid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

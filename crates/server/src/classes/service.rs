@@ -81,6 +81,27 @@ pub async fn with_status_in(
         .collect())
 }
 
+/// The classes of programme `p` hosted by `host` itself, approved, running or closed, that lie in
+/// `scope` (a report's own records).
+pub async fn hosted_by(
+    state: &AppState,
+    scope: &Scope,
+    p: &Programme,
+    host: &crate::ids::OrgId,
+) -> Result<Vec<Visible<Class>>, AppError> {
+    let statuses = [
+        ClassStatus::Approved,
+        ClassStatus::Running,
+        ClassStatus::Closed,
+    ]
+    .map(|s| s.as_str());
+    Ok(store::hosted(&state.db, scope, &p.id, host, &statuses)
+        .await?
+        .into_iter()
+        .map(super::vouch)
+        .collect())
+}
+
 pub fn parse_day(s: &str, field: &'static str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
     let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
     if d.is_none() {

@@ -71,6 +71,30 @@ pub async fn with_status_in(
     .await
 }
 
+/// The classes of a programme hosted by one organisation itself (not its subtree) that lie in
+/// `scope`, in `statuses`: the records a unit's report compiles from.
+pub async fn hosted(
+    db: &Db,
+    scope: &Scope,
+    programme_id: &ProgrammeId,
+    host: &OrgId,
+    statuses: &[&str],
+) -> sqlx::Result<Vec<Class>> {
+    Sql::new(&format!(
+        "SELECT {COLS} FROM classes c JOIN orgs o ON o.id = c.host_org_id WHERE c.programme_id = "
+    ))
+    .bind(programme_id)
+    .push(" AND c.host_org_id = ")
+    .bind(host)
+    .push(" AND c.status IN (")
+    .list(statuses.iter().copied())
+    .push(") AND ")
+    .scope("o.path", scope)
+    .push(" ORDER BY c.name, c.id")
+    .fetch_all(db)
+    .await
+}
+
 pub async fn insert(tx: &mut Tx, c: &Class) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO classes (id, programme_id, host_org_id, name, address, start_date, end_date, \
         daily_start, daily_end, capacity, model, management, partners, partner_agreement, qualification_review, \

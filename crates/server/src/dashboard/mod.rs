@@ -174,6 +174,7 @@ pub fn xlsx(d: &Dashboard, lang: crate::i18n::Lang) -> Result<crate::web::excel:
         headers,
         rows: d.rows.iter().map(cells).collect(),
         totals: Some(totals),
+        footer: Vec::new(),
     };
     Ok(workbook(&[sheet])?)
 }

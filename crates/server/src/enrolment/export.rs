@@ -99,6 +99,7 @@ pub async fn export(
         headers: headers.iter().map(|h| lang.t(h)).collect(),
         rows,
         totals: None,
+        footer: Vec::new(),
     };
     let book = workbook(&[sheet])?;
     let entry = Entry::by(user, "roster.export", "class").target(c.id);

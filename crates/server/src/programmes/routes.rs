@@ -363,6 +363,9 @@ struct ShowPage {
 }
 
 impl ShowPage {
+    fn is_report(&self, m: &Milestone) -> bool {
+        crate::reports::is_report(m)
+    }
     fn label(&self, prefix: &str, v: &str) -> String {
         self.ctx.t(&format!("{prefix}.{v}"))
     }

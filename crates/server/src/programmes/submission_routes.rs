@@ -47,6 +47,9 @@ impl MatrixPage {
             .unwrap_or_default();
         (self.ctx.t(&format!("milestone_status.{key}")), key)
     }
+    fn is_report(&self, m: &Milestone) -> bool {
+        crate::reports::is_report(m)
+    }
     fn kind(&self, m: &Milestone) -> String {
         self.ctx.t(&format!("milestone.{}", m.kind))
     }
@@ -84,6 +87,7 @@ struct SubmissionPage {
     current: Submission,
     editable: bool,
     work_plan: bool,
+    report: bool,
     errors: Vec<FieldError>,
 }
 
@@ -155,6 +159,7 @@ async fn submission_page(
     }
     Ok(SubmissionPage {
         work_plan: m.kind() == Some(MilestoneKind::WorkPlan),
+        report: crate::reports::is_report(&m),
         ctx,
         p,
         m,
@@ -228,6 +233,7 @@ struct ReviewPage {
     s: Submission,
     unit_name: String,
     can_review: bool,
+    report: bool,
     errors: Vec<FieldError>,
 }
 
@@ -256,7 +262,12 @@ async fn review_page_for(
         && user
             .scope(Capability::Supervise)
             .is_some_and(|sc| sc.strictly_contains(&unit.path));
+    let report = crate::programmes::store::milestones(&state.db, &p)
+        .await?
+        .iter()
+        .any(|m| m.id == s.milestone_id && crate::reports::is_report(m));
     Ok(ReviewPage {
+        report,
         ctx,
         p,
         s,

@@ -56,8 +56,9 @@ pub struct Submission {
 }
 
 impl Submission {
-    fn state(&self) -> Option<SubmissionState> {
+    pub fn state(&self) -> Option<SubmissionState> {
         match self.status.as_str() {
+            "draft" => Some(SubmissionState::Draft),
             "submitted" => Some(SubmissionState::Submitted),
             "approved" => Some(SubmissionState::Approved),
             "returned" => Some(SubmissionState::Returned),
@@ -255,6 +256,11 @@ pub async fn save(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    // A compiled report is sent with the figures it shows, frozen (reports/).
+    let frozen = match input.submit && crate::reports::is_report(&m) {
+        true => Some(crate::reports::service::to_freeze(state, &p, &m, &org).await?),
+        false => None,
+    };
     let all = of_programme(&state.db, &p).await?;
     let latest = all
         .iter()
@@ -317,6 +323,9 @@ pub async fn save(
             s
         }
     };
+    if let Some(c) = &frozen {
+        crate::reports::service::freeze(&mut tx, &s.id, c, now).await?;
+    }
     let action = if input.submit {
         "submission.submit"
     } else {
@@ -396,7 +405,7 @@ pub async fn review(
 pub struct UnitStatus {
     pub org_id: OrgId,
     pub org_name: String,
-    /// One per milestone, in milestone order: not_started, submitted, approved, returned, overdue
+    /// One per milestone, in milestone order: not_started, draft, submitted, approved, returned, overdue
     #[schema(value_type = Vec<String>)]
     pub statuses: Vec<MilestoneStatus>,
     /// Latest submission id per milestone, if any.

@@ -51,6 +51,9 @@ pub struct Sheet {
     pub rows: Vec<Vec<Cell>>,
     /// Optional totals row (bold) appended after the data.
     pub totals: Option<Vec<Cell>>,
+    /// Lines written one blank row below the table, e.g. the signature lines of a report
+    /// (填报人、审核人、单位负责人、日期).
+    pub footer: Vec<String>,
 }
 
 impl Sheet {
@@ -222,6 +225,10 @@ fn write_sheet(ws: &mut Worksheet, s: &Sheet, formats: &[[Format; 5]; 2]) -> Res
             write_cell(ws, (r, c as u16), row.get(c).unwrap_or(&Cell::Empty), f)?;
         }
     }
+    let below = head + 2 + s.rows.len() as u32 + u32::from(s.totals.is_some());
+    for (i, line) in s.footer.iter().enumerate() {
+        ws.write_string(below + 2 * i as u32, 0, line)?;
+    }
     ws.set_freeze_panes(head + 1, 0)?;
     // Printing: A4 landscape, all columns on one page width, header repeated on every page.
     ws.set_landscape()
@@ -347,6 +354,7 @@ mod tests {
                 vec![t("李四"), Cell::Empty],
             ],
             totals: Some(vec![t("合计"), Cell::Empty, Cell::Empty, Cell::Int(42)]),
+            footer: Vec::new(),
         }
     }
 

@@ -36,6 +36,7 @@ mod orgs;
 mod process;
 mod programmes;
 mod reach;
+mod reports;
 mod roster_import;
 mod schemathesis;
 mod scope_sweep;

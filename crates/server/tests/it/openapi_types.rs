@@ -48,6 +48,9 @@ const OPEN: &[(&str, &str)] = &[
     // Free text: why an application was refused or withdrawn, in the unit's or family's words.
     ("ApplicationView", "reason"),
     ("DecisionInput", "reason"),
+    // Free text: why a subordinate is marked missing from a report, in the federation's words.
+    ("MissingInput", "reason"),
+    ("UnitLine", "reason"),
     // Audit actions are dotted codes (`login.ok`, `class.approve`) that grow with every domain;
     // the filter matches a prefix (`class.`), so any text is a valid query.
     ("AuditView", "action"),

@@ -42,6 +42,8 @@ pub(crate) struct Targets {
     pub(crate) grant: String,
     pub(crate) programme: String,
     pub(crate) milestone: String,
+    /// A compiled report's milestone (the preparation report) of the same programme.
+    pub(crate) report: String,
     pub(crate) submission: String,
     pub(crate) class: String,
     pub(crate) staff: String,
@@ -64,6 +66,7 @@ impl Targets {
             grant: x(),
             programme: x(),
             milestone: x(),
+            report: x(),
             submission: x(),
             class: x(),
             staff: x(),
@@ -102,6 +105,15 @@ pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
     let (_, programmes) = app.get("/api/v1/programmes", &hospital).await;
     let programme = programmes[0]["id"].as_str().unwrap().to_string();
     let milestone = programmes[0]["milestones"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let report = programmes[0]["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "preparation")
+        .expect("a preparation report")["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -170,6 +182,7 @@ pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
         user,
         programme,
         milestone,
+        report,
         submission: sub["id"].as_str().unwrap().to_string(),
         staff: staff[0]["id"].as_str().unwrap().to_string(),
         class,
@@ -206,6 +219,9 @@ fn body_for(path: &str, method: &str, t: &Targets) -> Option<Value> {
         }
         ("post", "/api/v1/programmes/{id}/milestones/{milestone_id}/submissions") => {
             json!({"org_id": t.org, "narrative": "x", "submit": true})
+        }
+        ("post", "/api/v1/programmes/{id}/milestones/{milestone_id}/missing") => {
+            json!({"org_id": t.org, "reason": "x"})
         }
         ("post", "/api/v1/submissions/{id}/approve")
         | ("post", "/api/v1/submissions/{id}/return") => json!({"comment": "x"}),
@@ -275,10 +291,13 @@ fn fill(path: &str, t: &Targets) -> String {
     } else {
         &t.org
     };
+    let report = path.contains("/report") || path.contains("/missing");
+    let milestone = if report { &t.report } else { &t.milestone };
     let filled = path
         .replace("{id}", id)
         .replace("{grant_id}", &t.grant)
-        .replace("{milestone_id}", &t.milestone)
+        .replace("{milestone_id}", milestone)
+        .replace("{org_id}", &t.org)
         .replace("{staff_id}", &t.staff)
         .replace("{file_id}", &t.file)
         .replace("{pickup_id}", &t.pickup)
@@ -291,6 +310,7 @@ fn fill(path: &str, t: &Targets) -> String {
         "/api/v1/classes" | "/api/v1/orgs/{id}/dashboard" => {
             format!("{filled}?programme_id={}", t.programme)
         }
+        _ if path.ends_with("/report") => format!("{filled}?org_id={}", t.org),
         _ => filled,
     }
 }

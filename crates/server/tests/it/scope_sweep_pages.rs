@@ -70,6 +70,14 @@ pub(crate) fn page_gets(t: &Targets) -> Vec<String> {
         format!("/programmes/{p}"),
         format!("/programmes/{p}/milestones"),
         format!("/programmes/{p}/milestones/{}", t.milestone),
+        format!(
+            "/programmes/{p}/milestones/{}/report?org_id={}",
+            t.report, t.org
+        ),
+        format!(
+            "/programmes/{p}/milestones/{}/report.xlsx?org_id={}",
+            t.report, t.org
+        ),
         format!("/programmes/{p}/dashboard"),
         format!("/programmes/{p}/dashboard.xlsx"),
         format!("/classes/new?programme_id={p}"),
@@ -302,6 +310,17 @@ pub(crate) fn page_posts(t: &Targets) -> Vec<(String, Vec<(&'static str, String)
         (
             format!("/submissions/{}", t.submission),
             vec![("decision", "approve".into())],
+        ),
+        (
+            format!("/programmes/{p}/milestones/{}/missing", t.report),
+            vec![("org_id", t.org.clone()), ("reason", "x".into())],
+        ),
+        (
+            format!(
+                "/programmes/{p}/milestones/{}/missing/{}/delete",
+                t.report, t.org
+            ),
+            Vec::new(),
         ),
         (format!("/children/{}/reveal", t.child), vec![]),
         (format!("/children/{}/delete", t.child), vec![]),
