@@ -4,6 +4,7 @@
 pub mod reach;
 pub mod routes;
 pub mod tallies;
+pub mod years;
 
 use serde::Serialize;
 
@@ -52,6 +53,11 @@ pub struct Dashboard {
     pub families: i64,
     /// Model classes named: counted once naming exists (PRODUCT.md §12); 0 until then.
     pub model_classes: i64,
+    /// The same season year by year (the federation's programmes of this season), earliest first,
+    /// this programme last: the root's figures in each.
+    pub years: Vec<years::YearFigures>,
+    /// The year before this programme's, when the federation ran that season then.
+    pub previous: Option<years::YearFigures>,
 }
 
 /// The organisation a dashboard starts from: the one asked for, else the programme's federation
@@ -114,7 +120,11 @@ pub async fn build(
         }
     };
     let totals = row_for(&root);
+    let years = years::of(&state.db, p, &root.id).await?;
+    let previous = years.iter().rev().find(|y| y.year == p.year - 1).cloned();
     Ok(Dashboard {
+        years,
+        previous,
         programme_id: p.id,
         programme_name: p.name.clone(),
         root_id: root.id,
@@ -176,5 +186,39 @@ pub fn xlsx(d: &Dashboard, lang: crate::i18n::Lang) -> Result<crate::web::excel:
         totals: Some(totals),
         footer: Vec::new(),
     };
-    Ok(workbook(&[sheet])?)
+    let years = Sheet {
+        name: lang.t("dashboard.years"),
+        title: format!("{} · {}", d.root_name, lang.t("dashboard.years")),
+        subtitle: None,
+        headers: [
+            "dashboard.year",
+            "dashboard.programme",
+            "dashboard.participating",
+            "dashboard.classes_open",
+            "dashboard.capacity",
+            "dashboard.children",
+            "dashboard.families",
+        ]
+        .iter()
+        .map(|k| lang.t(k))
+        .collect(),
+        rows: d
+            .years
+            .iter()
+            .map(|y| {
+                vec![
+                    Cell::Int(y.year),
+                    Cell::Text(y.programme_name.clone()),
+                    Cell::Int(y.participating_units),
+                    Cell::Int(y.classes_open),
+                    Cell::Int(y.capacity),
+                    Cell::Int(y.children),
+                    Cell::Int(y.families),
+                ]
+            })
+            .collect(),
+        totals: None,
+        footer: Vec::new(),
+    };
+    Ok(workbook(&[sheet, years])?)
 }

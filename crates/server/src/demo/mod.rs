@@ -3,6 +3,7 @@
 //! season ([`summer`]) and a programme running around the day it is loaded ([`living`]).
 
 mod living;
+mod reports;
 mod summer;
 
 pub use living::roll_day;
@@ -230,6 +231,11 @@ async fn load_with(state: &AppState, day: chrono::NaiveDate, living: bool) -> an
     summer::programme_2026(state, &city, &units, day)
         .await
         .context("demo programme")?;
+    if living {
+        summer::programme_2025(state, &city, &units, day)
+            .await
+            .context("demo programme of the summer before")?;
+    }
     crate::enrolment::demo::children(state, day)
         .await
         .context("demo children")?;
@@ -237,6 +243,9 @@ async fn load_with(state: &AppState, day: chrono::NaiveDate, living: bool) -> an
         .await
         .context("demo attendance and logs")?;
     if living {
+        reports::july(state, &districts[0], &units)
+            .await
+            .context("demo July reports")?;
         living::load(state, &city, &units, day)
             .await
             .context("demo season running today")?;

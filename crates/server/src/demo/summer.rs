@@ -84,12 +84,55 @@ const CLASSES: &[DemoClass] = &[
     ),
 ];
 
+/// The summer before last (2025), for year on year: fewer classes, all closed.
+const CLASSES_2025: &[DemoClass] = &[
+    (
+        0,
+        "医院职工子女暑期托管班（2025）",
+        40,
+        "in_unit",
+        &[],
+        "closed",
+        "",
+    ),
+    (
+        1,
+        "供电公司暑期托管班（2025）",
+        30,
+        "in_unit",
+        &[],
+        "closed",
+        "",
+    ),
+];
+
 /// The 2026 summer programme of the demo city with classes in every state, and their staff.
 pub(super) async fn programme_2026(
     state: &AppState,
     city: &Org,
     units: &[Org],
     day: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    programme(state, (city, units), day, 2026, CLASSES).await
+}
+
+/// The 2025 summer programme, closed: what the 2026 dashboards compare with.
+pub(super) async fn programme_2025(
+    state: &AppState,
+    city: &Org,
+    units: &[Org],
+    day: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    programme(state, (city, units), day, 2025, CLASSES_2025).await
+}
+
+/// A summer programme of `year` of the demo city with `classes` in their final states.
+async fn programme(
+    state: &AppState,
+    (city, units): (&Org, &[Org]),
+    day: chrono::NaiveDate,
+    year: i32,
+    classes_of_year: &[DemoClass],
 ) -> anyhow::Result<()> {
     use crate::classes::service::{self as classes, Action};
     use crate::classes::{ClassInput, staff};
@@ -99,9 +142,9 @@ pub(super) async fn programme_2026(
     let input = crate::programmes::NewProgramme {
         org_id: Some(city.id),
         season: "summer".into(),
-        year: 2026,
-        start_date: "2026-07-01".into(),
-        end_date: "2026-08-31".into(),
+        year: year.into(),
+        start_date: format!("{year}-07-01"),
+        end_date: format!("{year}-08-31"),
         theme: Some("童心传薪火".into()),
         ..Default::default()
     };
@@ -117,7 +160,8 @@ pub(super) async fn programme_2026(
         floor_area_m2: Some(180),
         ..Default::default()
     };
-    for (i, (unit, name, capacity, model, partners, target, comment)) in CLASSES.iter().enumerate()
+    for (i, (unit, name, capacity, model, partners, target, comment)) in
+        classes_of_year.iter().enumerate()
     {
         let food = Food {
             mode: FoodMode::Caterer,
@@ -132,8 +176,8 @@ pub(super) async fn programme_2026(
             host_org_id: Some(units[*unit].id),
             name: (*name).into(),
             address: format!("{}活动中心二楼", units[*unit].name.trim_end_matches("工会")),
-            start_date: "2026-07-06".into(),
-            end_date: "2026-08-14".into(),
+            start_date: format!("{year}-07-06"),
+            end_date: format!("{year}-08-14"),
             daily_start: "08:00".into(),
             daily_end: "17:30".into(),
             capacity: *capacity,
@@ -174,7 +218,7 @@ pub(super) async fn programme_2026(
                     role: role.into(),
                     phone: format!("139{:04}{:04}", 1000 + i, 2000 + k),
                     part_time: false,
-                    check_done_on: checked.then(|| "2026-06-20".into()),
+                    check_done_on: checked.then(|| format!("{year}-06-20")),
                     check_done_by: checked.then(|| "区教育局系统查询".into()),
                 };
                 staff::add(state, &me, &client, &c.id, &s)

@@ -14,6 +14,7 @@ mod browser;
 mod browser_enrolment;
 mod browser_home;
 mod browser_phone;
+mod browser_reports;
 mod browser_roll;
 mod browser_roll_phone;
 mod calendar;

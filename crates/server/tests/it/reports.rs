@@ -11,7 +11,7 @@ use crate::both;
 use crate::support::{Backend, TestApp, error_fields, web::WebSession};
 
 /// The summer programme and its July report (due 2026-07-31: fixed dates, whatever day the test runs).
-async fn july(app: &TestApp, token: &str) -> (String, String) {
+pub(crate) async fn july(app: &TestApp, token: &str) -> (String, String) {
     let (_, ps) = app.get("/api/v1/programmes", token).await;
     let p = ps
         .as_array()
