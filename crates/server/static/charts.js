@@ -7,6 +7,8 @@
 //   data-series       the columns (0-based, body cells) to draw, e.g. "9,10"
 //   data-stack        present: the bars of one row are stacked
 //   data-title        the chart's accessible name
+//   data-rule         a value drawn as a dashed line across the first series (e.g. the 75% rule)
+//   data-rule-name    that line's label
 // Categories are the first cell of each body row; series names are the column headers.
 (function () {
   "use strict";
@@ -40,14 +42,30 @@
         data: rows.map(function (r) { return r.cells[0].textContent.trim(); }),
         axisLabel: { interval: 0, rotate: rows.length > 4 ? 30 : 0 },
       },
-      yAxis: { type: "value", minInterval: 1 },
-      series: cols.map(function (c) {
-        return {
+      yAxis: {
+        type: "value",
+        minInterval: 1,
+        // The rule's line stays in view even when every bar is below it.
+        max: table.dataset.rule
+          ? function (v) { return Math.max(v.max, Number(table.dataset.rule) * 1.1); }
+          : undefined,
+      },
+      series: cols.map(function (c, i) {
+        var s = {
           type: kind,
           name: heads[c] ? heads[c].textContent.trim() : "",
           stack: table.hasAttribute("data-stack") ? "all" : undefined,
           data: rows.map(function (r) { return number(r.cells[c]); }),
         };
+        if (i === 0 && table.dataset.rule) {
+          s.markLine = {
+            symbol: "none",
+            lineStyle: { type: "dashed", color: "#a3161a" },
+            label: { position: "insideEndTop", formatter: table.dataset.ruleName || table.dataset.rule },
+            data: [{ yAxis: Number(table.dataset.rule) }],
+          };
+        }
+        return s;
       }),
     });
     window.addEventListener("resize", function () { chart.resize(); });

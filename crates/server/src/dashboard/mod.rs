@@ -35,6 +35,16 @@ pub struct Row {
     pub children: i64,
     /// Families helped (children whose guardians share a phone number), counted as children are.
     pub families: i64,
+    /// Incidents of its classes, and the safety ones among them.
+    pub incidents: i64,
+    pub safety_incidents: i64,
+    /// Reports overdue: for each milestone past due, the active organisations of its subtree
+    /// (below the programme's federation) whose latest version is neither submitted nor approved.
+    pub overdue_reports: i64,
+    /// Attendance of its latest approved monthly report, as approved (absent before one is).
+    pub attendance: Option<crate::attendance::metrics::RateView>,
+    /// The due day of that report (its month).
+    pub attendance_month: Option<String>,
 }
 
 /// The dashboard of a subtree for one programme.
@@ -58,6 +68,8 @@ pub struct Dashboard {
     pub years: Vec<years::YearFigures>,
     /// The year before this programme's, when the federation ran that season then.
     pub previous: Option<years::YearFigures>,
+    /// The programme's minimum attendance rate, in percent (the line on the attendance chart).
+    pub min_attendance_pct: u32,
 }
 
 /// The organisation a dashboard starts from: the one asked for, else the programme's federation
@@ -103,7 +115,27 @@ pub async fn build(
     ids.push(root.id);
     let classes = tallies::class_figures(&state.db, &p.id, &ids).await?;
     let units = tallies::org_figures(&state.db, &ids).await?;
+    let today = crate::calendar::today();
+    let past: Vec<_> = crate::programmes::milestones_of(&state.db, std::slice::from_ref(p))
+        .await?
+        .into_iter()
+        .filter(|m| {
+            m.due_date
+                .parse()
+                .is_ok_and(|d: chrono::NaiveDate| d < today)
+        })
+        .map(|m| m.id)
+        .collect();
+    let done = tallies::done_by_root(&state.db, &ids, &past).await?;
+    // The programme's federation reports to nobody (it cannot submit): it owes nothing.
+    let overdue = |o: &Org| {
+        let all: i64 = units.get(&o.id).map_or(0, |t| t.by_kind().iter().sum());
+        let owe = all - i64::from(o.id == p.org_id && o.active);
+        owe * past.len() as i64 - done.get(&o.id).copied().unwrap_or(0)
+    };
+    let months = crate::reports::service::latest_approved_months(&state.db, p, &ids).await?;
     let row_for = |o: &Org| {
+        let month = months.get(&o.id);
         let t = classes
             .get(&o.id)
             .cloned()
@@ -117,6 +149,11 @@ pub async fn build(
             capacity: t.capacity,
             children: t.children,
             families: t.families,
+            incidents: t.incidents,
+            safety_incidents: t.safety_incidents,
+            overdue_reports: overdue(o),
+            attendance: month.map(|(_, c)| c.total.rate(c.min_attendance_pct)),
+            attendance_month: month.map(|(due, _)| due.clone()),
         }
     };
     let totals = row_for(&root);
@@ -125,6 +162,7 @@ pub async fn build(
     Ok(Dashboard {
         years,
         previous,
+        min_attendance_pct: p.rules()?.min_attendance_pct,
         programme_id: p.id,
         programme_name: p.name.clone(),
         root_id: root.id,
@@ -155,6 +193,11 @@ pub fn xlsx(d: &Dashboard, lang: crate::i18n::Lang) -> Result<crate::web::excel:
     headers.push(lang.t("dashboard.capacity"));
     headers.push(lang.t("dashboard.children"));
     headers.push(lang.t("dashboard.families"));
+    headers.push(lang.t("dashboard.incidents"));
+    headers.push(lang.t("dashboard.safety_incidents"));
+    headers.push(lang.t("dashboard.overdue_reports"));
+    headers.push(lang.t("dashboard.attendance"));
+    headers.push(lang.t("dashboard.attendance_month"));
     let cells = |r: &Row| {
         let mut v = vec![
             Cell::Text(r.name.clone()),
@@ -165,6 +208,12 @@ pub fn xlsx(d: &Dashboard, lang: crate::i18n::Lang) -> Result<crate::web::excel:
         v.push(Cell::Int(r.capacity));
         v.push(Cell::Int(r.children));
         v.push(Cell::Int(r.families));
+        v.push(Cell::Int(r.incidents));
+        v.push(Cell::Int(r.safety_incidents));
+        v.push(Cell::Int(r.overdue_reports));
+        let rate = r.attendance.as_ref().and_then(|a| a.rate.clone());
+        v.push(Cell::Text(rate.unwrap_or_default()));
+        v.push(Cell::Text(r.attendance_month.clone().unwrap_or_default()));
         v
     };
     let mut totals = cells(&d.totals);

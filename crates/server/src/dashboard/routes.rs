@@ -45,6 +45,20 @@ impl DashboardPage {
     fn pct(&self, n: &i64, of: &i64) -> i64 {
         if *of <= 0 { 0 } else { (n * 100 / of).min(100) }
     }
+    /// The tone of a unit's tile: its attendance against the rule, muted before a report.
+    fn tile(&self, r: &super::Row) -> &'static str {
+        match &r.attendance {
+            Some(a) if a.meets_rule => "ok",
+            Some(a) if a.rate.is_some() => "bad",
+            _ => "muted",
+        }
+    }
+    fn rate(&self, r: &super::Row) -> String {
+        r.attendance
+            .as_ref()
+            .and_then(|a| a.rate.clone())
+            .unwrap_or_else(|| "—".into())
+    }
 }
 
 async fn page(

@@ -38,6 +38,10 @@ pub struct ClassTally {
     pub children: i64,
     /// Families helped, counted as children are.
     pub families: i64,
+    /// Incidents of its classes, acknowledged or not.
+    pub incidents: i64,
+    /// Of those, safety incidents (a class with one cannot be a model class).
+    pub safety_incidents: i64,
 }
 
 impl ClassTally {
@@ -57,6 +61,8 @@ impl ClassTally {
             unacknowledged: 0,
             children: 0,
             families: 0,
+            incidents: 0,
+            safety_incidents: 0,
         }
     }
 
@@ -79,6 +85,7 @@ impl ClassTally {
             && self.unacknowledged == 0
             && self.children == 0
             && self.families == 0
+            && self.incidents == 0
     }
 }
 
@@ -110,7 +117,8 @@ impl OrgTally {
 const ORG_COLS: &str = "org_id, national, province, city, district, grassroots";
 
 const CLASS_COLS: &str = "programme_id, org_id, draft, submitted, returned, approved, running, closed, \
-                          capacity, participating, unacknowledged, children, families";
+                          capacity, participating, unacknowledged, children, families, incidents, \
+                          safety_incidents";
 
 const MILESTONE_COLS: &str = "milestone_id, org_id, done";
 
@@ -177,15 +185,17 @@ const REFRESH_ORGS: &str = "INSERT INTO org_tallies (org_id, national, province,
 fn refresh_classes_sql() -> String {
     format!(
         "INSERT INTO class_tallies (programme_id, org_id, draft, submitted, returned, \
-        approved, running, closed, capacity, participating, unacknowledged, children, families) \
+        approved, running, closed, capacity, participating, unacknowledged, children, families, \
+        incidents, safety_incidents) \
     SELECT $1, $2, CAST(COALESCE(SUM(s.draft), 0) AS BIGINT), CAST(COALESCE(SUM(s.submitted), 0) AS BIGINT), \
         CAST(COALESCE(SUM(s.returned), 0) AS BIGINT), CAST(COALESCE(SUM(s.approved), 0) AS BIGINT), \
         CAST(COALESCE(SUM(s.running), 0) AS BIGINT), CAST(COALESCE(SUM(s.closed), 0) AS BIGINT), \
         CAST(COALESCE(SUM(s.capacity), 0) AS BIGINT), CAST(COALESCE(SUM(s.participating), 0) AS BIGINT), \
         CAST(COALESCE(SUM(s.unacknowledged), 0) AS BIGINT), CAST(COALESCE(SUM(s.children), 0) AS BIGINT), \
-        CAST(COALESCE(SUM(s.families), 0) AS BIGINT) \
+        CAST(COALESCE(SUM(s.families), 0) AS BIGINT), CAST(COALESCE(SUM(s.incidents), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(s.safety_incidents), 0) AS BIGINT) \
     FROM (SELECT t.draft, t.submitted, t.returned, t.approved, t.running, t.closed, t.capacity, t.participating, \
-                 t.unacknowledged, t.children, t.families \
+                 t.unacknowledged, t.children, t.families, t.incidents, t.safety_incidents \
           FROM class_tallies t JOIN orgs o ON o.id = t.org_id WHERE t.programme_id = $1 AND o.parent_id = $2 \
           UNION ALL \
           SELECT SUM(CASE WHEN status = 'draft' THEN 1 ELSE 0 END), \
@@ -198,13 +208,18 @@ fn refresh_classes_sql() -> String {
                  MAX(CASE WHEN status IN ('approved', 'running', 'closed') THEN 1 ELSE 0 END), \
                  (SELECT COUNT(*) FROM classes k CROSS JOIN incidents i WHERE k.programme_id = $1 \
                   AND k.host_org_id = $2 AND i.class_id = k.id AND i.acknowledged_at IS NULL), \
-                 {children}, {families} \
+                 {children}, {families}, \
+                 (SELECT COUNT(*) FROM classes k CROSS JOIN incidents i WHERE k.programme_id = $1 \
+                  AND k.host_org_id = $2 AND i.class_id = k.id), \
+                 (SELECT COUNT(*) FROM classes k CROSS JOIN incidents i WHERE k.programme_id = $1 \
+                  AND k.host_org_id = $2 AND i.class_id = k.id AND i.safety = TRUE) \
           FROM classes WHERE programme_id = $1 AND host_org_id = $2) s \
     WHERE TRUE \
     ON CONFLICT (programme_id, org_id) DO UPDATE SET draft = excluded.draft, submitted = excluded.submitted, \
         returned = excluded.returned, approved = excluded.approved, running = excluded.running, \
         closed = excluded.closed, capacity = excluded.capacity, participating = excluded.participating, \
-        unacknowledged = excluded.unacknowledged, children = excluded.children, families = excluded.families",
+        unacknowledged = excluded.unacknowledged, children = excluded.children, families = excluded.families, \
+        incidents = excluded.incidents, safety_incidents = excluded.safety_incidents",
         children = reach::own_children_sql(),
         families = reach::own_families_sql(),
     )
@@ -242,11 +257,15 @@ const RECOUNT_CLASSES_TEMPLATE: &str = "WITH RECURSIVE up(host, org) AS ( \
             AS participating, \
         CAST(COALESCE(SUM(w.n), 0) AS BIGINT) AS unacknowledged, \
         CAST(COALESCE(SUM(r.children), 0) AS BIGINT) AS children, \
-        CAST(COALESCE(SUM(r.families), 0) AS BIGINT) AS families \
+        CAST(COALESCE(SUM(r.families), 0) AS BIGINT) AS families, \
+        CAST(COALESCE(SUM(a.n), 0) AS BIGINT) AS incidents, \
+        CAST(COALESCE(SUM(a.s), 0) AS BIGINT) AS safety_incidents \
     FROM up JOIN classes c ON c.host_org_id = up.host \
     LEFT JOIN {reach} r ON r.class_id = c.id \
     LEFT JOIN (SELECT class_id, COUNT(*) AS n FROM incidents WHERE acknowledged_at IS NULL GROUP BY class_id) w \
         ON w.class_id = c.id \
+    LEFT JOIN (SELECT class_id, COUNT(*) AS n, SUM(CASE WHEN safety THEN 1 ELSE 0 END) AS s FROM incidents \
+               GROUP BY class_id) a ON a.class_id = c.id \
     GROUP BY c.programme_id, up.org";
 
 static RECOUNT_CLASSES: LazyLock<String> =
@@ -435,6 +454,27 @@ pub async fn done_of(db: &Db, roots: &[OrgId], milestones: &[MilestoneId]) -> sq
     .push(")")
     .fetch_scalar(db)
     .await
+}
+
+/// Reports done of `milestones` in each of `roots`' subtrees (absent: none done).
+pub async fn done_by_root(
+    db: &Db,
+    roots: &[OrgId],
+    milestones: &[MilestoneId],
+) -> sqlx::Result<HashMap<OrgId, i64>> {
+    if roots.is_empty() || milestones.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(OrgId, i64)> = Sql::new(
+        "SELECT org_id, CAST(SUM(done) AS BIGINT) FROM milestone_tallies WHERE org_id IN (",
+    )
+    .list(roots.iter().copied())
+    .push(") AND milestone_id IN (")
+    .list(milestones.iter().copied())
+    .push(") GROUP BY org_id")
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// The stored class figures of `org_ids` in `programme_id` (absent: no class below).

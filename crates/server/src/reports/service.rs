@@ -297,5 +297,33 @@ async fn journal(
     Ok(audit::record(tx, &entry, client).await?)
 }
 
+/// The latest approved monthly report of each of `orgs` in programme `p`: (its due day, its
+/// frozen figures). What a dashboard shows of attendance by subordinate: the month each one's
+/// report covers, as the level above approved it.
+pub async fn latest_approved_months(
+    db: &crate::db::Db,
+    p: &Programme,
+    orgs: &[OrgId],
+) -> Result<std::collections::HashMap<OrgId, (String, Compiled)>, AppError> {
+    let months = store::approved_monthly(db, &p.id, orgs).await?;
+    let mut latest: std::collections::HashMap<OrgId, (String, crate::ids::SubmissionId)> =
+        std::collections::HashMap::new();
+    for (org, due, id) in months {
+        let slot = latest.entry(org).or_insert((due.clone(), id));
+        if due > slot.0 {
+            *slot = (due, id);
+        }
+    }
+    let ids: Vec<_> = latest.values().map(|v| v.1).collect();
+    let frozen = store::snapshots(db, &ids).await?;
+    Ok(latest
+        .into_iter()
+        .filter_map(|(org, (due, id))| {
+            let c = frozen.iter().find(|f| f.0 == id)?.1.clone();
+            Some((org, (due, c)))
+        })
+        .collect())
+}
+
 /// Keeps the figures a report was submitted with (called in the submission's transaction).
 pub use store::put_snapshot as freeze;

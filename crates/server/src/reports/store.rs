@@ -107,6 +107,27 @@ pub async fn snapshots(
         .collect())
 }
 
+/// The approved monthly reports of `orgs` in a programme: (organisation, due day, submission).
+pub async fn approved_monthly(
+    db: &Db,
+    programme: &ProgrammeId,
+    orgs: &[OrgId],
+) -> sqlx::Result<Vec<(OrgId, String, SubmissionId)>> {
+    if orgs.is_empty() {
+        return Ok(Vec::new());
+    }
+    Sql::new(
+        "SELECT s.org_id, m.due_date, s.id FROM submissions s JOIN milestones m ON m.id = s.milestone_id \
+         WHERE m.kind = 'monthly_report' AND s.status = 'approved' AND m.programme_id = ",
+    )
+    .bind(programme)
+    .push(" AND s.org_id IN (")
+    .list(orgs.iter().copied())
+    .push(")")
+    .fetch_all(db)
+    .await
+}
+
 /// A subordinate marked missing for a report.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Exemption {

@@ -11,6 +11,7 @@ mod auth;
 mod auth_throttle;
 mod axe;
 mod browser;
+mod browser_dashboards;
 mod browser_enrolment;
 mod browser_home;
 mod browser_phone;
