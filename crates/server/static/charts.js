@@ -29,7 +29,8 @@
     box.className = "chart";
     box.setAttribute("role", "img");
     box.setAttribute("aria-label", table.dataset.title || "");
-    table.closest(".table-wrap, table").insertAdjacentElement("beforebegin", box);
+    // Above the table's scrolling box, so the chart neither scrolls with it nor is cut by it.
+    (table.parentElement.closest(".table-wrap") || table).insertAdjacentElement("beforebegin", box);
     var chart = echarts.init(box, null, { renderer: "canvas" });
     chart.setOption({
       animation: false,

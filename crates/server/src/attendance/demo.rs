@@ -210,6 +210,8 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
         {
             incident(&mut tx, &c, *day).await?;
         }
+        // Written around the taps: the class's child-days by day are counted from its rows.
+        crate::dashboard::days::classes_changed(&mut tx, &[c.id]).await?;
         tx.commit().await?;
     }
     Ok(())
@@ -264,6 +266,7 @@ pub async fn living(
         {
             incident(&mut tx, &c, *day).await?;
         }
+        crate::dashboard::days::classes_changed(&mut tx, &[c.id]).await?;
         tx.commit().await?;
     }
     Ok(())

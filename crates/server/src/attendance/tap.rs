@@ -420,6 +420,9 @@ pub async fn apply_in(tx: &mut Tx, t: &Prepared) -> Result<Stored, AppError> {
     let d = decide(&row, t, now)?;
     if let Some(n) = &d.new_row {
         store::save_row(tx, n, now).await?;
+        let change = i64::from(n.in_at.is_some()) - i64::from(row.in_at.is_some());
+        let day = (n.class_id, n.day.clone(), change);
+        crate::dashboard::days::present_changed(tx, &[day]).await?;
     }
     store::insert_event(tx, &d.event).await?;
     if let Some(key) = &t.key {

@@ -108,6 +108,12 @@ async fn decide_all(tx: &mut Tx, batch: &[Job]) -> Result<Vec<Result<Stored, App
         .into_iter()
         .map(|r| ((r.class_id, r.day.clone(), r.child_id), r))
         .collect();
+    // Who was checked in before the batch: the child-days present it adds or takes away.
+    let arrived: BTreeSet<Pk> = rows
+        .iter()
+        .filter(|(_, r)| r.in_at.is_some())
+        .map(|(k, _)| k.clone())
+        .collect();
     let mut dirty: BTreeSet<Pk> = BTreeSet::new();
     let mut events = Vec::with_capacity(batch.len());
     let mut new_keys: Vec<(&Key, Stored)> = Vec::new();
@@ -144,6 +150,19 @@ async fn decide_all(tx: &mut Tx, batch: &[Job]) -> Result<Vec<Result<Stored, App
     }
     let changed: Vec<&Row> = dirty.iter().filter_map(|k| rows.get(k)).collect();
     store::save_rows(tx, &changed, now).await?;
+    let present: Vec<(ClassId, String, i64)> = changed
+        .iter()
+        .map(|r| {
+            let key = (r.class_id, r.day.clone(), r.child_id);
+            let before = i64::from(arrived.contains(&key));
+            (
+                r.class_id,
+                r.day.clone(),
+                i64::from(r.in_at.is_some()) - before,
+            )
+        })
+        .collect();
+    crate::dashboard::days::present_changed(tx, &present).await?;
     store::insert_events(tx, &events).await?;
     let refs: Vec<(&Key, &Stored)> = new_keys.iter().map(|(k, s)| (*k, s)).collect();
     idempotency::remember_many(tx, &refs).await?;

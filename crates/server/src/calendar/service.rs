@@ -96,6 +96,7 @@ pub async fn set_day(
     let day = check_day(date, kind, name).map_err(AppError::Validation)?;
     let mut tx = state.db.begin().await?;
     store::upsert(&mut tx, &day, Some(&me.id), crate::now()).await?;
+    year_changed(&mut tx, &day.date).await?;
     let detail = format!("{} {} {}", day.date, day.kind, day.name);
     audit::record(
         &mut tx,
@@ -121,6 +122,7 @@ pub async fn delete_day(
     if store::delete(&mut tx, &d).await? == 0 {
         return Err(AppError::NotFound);
     }
+    year_changed(&mut tx, &d).await?;
     audit::record(
         &mut tx,
         &Entry::by(me, "calendar.delete", "calendar_day").target(&d),
@@ -129,6 +131,14 @@ pub async fn delete_day(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The operating days of classes over the year of `date` may have moved (a year whose first entry
+/// arrives becomes known as a whole): their child-days by day are computed again.
+async fn year_changed(tx: &mut crate::db::Tx, date: &str) -> sqlx::Result<()> {
+    let year = date.get(..4).unwrap_or("0000");
+    let (from, to) = (format!("{year}-01-01"), format!("{year}-12-31"));
+    crate::dashboard::days::calendar_changed(tx, &from, &to).await
 }
 
 /// Replaces a year's entries at once (the State Council's notice for the year); all or nothing.
@@ -165,6 +175,7 @@ pub async fn replace_year(
     for d in &clean {
         store::upsert(&mut tx, d, Some(&me.id), now).await?;
     }
+    year_changed(&mut tx, &format!("{year:04}-01-01")).await?;
     let detail = format!("year {year}: {} entries", clean.len());
     let y = year.to_string();
     audit::record(

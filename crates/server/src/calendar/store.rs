@@ -62,6 +62,10 @@ pub async fn seed_shipped(db: &Db) -> anyhow::Result<usize> {
         upsert(&mut tx, &view, None, now).await?;
         n += 1;
     }
+    // Classes over a year the calendar did not know had no operating days in it until now.
+    if n > 0 {
+        crate::dashboard::days::calendar_changed(&mut tx, "0000-01-01", "9999-12-31").await?;
+    }
     tx.commit().await?;
     Ok(n)
 }

@@ -124,7 +124,9 @@ pub async fn update(tx: &mut Tx, c: &Class) -> sqlx::Result<()> {
         .bind(c.partners.join("\n")).bind(c.partner_agreement).bind(c.qualification_review)
         .bind(JsonText::of(&c.venue)).bind(JsonText::of(&c.food))
         .bind(c.rules_in_force.join(",")).bind(c.updated_at).execute(&mut *x).await.map(|_| ()))?;
-    crate::dashboard::tallies::class_changed(tx, &c.id, former.as_ref()).await
+    crate::dashboard::tallies::class_changed(tx, &c.id, former.as_ref()).await?;
+    // Its dates may have moved, and with them its operating days.
+    crate::dashboard::days::classes_changed(tx, &[c.id]).await
 }
 
 /// Moves a class from `from` to `to`; false when another request moved it first.
@@ -220,10 +222,13 @@ pub async fn upsert_day(tx: &mut Tx, class_id: &ClassId, d: &ClassDay) -> sqlx::
     const SQL: &str = "INSERT INTO class_days (class_id, day, kind, reason) VALUES ($1,$2,$3,$4) \
                        ON CONFLICT (class_id, day) DO UPDATE SET kind = excluded.kind, reason = excluded.reason";
     on_tx!(tx, x => sqlx::query(SQL).bind(class_id).bind(&d.day).bind(&d.kind).bind(&d.reason)
-        .execute(&mut *x).await.map(|_| ()))
+        .execute(&mut *x).await.map(|_| ()))?;
+    crate::dashboard::days::classes_changed(tx, &[*class_id]).await
 }
 
 pub async fn delete_day(tx: &mut Tx, class_id: &ClassId, day: &str) -> sqlx::Result<u64> {
-    on_tx!(tx, x => sqlx::query("DELETE FROM class_days WHERE class_id = $1 AND day = $2").bind(class_id).bind(day)
-        .execute(&mut *x).await.map(|r| r.rows_affected()))
+    let n = on_tx!(tx, x => sqlx::query("DELETE FROM class_days WHERE class_id = $1 AND day = $2").bind(class_id).bind(day)
+        .execute(&mut *x).await.map(|r| r.rows_affected()))?;
+    crate::dashboard::days::classes_changed(tx, &[*class_id]).await?;
+    Ok(n)
 }

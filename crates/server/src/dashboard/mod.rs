@@ -1,12 +1,16 @@
 //! The federation dashboard (first cut of PRODUCT.md §13): participating units, classes by status,
 //! capacity and progress against the programme's targets, by subordinate unit; exported to .xlsx.
 
+pub mod days;
 pub mod reach;
 pub mod routes;
 pub mod tallies;
 pub mod years;
 
 use serde::Serialize;
+use tuoguan_domain::attendance::Rate;
+
+use crate::attendance::metrics::RateView;
 
 use crate::app::AppState;
 use crate::auth::{Capability, CurrentUser, Scope};
@@ -41,10 +45,15 @@ pub struct Row {
     /// Reports overdue: for each milestone past due, the active organisations of its subtree
     /// (below the programme's federation) whose latest version is neither submitted nor approved.
     pub overdue_reports: i64,
+    /// Child-days expected in its classes so far this season (up to today), and present.
+    pub child_days_expected: i64,
+    pub child_days_present: i64,
+    /// Its attendance rate so far against the programme's rule (from the child-days above).
+    pub attendance: RateView,
     /// Attendance of its latest approved monthly report, as approved (absent before one is).
-    pub attendance: Option<crate::attendance::metrics::RateView>,
+    pub reported_attendance: Option<RateView>,
     /// The due day of that report (its month).
-    pub attendance_month: Option<String>,
+    pub reported_month: Option<String>,
 }
 
 /// The dashboard of a subtree for one programme.
@@ -70,6 +79,8 @@ pub struct Dashboard {
     pub previous: Option<years::YearFigures>,
     /// The programme's minimum attendance rate, in percent (the line on the attendance chart).
     pub min_attendance_pct: u32,
+    /// The root's season day by day up to today: child-days expected and children present.
+    pub days: Vec<days::DayFigures>,
 }
 
 /// The organisation a dashboard starts from: the one asked for, else the programme's federation
@@ -134,8 +145,17 @@ pub async fn build(
         owe * past.len() as i64 - done.get(&o.id).copied().unwrap_or(0)
     };
     let months = crate::reports::service::latest_approved_months(&state.db, p, &ids).await?;
+    let until = today.to_string();
+    let so_far = days::totals_of(&state.db, &p.id, &ids, &until).await?;
+    let min_pct = p.rules()?.min_attendance_pct;
     let row_for = |o: &Org| {
         let month = months.get(&o.id);
+        let (expected, present) = so_far.get(&o.id).copied().unwrap_or((0, 0));
+        let n = |v: i64| u32::try_from(v.max(0)).unwrap_or(u32::MAX);
+        let rate = Rate {
+            expected: n(expected),
+            present: n(present),
+        };
         let t = classes
             .get(&o.id)
             .cloned()
@@ -152,8 +172,11 @@ pub async fn build(
             incidents: t.incidents,
             safety_incidents: t.safety_incidents,
             overdue_reports: overdue(o),
-            attendance: month.map(|(_, c)| c.total.rate(c.min_attendance_pct)),
-            attendance_month: month.map(|(due, _)| due.clone()),
+            child_days_expected: expected,
+            child_days_present: present,
+            attendance: RateView::of(rate, min_pct),
+            reported_attendance: month.map(|(_, c)| c.total.rate(c.min_attendance_pct)),
+            reported_month: month.map(|(due, _)| due.clone()),
         }
     };
     let totals = row_for(&root);
@@ -162,7 +185,8 @@ pub async fn build(
     Ok(Dashboard {
         years,
         previous,
-        min_attendance_pct: p.rules()?.min_attendance_pct,
+        min_attendance_pct: min_pct,
+        days: days::of_root(&state.db, &p.id, &root.id, &until).await?,
         programme_id: p.id,
         programme_name: p.name.clone(),
         root_id: root.id,
@@ -196,7 +220,10 @@ pub fn xlsx(d: &Dashboard, lang: crate::i18n::Lang) -> Result<crate::web::excel:
     headers.push(lang.t("dashboard.incidents"));
     headers.push(lang.t("dashboard.safety_incidents"));
     headers.push(lang.t("dashboard.overdue_reports"));
+    headers.push(lang.t("dashboard.child_days_expected"));
+    headers.push(lang.t("dashboard.child_days_present"));
     headers.push(lang.t("dashboard.attendance"));
+    headers.push(lang.t("dashboard.reported_attendance"));
     headers.push(lang.t("dashboard.attendance_month"));
     let cells = |r: &Row| {
         let mut v = vec![
@@ -211,9 +238,12 @@ pub fn xlsx(d: &Dashboard, lang: crate::i18n::Lang) -> Result<crate::web::excel:
         v.push(Cell::Int(r.incidents));
         v.push(Cell::Int(r.safety_incidents));
         v.push(Cell::Int(r.overdue_reports));
-        let rate = r.attendance.as_ref().and_then(|a| a.rate.clone());
-        v.push(Cell::Text(rate.unwrap_or_default()));
-        v.push(Cell::Text(r.attendance_month.clone().unwrap_or_default()));
+        v.push(Cell::Int(r.child_days_expected));
+        v.push(Cell::Int(r.child_days_present));
+        v.push(Cell::Text(r.attendance.rate.clone().unwrap_or_default()));
+        let reported = r.reported_attendance.as_ref().and_then(|a| a.rate.clone());
+        v.push(Cell::Text(reported.unwrap_or_default()));
+        v.push(Cell::Text(r.reported_month.clone().unwrap_or_default()));
         v
     };
     let mut totals = cells(&d.totals);

@@ -48,16 +48,25 @@ impl DashboardPage {
     /// The tone of a unit's tile: its attendance against the rule, muted before a report.
     fn tile(&self, r: &super::Row) -> &'static str {
         match &r.attendance {
-            Some(a) if a.meets_rule => "ok",
-            Some(a) if a.rate.is_some() => "bad",
-            _ => "muted",
+            a if a.rate.is_none() => "muted",
+            a if a.meets_rule => "ok",
+            _ => "bad",
         }
     }
     fn rate(&self, r: &super::Row) -> String {
-        r.attendance
+        r.attendance.rate.clone().unwrap_or_else(|| "—".into())
+    }
+    fn reported(&self, r: &super::Row) -> String {
+        r.reported_attendance
             .as_ref()
             .and_then(|a| a.rate.clone())
             .unwrap_or_else(|| "—".into())
+    }
+    fn day_rate(&self, d: &super::days::DayFigures) -> String {
+        match d.expected {
+            0 => "—".into(),
+            e => format!("{:.1}%", d.present as f64 * 100.0 / e as f64),
+        }
     }
 }
 

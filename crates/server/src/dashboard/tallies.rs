@@ -294,6 +294,9 @@ pub async fn refresh_classes(
 ) -> sqlx::Result<()> {
     for id in deepest_first(path) {
         on_tx!(tx, x => sqlx::query(AssertSqlSafe(REFRESH_CLASSES.as_str())).bind(programme_id).bind(id).execute(&mut *x).await.map(|_| ()))?;
+        for sql in super::days::REFRESH_ORG {
+            on_tx!(tx, x => sqlx::query(sql).bind(programme_id).bind(id).execute(&mut *x).await.map(|_| ()))?;
+        }
     }
     Ok(())
 }
@@ -405,8 +408,9 @@ pub async fn rebuild(tx: &mut Tx) -> sqlx::Result<()> {
         sqlx::query(AssertSqlSafe(units)).execute(&mut *x).await?;
         sqlx::query(AssertSqlSafe(classes)).execute(&mut *x).await?;
         sqlx::query(AssertSqlSafe(milestones)).execute(&mut *x).await?;
-        Ok(())
-    })
+        Ok::<(), sqlx::Error>(())
+    })?;
+    super::days::rebuild(tx).await
 }
 
 /// Every tally as stored, or as a recount gives it: organisations, classes, milestones.

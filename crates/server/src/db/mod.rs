@@ -165,6 +165,25 @@ impl Db {
             Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
             Db::Pg(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
         }
+        self.finish_rebuilds().await
+    }
+
+    /// Work a migration asked for that SQL alone cannot do (`pending_rebuilds`), done once, in
+    /// one transaction with taking the request off.
+    async fn finish_rebuilds(&self) -> anyhow::Result<()> {
+        const PENDING: &str = "SELECT name FROM pending_rebuilds ORDER BY name";
+        let pending: Vec<String> =
+            on_db!(self, p => sqlx::query_scalar(PENDING).fetch_all(p).await)?;
+        for name in pending {
+            let mut tx = self.begin().await?;
+            if name == "day_tallies" {
+                crate::dashboard::days::rebuild(&mut tx).await?;
+            }
+            const DONE: &str = "DELETE FROM pending_rebuilds WHERE name = $1";
+            crate::on_tx!(&mut tx, x => sqlx::query(DONE).bind(&name).execute(&mut *x).await.map(|_| ()))?;
+            tx.commit().await?;
+            tracing::info!(rebuild = %name, "filled what a migration asked for");
+        }
         Ok(())
     }
 

@@ -440,5 +440,6 @@ pub async fn withdraw_open_for_deletion(
         .execute(&mut *x).await.map(|_| ()))?;
     // Withdrawn without having been in the class: no longer counted as helped.
     crate::dashboard::reach::applications_changed(tx, &[*child_id]).await?;
+    crate::dashboard::days::children_changed(tx, &[*child_id]).await?;
     Ok(())
 }

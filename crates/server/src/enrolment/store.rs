@@ -387,7 +387,8 @@ pub async fn insert_applications(tx: &mut Tx, apps: &[Application]) -> sqlx::Res
         .filter(|a| a.status == super::Status::Enrolled)
         .map(|a| a.child_id)
         .collect();
-    crate::dashboard::reach::applications_changed(tx, &enrolled).await
+    crate::dashboard::reach::applications_changed(tx, &enrolled).await?;
+    crate::dashboard::days::children_changed(tx, &enrolled).await
 }
 
 /// Writes the mutable fields of an application. Entering or leaving `enrolled` dates the
@@ -421,6 +422,10 @@ pub async fn update_application(tx: &mut Tx, a: &Application) -> sqlx::Result<()
     if newly {
         crate::dashboard::reach::applications_changed(tx, &[a.child_id]).await?;
     }
+    // Entering or leaving the class moves the child-days expected of it.
+    if matches!(a.status, super::Status::Enrolled | super::Status::Withdrawn) {
+        crate::dashboard::days::classes_changed(tx, &[a.class_id]).await?;
+    }
     Ok(())
 }
 
@@ -432,7 +437,11 @@ pub async fn set_attends_from(
     now: i64,
 ) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE applications SET attends_from = $2, updated_at = $3 WHERE id = $1";
-    on_tx!(tx, x => sqlx::query(SQL).bind(id).bind(day).bind(now).execute(&mut *x).await.map(|_| ()))
+    on_tx!(tx, x => sqlx::query(SQL).bind(id).bind(day).bind(now).execute(&mut *x).await.map(|_| ()))?;
+    const CLASS: &str = "SELECT class_id FROM applications WHERE id = $1";
+    let class: Option<ClassId> =
+        on_tx!(tx, x => sqlx::query_scalar(CLASS).bind(id).fetch_optional(&mut *x).await)?;
+    crate::dashboard::days::classes_changed(tx, class.as_slice()).await
 }
 
 /// The first day with anything recorded for the child in the class.

@@ -220,6 +220,8 @@ async fn door(b: Backend) {
             .iter()
             .any(|e| e["action"] == "undo" && e["by"] == "徐涛" && e["note"] == "点错了孩子")
     );
+    // The child-days present by day moved with every arrival and the correction, as a recount.
+    crate::tallies::assert_tallies_match(&app, "a day at the door with a correction").await;
     // Another organisation's staff never reach the class; a federation sees it but cannot tap.
     let power = app.token("power_admin").await;
     let (s, _) = tap(&app, &power, &class, None, check_in(bb, day, "08:00")).await;
@@ -295,6 +297,7 @@ async fn offline(b: Backend) {
     assert_eq!(answers[0].0, StatusCode::CREATED);
     let r = roll(&app, &staff, &class, day).await;
     assert_eq!(r["present"], 2);
+    crate::tallies::assert_tallies_match(&app, "the same tap from many phones at once").await;
 }
 
 both!(

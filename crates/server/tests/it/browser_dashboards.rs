@@ -59,6 +59,7 @@ async fn journey(b: Backend) {
         };
         c.goto(&url).await.unwrap();
         wait_text(&c, "#years", |t| t.contains("2025")).await;
+        wait_text(&c, "#days", |t| t.contains("2026-07-")).await;
         let pixels = painted(&c).await;
         assert!(
             pixels.iter().all(|n| *n > 1000),
@@ -69,6 +70,11 @@ async fn journey(b: Backend) {
         if level == "city" {
             // Last year's figures beside this year's headline ones.
             wait_text(&c, "#targets", |t| t.contains("去年同期")).await;
+        }
+        if level == "city" {
+            let js = "document.getElementById('season-heading').scrollIntoView();";
+            c.execute(js, vec![]).await.unwrap();
+            shot(&c, &format!("{tag}-50-dashboard-{level}-season")).await;
         }
         if level == "city" || level == "district" {
             // The attendance grid, its chart with the rule, incidents and overdue reports.

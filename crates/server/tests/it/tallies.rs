@@ -19,6 +19,11 @@ pub async fn assert_tallies_match(app: &TestApp, when: &str) {
     assert_eq!(stored.1, recounted.1, "classes after {when}");
     assert_eq!(stored.2, recounted.2, "reports done after {when}");
     assert!(!recounted.1.is_empty(), "the demo has classes");
+    let drift = tuoguan::dashboard::days::drift(db).await.unwrap();
+    assert!(
+        drift.is_empty(),
+        "child-days by day after {when}: {drift:#?}"
+    );
 }
 
 async fn row(app: &TestApp, token: &str, root: &str, pid: &str, name: &str) -> Value {
