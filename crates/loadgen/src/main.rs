@@ -11,6 +11,7 @@ mod drill;
 mod filebench;
 mod load;
 mod national;
+mod previous;
 mod raw;
 mod readbench;
 mod report;

@@ -254,7 +254,9 @@ pub async fn generate(db: &Db, scale: Scale, run: &str) -> anyhow::Result<Manife
         L::I(now),
     ]);
     ins.run(&mut tx).await?;
-    counts.submissions = crate::reports::write(&mut tx, &tree.ids[4], &programme_id, now).await?;
+    let (submissions, report_milestone_id) =
+        crate::reports::write(&mut tx, &tree.ids[4], &programme_id, now).await?;
+    counts.submissions = submissions;
     tx.commit().await?;
     eprintln!(
         "organisations {} and users {} in {:.1} s",
@@ -314,6 +316,16 @@ pub async fn generate(db: &Db, scale: Scale, run: &str) -> anyhow::Result<Manife
     }
     let t = Instant::now();
     let mut tx = db.begin().await?;
+    let (previous_programme_id, last_year) = crate::previous::write(&mut tx, &programme_id).await?;
+    tx.commit().await?;
+    eprintln!(
+        "the season before: {} classes, {} children enrolled, in {:.1} s",
+        last_year.0,
+        last_year.1,
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let mut tx = db.begin().await?;
     tuoguan::dashboard::tallies::rebuild(&mut tx).await?;
     tx.commit().await?;
     eprintln!(
@@ -339,6 +351,8 @@ pub async fn generate(db: &Db, scale: Scale, run: &str) -> anyhow::Result<Manife
         password,
         free_days: free_days.to_vec(),
         sample,
+        previous_programme_id,
+        report_milestone_id,
         generated_secs: started.elapsed().as_secs_f64(),
         rows: counts,
     })

@@ -43,6 +43,12 @@ pub struct Manifest {
     /// Operating days without attendance, for the check-in load.
     pub free_days: Vec<String>,
     pub sample: Vec<SampleClass>,
+    /// Last year's programme of the same season (none in a manifest from before issue 16).
+    #[serde(default)]
+    pub previous_programme_id: String,
+    /// The programme's July report (none in a manifest from before issue 16).
+    #[serde(default)]
+    pub report_milestone_id: String,
     pub generated_secs: f64,
     pub rows: Counts,
 }
@@ -160,8 +166,33 @@ pub fn targets(m: &Manifest) -> Vec<Target> {
         ),
     ]
     .into_iter()
+    .chain(reports(m))
     .filter(|t| !t.user.is_empty())
     .collect()
+}
+
+/// The July report compiled (issue 16): the national federation's (the sum of its provinces'
+/// approved reports) and the 50-child class's unit's (from its records).
+fn reports(m: &Manifest) -> Vec<Target> {
+    if m.report_milestone_id.is_empty() {
+        return Vec::new();
+    }
+    let path = format!(
+        "/api/v1/programmes/{}/milestones/{}/report",
+        m.programme_id, m.report_milestone_id
+    );
+    vec![
+        Target {
+            name: "national July report (API)",
+            path: path.clone(),
+            user: m.national_user.clone(),
+        },
+        Target {
+            name: "unit July report (API)",
+            path,
+            user: m.unit_user.clone(),
+        },
+    ]
 }
 
 /// Latencies of one target.
@@ -421,7 +452,7 @@ impl BenchReport {
         }
         let _ = writeln!(
             out,
-            "national dashboard counts every unit, running class and place: {}",
+            "national dashboard counts every unit, running class and place (and last year): {}",
             self.figures_ok
         );
         let _ = writeln!(
@@ -582,5 +613,19 @@ async fn national_figures(
         && t["classes"][4].as_i64() == Some(units)
         && t["participating_units"].as_i64() == Some(units)
         && t["capacity"].as_i64() == Some(m.scale.children as i64)
-        && d["rows"].as_array().map(Vec::len) == Some(m.scale.provinces))
+        && d["rows"].as_array().map(Vec::len) == Some(m.scale.provinces)
+        && last_year_compared(&d, m))
+}
+
+/// The season before is beside this one (issue 16): two years, the earlier with children, and this
+/// year's child-days by day counted.
+fn last_year_compared(d: &serde_json::Value, m: &Manifest) -> bool {
+    if m.previous_programme_id.is_empty() {
+        return true;
+    }
+    let years = d["years"].as_array().cloned().unwrap_or_default();
+    years.len() == 2
+        && years[0]["programme_id"] == m.previous_programme_id.as_str()
+        && years[0]["children"].as_i64().is_some_and(|n| n > 0)
+        && d["days"].as_array().is_some_and(|v| !v.is_empty())
 }

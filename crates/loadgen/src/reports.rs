@@ -8,21 +8,26 @@ use crate::bulk::{Insert, L};
 /// The programme's milestones (seed 003's timeline for a summer: work plan, preparation, month
 /// reports, summary, model application, all past by the autumn) and each grassroots unit's reports:
 /// fewer units done the later the milestone, a few returned, so that every federation's home has
-/// reports overdue to count. Returns how many submissions were written.
+/// reports overdue to count. Returns how many submissions were written, and the July report's
+/// milestone (the one the read benchmark compiles).
 pub async fn write(
     tx: &mut Tx,
     units: &[String],
     programme_id: &str,
     now: i64,
-) -> anyhow::Result<usize> {
+) -> anyhow::Result<(usize, String)> {
     use tuoguan_domain::programme::{Season, default_milestones};
     let mut milestones = Insert::new(
         "milestones",
         &["id", "programme_id", "kind", "due_date", "created_at"],
     );
     let mut ids = Vec::new();
+    let mut july = String::new();
     for (kind, due) in default_milestones(Season::Summer, 2026) {
         let id = tuoguan::new_id();
+        if kind.as_str() == "monthly_report" && due.to_string() == "2026-07-31" {
+            july = id.clone();
+        }
         milestones.row(&[
             L::T(&id),
             L::T(programme_id),
@@ -81,5 +86,5 @@ pub async fn write(
         }
     }
     subs.run(tx).await?;
-    Ok(n)
+    Ok((n, july))
 }

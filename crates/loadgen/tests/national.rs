@@ -27,6 +27,8 @@ fn a_generated_country_answers_every_page_and_takes_check_ins() {
     let report = &out[1];
     for page in [
         "national dashboard (API)",
+        "national July report (API)",
+        "unit July report (API)",
         "class roll (page)",
         "50-child roster export (.xlsx)",
     ] {
@@ -43,7 +45,7 @@ fn a_generated_country_answers_every_page_and_takes_check_ins() {
         .unwrap_or_else(|| panic!("no large-file line in {report}"));
     assert!(files.ends_with("; 0 errors"), "{files}");
     assert!(
-        report.contains("every unit, running class and place: true"),
+        report.contains("every unit, running class and place (and last year): true"),
         "{report}"
     );
 }
