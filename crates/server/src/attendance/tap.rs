@@ -34,6 +34,10 @@ const AT_AHEAD_SLACK: i64 = 300;
 pub struct Prepared {
     pub key: Option<Key>,
     pub class_id: ClassId,
+    /// The class's programme and its host's path, read with the class: where an arrival counts
+    /// in the child-days by day (`dashboard::days`), without reading the class again.
+    pub programme_id: crate::ids::ProgrammeId,
+    pub host_path: String,
     pub child_id: ChildId,
     pub day: String,
     pub action: Action,
@@ -220,6 +224,8 @@ pub async fn prepare(
     Ok(Prepared {
         key,
         class_id: c.id,
+        programme_id: c.programme_id,
+        host_path: c.host_path.clone(),
         child_id: input.child_id,
         day: day_s,
         action: input.action,
@@ -421,8 +427,14 @@ pub async fn apply_in(tx: &mut Tx, t: &Prepared) -> Result<Stored, AppError> {
     if let Some(n) = &d.new_row {
         store::save_row(tx, n, now).await?;
         let change = i64::from(n.in_at.is_some()) - i64::from(row.in_at.is_some());
-        let day = (n.class_id, n.day.clone(), change);
-        crate::dashboard::days::present_changed(tx, &[day]).await?;
+        let arrival = crate::dashboard::days::Arrival {
+            class_id: n.class_id,
+            programme_id: t.programme_id,
+            host_path: &t.host_path,
+            day: &n.day,
+            change,
+        };
+        crate::dashboard::days::present_changed(tx, &[arrival]).await?;
     }
     store::insert_event(tx, &d.event).await?;
     if let Some(key) = &t.key {

@@ -150,16 +150,21 @@ async fn decide_all(tx: &mut Tx, batch: &[Job]) -> Result<Vec<Result<Stored, App
     }
     let changed: Vec<&Row> = dirty.iter().filter_map(|k| rows.get(k)).collect();
     store::save_rows(tx, &changed, now).await?;
-    let present: Vec<(ClassId, String, i64)> = changed
+    let hosts: HashMap<ClassId, &Prepared> =
+        batch.iter().map(|j| (j.tap.class_id, &j.tap)).collect();
+    let present: Vec<crate::dashboard::days::Arrival> = changed
         .iter()
-        .map(|r| {
+        .filter_map(|r| {
             let key = (r.class_id, r.day.clone(), r.child_id);
             let before = i64::from(arrived.contains(&key));
-            (
-                r.class_id,
-                r.day.clone(),
-                i64::from(r.in_at.is_some()) - before,
-            )
+            let t = hosts.get(&r.class_id)?;
+            Some(crate::dashboard::days::Arrival {
+                class_id: r.class_id,
+                programme_id: t.programme_id,
+                host_path: &t.host_path,
+                day: &r.day,
+                change: i64::from(r.in_at.is_some()) - before,
+            })
         })
         .collect();
     crate::dashboard::days::present_changed(tx, &present).await?;

@@ -207,34 +207,34 @@ pub async fn calendar_changed(tx: &mut Tx, from: &str, to: &str) -> sqlx::Result
     classes_changed(tx, &classes).await
 }
 
-/// After check-ins were recorded or taken back: `(class, day, change)` (+1 a child arrived,
-/// −1 an arrival corrected away). Three statements whatever the batch.
-pub async fn present_changed(tx: &mut Tx, changes: &[(ClassId, String, i64)]) -> sqlx::Result<()> {
-    let changes: Vec<_> = changes.iter().filter(|c| c.2 != 0).collect();
-    if changes.is_empty() {
-        return Ok(());
-    }
-    let mut classes: Vec<ClassId> = changes.iter().map(|c| c.0).collect();
-    classes.sort();
-    classes.dedup();
-    let hosts: Vec<(ClassId, ProgrammeId, String)> = Sql::new(
-        "SELECT c.id, c.programme_id, o.path FROM classes c JOIN orgs o ON o.id = c.host_org_id \
-         WHERE c.id IN (",
-    )
-    .list(classes.iter().copied())
-    .push(")")
-    .fetch_all_tx(tx)
-    .await?;
+/// A check-in recorded (+1) or taken back by a correction (−1), with where its class counts.
+pub struct Arrival<'a> {
+    pub class_id: ClassId,
+    pub programme_id: ProgrammeId,
+    /// The class's host's materialised path, as read with the class for the tap.
+    pub host_path: &'a str,
+    pub day: &'a str,
+    pub change: i64,
+}
+
+/// After check-ins were recorded or taken back: their classes' rows and every row up their
+/// hosts' chains, in two statements whatever the batch. (A class moved to another host while a
+/// tap was in flight counts that arrival under its old host until its chains are next refreshed.)
+pub async fn present_changed(tx: &mut Tx, arrivals: &[Arrival<'_>]) -> sqlx::Result<()> {
     let mut by_class: BTreeMap<(ClassId, &str), i64> = BTreeMap::new();
     let mut by_org: BTreeMap<(ProgrammeId, OrgId, &str), i64> = BTreeMap::new();
-    for (class, day, d) in &changes {
-        *by_class.entry((*class, day.as_str())).or_default() += d;
-        let Some((_, programme, path)) = hosts.iter().find(|h| h.0 == *class) else {
-            continue;
-        };
-        for org in path.split('/').filter_map(|s| s.parse::<OrgId>().ok()) {
-            *by_org.entry((*programme, org, day.as_str())).or_default() += d;
+    for a in arrivals.iter().filter(|a| a.change != 0) {
+        *by_class.entry((a.class_id, a.day)).or_default() += a.change;
+        for org in a
+            .host_path
+            .split('/')
+            .filter_map(|s| s.parse::<OrgId>().ok())
+        {
+            *by_org.entry((a.programme_id, org, a.day)).or_default() += a.change;
         }
+    }
+    if by_class.is_empty() {
+        return Ok(());
     }
     Sql::new("INSERT INTO class_day_tallies (class_id, day, expected, present) VALUES ")
         .rows(by_class.iter().map(|((c, day), d)| {
