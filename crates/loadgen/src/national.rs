@@ -324,6 +324,11 @@ pub async fn generate(db: &Db, scale: Scale, run: &str) -> anyhow::Result<Manife
         last_year.1,
         t.elapsed().as_secs_f64()
     );
+    // Statistics before the recount: without them PostgreSQL plans the family keys' lookup of a
+    // guardian by phone as a scan of every guardian for every child (hours at national size).
+    if let Db::Pg(p) = db {
+        sqlx::query("ANALYZE").execute(p).await?;
+    }
     let t = Instant::now();
     let mut tx = db.begin().await?;
     tuoguan::dashboard::tallies::rebuild(&mut tx).await?;
