@@ -45,7 +45,7 @@ fn a_generated_country_answers_every_page_and_takes_check_ins() {
         .unwrap_or_else(|| panic!("no large-file line in {report}"));
     assert!(files.ends_with("; 0 errors"), "{files}");
     assert!(
-        report.contains("every unit, running class and place (and last year): true"),
+        report.contains("kept figures equal a recount (below 2,000 units): true"),
         "{report}"
     );
 }
