@@ -8,6 +8,7 @@ mod bulk;
 mod cpu;
 mod crash;
 mod drill;
+mod figures;
 mod filebench;
 mod load;
 mod national;

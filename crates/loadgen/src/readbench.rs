@@ -486,27 +486,6 @@ pub async fn reset_free_days(url: &str, m: &Manifest) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Whether every kept figure (organisations, classes, reports done, child-days by day) equals a
-/// recount from the records, after the reads and check-ins. Done below province size only: the
-/// recount of a national country takes minutes.
-async fn recount_matches(url: &str, m: &Manifest) -> anyhow::Result<bool> {
-    if m.scale.units > 2_000 {
-        return Ok(true);
-    }
-    let db = tuoguan::db::Db::connect(url, 2).await?;
-    let stored = tuoguan::dashboard::tallies::stored(&db).await?;
-    let again = tuoguan::dashboard::tallies::recounted(&db).await?;
-    let drift = tuoguan::dashboard::days::drift(&db).await?;
-    db.close().await;
-    if !drift.is_empty() {
-        eprintln!(
-            "child-days by day differ from a recount: {:?}",
-            &drift[..drift.len().min(5)]
-        );
-    }
-    Ok(stored == again && drift.is_empty())
-}
-
 /// How much load the read benchmark puts on: `clients` at once, `requests` per target, then
 /// `file_rounds` of large files per client and `seconds` of check-ins (0: none).
 #[derive(Debug, Clone, Copy)]
@@ -570,7 +549,7 @@ pub async fn bench(
     let reads_tokens = crate::server::tokens(http, &srv.base, &users, &m.password).await?;
     let load = (clients, requests);
     let reads = run(http, &srv.base, &reads_tokens, m, only, load, srv.pid()).await?;
-    let figures_ok = national_figures(http, &srv.base, &reads_tokens, m).await?;
+    let figures_ok = crate::figures::national(http, &srv.base, &reads_tokens, m).await?;
     let mut files = None;
     if file_rounds > 0 {
         let token = &reads_tokens[&m.unit_user];
@@ -599,7 +578,7 @@ pub async fn bench(
     }
     let server_peak_rss_mb = crate::cpu::peak_rss_mb(srv.pid());
     srv.stop().await?;
-    let figures_ok = figures_ok && recount_matches(&url, m).await?;
+    let figures_ok = figures_ok && crate::figures::recount_matches(&url, m).await?;
     Ok(BenchReport {
         backend,
         scale: m.scale,
@@ -613,46 +592,4 @@ pub async fn bench(
         server_peak_rss_mb,
         figures_ok,
     })
-}
-
-/// True when the national dashboard's totals are the generated units, running classes and places.
-async fn national_figures(
-    http: &reqwest::Client,
-    base: &str,
-    tokens: &HashMap<String, String>,
-    m: &Manifest,
-) -> anyhow::Result<bool> {
-    let token = tokens.get(&m.national_user).context("no national token")?;
-    let url = format!(
-        "{base}/api/v1/orgs/{}/dashboard?programme_id={}",
-        m.national_id, m.programme_id
-    );
-    let d: serde_json::Value = http
-        .get(url)
-        .bearer_auth(token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let t = &d["totals"];
-    let units = m.scale.units as i64;
-    Ok(t["units"].as_i64() == Some(units)
-        && t["classes"][4].as_i64() == Some(units)
-        && t["participating_units"].as_i64() == Some(units)
-        && t["capacity"].as_i64() == Some(m.scale.children as i64)
-        && d["rows"].as_array().map(Vec::len) == Some(m.scale.provinces)
-        && last_year_compared(&d, m))
-}
-
-/// The season before is beside this one (issue 16): two years, the earlier with children, and this
-/// year's child-days by day counted.
-fn last_year_compared(d: &serde_json::Value, m: &Manifest) -> bool {
-    if m.previous_programme_id.is_empty() {
-        return true;
-    }
-    let years = d["years"].as_array().cloned().unwrap_or_default();
-    years.len() == 2
-        && years[0]["programme_id"] == m.previous_programme_id.as_str()
-        && years[0]["children"].as_i64().is_some_and(|n| n > 0)
-        && d["days"].as_array().is_some_and(|v| !v.is_empty())
 }

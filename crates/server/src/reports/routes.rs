@@ -154,6 +154,18 @@ fn back_to(id: &ProgrammeId, milestone_id: &MilestoneId, org: Option<OrgId>) -> 
     }
 }
 
+/// The federation above `unit`, read through the caller's scope (none outside it).
+async fn parent_of(
+    state: &AppState,
+    user: &CurrentUser,
+    unit: &OrgId,
+) -> Result<Option<OrgId>, AppError> {
+    let scope = user.scope(Capability::ViewOrgs).ok_or(AppError::NotFound)?;
+    Ok(crate::orgs::get(&state.db, &scope, unit)
+        .await?
+        .and_then(|o| o.parent_id))
+}
+
 async fn mark(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -164,9 +176,7 @@ async fn mark(
 ) -> Result<Response, AppError> {
     let unit: OrgId = f.org_id.trim().parse().map_err(|_| AppError::NotFound)?;
     let at = (&id, &milestone_id);
-    let parent = crate::orgs::get(&state.db, &crate::auth::Scope::All, &unit)
-        .await?
-        .and_then(|o| o.parent_id);
+    let parent = parent_of(&state, &user, &unit).await?;
     match service::mark_missing(&state, &user, &client, at, &unit, &f.reason).await {
         Ok(()) => Ok(Redirect::to(&back_to(&id, &milestone_id, parent)).into_response()),
         Err(AppError::Validation(errors)) => {
@@ -187,8 +197,6 @@ async fn unmark(
     IdPath((id, milestone_id, unit)): IdPath<(ProgrammeId, MilestoneId, OrgId)>,
 ) -> Result<Response, AppError> {
     service::unmark_missing(&state, &user, &client, (&id, &milestone_id), &unit).await?;
-    let parent = crate::orgs::get(&state.db, &crate::auth::Scope::All, &unit)
-        .await?
-        .and_then(|o| o.parent_id);
+    let parent = parent_of(&state, &user, &unit).await?;
     Ok(Redirect::to(&back_to(&id, &milestone_id, parent)).into_response())
 }
