@@ -5,7 +5,8 @@ use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::submissions::{self, Decision, Submission, SubmissionInput, UnitStatus};
+use super::matrix::{self, UnitStatus};
+use super::submissions::{self, Decision, Submission, SubmissionInput};
 use super::{CopyProgramme, Milestone, NewProgramme, ProgrammeView, service, store};
 use crate::app::AppState;
 use crate::audit::Client;
@@ -114,7 +115,7 @@ async fn milestone_matrix(
 ) -> Result<Json<MatrixView>, AppError> {
     let p = service::visible(&state, &user, &id).await?;
     let at = (page.offset(), page.limit());
-    let m = submissions::matrix(&state, &user, &p, crate::calendar::today(), at).await?;
+    let m = matrix::matrix(&state, &user, &p, crate::calendar::today(), at).await?;
     Ok(Json(MatrixView {
         milestones: m.milestones,
         units: m.units,

@@ -2,6 +2,9 @@
 //! the units' submissions against them (work plans, reports).
 
 pub mod api;
+pub mod attachment_routes;
+pub mod attachments;
+pub mod matrix;
 pub mod reminders;
 pub mod routes;
 pub mod service;

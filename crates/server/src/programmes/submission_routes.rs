@@ -9,7 +9,9 @@ use axum::{Form, Router, routing::get};
 use serde::Deserialize;
 use tuoguan_domain::programme::MilestoneKind;
 
-use super::submissions::{self, Submission, SubmissionInput, UnitStatus};
+use super::attachments::Shown;
+use super::matrix::UnitStatus;
+use super::submissions::{self, Submission, SubmissionInput};
 use super::{Milestone, Programme, service, store};
 use crate::app::AppState;
 use crate::audit::Client;
@@ -66,7 +68,7 @@ async fn matrix(
     let mut pager =
         crate::web::paging::Pager::asked(q.page, format!("/programmes/{}/milestones", p.id));
     let at = (pager.offset(), pager.limit());
-    let m = submissions::matrix(&state, &user, &p, crate::calendar::today(), at).await?;
+    let m = super::matrix::matrix(&state, &user, &p, crate::calendar::today(), at).await?;
     render(&MatrixPage {
         ctx,
         p,
@@ -88,6 +90,7 @@ struct SubmissionPage {
     editable: bool,
     work_plan: bool,
     report: bool,
+    files: Shown,
     errors: Vec<FieldError>,
 }
 
@@ -130,6 +133,12 @@ async fn submission_page(
     let editable = latest
         .as_ref()
         .is_none_or(|s| s.status == "draft" || s.status == "returned");
+    let items = super::attachments::of_version(&state.db, &m.id, &unit, latest.as_ref()).await?;
+    let files = Shown {
+        editable,
+        error: field_error(&errors, "file", ctx.lang),
+        ..Shown::new(&p.id, &m.id, unit, items)
+    };
     let mut current = latest.unwrap_or(Submission {
         // The id a first draft will take; nothing is stored until it is saved.
         id: SubmissionId::new(),
@@ -166,8 +175,20 @@ async fn submission_page(
         versions,
         current,
         editable,
+        files,
         errors,
     })
+}
+
+/// The submission form with errors of an attachment upload.
+pub(super) async fn page(
+    state: &AppState,
+    ctx: Ctx,
+    user: &CurrentUser,
+    (id, milestone_id): (&ProgrammeId, &MilestoneId),
+    errors: Vec<FieldError>,
+) -> Result<impl Template, AppError> {
+    submission_page(state, ctx, user, id, milestone_id, None, errors).await
 }
 
 async fn submission_form(
@@ -234,6 +255,7 @@ struct ReviewPage {
     unit_name: String,
     can_review: bool,
     report: bool,
+    files: Shown,
     errors: Vec<FieldError>,
 }
 
@@ -266,7 +288,13 @@ async fn review_page_for(
         .await?
         .iter()
         .any(|m| m.id == s.milestone_id && crate::reports::is_report(m));
+    // A version that went up shows what it went with, returned ones too; a draft, what it holds.
+    let items = match s.submitted_at {
+        Some(_) => super::attachments::sent_with(&state.db, &s).await?,
+        None => super::attachments::current(&state.db, &s.milestone_id, &s.org_id).await?,
+    };
     Ok(ReviewPage {
+        files: Shown::new(&p.id, &s.milestone_id, s.org_id, items),
         report,
         ctx,
         p,

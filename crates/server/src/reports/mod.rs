@@ -194,6 +194,8 @@ pub struct ReportView {
     #[schema(value_type = Option<UnitReportStatus>)]
     pub status: Option<String>,
     pub narrative: String,
+    /// The files that went up with that version (or, while it is written, that it carries now).
+    pub attachments: Vec<crate::programmes::attachments::Attachment>,
     /// True when the figures are the snapshot taken at submission, not a live compile.
     pub frozen: bool,
     /// When the snapshot was taken (Unix seconds), for a frozen report.

@@ -54,6 +54,7 @@ struct ReportPage {
     /// The subordinate a failed "mark missing" was for, with the errors.
     failed: Option<OrgId>,
     errors: Vec<FieldError>,
+    files: crate::programmes::attachments::Shown,
 }
 
 impl ReportPage {
@@ -95,7 +96,15 @@ async fn report_page(
     let supervisor = user
         .scope(Capability::Supervise)
         .is_some_and(|sc| sc.contains(&s.org.path));
+    let items = r.attachments.clone();
+    let files = crate::programmes::attachments::Shown::new(
+        &r.programme_id,
+        &r.milestone_id,
+        r.org_id,
+        items,
+    );
     Ok(ReportPage {
+        files,
         lines: lines(&r.compiled, ctx.lang),
         period: period_text(&r.compiled, ctx.lang),
         programme_name: s.p.name,

@@ -13,11 +13,12 @@ use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
 use crate::ids::{MilestoneId, OrgId, ProgrammeId};
 use crate::orgs;
+use crate::programmes::attachments;
 use crate::programmes::submissions::{self, Submission};
 use crate::programmes::{self, Milestone, Programme, service as programmes_service};
 
-/// A report milestone of a programme the caller sees, or 404.
-async fn report_milestone(
+/// A milestone of a programme the caller sees, or 404.
+async fn milestone(
     state: &AppState,
     user: &CurrentUser,
     programme_id: &ProgrammeId,
@@ -27,7 +28,7 @@ async fn report_milestone(
     let m = programmes::milestones_of(&state.db, std::slice::from_ref(&p))
         .await?
         .into_iter()
-        .find(|m| m.id == *milestone_id && super::is_report(m))
+        .find(|m| m.id == *milestone_id)
         .ok_or(AppError::NotFound)?;
     Ok((p, m))
 }
@@ -42,7 +43,22 @@ pub async fn subject(
     milestone_id: &MilestoneId,
     org_id: Option<&OrgId>,
 ) -> Result<Subject, AppError> {
-    let (p, m) = report_milestone(state, user, programme_id, milestone_id).await?;
+    let s = any_subject(state, user, programme_id, milestone_id, org_id).await?;
+    match super::is_report(&s.m) {
+        true => Ok(s),
+        false => Err(AppError::NotFound),
+    }
+}
+
+/// As [`subject`], for a milestone of any kind (a work plan too): whose submission is read.
+pub async fn any_subject(
+    state: &AppState,
+    user: &CurrentUser,
+    programme_id: &ProgrammeId,
+    milestone_id: &MilestoneId,
+    org_id: Option<&OrgId>,
+) -> Result<Subject, AppError> {
+    let (p, m) = milestone(state, user, programme_id, milestone_id).await?;
     let scope = user.scope(Capability::ViewOrgs).ok_or(AppError::NotFound)?;
     let own_unit = || {
         user.acting_orgs(Capability::SubmitPlans)
@@ -162,7 +178,10 @@ pub async fn view(state: &AppState, s: &Subject) -> Result<ReportView, AppError>
             None,
         ),
     };
+    let (db, m, org) = (&state.db, &s.m.id, &s.org.id);
+    let attachments = attachments::of_version(db, m, org, latest.as_ref()).await?;
     Ok(ReportView {
+        attachments,
         programme_id: s.p.id,
         milestone_id: s.m.id,
         kind: s.m.kind.clone(),

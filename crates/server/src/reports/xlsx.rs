@@ -1,5 +1,5 @@
 //! A report's lines as the page and the .xlsx show them, and the workbook an official hands on:
-//! title, unit, period, the figures, the narrative, the subordinates, and the signature lines.
+//! title, unit, period, the figures, the narrative, the attachments' names, the subordinates, and the signature lines.
 
 use super::{Compiled, Figures, NOT_RECORDED, ReportView};
 use crate::error::AppError;
@@ -122,6 +122,14 @@ pub fn book(r: &ReportView, programme: &str, lang: Lang) -> Result<Book, AppErro
     let mut footer = Vec::new();
     if !r.narrative.is_empty() {
         footer.push(format!("{}：{}", lang.t("field.narrative"), r.narrative));
+    }
+    if !r.attachments.is_empty() {
+        let names: Vec<&str> = r.attachments.iter().map(|a| a.name.as_str()).collect();
+        footer.push(format!(
+            "{}：{}",
+            lang.t("attachment.title"),
+            names.join("、")
+        ));
     }
     footer.extend(
         [

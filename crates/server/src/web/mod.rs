@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod confirm;
+pub mod documents;
 pub mod excel;
 pub mod filetype;
 pub mod home;

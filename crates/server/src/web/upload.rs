@@ -244,6 +244,22 @@ async fn spool(mut field: Field<'_>, max: u64) -> Result<Spooled, SpoolError> {
     })
 }
 
+impl Spooled {
+    /// Bytes made on the server (the demo's files), spooled as an upload would be.
+    pub fn from_bytes(name: &str, bytes: &[u8]) -> std::io::Result<Spooled> {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut file = anonymous_file()?;
+        file.write_all(bytes)?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(Spooled {
+            name: name.into(),
+            file,
+            len: bytes.len() as u64,
+            sha256: Sha256::digest(bytes).into(),
+        })
+    }
+}
+
 /// A read-write file that no directory lists: created under a random name, then unlinked.
 fn anonymous_file() -> std::io::Result<std::fs::File> {
     let path = std::env::temp_dir().join(format!("tuoguan-upload-{}", crate::new_id()));

@@ -4,6 +4,7 @@ mod support;
 
 mod advisories;
 mod api_contract;
+mod attachments;
 mod attendance;
 mod attendance_rates;
 mod audit;

@@ -48,6 +48,8 @@ pub(crate) struct Targets {
     pub(crate) class: String,
     pub(crate) staff: String,
     pub(crate) file: String,
+    /// A file the hospital's union attached to its preparation report.
+    pub(crate) attachment: String,
     pub(crate) child: String,
     pub(crate) application: String,
     pub(crate) pickup: String,
@@ -71,6 +73,7 @@ impl Targets {
             class: x(),
             staff: x(),
             file: x(),
+            attachment: x(),
             child: x(),
             application: x(),
             pickup: x(),
@@ -151,6 +154,20 @@ pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
         .as_str()
         .unwrap()
         .to_string();
+    let url = format!("/api/v1/programmes/{programme}/milestones/{report}/attachments");
+    let res = app
+        .http
+        .post(app.url(&url))
+        .bearer_auth(&hospital)
+        .multipart(pdf_form())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let attachment = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     // The demo parent's child enrolled in the hospital's class, with a pickup person.
     let mine = app.token("parent").await;
     let (_, kids) = app.get("/api/v1/children", &mine).await;
@@ -187,6 +204,7 @@ pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
         staff: staff[0]["id"].as_str().unwrap().to_string(),
         class,
         file,
+        attachment,
     };
     (targets, siblings)
 }
@@ -291,15 +309,17 @@ fn fill(path: &str, t: &Targets) -> String {
     } else {
         &t.org
     };
-    let report = path.contains("/report") || path.contains("/missing");
+    let attached = path.contains("/attachments");
+    let report = path.contains("/report") || path.contains("/missing") || attached;
     let milestone = if report { &t.report } else { &t.milestone };
+    let file = if attached { &t.attachment } else { &t.file };
     let filled = path
         .replace("{id}", id)
         .replace("{grant_id}", &t.grant)
         .replace("{milestone_id}", milestone)
         .replace("{org_id}", &t.org)
         .replace("{staff_id}", &t.staff)
-        .replace("{file_id}", &t.file)
+        .replace("{file_id}", file)
         .replace("{pickup_id}", &t.pickup)
         .replace("{item}", &t.item)
         .replace("{code}", &t.card)
@@ -310,7 +330,9 @@ fn fill(path: &str, t: &Targets) -> String {
         "/api/v1/classes" | "/api/v1/orgs/{id}/dashboard" => {
             format!("{filled}?programme_id={}", t.programme)
         }
-        _ if path.ends_with("/report") => format!("{filled}?org_id={}", t.org),
+        _ if path.ends_with("/report") || path.ends_with("/attachments") => {
+            format!("{filled}?org_id={}", t.org)
+        }
         _ => filled,
     }
 }
@@ -344,10 +366,11 @@ async fn call(
     t: &Targets,
     token: Option<&str>,
 ) -> (StatusCode, Value) {
-    let upload =
-        path == "/api/v1/classes/{id}/files" || path == "/api/v1/classes/{id}/roster/import";
+    let upload = path == "/api/v1/classes/{id}/files"
+        || path == "/api/v1/classes/{id}/roster/import"
+        || path.ends_with("/attachments");
     if upload && method == "post" {
-        let form = if path.ends_with("files") {
+        let form = if path.ends_with("files") || path.ends_with("attachments") {
             pdf_form()
         } else {
             let csv = crate::roster_import::csv(&[crate::roster_import::good(1)]);
@@ -475,4 +498,17 @@ pub(crate) async fn assert_unchanged(app: &TestApp, t: &Targets) {
         .get(&format!("/api/v1/submissions/{}", t.submission), &admin)
         .await;
     assert_eq!(s["status"], "submitted");
+    let attached = format!(
+        "/api/v1/programmes/{}/milestones/{}/attachments?org_id={}",
+        t.programme,
+        t.report,
+        app.org_id("示例市第一人民医院工会").await
+    );
+    let (_, files) = app.get(&attached, &admin).await;
+    let ids: Vec<_> = files.as_array().unwrap().iter().map(|f| &f["id"]).collect();
+    assert_eq!(
+        ids,
+        [&Value::String(t.attachment.clone())],
+        "attachments untouched"
+    );
 }

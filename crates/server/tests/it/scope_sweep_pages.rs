@@ -84,6 +84,10 @@ pub(crate) fn page_gets(t: &Targets) -> Vec<String> {
         format!("/classes/{c}"),
         format!("/classes/{c}/edit"),
         format!("/classes/{c}/files/{}", t.file),
+        format!(
+            "/programmes/{p}/milestones/{}/attachments/{}",
+            t.report, t.attachment
+        ),
         format!("/submissions/{}", t.submission),
         format!("/children/{}", t.child),
         format!("/children/{}/edit", t.child),
@@ -111,6 +115,10 @@ pub(crate) fn page_gets(t: &Targets) -> Vec<String> {
 pub(crate) fn page_uploads(t: &Targets) -> Vec<String> {
     vec![
         format!("/classes/{}/files", t.class),
+        format!(
+            "/programmes/{}/milestones/{}/attachments",
+            t.programme, t.report
+        ),
         format!("/classes/{}/enrolment/import", t.class),
         format!("/children/{}/pickups", t.child),
     ]
@@ -319,6 +327,13 @@ pub(crate) fn page_posts(t: &Targets) -> Vec<(String, Vec<(&'static str, String)
             format!(
                 "/programmes/{p}/milestones/{}/missing/{}/delete",
                 t.report, t.org
+            ),
+            Vec::new(),
+        ),
+        (
+            format!(
+                "/programmes/{p}/milestones/{}/attachments/{}/delete",
+                t.report, t.attachment
             ),
             Vec::new(),
         ),

@@ -10,7 +10,7 @@ use crate::classes::{Class, ClassStatus, service as classes, staff};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::ids::{ChildId, ClassId};
-use crate::programmes::{Milestone, Programme, reminders, service as programmes, submissions};
+use crate::programmes::{Milestone, Programme, reminders, service as programmes};
 
 /// How urgent an item is: the badge it wears.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,7 +186,8 @@ async fn overdue(
             .filter(|m| m.programme_id == p.id)
             .cloned()
             .collect();
-        let count = submissions::overdue(state, user, p, &own, today, counted).await?;
+        let count =
+            crate::programmes::matrix::overdue(state, user, p, &own, today, counted).await?;
         if count > 0 {
             out.push(Item {
                 id: format!("todo-overdue-{}", p.id),
