@@ -254,7 +254,7 @@ async fn attaching(b: Backend) {
     assert!(
         sheet
             .cells()
-            .any(|(_, _, v)| v.to_string() == "附件：七月报表及巡查记录.pdf")
+            .any(|(_, _, v)| *v == "附件：七月报表及巡查记录.pdf")
     );
 }
 
