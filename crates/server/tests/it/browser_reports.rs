@@ -1,6 +1,7 @@
 //! The month of reporting in Chromium (issue 16): the hospital's union submits its July report,
 //! the district returns it, the union resubmits, the district approves, marks a unit missing and
 //! submits its own; the city approves and reads the roll-up — at 1280 px and on a 360 px phone.
+//! The union attaches its stamped scan before submitting; the district sees it when reviewing.
 
 use serde_json::json;
 
@@ -37,6 +38,21 @@ async fn journey(b: Backend) {
     wait_text(&c, "#report-figures", |t| t.contains("应到人天")).await;
     shot(&c, &format!("{tag}-40-report-live")).await;
     click(&c, "#report-edit").await;
+    // It attaches the stamped scan first (a file chosen from the phone or the desk).
+    let scan = std::env::temp_dir().join(format!("{tag}-七月报表（盖章）.pdf"));
+    std::fs::write(&scan, b"%PDF-1.4\n stamped scan").unwrap();
+    let input = c
+        .find(fantoccini::Locator::Css("#attachment-file"))
+        .await
+        .unwrap();
+    input.send_keys(scan.to_str().unwrap()).await.unwrap();
+    click(&c, "#attachment-upload").await;
+    wait_text(&c, "#attachment-list", |t| {
+        t.contains("七月报表（盖章）.pdf")
+    })
+    .await;
+    shot(&c, &format!("{tag}-45-report-attachment")).await;
+    let _ = std::fs::remove_file(&scan);
     fill(
         &c,
         "#submission-form textarea[name=narrative]",
@@ -55,6 +71,10 @@ async fn journey(b: Backend) {
     wait_text(&c, &row, |t| t.contains("已报送待审")).await;
     shot(&c, &format!("{tag}-41-report-district-waiting")).await;
     click(&c, &format!("{row} td:last-child a")).await;
+    wait_text(&c, "#attachment-list", |t| {
+        t.contains("七月报表（盖章）.pdf")
+    })
+    .await;
     fill(
         &c,
         "#review-form textarea[name=comment]",
