@@ -95,7 +95,7 @@ pub fn seed_from(text: &str) -> u64 {
 }
 
 /// The SplitMix64 generator of the module documentation.
-struct SplitMix64(u64);
+pub(crate) struct SplitMix64(pub(crate) u64);
 
 impl SplitMix64 {
     fn next_u64(&mut self) -> u64 {
@@ -107,7 +107,7 @@ impl SplitMix64 {
     }
 
     /// A uniform index in `0..n` (`n > 0`) by rejecting the `2⁶⁴ mod n` lowest values.
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         let reject = n.wrapping_neg() % n; // 2⁶⁴ mod n
         loop {
             let x = self.next_u64();

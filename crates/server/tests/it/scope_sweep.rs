@@ -91,6 +91,15 @@ pub(crate) fn pdf_form() -> reqwest::multipart::Form {
         .part("file", part)
 }
 
+/// Uploads [`pdf_form`] to `path` as `token`; the stored file's id.
+async fn upload_pdf(app: &TestApp, path: &str, token: &str) -> String {
+    let req = app.http.post(app.url(path)).bearer_auth(token);
+    let res = req.multipart(pdf_form()).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED, "{path}");
+    let stored: Value = res.json().await.unwrap();
+    stored["id"].as_str().unwrap().to_string()
+}
+
 pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
     let admin = app.token("admin").await;
     let mut siblings = Vec::new();
@@ -140,34 +149,9 @@ pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
     let (_, staff) = app
         .get(&format!("/api/v1/classes/{class}/staff"), &hospital)
         .await;
-    let url = app.url(&format!("/api/v1/classes/{class}/files"));
-    let res = app
-        .http
-        .post(url)
-        .bearer_auth(&hospital)
-        .multipart(pdf_form())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let file = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let url = format!("/api/v1/programmes/{programme}/milestones/{report}/attachments");
-    let res = app
-        .http
-        .post(app.url(&url))
-        .bearer_auth(&hospital)
-        .multipart(pdf_form())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let attachment = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let file = upload_pdf(app, &format!("/api/v1/classes/{class}/files"), &hospital).await;
+    let attached = format!("/api/v1/programmes/{programme}/milestones/{report}/attachments");
+    let attachment = upload_pdf(app, &attached, &hospital).await;
     // The demo parent's child enrolled in the hospital's class, with a pickup person.
     let mine = app.token("parent").await;
     let (_, kids) = app.get("/api/v1/children", &mine).await;
