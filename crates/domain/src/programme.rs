@@ -58,6 +58,13 @@ pub struct ProgrammeRules {
     /// Days after a class closes before its children's personal data is anonymised (PRODUCT.md §14).
     #[serde(default = "default_retention_days")]
     pub retention_days: u32,
+    /// Share of its running classes a federation inspects each year (抽查比例; Anhui: 10%).
+    #[serde(default = "default_inspection_coverage_pct")]
+    pub inspection_coverage_pct: u32,
+}
+
+fn default_inspection_coverage_pct() -> u32 {
+    crate::inspection::DEFAULT_COVERAGE_PCT
 }
 
 /// One year after the class closes: time for the federation's checks and the parents' questions.
@@ -71,9 +78,10 @@ const SIZE: &str = "rules.class_size_range";
 const DAYS: &str = "rules.operating_days_range";
 const RATIO: &str = "rules.ratio_range";
 const RETENTION: &str = "rules.retention_range";
+const COVERAGE: &str = "rules.coverage_range";
 
 /// Every i18n key [`ProgrammeRules::validate`] can return.
-pub const RULE_CODES: [&str; 6] = [GRADE, PCT, SIZE, DAYS, RATIO, RETENTION];
+pub const RULE_CODES: [&str; 7] = [GRADE, PCT, SIZE, DAYS, RATIO, RETENTION, COVERAGE];
 
 impl ProgrammeRules {
     /// The names accepted by [`ProgrammeRules::preset`].
@@ -94,6 +102,7 @@ impl ProgrammeRules {
             bar_below_attendance_pct: None,
             max_children_per_staff: None,
             retention_days: default_retention_days(),
+            inspection_coverage_pct: default_inspection_coverage_pct(),
         }
     }
 
@@ -139,6 +148,7 @@ impl ProgrammeRules {
         let bar = self.bar_below_attendance_pct.is_some_and(pct);
         let ratio = self.max_children_per_staff == Some(0);
         let retention = !(30..=3650).contains(&self.retention_days);
+        let coverage = !(1..=100).contains(&self.inspection_coverage_pct);
         let fields = [
             ("min_grade", GRADE, !grade(min) || reversed),
             ("max_grade", GRADE, !grade(max)),
@@ -150,6 +160,7 @@ impl ProgrammeRules {
             ("bar_below_attendance_pct", PCT, bar),
             ("max_children_per_staff", RATIO, ratio),
             ("retention_days", RETENTION, retention),
+            ("inspection_coverage_pct", COVERAGE, coverage),
         ];
         let errors: Vec<_> = fields
             .into_iter()

@@ -21,8 +21,8 @@ use crate::auth::password::Hasher;
 use crate::config::Config;
 use crate::db::Db;
 use crate::{
-    attendance, audit, auth, calendar, classes, dashboard, enrolment, operations, orgs, programmes,
-    reports, users, web,
+    attendance, audit, auth, calendar, classes, dashboard, enrolment, inspections, operations,
+    orgs, programmes, reports, users, web,
 };
 
 /// Everything a handler may use. No globals: tests build as many as they like.
@@ -91,6 +91,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(operations::api::router())
         .merge(dashboard::routes::api())
         .merge(reports::api::router())
+        .merge(inspections::api::router())
         .split_for_parts();
     crate::openapi::document_errors(&mut doc);
     (routes, doc)

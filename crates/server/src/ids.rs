@@ -200,6 +200,12 @@ typed_id!(
     /// An uploaded document or photo.
     FileId, "file");
 typed_id!(
+    /// A federation's inspection plan (抽查计划) for a programme.
+    InspectionPlanId, "inspection plan");
+typed_id!(
+    /// One class to inspect in a plan (督导检查).
+    InspectionId, "inspection");
+typed_id!(
     /// 监护人 — a guardian.
     GuardianId, "guardian");
 typed_id!(

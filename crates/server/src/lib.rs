@@ -22,6 +22,7 @@ pub mod error;
 pub mod i18n;
 pub mod idempotency;
 pub mod ids;
+pub mod inspections;
 pub mod openapi;
 pub mod operations;
 pub mod orgs;

@@ -92,6 +92,8 @@ struct ProgrammeForm {
     #[serde(default)]
     retention_days: String,
     #[serde(default)]
+    inspection_coverage_pct: String,
+    #[serde(default)]
     model_requires_no_incident: Option<String>,
     #[serde(default)]
     union_funds_may_pay_insurance: Option<String>,
@@ -137,6 +139,7 @@ impl ProgrammeForm {
                 .map(|v| v.to_string())
                 .unwrap_or_default(),
             retention_days: r.retention_days.to_string(),
+            inspection_coverage_pct: r.inspection_coverage_pct.to_string(),
             model_requires_no_incident: on(r.model_requires_no_incident),
             union_funds_may_pay_insurance: on(r.union_funds_may_pay_insurance),
             reminder_days: "7".into(),
@@ -183,6 +186,11 @@ impl ProgrammeForm {
                 ProgrammeRules::seed_003().retention_days
             } else {
                 num(&self.retention_days, "retention_days")
+            },
+            inspection_coverage_pct: if self.inspection_coverage_pct.trim().is_empty() {
+                ProgrammeRules::seed_003().inspection_coverage_pct
+            } else {
+                num(&self.inspection_coverage_pct, "inspection_coverage_pct")
             },
         };
         let reminder_days = num(&self.reminder_days, "reminder_days");

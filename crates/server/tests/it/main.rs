@@ -32,6 +32,7 @@ mod enrolment_span;
 mod fuzz;
 mod fuzz_import;
 mod home;
+mod inspections;
 mod openapi_types;
 mod operations;
 mod operations_pages;

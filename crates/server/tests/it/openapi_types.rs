@@ -51,6 +51,9 @@ const OPEN: &[(&str, &str)] = &[
     // Free text: why a subordinate is marked missing from a report, in the federation's words.
     ("MissingInput", "reason"),
     ("UnitLine", "reason"),
+    // Free text: why a class was added to an inspection plan by hand (a complaint, a follow-up).
+    ("AddInput", "reason"),
+    ("Inspection", "reason"),
     // Audit actions are dotted codes (`login.ok`, `class.approve`) that grow with every domain;
     // the filter matches a prefix (`class.`), so any text is a valid query.
     ("AuditView", "action"),

@@ -50,6 +50,9 @@ pub(crate) struct Targets {
     pub(crate) file: String,
     /// A file the hospital's union attached to its preparation report.
     pub(crate) attachment: String,
+    /// 示例市总工会's inspection plan for the programme, and one of its inspections.
+    pub(crate) plan: String,
+    pub(crate) inspection: String,
     pub(crate) child: String,
     pub(crate) application: String,
     pub(crate) pickup: String,
@@ -74,6 +77,8 @@ impl Targets {
             staff: x(),
             file: x(),
             attachment: x(),
+            plan: x(),
+            inspection: x(),
             child: x(),
             application: x(),
             pickup: x(),
@@ -152,6 +157,13 @@ pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
     let file = upload_pdf(app, &format!("/api/v1/classes/{class}/files"), &hospital).await;
     let attached = format!("/api/v1/programmes/{programme}/milestones/{report}/attachments");
     let attachment = upload_pdf(app, &attached, &hospital).await;
+    let city = app.token("city_admin").await;
+    let draw = json!({"seed_text": "2026年督导抽查 示例市"});
+    let path = format!("/api/v1/programmes/{programme}/inspection-plan");
+    let (status, plan) = app.post(&path, &city, draw).await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    let inspection = plan["inspections"][0]["id"].as_str().unwrap().to_string();
+    let plan = plan["id"].as_str().unwrap().to_string();
     // The demo parent's child enrolled in the hospital's class, with a pickup person.
     let mine = app.token("parent").await;
     let (_, kids) = app.get("/api/v1/children", &mine).await;
@@ -189,6 +201,8 @@ pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
         class,
         file,
         attachment,
+        plan,
+        inspection,
     };
     (targets, siblings)
 }
@@ -224,6 +238,16 @@ fn body_for(path: &str, method: &str, t: &Targets) -> Option<Value> {
         }
         ("post", "/api/v1/programmes/{id}/milestones/{milestone_id}/missing") => {
             json!({"org_id": t.org, "reason": "x"})
+        }
+        ("post", "/api/v1/programmes/{id}/inspection-plan") => {
+            json!({"org_id": t.org, "seed_text": "x"})
+        }
+        ("post", "/api/v1/inspection-plans/{id}/inspections") => {
+            json!({"class_id": t.class, "reason": "x"})
+        }
+        ("put", "/api/v1/inspections/{id}/inspector") => json!({"inspector_id": null}),
+        ("post", "/api/v1/inspections/redraw") => {
+            json!({"seed_text": "x", "coverage_pct": 10, "candidates": []})
         }
         ("post", "/api/v1/submissions/{id}/approve")
         | ("post", "/api/v1/submissions/{id}/return") => json!({"comment": "x"}),
@@ -290,6 +314,10 @@ fn fill(path: &str, t: &Targets) -> String {
         &t.application
     } else if path.starts_with("/api/v1/incidents") {
         &t.incident
+    } else if path.starts_with("/api/v1/inspection-plans") {
+        &t.plan
+    } else if path.starts_with("/api/v1/inspections") {
+        &t.inspection
     } else {
         &t.org
     };
@@ -340,6 +368,9 @@ fn open_to_all(method: &str, path: &str) -> bool {
             | ("get", "/api/v1/enrolment/classes")
             // The incidents of the caller's own subtree (empty for a sibling).
             | ("get", "/api/v1/incidents")
+            // The inspections assigned to the caller (none for a sibling); anyone checks a draw.
+            | ("get", "/api/v1/inspections")
+            | ("post", "/api/v1/inspections/redraw")
     )
 }
 
@@ -399,6 +430,7 @@ async fn sweep(b: Backend) {
             || path == "/api/v1/auth/token"
             || path == "/api/v1/parents"
             || path == "/api/v1/lottery/rerun"
+            || path == "/api/v1/inspections/redraw"
         {
             continue;
         }

@@ -1,0 +1,144 @@
+//! JSON API of inspection plans and inspections.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    AddInput, AssignInput, DrawInput, Inspection, PlanView, RedrawInput, RedrawResult, service,
+};
+use crate::app::AppState;
+use crate::audit::Client;
+use crate::auth::CurrentUser;
+use crate::error::{AppError, Json, Query};
+use crate::ids::{IdPath, InspectionId, InspectionPlanId, OrgId, ProgrammeId};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_programme_plan, draw_plan))
+        .routes(routes!(get_plan))
+        .routes(routes!(add_inspection))
+        .routes(routes!(list_inspections))
+        .routes(routes!(get_inspection))
+        .routes(routes!(assign_inspection))
+        .routes(routes!(redraw))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct PlanQuery {
+    /// The federation whose plan (default: the caller's)
+    #[serde(default)]
+    org_id: Option<OrgId>,
+}
+
+/// A federation's inspection plan for the programme (404 until it is drawn).
+#[utoipa::path(get, path = "/api/v1/programmes/{id}/inspection-plan", tag = "inspections",
+    security(("bearer" = [])), params(("id" = String, Path, description = "programme id"), PlanQuery),
+    responses((status = 200, body = PlanView), (status = 401), (status = 404), (status = 422)))]
+async fn get_programme_plan(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath<ProgrammeId>,
+    Query(q): Query<PlanQuery>,
+) -> Result<Json<PlanView>, AppError> {
+    let plan = service::plan_for(&state, &user, &id, q.org_id.as_ref()).await?;
+    Ok(Json(plan.ok_or(AppError::NotFound)?))
+}
+
+/// Draws the federation's sample of the running classes in its subtree (at least the programme's
+/// share, at least one, stratified by district) from the published seed text. Once per federation
+/// and programme.
+#[utoipa::path(post, path = "/api/v1/programmes/{id}/inspection-plan", tag = "inspections",
+    security(("bearer" = [])), params(("id" = String, Path, description = "programme id")),
+    request_body = DrawInput,
+    responses((status = 201, body = PlanView), (status = 401), (status = 403), (status = 404),
+        (status = 409), (status = 422)))]
+async fn draw_plan(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: Client,
+    IdPath(id): IdPath<ProgrammeId>,
+    Json(input): Json<DrawInput>,
+) -> Result<(StatusCode, Json<PlanView>), AppError> {
+    let plan = service::draw(&state, &user, &client, &id, &input).await?;
+    Ok((StatusCode::CREATED, Json(plan)))
+}
+
+/// An inspection plan.
+#[utoipa::path(get, path = "/api/v1/inspection-plans/{id}", tag = "inspections",
+    security(("bearer" = [])), params(("id" = String, Path, description = "plan id")),
+    responses((status = 200, body = PlanView), (status = 401), (status = 404)))]
+async fn get_plan(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath<InspectionPlanId>,
+) -> Result<Json<PlanView>, AppError> {
+    let plan = service::visible_plan(&state, &user, &id).await?;
+    Ok(Json(service::view(&state, plan).await?))
+}
+
+/// Adds a class to the plan by hand, with its reason (a complaint, a follow-up).
+#[utoipa::path(post, path = "/api/v1/inspection-plans/{id}/inspections", tag = "inspections",
+    security(("bearer" = [])), params(("id" = String, Path, description = "plan id")),
+    request_body = AddInput,
+    responses((status = 201, body = Inspection), (status = 401), (status = 404), (status = 409),
+        (status = 422)))]
+async fn add_inspection(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: Client,
+    IdPath(id): IdPath<InspectionPlanId>,
+    Json(input): Json<AddInput>,
+) -> Result<(StatusCode, Json<Inspection>), AppError> {
+    let added = service::add(&state, &user, &client, &id, &input).await?;
+    Ok((StatusCode::CREATED, Json(added)))
+}
+
+/// The inspections assigned to the caller, and those of plans of federations they supervise.
+#[utoipa::path(get, path = "/api/v1/inspections", tag = "inspections", security(("bearer" = [])),
+    responses((status = 200, body = [Inspection]), (status = 401)))]
+async fn list_inspections(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Vec<Inspection>>, AppError> {
+    Ok(Json(service::mine(&state, &user).await?))
+}
+
+/// One inspection (assigned to the caller, or of a plan they supervise).
+#[utoipa::path(get, path = "/api/v1/inspections/{id}", tag = "inspections",
+    security(("bearer" = [])), params(("id" = String, Path, description = "inspection id")),
+    responses((status = 200, body = Inspection), (status = 401), (status = 404)))]
+async fn get_inspection(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath<InspectionId>,
+) -> Result<Json<Inspection>, AppError> {
+    Ok(Json(service::get(&state, &user, &id).await?))
+}
+
+/// Assigns the inspection to an inspector of the federation's subtree (none: takes it back).
+#[utoipa::path(put, path = "/api/v1/inspections/{id}/inspector", tag = "inspections",
+    security(("bearer" = [])), params(("id" = String, Path, description = "inspection id")),
+    request_body = AssignInput,
+    responses((status = 200, body = Inspection), (status = 401), (status = 404), (status = 422)))]
+async fn assign_inspection(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: Client,
+    IdPath(id): IdPath<InspectionId>,
+    Json(input): Json<AssignInput>,
+) -> Result<Json<Inspection>, AppError> {
+    Ok(Json(
+        service::assign(&state, &user, &client, &id, &input).await?,
+    ))
+}
+
+/// Re-draws a published inspection sample from its seed text, share and list (no sign-in needed:
+/// anyone may check a draw).
+#[utoipa::path(post, path = "/api/v1/inspections/redraw", tag = "inspections",
+    request_body = RedrawInput,
+    responses((status = 200, body = RedrawResult), (status = 422)))]
+async fn redraw(Json(input): Json<RedrawInput>) -> Result<Json<RedrawResult>, AppError> {
+    Ok(Json(service::redraw(&input)?))
+}
