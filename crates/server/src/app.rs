@@ -118,7 +118,8 @@ pub fn router(state: AppState) -> Router {
         .merge(attendance::routes::router())
         .merge(operations::routes::router())
         .merge(dashboard::routes::router())
-        .merge(reports::routes::router());
+        .merge(reports::routes::router())
+        .merge(inspections::routes::router());
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(html)

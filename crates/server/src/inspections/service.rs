@@ -367,3 +367,56 @@ pub fn redraw(input: &RedrawInput) -> Result<RedrawResult, AppError> {
         strata: drawn.strata,
     })
 }
+
+/// Whether the caller is the inspector of an inspection of the class.
+pub async fn assigned(
+    state: &AppState,
+    user: &CurrentUser,
+    class: &ClassId,
+) -> Result<bool, AppError> {
+    Ok(store::assigned(&state.db, &user.id, class).await?)
+}
+
+/// How many inspections assigned to the caller are still to do (the inspector's home page).
+pub async fn planned_for(state: &AppState, user: &CurrentUser) -> Result<i64, AppError> {
+    Ok(store::planned_for(&state.db, &user.id).await?)
+}
+
+/// The published list of a plan with each class's name, host and district, and whether it is in
+/// the plan (one query for the names).
+pub async fn listed(
+    state: &AppState,
+    plan: &PlanView,
+) -> Result<Vec<super::routes::Listed>, AppError> {
+    let ids: Vec<String> = plan.candidates.iter().map(|c| c.class_id.clone()).collect();
+    let names: HashMap<String, (String, String)> = store::class_names(&state.db, &ids)
+        .await?
+        .into_iter()
+        .map(|(id, name, host)| (id, (name, host)))
+        .collect();
+    let district = |id: &str| {
+        plan.strata
+            .iter()
+            .find(|s| s.org_id == id)
+            .map(|s| s.name.clone())
+    };
+    let planned: Vec<String> = plan
+        .inspections
+        .iter()
+        .map(|i| i.class_id.to_string())
+        .collect();
+    Ok(plan
+        .candidates
+        .iter()
+        .map(|c| {
+            let (name, host) = names.get(&c.class_id).cloned().unwrap_or_default();
+            super::routes::Listed {
+                name,
+                host,
+                district: district(&c.stratum).unwrap_or_default(),
+                planned: planned.contains(&c.class_id),
+                class_id: c.class_id.clone(),
+            }
+        })
+        .collect())
+}

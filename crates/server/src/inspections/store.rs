@@ -175,3 +175,28 @@ pub async fn inspectors(db: &Db, path: &str) -> sqlx::Result<Vec<super::Inspecto
     .fetch_all(db)
     .await
 }
+
+pub async fn assigned(db: &Db, inspector: &UserId, class: &ClassId) -> sqlx::Result<bool> {
+    const SQL: &str = "SELECT COUNT(*) FROM inspections WHERE inspector_id = $1 AND class_id = $2";
+    let n: i64 =
+        on_db!(db, c => sqlx::query_scalar(SQL).bind(inspector).bind(class).fetch_one(c).await)?;
+    Ok(n > 0)
+}
+
+pub async fn planned_for(db: &Db, inspector: &UserId) -> sqlx::Result<i64> {
+    const SQL: &str =
+        "SELECT COUNT(*) FROM inspections WHERE inspector_id = $1 AND status = 'planned'";
+    on_db!(db, c => sqlx::query_scalar(SQL).bind(inspector).fetch_one(c).await)
+}
+
+/// (id, name, host's name) of these classes.
+pub async fn class_names(db: &Db, ids: &[String]) -> sqlx::Result<Vec<(String, String, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Sql::new("SELECT c.id, c.name, o.name FROM classes c JOIN orgs o ON o.id = c.host_org_id WHERE c.id IN (")
+        .list(ids.iter().cloned())
+        .push(")")
+        .fetch_all(db)
+        .await
+}

@@ -136,6 +136,10 @@ impl Ctx {
             if u.scope(Capability::Supervise).is_some() {
                 add("/incidents", "nav.incidents");
             }
+            if u.scope(Capability::Supervise).is_some() || u.has_role(crate::auth::Role::Inspector)
+            {
+                add("/inspections", "nav.inspections");
+            }
             if u.has_role(crate::auth::Role::Parent) {
                 add("/children", "nav.children");
             }

@@ -65,6 +65,7 @@ pub fn of(kind: &str, value: &str) -> Tone {
         ("check", "block") => Bad,
         ("check", "warn") => Warn,
         ("check", "pass") => Ok,
+        ("inspection", "planned") => Info,
         _ => Muted,
     }
 }

@@ -78,6 +78,7 @@ pub(crate) fn page_gets(t: &Targets) -> Vec<String> {
             "/programmes/{p}/milestones/{}/report.xlsx?org_id={}",
             t.report, t.org
         ),
+        format!("/programmes/{p}/inspections"),
         format!("/programmes/{p}/dashboard"),
         format!("/programmes/{p}/dashboard.xlsx"),
         format!("/classes/new?programme_id={p}"),
@@ -336,6 +337,18 @@ pub(crate) fn page_posts(t: &Targets) -> Vec<(String, Vec<(&'static str, String)
                 t.report, t.attachment
             ),
             Vec::new(),
+        ),
+        (
+            format!("/programmes/{p}/inspections"),
+            vec![("org_id", t.org.clone()), ("seed_text", "x".into())],
+        ),
+        (
+            format!("/inspection-plans/{}/inspections", t.plan),
+            vec![("class_id", c.clone()), ("reason", "x".into())],
+        ),
+        (
+            format!("/inspections/{}/inspector", t.inspection),
+            vec![("inspector_id", String::new())],
         ),
         (format!("/children/{}/reveal", t.child), vec![]),
         (format!("/children/{}/delete", t.child), vec![]),

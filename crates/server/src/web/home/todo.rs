@@ -366,6 +366,19 @@ pub async fn items(
     let mut out = federation_items(state, user, lang, visible).await?;
     out.extend(overdue(state, user, lang, visible, &milestones, counted, today).await?);
     out.extend(unit_items(state, user, lang, live, &listed, &milestones, today).await?);
+    if user.has_role(Role::Inspector) {
+        let planned = crate::inspections::service::planned_for(state, user).await?;
+        if planned > 0 {
+            out.push(Item {
+                id: "todo-inspections".into(),
+                count: planned,
+                text: lang.t("home.todo_inspections"),
+                href: "/inspections".into(),
+                action: lang.t("home.go_inspect"),
+                tone: Tone::Warn,
+            });
+        }
+    }
     Ok(out)
 }
 
