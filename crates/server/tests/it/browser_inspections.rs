@@ -1,0 +1,87 @@
+//! The inspection plan in Chromium (issue 17): the city draws its sample on the page and assigns a
+//! class to its inspector; the inspector, on a 360 px phone, finds it on the home page, opens the
+//! class, and cannot open a class not assigned to them.
+
+use fantoccini::Locator;
+
+use crate::both;
+use crate::browser::{browser, click, shot, sign_in, sign_out, tag, wait_text};
+use crate::support::{Backend, TestApp};
+
+async fn journey(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let tag = tag(b);
+    let city = app.token("city_admin").await;
+    let (pid, _) = crate::reports::july(&app, &city).await;
+    let (_driver, c) = browser(1280, 1000).await;
+
+    // The city draws with the seed text the page suggests.
+    sign_in(&c, &app, "city_admin").await;
+    c.goto(&app.url(&format!("/programmes/{pid}")))
+        .await
+        .unwrap();
+    click(&c, "#inspections-link").await;
+    wait_text(&c, "#plan-none", |t| !t.is_empty()).await;
+    click(&c, "#draw").await;
+    wait_text(&c, "#plan-coverage", |t| t.contains("已达标")).await;
+    shot(&c, &format!("{tag}-60-inspection-plan")).await;
+
+    // It assigns the first class to 刘洋.
+    let liu = app.user_id("inspector").await;
+    let row = "#plan-inspections tbody tr:first-child";
+    let select = c
+        .find(Locator::Css(&format!("{row} select")))
+        .await
+        .unwrap();
+    select.select_by_value(&liu).await.unwrap();
+    click(&c, &format!("{row} form.assign button")).await;
+    wait_text(&c, ".flash", |t| !t.is_empty()).await;
+    let (_, plan) = app
+        .get(&format!("/api/v1/programmes/{pid}/inspection-plan"), &city)
+        .await;
+    let rows = plan["inspections"].as_array().unwrap();
+    let mine = rows
+        .iter()
+        .find(|i| i["inspector_name"] == "刘洋")
+        .expect("assigned");
+    let class = mine["class_id"].as_str().unwrap().to_string();
+    let class_name = mine["class_name"].as_str().unwrap().to_string();
+    let other = plan["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["class_id"].as_str().unwrap().to_string())
+        .find(|id| *id != class)
+        .expect("another running class");
+    sign_out(&c).await;
+    drop(c);
+
+    // The inspector, on a phone: the home page's to-do, the list, the class.
+    let (_driver, c) = browser(360, 780).await;
+    sign_in(&c, &app, "inspector").await;
+    wait_text(&c, "#todo-inspections", |t| t.contains("督导检查")).await;
+    click(&c, "#todo-inspections a").await;
+    wait_text(&c, "#inspection-list", |t| t.contains(&class_name)).await;
+    shot(&c, &format!("{tag}-61-inspections-phone")).await;
+    let width: i64 = c
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_i64()
+        .unwrap();
+    assert_eq!(width, 0, "the list fits a 360 px phone");
+    click(&c, "#inspection-list tbody tr:first-child td a").await;
+    wait_text(&c, "h1", |t| t.contains(&class_name)).await;
+    c.goto(&app.url(&format!("/classes/{other}")))
+        .await
+        .unwrap();
+    wait_text(&c, "h1", |t| t == "404").await;
+}
+
+both!(
+    a_city_draws_its_sample_and_its_inspector_finds_the_class_on_a_phone,
+    journey
+);
