@@ -206,6 +206,9 @@ typed_id!(
     /// One class to inspect in a plan (督导检查).
     InspectionId, "inspection");
 typed_id!(
+    /// A rectification task (整改) from an inspection's finding.
+    RectificationId, "rectification");
+typed_id!(
     /// 监护人 — a guardian.
     GuardianId, "guardian");
 typed_id!(

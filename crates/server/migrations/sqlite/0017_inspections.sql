@@ -25,7 +25,42 @@ CREATE TABLE inspections (
     inspector_id  TEXT REFERENCES users(id),
     status        TEXT NOT NULL,
     created_at    BIGINT NOT NULL,
+    inspected_at  BIGINT,
+    inspected_by  TEXT,
+    summary       TEXT NOT NULL DEFAULT '',
     UNIQUE (plan_id, class_id)
 );
 CREATE INDEX inspections_inspector ON inspections(inspector_id);
 CREATE INDEX inspections_class ON inspections(class_id);
+
+-- What the inspector found, item by item (the checklist of SPEC §10), and when the inspection
+-- was recorded (on `inspections`); a failed item becomes a rectification task (整改) with a deadline, which the
+-- class's unit fixes with its evidence and the inspector closes or reopens.
+CREATE TABLE inspection_items (
+    inspection_id  TEXT NOT NULL REFERENCES inspections(id),
+    item           TEXT NOT NULL,
+    result         TEXT NOT NULL,
+    note           TEXT NOT NULL DEFAULT '',
+    evidence       TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (inspection_id, item)
+);
+
+CREATE TABLE rectifications (
+    id             TEXT PRIMARY KEY,
+    inspection_id  TEXT NOT NULL REFERENCES inspections(id),
+    class_id       TEXT NOT NULL REFERENCES classes(id),
+    item           TEXT NOT NULL,
+    finding        TEXT NOT NULL,
+    deadline       TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    fix_note       TEXT NOT NULL DEFAULT '',
+    fixed_at       BIGINT,
+    fixed_by       TEXT,
+    closed_at      BIGINT,
+    closed_by      TEXT,
+    comment        TEXT NOT NULL DEFAULT '',
+    created_at     BIGINT NOT NULL
+);
+CREATE INDEX rectifications_class ON rectifications(class_id);
+CREATE INDEX rectifications_inspection ON rectifications(inspection_id);
+CREATE INDEX rectifications_due ON rectifications(status, deadline);

@@ -5,6 +5,8 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::checklist::{self, Checklist, RecordInput};
+use super::rectify::{self, NoteInput, Rectification};
 use super::{
     AddInput, AssignInput, DrawInput, Inspection, PlanView, RedrawInput, RedrawResult, service,
 };
@@ -12,7 +14,8 @@ use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, Json, Query};
-use crate::ids::{IdPath, InspectionId, InspectionPlanId, OrgId, ProgrammeId};
+use crate::i18n::Lang;
+use crate::ids::{IdPath, InspectionId, InspectionPlanId, OrgId, ProgrammeId, RectificationId};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -23,6 +26,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_inspection))
         .routes(routes!(assign_inspection))
         .routes(routes!(redraw))
+        .routes(routes!(get_checklist))
+        .routes(routes!(record_inspection))
+        .routes(routes!(list_rectifications))
+        .routes(routes!(fix_rectification))
+        .routes(routes!(close_rectification))
+        .routes(routes!(reopen_rectification))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -141,4 +150,103 @@ async fn assign_inspection(
     responses((status = 200, body = RedrawResult), (status = 422)))]
 async fn redraw(Json(input): Json<RedrawInput>) -> Result<Json<RedrawResult>, AppError> {
     Ok(Json(service::redraw(&input)?))
+}
+
+/// The inspection's checklist: prefilled from the class's records until recorded, then as recorded,
+/// with the rectification tasks it gave.
+#[utoipa::path(get, path = "/api/v1/inspections/{id}/checklist", tag = "inspections",
+    security(("bearer" = [])), params(("id" = String, Path, description = "inspection id")),
+    responses((status = 200, body = Checklist), (status = 401), (status = 404)))]
+async fn get_checklist(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    IdPath(id): IdPath<InspectionId>,
+) -> Result<Json<Checklist>, AppError> {
+    Ok(Json(checklist::get(&state, &user, &id, lang).await?))
+}
+
+/// Records the inspection (its assigned inspector, once): every line of the checklist, a finding
+/// and a deadline for each failed line, each of which becomes a rectification task.
+#[utoipa::path(post, path = "/api/v1/inspections/{id}/record", tag = "inspections",
+    security(("bearer" = [])), params(("id" = String, Path, description = "inspection id")),
+    request_body = RecordInput,
+    responses((status = 200, body = Checklist), (status = 401), (status = 403), (status = 404),
+        (status = 409), (status = 422)))]
+async fn record_inspection(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    client: Client,
+    IdPath(id): IdPath<InspectionId>,
+    Json(input): Json<RecordInput>,
+) -> Result<Json<Checklist>, AppError> {
+    Ok(Json(
+        checklist::record(&state, &user, &client, &id, &input, lang).await?,
+    ))
+}
+
+/// Rectification tasks the caller sees (found by them, of their classes, or of plans they
+/// supervise), open ones first by deadline; `overdue` marks those past it.
+#[utoipa::path(get, path = "/api/v1/rectifications", tag = "inspections", security(("bearer" = [])),
+    responses((status = 200, body = [Rectification]), (status = 401)))]
+async fn list_rectifications(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Vec<Rectification>>, AppError> {
+    Ok(Json(rectify::visible(&state, &user, None).await?))
+}
+
+/// The class's unit records its fix, with the evidence in words (open → fixed).
+#[utoipa::path(post, path = "/api/v1/rectifications/{id}/fix", tag = "inspections",
+    security(("bearer" = [])), params(("id" = String, Path, description = "rectification id")),
+    request_body = NoteInput,
+    responses((status = 200, body = Rectification), (status = 401), (status = 403), (status = 404),
+        (status = 409), (status = 422)))]
+async fn fix_rectification(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: Client,
+    IdPath(id): IdPath<RectificationId>,
+    Json(input): Json<NoteInput>,
+) -> Result<Json<Rectification>, AppError> {
+    Ok(Json(
+        rectify::fix(&state, &user, &client, &id, &input).await?,
+    ))
+}
+
+/// The inspector accepts the fix (fixed → closed).
+#[utoipa::path(post, path = "/api/v1/rectifications/{id}/close", tag = "inspections",
+    security(("bearer" = [])), params(("id" = String, Path, description = "rectification id")),
+    request_body = NoteInput,
+    responses((status = 200, body = Rectification), (status = 401), (status = 403), (status = 404),
+        (status = 409)))]
+async fn close_rectification(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: Client,
+    IdPath(id): IdPath<RectificationId>,
+    Json(input): Json<NoteInput>,
+) -> Result<Json<Rectification>, AppError> {
+    Ok(Json(
+        rectify::decide(&state, &user, &client, &id, true, &input).await?,
+    ))
+}
+
+/// The inspector reopens it, saying what is still wrong (fixed → open).
+#[utoipa::path(post, path = "/api/v1/rectifications/{id}/reopen", tag = "inspections",
+    security(("bearer" = [])), params(("id" = String, Path, description = "rectification id")),
+    request_body = NoteInput,
+    responses((status = 200, body = Rectification), (status = 401), (status = 403), (status = 404),
+        (status = 409), (status = 422)))]
+async fn reopen_rectification(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: Client,
+    IdPath(id): IdPath<RectificationId>,
+    Json(input): Json<NoteInput>,
+) -> Result<Json<Rectification>, AppError> {
+    Ok(Json(
+        rectify::decide(&state, &user, &client, &id, false, &input).await?,
+    ))
 }

@@ -5,6 +5,8 @@
 //! the inspections assigned to them.
 
 pub mod api;
+pub mod checklist;
+pub mod rectify;
 pub mod routes;
 pub mod service;
 mod store;
@@ -28,6 +30,8 @@ crate::closed_set! {
     /// Where an inspection stands.
     pub enum InspectionStatus {
         Planned = "planned",
+        /// Recorded by the inspector.
+        Done = "done",
     }
 }
 

@@ -66,6 +66,11 @@ pub fn of(kind: &str, value: &str) -> Tone {
         ("check", "warn") => Warn,
         ("check", "pass") => Ok,
         ("inspection", "planned") => Info,
+        ("inspection", "done") => Ok,
+        ("rectification", "open") => Warn,
+        ("rectification", "overdue") => Bad,
+        ("rectification", "fixed") => Info,
+        ("rectification", "closed") => Ok,
         _ => Muted,
     }
 }

@@ -254,3 +254,224 @@ both!(
     a_federation_draws_its_sample_and_assigns_its_inspectors,
     inspecting
 );
+
+/// The city's plan drawn and its first inspection assigned to 刘洋: (inspection, class).
+async fn assigned(app: &TestApp, city: &str) -> (String, String) {
+    let (pid, _) = crate::reports::july(app, city).await;
+    let path = format!("/api/v1/programmes/{pid}/inspection-plan");
+    let (s, plan) = app.post(&path, city, json!({"seed_text": "抽查"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{plan}");
+    let first = plan["inspections"][0].clone();
+    let id = first["id"].as_str().unwrap().to_string();
+    let liu = app.user_id("inspector").await;
+    let assign = format!("/api/v1/inspections/{id}/inspector");
+    let (s, _) = app
+        .call(
+            Method::PUT,
+            &assign,
+            Some(city),
+            Some(json!({"inspector_id": liu})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    (id, first["class_id"].as_str().unwrap().to_string())
+}
+
+fn lines(fail: Option<(&str, &str)>) -> Value {
+    let items = [
+        "venue",
+        "fire",
+        "food",
+        "epidemic",
+        "records",
+        "agreements",
+        "insurance",
+        "staff_checks",
+    ];
+    let lines: Vec<Value> = items
+        .iter()
+        .map(|item| match fail {
+            Some((f, deadline)) if f == *item => {
+                json!({"item": item, "result": "fail", "note": "消防通道堆放杂物", "deadline": deadline})
+            }
+            _ => json!({"item": item, "result": "pass"}),
+        })
+        .collect();
+    json!(lines)
+}
+
+async fn rectifying(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let [city, hosp, power, inspector, sibling] = [
+        "city_admin",
+        "hospital_admin",
+        "power_admin",
+        "inspector",
+        "linjiang_admin",
+    ]
+    .map(|u| app.token(u));
+    let [city, hosp, power, inspector, sibling] = [
+        city.await,
+        hosp.await,
+        power.await,
+        inspector.await,
+        sibling.await,
+    ];
+    let (id, _class) = assigned(&app, &city).await;
+
+    // The checklist comes prefilled from the records.
+    let (s, list) = app
+        .get(&format!("/api/v1/inspections/{id}/checklist"), &inspector)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let got: Vec<&str> = list["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["item"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "venue",
+            "fire",
+            "food",
+            "epidemic",
+            "records",
+            "agreements",
+            "insurance",
+            "staff_checks"
+        ]
+    );
+    let agreements = &list["lines"][5];
+    assert!(
+        agreements["evidence"].as_str().unwrap().contains("在托"),
+        "{agreements}"
+    );
+    assert!(agreements["suggested"].is_string());
+
+    // Recorded by its inspector only, every line once, a failed line with a finding and deadline.
+    let record = format!("/api/v1/inspections/{id}/record");
+    let today = chrono::Utc::now().date_naive();
+    let week = (today + chrono::Days::new(7)).to_string();
+    let (s, _) = app
+        .post(&record, &city, json!({"lines": lines(None)}))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "the federation does not record for its inspector"
+    );
+    let (s, e) = app
+        .post(
+            &record,
+            &inspector,
+            json!({"lines": lines(Some(("fire", "2020-01-01")))}),
+        )
+        .await;
+    assert_eq!(
+        (s, error_fields(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["deadline".into()])
+    );
+    let mut short = lines(None);
+    short.as_array_mut().unwrap().pop();
+    let (s, e) = app.post(&record, &inspector, json!({"lines": short})).await;
+    assert_eq!(
+        (s, error_fields(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["lines".into()])
+    );
+    let body =
+        json!({"lines": lines(Some(("fire", &week))), "summary": "整体良好，消防通道需清理。"});
+    let (s, done) = app.post(&record, &inspector, body.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    assert_eq!(done["inspection"]["status"], "done");
+    let tasks = done["rectifications"].as_array().unwrap();
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(
+        (tasks[0]["item"].as_str(), tasks[0]["status"].as_str()),
+        (Some("fire"), Some("open"))
+    );
+    assert_eq!(tasks[0]["overdue"], false);
+    assert_eq!(
+        app.post(&record, &inspector, body).await.0,
+        StatusCode::CONFLICT
+    );
+    let task = tasks[0]["id"].as_str().unwrap().to_string();
+
+    // The class's unit sees it and fixes it; a neighbour or a sibling does not.
+    let (_, mine) = app.get("/api/v1/rectifications", &hosp).await;
+    assert_eq!(ids(&mine, "id"), BTreeSet::from([task.clone()]));
+    let (_, none) = app.get("/api/v1/rectifications", &sibling).await;
+    assert_eq!(none, json!([]));
+    let fix = format!("/api/v1/rectifications/{task}/fix");
+    let (s, e) = app.post(&fix, &hosp, json!({"note": " "})).await;
+    assert_eq!(
+        (s, error_fields(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["note".into()])
+    );
+    assert_eq!(
+        app.post(&fix, &power, json!({"note": "x"})).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post(&fix, &sibling, json!({"note": "x"})).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let close = format!("/api/v1/rectifications/{task}/close");
+    assert_eq!(
+        app.post(&close, &inspector, json!({})).await.0,
+        StatusCode::CONFLICT,
+        "not fixed yet"
+    );
+    let (s, fixed) = app
+        .post(&fix, &hosp, json!({"note": "已清理消防通道，附照片存档。"}))
+        .await;
+    assert_eq!(
+        (s, fixed["status"].as_str()),
+        (StatusCode::OK, Some("fixed")),
+        "{fixed}"
+    );
+
+    // The inspector reopens it with a reason, the unit fixes again, the inspector closes it.
+    let reopen = format!("/api/v1/rectifications/{task}/reopen");
+    let (s, e) = app.post(&reopen, &inspector, json!({"note": ""})).await;
+    assert_eq!(
+        (s, error_fields(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["note".into()])
+    );
+    assert_eq!(
+        app.post(&close, &hosp, json!({})).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, again) = app
+        .post(&reopen, &inspector, json!({"note": "楼梯间仍有杂物"}))
+        .await;
+    assert_eq!(
+        (s, again["status"].as_str()),
+        (StatusCode::OK, Some("open"))
+    );
+    assert_eq!(
+        app.post(&fix, &hosp, json!({"note": "楼梯间已清空"}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (s, closed) = app
+        .post(&close, &inspector, json!({"note": "复查合格"}))
+        .await;
+    assert_eq!(
+        (s, closed["status"].as_str()),
+        (StatusCode::OK, Some("closed")),
+        "{closed}"
+    );
+    let (_, city_view) = app.get("/api/v1/rectifications", &city).await;
+    assert_eq!(
+        city_view[0]["status"], "closed",
+        "the federation follows it"
+    );
+}
+
+both!(
+    an_inspection_is_recorded_and_its_finding_fixed_reopened_and_closed,
+    rectifying
+);

@@ -246,6 +246,10 @@ fn body_for(path: &str, method: &str, t: &Targets) -> Option<Value> {
             json!({"class_id": t.class, "reason": "x"})
         }
         ("put", "/api/v1/inspections/{id}/inspector") => json!({"inspector_id": null}),
+        ("post", "/api/v1/inspections/{id}/record") => json!({"lines": [], "summary": "x"}),
+        ("post", "/api/v1/rectifications/{id}/fix")
+        | ("post", "/api/v1/rectifications/{id}/close")
+        | ("post", "/api/v1/rectifications/{id}/reopen") => json!({"note": "x"}),
         ("post", "/api/v1/inspections/redraw") => {
             json!({"seed_text": "x", "coverage_pct": 10, "candidates": []})
         }
@@ -370,6 +374,7 @@ fn open_to_all(method: &str, path: &str) -> bool {
             | ("get", "/api/v1/incidents")
             // The inspections assigned to the caller (none for a sibling); anyone checks a draw.
             | ("get", "/api/v1/inspections")
+            | ("get", "/api/v1/rectifications")
             | ("post", "/api/v1/inspections/redraw")
     )
 }
