@@ -119,7 +119,8 @@ pub fn router(state: AppState) -> Router {
         .merge(operations::routes::router())
         .merge(dashboard::routes::router())
         .merge(reports::routes::router())
-        .merge(inspections::routes::router());
+        .merge(inspections::routes::router())
+        .merge(inspections::pages::router());
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(html)

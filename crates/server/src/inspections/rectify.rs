@@ -237,16 +237,3 @@ pub async fn decide(
         }
     }
 }
-
-/// Open (not closed) tasks past their deadline the caller sees (home page and lists).
-pub async fn overdue_count(state: &AppState, user: &CurrentUser) -> Result<i64, AppError> {
-    let rows = visible(state, user, None).await?;
-    Ok(rows.iter().filter(|r| r.overdue).count() as i64)
-}
-
-/// Scope helper kept for the page: the caller's own open tasks to fix.
-pub fn to_fix(user: &CurrentUser, rows: &[Rectification]) -> usize {
-    rows.iter()
-        .filter(|r| r.status == "open" && checklist::fixes(user, &r.host_path))
-        .count()
-}

@@ -67,6 +67,8 @@ pub fn of(kind: &str, value: &str) -> Tone {
         ("check", "pass") => Ok,
         ("inspection", "planned") => Info,
         ("inspection", "done") => Ok,
+        ("checklist", "pass") => Ok,
+        ("checklist", "fail") => Bad,
         ("rectification", "open") => Warn,
         ("rectification", "overdue") => Bad,
         ("rectification", "fixed") => Info,

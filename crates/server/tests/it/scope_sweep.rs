@@ -53,6 +53,8 @@ pub(crate) struct Targets {
     /// 示例市总工会's inspection plan for the programme, and one of its inspections.
     pub(crate) plan: String,
     pub(crate) inspection: String,
+    /// A rectification task of another class of the plan, recorded by the city's inspector.
+    pub(crate) rectification: String,
     pub(crate) child: String,
     pub(crate) application: String,
     pub(crate) pickup: String,
@@ -79,6 +81,7 @@ impl Targets {
             attachment: x(),
             plan: x(),
             inspection: x(),
+            rectification: x(),
             child: x(),
             application: x(),
             pickup: x(),
@@ -103,6 +106,64 @@ async fn upload_pdf(app: &TestApp, path: &str, token: &str) -> String {
     assert_eq!(res.status(), StatusCode::CREATED, "{path}");
     let stored: Value = res.json().await.unwrap();
     stored["id"].as_str().unwrap().to_string()
+}
+
+/// Adds the plan's other running class by hand, has 刘洋 inspect it and fail its fire safety: the
+/// rectification task's id.
+async fn rectification_of(app: &TestApp, city: &str, plan: &str, sampled: &str) -> String {
+    let (_, view) = app
+        .get(&format!("/api/v1/inspection-plans/{plan}"), city)
+        .await;
+    let taken = view["inspections"][0]["class_id"].clone();
+    let other = view["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["class_id"].clone())
+        .find(|c| *c != taken)
+        .expect("a second running class");
+    let body = json!({"class_id": other, "reason": "复查"});
+    let path = format!("/api/v1/inspection-plans/{plan}/inspections");
+    let (status, added) = app.post(&path, city, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    let id = added["id"].as_str().unwrap();
+    assert_ne!(id, sampled);
+    let liu = json!({"inspector_id": app.user_id("inspector").await});
+    let assign = format!("/api/v1/inspections/{id}/inspector");
+    assert_eq!(
+        app.call(Method::PUT, &assign, Some(city), Some(liu))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let deadline = (chrono::Utc::now().date_naive() + chrono::Days::new(7)).to_string();
+    let items = [
+        "venue",
+        "fire",
+        "food",
+        "epidemic",
+        "records",
+        "agreements",
+        "insurance",
+        "staff_checks",
+    ];
+    let lines: Vec<Value> = items
+        .iter()
+        .map(|i| match *i {
+            "fire" => {
+                json!({"item": i, "result": "fail", "note": "通道堵塞", "deadline": deadline})
+            }
+            _ => json!({"item": i, "result": "pass"}),
+        })
+        .collect();
+    let inspector = app.token("inspector").await;
+    let record = format!("/api/v1/inspections/{id}/record");
+    let (status, done) = app.post(&record, &inspector, json!({"lines": lines})).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    done["rectifications"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
@@ -164,6 +225,7 @@ pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
     assert_eq!(status, StatusCode::CREATED, "{plan}");
     let inspection = plan["inspections"][0]["id"].as_str().unwrap().to_string();
     let plan = plan["id"].as_str().unwrap().to_string();
+    let rectification = rectification_of(app, &city, &plan, &inspection).await;
     // The demo parent's child enrolled in the hospital's class, with a pickup person.
     let mine = app.token("parent").await;
     let (_, kids) = app.get("/api/v1/children", &mine).await;
@@ -203,6 +265,7 @@ pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
         attachment,
         plan,
         inspection,
+        rectification,
     };
     (targets, siblings)
 }
@@ -322,6 +385,8 @@ fn fill(path: &str, t: &Targets) -> String {
         &t.plan
     } else if path.starts_with("/api/v1/inspections") {
         &t.inspection
+    } else if path.starts_with("/api/v1/rectifications") {
+        &t.rectification
     } else {
         &t.org
     };
@@ -531,5 +596,28 @@ pub(crate) async fn assert_unchanged(app: &TestApp, t: &Targets) {
         ids,
         [&Value::String(t.attachment.clone())],
         "attachments untouched"
+    );
+    let (_, plan) = app
+        .get(&format!("/api/v1/inspection-plans/{}", t.plan), &admin)
+        .await;
+    let rows = plan["inspections"].as_array().unwrap();
+    let first = rows
+        .iter()
+        .find(|i| i["id"] == t.inspection.as_str())
+        .unwrap();
+    assert!(
+        first["origin"] == "sampled" && first["inspector_id"].is_null(),
+        "the inspection plan untouched: {plan}"
+    );
+    let (_, tasks) = app.get("/api/v1/rectifications", &admin).await;
+    let task = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == t.rectification.as_str());
+    assert_eq!(
+        task.unwrap()["status"],
+        "open",
+        "the rectification untouched"
     );
 }

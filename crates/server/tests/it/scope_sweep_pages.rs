@@ -79,6 +79,7 @@ pub(crate) fn page_gets(t: &Targets) -> Vec<String> {
             t.report, t.org
         ),
         format!("/programmes/{p}/inspections"),
+        format!("/inspections/{}", t.inspection),
         format!("/programmes/{p}/dashboard"),
         format!("/programmes/{p}/dashboard.xlsx"),
         format!("/classes/new?programme_id={p}"),
@@ -349,6 +350,18 @@ pub(crate) fn page_posts(t: &Targets) -> Vec<(String, Vec<(&'static str, String)
         (
             format!("/inspections/{}/inspector", t.inspection),
             vec![("inspector_id", String::new())],
+        ),
+        (
+            format!("/inspections/{}", t.inspection),
+            vec![("result_fire", "pass".into()), ("summary", "x".into())],
+        ),
+        (
+            format!("/rectifications/{}/fix", t.rectification),
+            vec![("note", "x".into())],
+        ),
+        (
+            format!("/rectifications/{}/close", t.rectification),
+            vec![("note", "x".into())],
         ),
         (format!("/children/{}/reveal", t.child), vec![]),
         (format!("/children/{}/delete", t.child), vec![]),

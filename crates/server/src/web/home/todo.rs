@@ -342,6 +342,65 @@ async fn federation_items(
     Ok(out)
 }
 
+/// Rectification tasks: the unit's to fix, the inspector's to check, anyone's overdue.
+async fn rectification_items(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+) -> Result<Vec<Item>, AppError> {
+    use crate::inspections::{checklist, rectify};
+    let concerned = user.has_role(Role::Inspector)
+        || [
+            Capability::Supervise,
+            Capability::RegisterClasses,
+            Capability::RunClasses,
+        ]
+        .into_iter()
+        .any(|c| user.scope(c).is_some());
+    if !concerned {
+        return Ok(Vec::new());
+    }
+    let rows = rectify::visible(state, user, None).await?;
+    let count =
+        |f: &dyn Fn(&rectify::Rectification) -> bool| rows.iter().filter(|r| f(r)).count() as i64;
+    let to_fix = count(&|r| r.status == "open" && checklist::fixes(user, &r.host_path));
+    let to_check = count(&|r| r.status == "fixed" && r.inspector_id == Some(user.id));
+    let overdue = count(&|r| r.overdue);
+    let mut out = Vec::new();
+    for (id, n, key, tone) in [
+        (
+            "todo-rectifications-overdue",
+            overdue,
+            "home.todo_rectifications_overdue",
+            Tone::Bad,
+        ),
+        (
+            "todo-rectifications-fix",
+            to_fix,
+            "home.todo_rectifications_fix",
+            Tone::Warn,
+        ),
+        (
+            "todo-rectifications-check",
+            to_check,
+            "home.todo_rectifications_check",
+            Tone::Warn,
+        ),
+    ] {
+        if n > 0 {
+            out.push(Item {
+                id: id.into(),
+                count: n,
+                text: lang.t(key),
+                href: "/rectifications".into(),
+                action: lang.t("home.go_rectify"),
+                tone,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Every to-do of the user, the most urgent kinds first.
 /// `counted`: the user's organisation scope with its active organisations, as the home page
 /// counted them (the overdue count reuses it).
@@ -366,6 +425,7 @@ pub async fn items(
     let mut out = federation_items(state, user, lang, visible).await?;
     out.extend(overdue(state, user, lang, visible, &milestones, counted, today).await?);
     out.extend(unit_items(state, user, lang, live, &listed, &milestones, today).await?);
+    out.extend(rectification_items(state, user, lang).await?);
     if user.has_role(Role::Inspector) {
         let planned = crate::inspections::service::planned_for(state, user).await?;
         if planned > 0 {
