@@ -50,8 +50,14 @@ impl ChecklistPage {
             None => l.suggested.clone().unwrap_or_default(),
         }
     }
-    fn note(&self, item: &str) -> String {
-        self.sent.get(item).map(|s| s.1.clone()).unwrap_or_default()
+    /// The note as sent; else, for a line the records suggest failing, what they show (so the
+    /// inspector confirms the finding rather than retypes it).
+    fn note(&self, l: &checklist::Line) -> String {
+        match self.sent.get(&l.item) {
+            Some(s) => s.1.clone(),
+            None if l.suggested.as_deref() == Some("fail") => l.evidence.clone(),
+            None => String::new(),
+        }
     }
     fn deadline(&self, item: &str) -> String {
         self.sent

@@ -1,11 +1,12 @@
 //! The inspection plan in Chromium (issue 17): the city draws its sample on the page and assigns a
 //! class to its inspector; the inspector, on a 360 px phone, finds it on the home page, opens the
-//! class, and cannot open a class not assigned to them.
+//! class's checklist, fails a line and records it; the class's unit fixes the finding and the
+//! inspector closes it. The inspector cannot open a class not assigned to them.
 
 use fantoccini::Locator;
 
 use crate::both;
-use crate::browser::{browser, click, shot, sign_in, sign_out, tag, wait_text};
+use crate::browser::{browser, click, fill, shot, sign_in, sign_out, tag, wait_text};
 use crate::support::{Backend, TestApp};
 
 async fn journey(b: Backend) {
@@ -75,10 +76,54 @@ async fn journey(b: Backend) {
     assert_eq!(width, 0, "the list fits a 360 px phone");
     click(&c, "#inspection-list tbody tr:first-child td a").await;
     wait_text(&c, "h1", |t| t.contains(&class_name)).await;
+    wait_text(&c, "#line-agreements .evidence", |t| t.contains("在托")).await;
+
+    // It passes what it saw, fails fire safety with what it found (the deadline is prefilled a
+    // week on) and records.
+    for line in ["venue", "food", "epidemic"] {
+        click(&c, &format!("#line-{line} input[value=pass]")).await;
+    }
+    click(&c, "#line-fire input[value=fail]").await;
+    fill(&c, "#line-fire textarea", "消防通道堆放杂物").await;
+    shot(&c, &format!("{tag}-62-checklist-phone")).await;
+    click(&c, "#record").await;
+    wait_text(&c, "#inspection-status", |t| t == "已检查").await;
+    wait_text(&c, "#inspection-rectifications", |t| {
+        t.contains("消防通道堆放杂物")
+    })
+    .await;
     c.goto(&app.url(&format!("/classes/{other}")))
         .await
         .unwrap();
     wait_text(&c, "h1", |t| t == "404").await;
+    c.goto(&app.url("/")).await.unwrap();
+    sign_out(&c).await;
+
+    // The class's unit fixes it from its home page.
+    let host = mine["host_name"].as_str().unwrap();
+    let unit = if host.contains("医院") {
+        "hospital_admin"
+    } else {
+        "power_admin"
+    };
+    sign_in(&c, &app, unit).await;
+    click(&c, "#todo-rectifications-fix a").await;
+    fill(
+        &c,
+        "#rectification-list .fix-form textarea",
+        "已清理通道，照片存档。",
+    )
+    .await;
+    click(&c, "#rectification-list .fix-form button").await;
+    wait_text(&c, "#rectification-list", |t| t.contains("待验收")).await;
+    shot(&c, &format!("{tag}-63-rectification-fixed-phone")).await;
+    sign_out(&c).await;
+
+    // The inspector accepts it.
+    sign_in(&c, &app, "inspector").await;
+    click(&c, "#todo-rectifications-check a").await;
+    click(&c, "#rectification-list .close-form button").await;
+    wait_text(&c, "#rectification-list", |t| t.contains("已完成")).await;
 }
 
 both!(
