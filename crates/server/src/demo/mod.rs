@@ -2,6 +2,7 @@
 //! every kind, a neighbouring city to show isolation, and a user for every role; last summer's
 //! season ([`summer`]) and a programme running around the day it is loaded ([`living`]).
 
+mod inspections;
 mod living;
 mod reports;
 mod summer;
@@ -249,6 +250,9 @@ async fn load_with(state: &AppState, day: chrono::NaiveDate, living: bool) -> an
         living::load(state, &city, &units, day)
             .await
             .context("demo season running today")?;
+        inspections::load(state, &city, day)
+            .await
+            .context("demo inspections")?;
     }
     Ok(true)
 }

@@ -15,7 +15,7 @@ use crate::programmes::submissions::{self, SubmissionInput};
 use crate::web::upload::Spooled;
 
 /// The platform acting with `role` at `org` (audited as `system`).
-fn acting(org: &Org, role: Role) -> CurrentUser {
+pub(super) fn acting(org: &Org, role: Role) -> CurrentUser {
     let mut me = system();
     me.grants = vec![Grant {
         id: GrantId::SYSTEM,
