@@ -45,6 +45,10 @@ pub struct Row {
     /// Reports overdue: for each milestone past due, the active organisations of its subtree
     /// (below the programme's federation) whose latest version is neither submitted nor approved.
     pub overdue_reports: i64,
+    /// Rectification tasks from inspections of its classes not yet closed, and those of them past
+    /// their deadline (counted live: a few per inspected class, and overdue depends on the day).
+    pub rectifications_open: i64,
+    pub rectifications_overdue: i64,
     /// Child-days expected in its classes so far this season (up to today), and present.
     pub child_days_expected: i64,
     pub child_days_present: i64,
@@ -148,6 +152,14 @@ pub async fn build(
     let until = today.to_string();
     let so_far = days::totals_of(&state.db, &p.id, &ids, &until).await?;
     let min_pct = p.rules()?.min_attendance_pct;
+    let open = crate::inspections::rectify::open_in(&state.db, &p.id, &root.path).await?;
+    let rectifications = |o: &Org| {
+        let mine = open.iter().filter(|(path, _)| path.starts_with(&o.path));
+        let (n, late) = mine.fold((0, 0), |(n, late), (_, d)| {
+            (n + 1, late + i64::from(*d < until))
+        });
+        (n, late)
+    };
     let row_for = |o: &Org| {
         let month = months.get(&o.id);
         let (expected, present) = so_far.get(&o.id).copied().unwrap_or((0, 0));
@@ -172,6 +184,8 @@ pub async fn build(
             incidents: t.incidents,
             safety_incidents: t.safety_incidents,
             overdue_reports: overdue(o),
+            rectifications_open: rectifications(o).0,
+            rectifications_overdue: rectifications(o).1,
             child_days_expected: expected,
             child_days_present: present,
             attendance: RateView::of(rate, min_pct),
@@ -220,6 +234,8 @@ pub fn xlsx(d: &Dashboard, lang: crate::i18n::Lang) -> Result<crate::web::excel:
     headers.push(lang.t("dashboard.incidents"));
     headers.push(lang.t("dashboard.safety_incidents"));
     headers.push(lang.t("dashboard.overdue_reports"));
+    headers.push(lang.t("dashboard.rectifications_open"));
+    headers.push(lang.t("dashboard.rectifications_late"));
     headers.push(lang.t("dashboard.child_days_expected"));
     headers.push(lang.t("dashboard.child_days_present"));
     headers.push(lang.t("dashboard.attendance"));
@@ -238,6 +254,8 @@ pub fn xlsx(d: &Dashboard, lang: crate::i18n::Lang) -> Result<crate::web::excel:
         v.push(Cell::Int(r.incidents));
         v.push(Cell::Int(r.safety_incidents));
         v.push(Cell::Int(r.overdue_reports));
+        v.push(Cell::Int(r.rectifications_open));
+        v.push(Cell::Int(r.rectifications_overdue));
         v.push(Cell::Int(r.child_days_expected));
         v.push(Cell::Int(r.child_days_present));
         v.push(Cell::Text(r.attendance.rate.clone().unwrap_or_default()));

@@ -237,3 +237,24 @@ pub async fn decide(
         }
     }
 }
+
+/// (host path, deadline) of the programme's rectifications not closed, in the subtree at `path`:
+/// the dashboard's counts.
+pub async fn open_in(
+    db: &Db,
+    programme: &crate::ids::ProgrammeId,
+    path: &str,
+) -> sqlx::Result<Vec<(String, String)>> {
+    Sql::new(
+        "SELECT h.path, r.deadline FROM rectifications r JOIN classes c ON c.id = r.class_id \
+         JOIN orgs h ON h.id = c.host_org_id WHERE r.status <> 'closed' AND c.programme_id = ",
+    )
+    .bind(*programme)
+    .push(" AND ")
+    .scope(
+        "h.path",
+        &crate::auth::Scope::Subtrees(vec![path.to_string()]),
+    )
+    .fetch_all(db)
+    .await
+}

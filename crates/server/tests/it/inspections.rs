@@ -397,6 +397,17 @@ async fn rectifying(b: Backend) {
         StatusCode::CONFLICT
     );
     let task = tasks[0]["id"].as_str().unwrap().to_string();
+    let city_org = app.org_id("示例市总工会").await;
+    let pid = done["inspection"]["programme_id"].as_str().unwrap();
+    let board = format!("/api/v1/orgs/{city_org}/dashboard?programme_id={pid}");
+    let (_, d) = app.get(&board, &city).await;
+    let open = |d: &Value| {
+        (
+            d["totals"]["rectifications_open"].clone(),
+            d["totals"]["rectifications_overdue"].clone(),
+        )
+    };
+    assert_eq!(open(&d), (json!(1), json!(0)), "the dashboard counts it");
 
     // The class's unit sees it and fixes it; a neighbour or a sibling does not.
     let (_, mine) = app.get("/api/v1/rectifications", &hosp).await;
@@ -463,6 +474,11 @@ async fn rectifying(b: Backend) {
         (s, closed["status"].as_str()),
         (StatusCode::OK, Some("closed")),
         "{closed}"
+    );
+    assert_eq!(
+        open(&app.get(&board, &city).await.1),
+        (json!(0), json!(0)),
+        "closed"
     );
     let (_, city_view) = app.get("/api/v1/rectifications", &city).await;
     assert_eq!(
