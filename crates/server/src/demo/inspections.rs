@@ -64,7 +64,7 @@ pub(super) async fn load(
     let Some(other) = plan
         .candidates
         .iter()
-        .find(|c| c.class_id != first.class_id.to_string())
+        .find(|c| first.class_id != c.class_id)
     else {
         return Ok(());
     };
