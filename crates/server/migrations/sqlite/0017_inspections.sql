@@ -64,3 +64,23 @@ CREATE TABLE rectifications (
 CREATE INDEX rectifications_class ON rectifications(class_id);
 CREATE INDEX rectifications_inspection ON rectifications(inspection_id);
 CREATE INDEX rectifications_due ON rectifications(status, deadline);
+
+-- Photos the inspector takes (the state of the venue, a finding), stored in chunks as every
+-- document is (src/web/documents.rs).
+CREATE TABLE inspection_photos (
+    id             TEXT PRIMARY KEY,
+    inspection_id  TEXT NOT NULL REFERENCES inspections(id),
+    name           TEXT NOT NULL,
+    content_type   TEXT NOT NULL,
+    size           BIGINT NOT NULL,
+    uploaded_by    TEXT NOT NULL,
+    created_at     BIGINT NOT NULL
+);
+CREATE INDEX inspection_photos_inspection ON inspection_photos(inspection_id);
+
+CREATE TABLE inspection_photo_chunks (
+    file_id  TEXT NOT NULL REFERENCES inspection_photos(id),
+    seq      BIGINT NOT NULL,
+    data     BLOB NOT NULL,
+    PRIMARY KEY (file_id, seq)
+);

@@ -32,6 +32,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(fix_rectification))
         .routes(routes!(close_rectification))
         .routes(routes!(reopen_rectification))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(upload_photo))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::web::documents::MAX_BYTES + 64 * 1024,
+                ))
+                .routes(routes!(download_photo))
+                .layer(crate::web::upload::file_turns()),
+        )
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -249,4 +258,36 @@ async fn reopen_rectification(
     Ok(Json(
         rectify::decide(&state, &user, &client, &id, false, &input).await?,
     ))
+}
+
+/// Adds a photo to the inspection (its assigned inspector; multipart `file`: PDF, PNG or JPEG by
+/// its bytes, up to 10 MiB, at most 20 an inspection).
+#[utoipa::path(post, path = "/api/v1/inspections/{id}/photos", tag = "inspections",
+    security(("bearer" = [])), params(("id" = String, Path, description = "inspection id")),
+    request_body(content_type = "multipart/form-data", content = Object),
+    responses((status = 201, body = super::photos::Photo), (status = 401), (status = 403),
+        (status = 404), (status = 413), (status = 422)))]
+async fn upload_photo(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: Client,
+    IdPath(id): IdPath<InspectionId>,
+    form: axum::extract::Multipart,
+) -> Result<(StatusCode, Json<super::photos::Photo>), AppError> {
+    let up = super::photos::read(form).await?;
+    let photo = super::photos::upload(&state, &user, &client, &id, up).await?;
+    Ok((StatusCode::CREATED, Json(photo)))
+}
+
+/// Downloads a photo of the inspection (as an attachment).
+#[utoipa::path(get, path = "/api/v1/inspections/{id}/photos/{file_id}", tag = "inspections",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "inspection id"), ("file_id" = String, Path, description = "photo id")),
+    responses((status = 200, description = "the photo"), (status = 401), (status = 404)))]
+async fn download_photo(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath((id, file_id)): IdPath<(InspectionId, crate::ids::FileId)>,
+) -> Result<axum::response::Response, AppError> {
+    super::photos::download(&state, &user, &id, &file_id).await
 }

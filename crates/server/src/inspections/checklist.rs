@@ -65,6 +65,8 @@ pub struct Checklist {
     pub summary: String,
     pub inspected_at: Option<i64>,
     pub rectifications: Vec<rectify::Rectification>,
+    /// The inspector's photos.
+    pub photos: Vec<super::photos::Photo>,
 }
 
 /// One line of a record: a failed line needs what was found and a deadline for the fix.
@@ -211,12 +213,14 @@ pub async fn get(
             .collect(),
     };
     let rectifications = rectify::of_inspection(&state.db, id).await?;
+    let photos = super::photos::of_inspection(&state.db, id).await?;
     Ok(Checklist {
         inspection,
         lines,
         summary,
         inspected_at,
         rectifications,
+        photos,
     })
 }
 

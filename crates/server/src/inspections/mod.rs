@@ -7,6 +7,7 @@
 pub mod api;
 pub mod checklist;
 pub mod pages;
+pub mod photos;
 pub mod rectify;
 pub mod routes;
 pub mod service;

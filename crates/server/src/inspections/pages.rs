@@ -22,6 +22,17 @@ use crate::web::{Ctx, render, render_status};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/inspections/{id}", get(checklist_page).post(record))
+        .route(
+            "/inspections/{id}/photos",
+            post(upload_photo).layer((
+                crate::web::upload::file_turns(),
+                axum::extract::DefaultBodyLimit::max(crate::web::documents::MAX_BYTES + 64 * 1024),
+            )),
+        )
+        .route(
+            "/inspections/{id}/photos/{file_id}",
+            get(download_photo).layer(crate::web::upload::file_turns()),
+        )
         .route("/rectifications", get(rectifications))
         .route("/rectifications/{id}/{step}", post(step))
 }
@@ -33,6 +44,8 @@ struct ChecklistPage {
     c: Checklist,
     /// The caller is the assigned inspector and it is not recorded yet.
     can_record: bool,
+    /// The caller is the assigned inspector (adds photos, before and after recording).
+    is_inspector: bool,
     default_deadline: String,
     /// The form as sent, when it came back with errors: item → (result, note, deadline).
     sent: HashMap<String, (String, String, String)>,
@@ -80,13 +93,15 @@ async fn checklist_for(
     errors: Vec<FieldError>,
 ) -> Result<ChecklistPage, AppError> {
     let c = checklist::get(state, user, id, ctx.lang).await?;
-    let can_record = c.inspection.inspector_id == Some(user.id) && c.inspection.status == "planned";
+    let is_inspector = c.inspection.inspector_id == Some(user.id);
+    let can_record = is_inspector && c.inspection.status == "planned";
     let default_deadline = (crate::calendar::today() + chrono::Days::new(7)).to_string();
     let errors = errors.iter().map(|e| e.msg.render(ctx.lang)).collect();
     Ok(ChecklistPage {
         ctx,
         c,
         can_record,
+        is_inspector,
         default_deadline,
         sent,
         errors,
@@ -208,4 +223,36 @@ async fn step(
         Ok(r) => Ok(Redirect::to(&format!("/rectifications?ok=saved#r-{}", r.id)).into_response()),
         Err(e) => Err(e),
     }
+}
+
+async fn upload_photo(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    client: Client,
+    IdPath(id): IdPath<InspectionId>,
+    form: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let done = match super::photos::read(form).await {
+        Ok(up) => super::photos::upload(&state, &user, &client, &id, up)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/inspections/{id}?ok=saved#photos")).into_response()),
+        Err(AppError::Validation(errors)) => {
+            let page = checklist_for(&state, ctx, &user, &id, HashMap::new(), errors).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn download_photo(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath((id, file_id)): IdPath<(InspectionId, crate::ids::FileId)>,
+) -> Result<Response, AppError> {
+    super::photos::download(&state, &user, &id, &file_id).await
 }

@@ -54,11 +54,7 @@ pub struct Attachment {
 impl Attachment {
     /// The size as an official reads it: "820 KB", "2.4 MB".
     pub fn size_text(&self) -> String {
-        match self.size {
-            n if n < 1024 => format!("{n} B"),
-            n if n < 1024 * 1024 => format!("{} KB", (n + 1023) / 1024),
-            n => format!("{:.1} MB", n as f64 / (1024.0 * 1024.0)),
-        }
+        documents::size_text(self.size)
     }
 }
 

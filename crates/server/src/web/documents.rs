@@ -1,4 +1,5 @@
-//! Stored documents — a class's papers and the attachments of a unit's report: PDF, PNG or JPEG
+//! Stored documents — a class's papers, the attachments of a unit's report and an inspector's
+//! photos: PDF, PNG or JPEG
 //! by content (never by name; a name with another type's extension is refused), at most 10 MiB,
 //! stored in the database as numbered 256 KiB chunks that an upload writes and a download sends
 //! one at a time, and served as sandboxed attachments named with the extension of their content.
@@ -23,6 +24,8 @@ pub enum Chunks {
     Class,
     /// `submission_file_chunks`, of the report attachments in `submission_files`.
     Attachment,
+    /// `inspection_photo_chunks`, of the inspectors' photos in `inspection_photos`.
+    Inspection,
 }
 
 impl Chunks {
@@ -32,6 +35,9 @@ impl Chunks {
             Chunks::Attachment => {
                 "INSERT INTO submission_file_chunks (file_id, seq, data) VALUES ($1,$2,$3)"
             }
+            Chunks::Inspection => {
+                "INSERT INTO inspection_photo_chunks (file_id, seq, data) VALUES ($1,$2,$3)"
+            }
         }
     }
     fn select_sql(self) -> &'static str {
@@ -39,6 +45,9 @@ impl Chunks {
             Chunks::Class => "SELECT data FROM file_chunks WHERE file_id = $1 AND seq = $2",
             Chunks::Attachment => {
                 "SELECT data FROM submission_file_chunks WHERE file_id = $1 AND seq = $2"
+            }
+            Chunks::Inspection => {
+                "SELECT data FROM inspection_photo_chunks WHERE file_id = $1 AND seq = $2"
             }
         }
     }
@@ -61,6 +70,15 @@ pub fn clean_name(name: &str) -> String {
         "document".into()
     } else {
         cleaned.trim().to_string()
+    }
+}
+
+/// A size as an official reads it: "820 KB", "2.4 MB".
+pub fn size_text(size: i64) -> String {
+    match size {
+        n if n < 1024 => format!("{n} B"),
+        n if n < 1024 * 1024 => format!("{} KB", (n + 1023) / 1024),
+        n => format!("{:.1} MB", n as f64 / (1024.0 * 1024.0)),
     }
 }
 

@@ -350,6 +350,44 @@ async fn rectifying(b: Backend) {
     );
     assert!(agreements["suggested"].is_string());
 
+    // Photos: the inspector's, checked by their bytes; the federation reads them.
+    let photos = format!("/api/v1/inspections/{id}/photos");
+    let jpeg = b"\xFF\xD8\xFF\xE0 venue photo".to_vec();
+    let send = |token: &str, bytes: Vec<u8>, name: &str| {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        app.http
+            .post(app.url(&photos))
+            .bearer_auth(token.to_string())
+            .multipart(form)
+            .send()
+    };
+    assert_eq!(
+        send(&city, jpeg.clone(), "现场.jpg")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let res = send(&inspector, b"MZ not a photo".to_vec(), "现场.jpg")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = send(&inspector, jpeg.clone(), "现场.jpg").await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let photo: Value = res.json().await.unwrap();
+    let url = format!("{photos}/{}", photo["id"].as_str().unwrap());
+    let res = app
+        .http
+        .get(app.url(&url))
+        .bearer_auth(&city)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.bytes().await.unwrap().to_vec(), jpeg);
+    assert_eq!(app.get(&url, &sibling).await.0, StatusCode::NOT_FOUND);
+
     // Recorded by its inspector only, every line once, a failed line with a finding and deadline.
     let record = format!("/api/v1/inspections/{id}/record");
     let today = chrono::Utc::now().date_naive();

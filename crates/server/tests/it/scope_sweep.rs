@@ -55,6 +55,9 @@ pub(crate) struct Targets {
     pub(crate) inspection: String,
     /// A rectification task of another class of the plan, recorded by the city's inspector.
     pub(crate) rectification: String,
+    /// That inspection, and a photo its inspector took.
+    pub(crate) inspected: String,
+    pub(crate) photo: String,
     pub(crate) child: String,
     pub(crate) application: String,
     pub(crate) pickup: String,
@@ -82,6 +85,8 @@ impl Targets {
             plan: x(),
             inspection: x(),
             rectification: x(),
+            inspected: x(),
+            photo: x(),
             child: x(),
             application: x(),
             pickup: x(),
@@ -109,8 +114,13 @@ async fn upload_pdf(app: &TestApp, path: &str, token: &str) -> String {
 }
 
 /// Adds the plan's other running class by hand, has 刘洋 inspect it and fail its fire safety: the
-/// rectification task's id.
-async fn rectification_of(app: &TestApp, city: &str, plan: &str, sampled: &str) -> String {
+/// inspection's id and its rectification task's.
+async fn rectification_of(
+    app: &TestApp,
+    city: &str,
+    plan: &str,
+    sampled: &str,
+) -> (String, String) {
     let (_, view) = app
         .get(&format!("/api/v1/inspection-plans/{plan}"), city)
         .await;
@@ -160,10 +170,8 @@ async fn rectification_of(app: &TestApp, city: &str, plan: &str, sampled: &str) 
     let record = format!("/api/v1/inspections/{id}/record");
     let (status, done) = app.post(&record, &inspector, json!({"lines": lines})).await;
     assert_eq!(status, StatusCode::OK, "{done}");
-    done["rectifications"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    let task = done["rectifications"][0]["id"].as_str().unwrap();
+    (id.to_string(), task.to_string())
 }
 
 pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
@@ -225,7 +233,10 @@ pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
     assert_eq!(status, StatusCode::CREATED, "{plan}");
     let inspection = plan["inspections"][0]["id"].as_str().unwrap().to_string();
     let plan = plan["id"].as_str().unwrap().to_string();
-    let rectification = rectification_of(app, &city, &plan, &inspection).await;
+    let (inspected, rectification) = rectification_of(app, &city, &plan, &inspection).await;
+    let inspector = app.token("inspector").await;
+    let photos = format!("/api/v1/inspections/{inspected}/photos");
+    let photo = upload_pdf(app, &photos, &inspector).await;
     // The demo parent's child enrolled in the hospital's class, with a pickup person.
     let mine = app.token("parent").await;
     let (_, kids) = app.get("/api/v1/children", &mine).await;
@@ -266,6 +277,8 @@ pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
         plan,
         inspection,
         rectification,
+        inspected,
+        photo,
     };
     (targets, siblings)
 }
@@ -383,6 +396,8 @@ fn fill(path: &str, t: &Targets) -> String {
         &t.incident
     } else if path.starts_with("/api/v1/inspection-plans") {
         &t.plan
+    } else if path.starts_with("/api/v1/inspections") && path.contains("/photos") {
+        &t.inspected
     } else if path.starts_with("/api/v1/inspections") {
         &t.inspection
     } else if path.starts_with("/api/v1/rectifications") {
@@ -393,7 +408,13 @@ fn fill(path: &str, t: &Targets) -> String {
     let attached = path.contains("/attachments");
     let report = path.contains("/report") || path.contains("/missing") || attached;
     let milestone = if report { &t.report } else { &t.milestone };
-    let file = if attached { &t.attachment } else { &t.file };
+    let file = if attached {
+        &t.attachment
+    } else if path.contains("/photos") {
+        &t.photo
+    } else {
+        &t.file
+    };
     let filled = path
         .replace("{id}", id)
         .replace("{grant_id}", &t.grant)
@@ -453,9 +474,13 @@ async fn call(
 ) -> (StatusCode, Value) {
     let upload = path == "/api/v1/classes/{id}/files"
         || path == "/api/v1/classes/{id}/roster/import"
-        || path.ends_with("/attachments");
+        || path.ends_with("/attachments")
+        || path.ends_with("/photos");
     if upload && method == "post" {
-        let form = if path.ends_with("files") || path.ends_with("attachments") {
+        let form = if ["files", "attachments", "photos"]
+            .iter()
+            .any(|e| path.ends_with(e))
+        {
             pdf_form()
         } else {
             let csv = crate::roster_import::csv(&[crate::roster_import::good(1)]);

@@ -80,6 +80,7 @@ pub(crate) fn page_gets(t: &Targets) -> Vec<String> {
         ),
         format!("/programmes/{p}/inspections"),
         format!("/inspections/{}", t.inspection),
+        format!("/inspections/{}/photos/{}", t.inspected, t.photo),
         format!("/programmes/{p}/dashboard"),
         format!("/programmes/{p}/dashboard.xlsx"),
         format!("/classes/new?programme_id={p}"),
@@ -121,6 +122,7 @@ pub(crate) fn page_uploads(t: &Targets) -> Vec<String> {
             "/programmes/{}/milestones/{}/attachments",
             t.programme, t.report
         ),
+        format!("/inspections/{}/photos", t.inspected),
         format!("/classes/{}/enrolment/import", t.class),
         format!("/children/{}/pickups", t.child),
     ]
