@@ -10,6 +10,7 @@ pub mod attendance;
 pub mod calendar;
 pub mod class_checks;
 pub mod enrolment;
+pub mod evaluation;
 pub mod id_number;
 pub mod inspection;
 pub mod operating_days;

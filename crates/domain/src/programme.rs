@@ -61,6 +61,13 @@ pub struct ProgrammeRules {
     /// Share of its running classes a federation inspects each year (抽查比例; Anhui: 10%).
     #[serde(default = "default_inspection_coverage_pct")]
     pub inspection_coverage_pct: u32,
+    /// Fewer questionnaire responses than this give "insufficient responses", not a rate.
+    #[serde(default = "default_min_responses")]
+    pub min_satisfaction_responses: u32,
+}
+
+fn default_min_responses() -> u32 {
+    10
 }
 
 fn default_inspection_coverage_pct() -> u32 {
@@ -79,9 +86,12 @@ const DAYS: &str = "rules.operating_days_range";
 const RATIO: &str = "rules.ratio_range";
 const RETENTION: &str = "rules.retention_range";
 const COVERAGE: &str = "rules.coverage_range";
+const RESPONSES: &str = "rules.responses_range";
 
 /// Every i18n key [`ProgrammeRules::validate`] can return.
-pub const RULE_CODES: [&str; 7] = [GRADE, PCT, SIZE, DAYS, RATIO, RETENTION, COVERAGE];
+pub const RULE_CODES: [&str; 8] = [
+    GRADE, PCT, SIZE, DAYS, RATIO, RETENTION, COVERAGE, RESPONSES,
+];
 
 impl ProgrammeRules {
     /// The names accepted by [`ProgrammeRules::preset`].
@@ -103,6 +113,7 @@ impl ProgrammeRules {
             max_children_per_staff: None,
             retention_days: default_retention_days(),
             inspection_coverage_pct: default_inspection_coverage_pct(),
+            min_satisfaction_responses: default_min_responses(),
         }
     }
 
@@ -149,6 +160,7 @@ impl ProgrammeRules {
         let ratio = self.max_children_per_staff == Some(0);
         let retention = !(30..=3650).contains(&self.retention_days);
         let coverage = !(1..=100).contains(&self.inspection_coverage_pct);
+        let responses = !(1..=1000).contains(&self.min_satisfaction_responses);
         let fields = [
             ("min_grade", GRADE, !grade(min) || reversed),
             ("max_grade", GRADE, !grade(max)),
@@ -161,6 +173,7 @@ impl ProgrammeRules {
             ("max_children_per_staff", RATIO, ratio),
             ("retention_days", RETENTION, retention),
             ("inspection_coverage_pct", COVERAGE, coverage),
+            ("min_satisfaction_responses", RESPONSES, responses),
         ];
         let errors: Vec<_> = fields
             .into_iter()

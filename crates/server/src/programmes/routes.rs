@@ -94,6 +94,8 @@ struct ProgrammeForm {
     #[serde(default)]
     inspection_coverage_pct: String,
     #[serde(default)]
+    min_satisfaction_responses: String,
+    #[serde(default)]
     model_requires_no_incident: Option<String>,
     #[serde(default)]
     union_funds_may_pay_insurance: Option<String>,
@@ -140,6 +142,7 @@ impl ProgrammeForm {
                 .unwrap_or_default(),
             retention_days: r.retention_days.to_string(),
             inspection_coverage_pct: r.inspection_coverage_pct.to_string(),
+            min_satisfaction_responses: r.min_satisfaction_responses.to_string(),
             model_requires_no_incident: on(r.model_requires_no_incident),
             union_funds_may_pay_insurance: on(r.union_funds_may_pay_insurance),
             reminder_days: "7".into(),
@@ -191,6 +194,14 @@ impl ProgrammeForm {
                 ProgrammeRules::seed_003().inspection_coverage_pct
             } else {
                 num(&self.inspection_coverage_pct, "inspection_coverage_pct")
+            },
+            min_satisfaction_responses: if self.min_satisfaction_responses.trim().is_empty() {
+                ProgrammeRules::seed_003().min_satisfaction_responses
+            } else {
+                num(
+                    &self.min_satisfaction_responses,
+                    "min_satisfaction_responses",
+                )
             },
         };
         let reminder_days = num(&self.reminder_days, "reminder_days");
