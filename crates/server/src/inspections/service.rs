@@ -196,10 +196,10 @@ pub async fn view(state: &AppState, plan: PlanRow) -> Result<PlanView, AppError>
         .collect();
     let inspections = store::rows_of_plan(&state.db, &plan.id).await?;
     let running = store::running(&state.db, &plan.programme_id, &plan.org_path).await?;
-    let running_now: Vec<String> = running.iter().map(|(c, _)| c.to_string()).collect();
+    let running_now: std::collections::HashSet<ClassId> = running.iter().map(|(c, _)| *c).collect();
     let covered = inspections
         .iter()
-        .filter(|i| running_now.contains(&i.class_id.to_string()))
+        .filter(|i| running_now.contains(&i.class_id))
         .count();
     let total = running_now.len();
     let coverage = Coverage {
