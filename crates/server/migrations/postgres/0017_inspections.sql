@@ -65,11 +65,12 @@ CREATE INDEX rectifications_class ON rectifications(class_id);
 CREATE INDEX rectifications_inspection ON rectifications(inspection_id);
 CREATE INDEX rectifications_due ON rectifications(status, deadline);
 
--- Photos the inspector takes (the state of the venue, a finding), stored in chunks as every
--- document is (src/web/documents.rs).
+-- Photos the inspector takes (the state of the venue, a finding), and the evidence a class gives
+-- of a fix (`rectification_id` set), stored in chunks as every document is (src/web/documents.rs).
 CREATE TABLE inspection_photos (
-    id             TEXT PRIMARY KEY,
-    inspection_id  TEXT NOT NULL REFERENCES inspections(id),
+    id                 TEXT PRIMARY KEY,
+    inspection_id      TEXT NOT NULL REFERENCES inspections(id),
+    rectification_id   TEXT REFERENCES rectifications(id),
     name           TEXT NOT NULL,
     content_type   TEXT NOT NULL,
     size           BIGINT NOT NULL,

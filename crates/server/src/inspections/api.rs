@@ -35,10 +35,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(upload_photo))
+                .routes(routes!(upload_evidence))
                 .layer(axum::extract::DefaultBodyLimit::max(
                     crate::web::documents::MAX_BYTES + 64 * 1024,
                 ))
                 .routes(routes!(download_photo))
+                .routes(routes!(download_evidence))
                 .layer(crate::web::upload::file_turns()),
         )
 }
@@ -290,4 +292,36 @@ async fn download_photo(
     IdPath((id, file_id)): IdPath<(InspectionId, crate::ids::FileId)>,
 ) -> Result<axum::response::Response, AppError> {
     super::photos::download(&state, &user, &id, &file_id).await
+}
+
+/// The class's unit adds evidence of its fix (multipart `file`: PDF, PNG or JPEG by its bytes, up
+/// to 10 MiB, at most 20) while the task is open or fixed.
+#[utoipa::path(post, path = "/api/v1/rectifications/{id}/evidence", tag = "inspections",
+    security(("bearer" = [])), params(("id" = String, Path, description = "rectification id")),
+    request_body(content_type = "multipart/form-data", content = Object),
+    responses((status = 201, body = super::photos::Photo), (status = 401), (status = 403),
+        (status = 404), (status = 409), (status = 413), (status = 422)))]
+async fn upload_evidence(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: Client,
+    IdPath(id): IdPath<RectificationId>,
+    form: axum::extract::Multipart,
+) -> Result<(StatusCode, Json<super::photos::Photo>), AppError> {
+    let up = super::photos::read(form).await?;
+    let photo = super::photos::upload_evidence(&state, &user, &client, &id, up).await?;
+    Ok((StatusCode::CREATED, Json(photo)))
+}
+
+/// Downloads evidence of a fix (as an attachment).
+#[utoipa::path(get, path = "/api/v1/rectifications/{id}/evidence/{file_id}", tag = "inspections",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "rectification id"), ("file_id" = String, Path, description = "file id")),
+    responses((status = 200, description = "the file"), (status = 401), (status = 404)))]
+async fn download_evidence(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath((id, file_id)): IdPath<(RectificationId, crate::ids::FileId)>,
+) -> Result<axum::response::Response, AppError> {
+    super::photos::download_evidence(&state, &user, &id, &file_id).await
 }

@@ -33,6 +33,17 @@ pub fn router() -> Router<AppState> {
             "/inspections/{id}/photos/{file_id}",
             get(download_photo).layer(crate::web::upload::file_turns()),
         )
+        .route(
+            "/rectifications/{id}/evidence",
+            post(upload_evidence).layer((
+                crate::web::upload::file_turns(),
+                axum::extract::DefaultBodyLimit::max(crate::web::documents::MAX_BYTES + 64 * 1024),
+            )),
+        )
+        .route(
+            "/rectifications/{id}/evidence/{file_id}",
+            get(download_evidence).layer(crate::web::upload::file_turns()),
+        )
         .route("/rectifications", get(rectifications))
         .route("/rectifications/{id}/{step}", post(step))
 }
@@ -177,6 +188,9 @@ impl RectificationsPage {
     fn fixes(&self, r: &Rectification) -> bool {
         r.status == "open" && checklist::fixes(&self.user, &r.host_path)
     }
+    fn gives_evidence(&self, r: &Rectification) -> bool {
+        r.status != "closed" && checklist::fixes(&self.user, &r.host_path)
+    }
     fn decides(&self, r: &Rectification) -> bool {
         r.status == "fixed" && r.inspector_id == Some(self.me)
     }
@@ -255,4 +269,24 @@ async fn download_photo(
     IdPath((id, file_id)): IdPath<(InspectionId, crate::ids::FileId)>,
 ) -> Result<Response, AppError> {
     super::photos::download(&state, &user, &id, &file_id).await
+}
+
+async fn upload_evidence(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    client: Client,
+    IdPath(id): IdPath<RectificationId>,
+    form: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let up = super::photos::read(form).await?;
+    super::photos::upload_evidence(&state, &user, &client, &id, up).await?;
+    Ok(Redirect::to(&format!("/rectifications?ok=saved#r-{id}")).into_response())
+}
+
+async fn download_evidence(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath((id, file_id)): IdPath<(RectificationId, crate::ids::FileId)>,
+) -> Result<Response, AppError> {
+    super::photos::download_evidence(&state, &user, &id, &file_id).await
 }

@@ -56,6 +56,9 @@ pub struct Rectification {
     pub host_path: String,
     #[serde(skip)]
     pub inspector_id: Option<UserId>,
+    /// What the class gave as evidence of its fix.
+    #[sqlx(skip)]
+    pub evidence: Vec<super::photos::Photo>,
 }
 
 /// A fix, or the words of a reopening.
@@ -129,10 +132,18 @@ pub async fn visible(
     let q = q.push(
         " ORDER BY CASE r.status WHEN 'closed' THEN 1 ELSE 0 END, r.deadline, r.id LIMIT 1000",
     );
-    Ok(marked(q.fetch_all(&state.db).await?))
+    let mut rows = marked(q.fetch_all(&state.db).await?);
+    let ids: Vec<RectificationId> = rows.iter().map(|r| r.id).collect();
+    for (rid, photo) in super::photos::evidence_of(&state.db, &ids).await? {
+        if let Some(r) = rows.iter_mut().find(|r| r.id == rid) {
+            r.evidence.push(photo);
+        }
+    }
+    Ok(rows)
 }
 
-async fn one(
+/// One rectification the caller sees, or 404.
+pub async fn get(
     state: &AppState,
     user: &CurrentUser,
     id: &RectificationId,
@@ -178,7 +189,7 @@ async fn set(
     let entry = Entry::by(user, action, "rectification").target(r.id);
     audit::record(&mut tx, &entry.detail(note.to_string()), client).await?;
     tx.commit().await?;
-    one(state, user, &r.id).await
+    get(state, user, &r.id).await
 }
 
 fn note_of(input: &NoteInput) -> Result<String, AppError> {
@@ -197,7 +208,7 @@ pub async fn fix(
     id: &RectificationId,
     input: &NoteInput,
 ) -> Result<Rectification, AppError> {
-    let r = one(state, user, id).await?;
+    let r = get(state, user, id).await?;
     if !checklist::fixes(user, &r.host_path) {
         return Err(AppError::Forbidden);
     }
@@ -215,7 +226,7 @@ pub async fn decide(
     close: bool,
     input: &NoteInput,
 ) -> Result<Rectification, AppError> {
-    let r = one(state, user, id).await?;
+    let r = get(state, user, id).await?;
     if r.inspector_id != Some(user.id) {
         return Err(AppError::Forbidden);
     }

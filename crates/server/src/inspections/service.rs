@@ -400,7 +400,7 @@ pub async fn listed(
             .find(|s| s.org_id == id)
             .map(|s| s.name.clone())
     };
-    let planned: Vec<String> = plan
+    let planned: std::collections::HashSet<String> = plan
         .inspections
         .iter()
         .map(|i| i.class_id.to_string())

@@ -472,6 +472,20 @@ async fn rectifying(b: Backend) {
         StatusCode::CONFLICT,
         "not fixed yet"
     );
+    let evidence = format!("/api/v1/rectifications/{task}/evidence");
+    let give = |token: &str| {
+        let png = b"\x89PNG\r\n\x1a\n cleared".to_vec();
+        let part = reqwest::multipart::Part::bytes(png).file_name("通道.png");
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let req = app
+            .http
+            .post(app.url(&evidence))
+            .bearer_auth(token.to_string());
+        req.multipart(form).send()
+    };
+    let status = give(&inspector).await.unwrap().status();
+    assert_eq!(status, StatusCode::FORBIDDEN, "the unit gives it");
+    assert_eq!(give(&hosp).await.unwrap().status(), StatusCode::CREATED);
     let (s, fixed) = app
         .post(&fix, &hosp, json!({"note": "已清理消防通道，附照片存档。"}))
         .await;
@@ -505,6 +519,11 @@ async fn rectifying(b: Backend) {
             .0,
         StatusCode::OK
     );
+    let shown = app.get("/api/v1/rectifications", &inspector).await.1;
+    assert_eq!(
+        shown[0]["evidence"][0]["name"], "通道.png",
+        "the inspector sees it"
+    );
     let (s, closed) = app
         .post(&close, &inspector, json!({"note": "复查合格"}))
         .await;
@@ -513,6 +532,8 @@ async fn rectifying(b: Backend) {
         (StatusCode::OK, Some("closed")),
         "{closed}"
     );
+    let status = give(&hosp).await.unwrap().status();
+    assert_eq!(status, StatusCode::CONFLICT, "closed: no more evidence");
     assert_eq!(
         open(&app.get(&board, &city).await.1),
         (json!(0), json!(0)),

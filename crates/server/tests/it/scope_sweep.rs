@@ -58,6 +58,8 @@ pub(crate) struct Targets {
     /// That inspection, and a photo its inspector took.
     pub(crate) inspected: String,
     pub(crate) photo: String,
+    /// Evidence given of that task's fix.
+    pub(crate) evidence: String,
     pub(crate) child: String,
     pub(crate) application: String,
     pub(crate) pickup: String,
@@ -87,6 +89,7 @@ impl Targets {
             rectification: x(),
             inspected: x(),
             photo: x(),
+            evidence: x(),
             child: x(),
             application: x(),
             pickup: x(),
@@ -237,6 +240,8 @@ pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
     let inspector = app.token("inspector").await;
     let photos = format!("/api/v1/inspections/{inspected}/photos");
     let photo = upload_pdf(app, &photos, &inspector).await;
+    let fixed = format!("/api/v1/rectifications/{rectification}/evidence");
+    let evidence = upload_pdf(app, &fixed, &admin).await;
     // The demo parent's child enrolled in the hospital's class, with a pickup person.
     let mine = app.token("parent").await;
     let (_, kids) = app.get("/api/v1/children", &mine).await;
@@ -279,6 +284,7 @@ pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
         rectification,
         inspected,
         photo,
+        evidence,
     };
     (targets, siblings)
 }
@@ -412,6 +418,8 @@ fn fill(path: &str, t: &Targets) -> String {
         &t.attachment
     } else if path.contains("/photos") {
         &t.photo
+    } else if path.contains("/evidence") {
+        &t.evidence
     } else {
         &t.file
     };
@@ -475,7 +483,8 @@ async fn call(
     let upload = path == "/api/v1/classes/{id}/files"
         || path == "/api/v1/classes/{id}/roster/import"
         || path.ends_with("/attachments")
-        || path.ends_with("/photos");
+        || path.ends_with("/photos")
+        || path.ends_with("/evidence");
     if upload && method == "post" {
         let form = if ["files", "attachments", "photos"]
             .iter()

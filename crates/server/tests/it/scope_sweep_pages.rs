@@ -81,6 +81,10 @@ pub(crate) fn page_gets(t: &Targets) -> Vec<String> {
         format!("/programmes/{p}/inspections"),
         format!("/inspections/{}", t.inspection),
         format!("/inspections/{}/photos/{}", t.inspected, t.photo),
+        format!(
+            "/rectifications/{}/evidence/{}",
+            t.rectification, t.evidence
+        ),
         format!("/programmes/{p}/dashboard"),
         format!("/programmes/{p}/dashboard.xlsx"),
         format!("/classes/new?programme_id={p}"),
@@ -123,6 +127,7 @@ pub(crate) fn page_uploads(t: &Targets) -> Vec<String> {
             t.programme, t.report
         ),
         format!("/inspections/{}/photos", t.inspected),
+        format!("/rectifications/{}/evidence", t.rectification),
         format!("/classes/{}/enrolment/import", t.class),
         format!("/children/{}/pickups", t.child),
     ]
