@@ -116,6 +116,23 @@ async fn journey(b: Backend) {
     .await;
     click(&c, "#rectification-list .fix-form button").await;
     wait_text(&c, "#rectification-list", |t| t.contains("待验收")).await;
+    // With a photo of the cleared passage.
+    let photo = std::env::temp_dir().join(format!("{tag}-通道.png"));
+    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n cleared").unwrap();
+    let input = c
+        .find(Locator::Css(
+            "#rectification-list .evidence-form input[type=file]",
+        ))
+        .await
+        .unwrap();
+    input.send_keys(photo.to_str().unwrap()).await.unwrap();
+    click(&c, "#rectification-list .evidence-form button").await;
+    wait_text(&c, "#rectification-list .evidence-list", |t| {
+        t.contains("通道.png")
+    })
+    .await;
+    let _ = std::fs::remove_file(&photo);
+    wait_text(&c, "#rectification-list", |t| t.contains("待验收")).await;
     shot(&c, &format!("{tag}-63-rectification-fixed-phone")).await;
     sign_out(&c).await;
 
