@@ -10,7 +10,7 @@ use tuoguan_domain::class_checks::FoodMode;
 use super::{Inspection, rectify, service};
 use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
-use crate::auth::{Capability, CurrentUser, Scope};
+use crate::auth::{CurrentUser, Scope};
 use crate::db::{Db, Tx};
 use crate::error::{AppError, FieldError};
 use crate::i18n::{Lang, Msg};
@@ -329,11 +329,4 @@ async fn insert_line(
         VALUES ($1,$2,$3,$4,$5)";
     on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(&l.item).bind(&l.result).bind(l.note.trim())
         .bind(evidence).execute(&mut *c).await.map(|_| ()))
-}
-
-/// Whether the caller may fix a class's findings: they run or register classes at its host.
-pub fn fixes(user: &CurrentUser, host_path: &str) -> bool {
-    [Capability::RegisterClasses, Capability::RunClasses]
-        .into_iter()
-        .any(|cap| user.scope(cap).is_some_and(|s| s.contains(host_path)))
 }

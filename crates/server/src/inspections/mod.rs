@@ -61,7 +61,7 @@ pub struct Inspection {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StratumView {
     /// The district (or the unit directly below the federation where no district lies between).
-    pub org_id: String,
+    pub org_id: OrgId,
     pub name: String,
     pub running: u32,
     pub sampled: u32,

@@ -90,9 +90,6 @@ impl ChecklistPage {
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| self.default_deadline.clone())
     }
-    fn rectifications(&self) -> &[Rectification] {
-        &self.c.rectifications
-    }
 }
 
 async fn checklist_for(
@@ -107,7 +104,15 @@ async fn checklist_for(
     let is_inspector = c.inspection.inspector_id == Some(user.id);
     let can_record = is_inspector && c.inspection.status == "planned";
     let default_deadline = (crate::calendar::today() + chrono::Days::new(7)).to_string();
-    let errors = errors.iter().map(|e| e.msg.render(ctx.lang)).collect();
+    // One message per kind of fault, however many lines share it.
+    let mut shown: Vec<String> = Vec::new();
+    for e in &errors {
+        let text = e.msg.render(ctx.lang);
+        if !shown.contains(&text) {
+            shown.push(text);
+        }
+    }
+    let errors = shown;
     Ok(ChecklistPage {
         ctx,
         c,
@@ -186,10 +191,10 @@ impl RectificationsPage {
         self.ctx.t(&format!("{prefix}.{v}"))
     }
     fn fixes(&self, r: &Rectification) -> bool {
-        r.status == "open" && checklist::fixes(&self.user, &r.host_path)
+        r.status == "open" && rectify::fixes(&self.user, &r.host_path)
     }
     fn gives_evidence(&self, r: &Rectification) -> bool {
-        r.status != "closed" && checklist::fixes(&self.user, &r.host_path)
+        r.status != "closed" && rectify::fixes(&self.user, &r.host_path)
     }
     fn decides(&self, r: &Rectification) -> bool {
         r.status == "fixed" && r.inspector_id == Some(self.me)

@@ -148,7 +148,7 @@ pub async fn upload_evidence(
     up: Spooled,
 ) -> Result<Photo, AppError> {
     let r = rectify::get(state, user, id).await?;
-    if !super::checklist::fixes(user, &r.host_path) {
+    if !rectify::fixes(user, &r.host_path) {
         return Err(AppError::Forbidden);
     }
     if r.status == "closed" {

@@ -2,10 +2,11 @@
 //! the evidence; the inspector who found it closes it, or reopens it saying what is still wrong.
 //! A task not closed by its deadline is overdue, listed at every level that can see it.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use sqlx::AssertSqlSafe;
 
-use super::checklist;
 use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
 use crate::auth::{Capability, CurrentUser};
@@ -95,6 +96,13 @@ const FROM: &str = "FROM rectifications r JOIN inspections i ON i.id = r.inspect
     JOIN inspection_plans p ON p.id = i.plan_id JOIN orgs po ON po.id = p.org_id \
     JOIN classes c ON c.id = r.class_id JOIN orgs h ON h.id = c.host_org_id";
 
+/// Whether the caller may fix a class's findings: they run or register classes at its host.
+pub fn fixes(user: &CurrentUser, host_path: &str) -> bool {
+    [Capability::RegisterClasses, Capability::RunClasses]
+        .into_iter()
+        .any(|cap| user.scope(cap).is_some_and(|s| s.contains(host_path)))
+}
+
 fn marked(mut rows: Vec<Rectification>) -> Vec<Rectification> {
     let today = crate::calendar::today().to_string();
     for r in &mut rows {
@@ -110,8 +118,8 @@ pub async fn of_inspection(db: &Db, id: &InspectionId) -> sqlx::Result<Vec<Recti
 }
 
 /// Every rectification the caller sees: found by them, of classes they run or register, or of
-/// plans of federations they supervise; the most urgent first.
-pub async fn visible(
+/// plans of federations they supervise; the most urgent first (without the evidence of fixes).
+pub async fn listed(
     state: &AppState,
     user: &CurrentUser,
     id: Option<&RectificationId>,
@@ -132,12 +140,23 @@ pub async fn visible(
     let q = q.push(
         " ORDER BY CASE r.status WHEN 'closed' THEN 1 ELSE 0 END, r.deadline, r.id LIMIT 1000",
     );
-    let mut rows = marked(q.fetch_all(&state.db).await?);
+    Ok(marked(q.fetch_all(&state.db).await?))
+}
+
+/// [`listed`] with the evidence of each fix (one more query for all of them).
+pub async fn visible(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Option<&RectificationId>,
+) -> Result<Vec<Rectification>, AppError> {
+    let mut rows = listed(state, user, id).await?;
     let ids: Vec<RectificationId> = rows.iter().map(|r| r.id).collect();
+    let mut evidence: HashMap<RectificationId, Vec<super::photos::Photo>> = HashMap::new();
     for (rid, photo) in super::photos::evidence_of(&state.db, &ids).await? {
-        if let Some(r) = rows.iter_mut().find(|r| r.id == rid) {
-            r.evidence.push(photo);
-        }
+        evidence.entry(rid).or_default().push(photo);
+    }
+    for r in &mut rows {
+        r.evidence = evidence.remove(&r.id).unwrap_or_default();
     }
     Ok(rows)
 }
@@ -209,7 +228,7 @@ pub async fn fix(
     input: &NoteInput,
 ) -> Result<Rectification, AppError> {
     let r = get(state, user, id).await?;
-    if !checklist::fixes(user, &r.host_path) {
+    if !fixes(user, &r.host_path) {
         return Err(AppError::Forbidden);
     }
     let note = note_of(input)?;

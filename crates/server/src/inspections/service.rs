@@ -125,7 +125,7 @@ pub async fn draw(
         .collect();
     let mut tx = state.db.begin().await?;
     store::insert_plan(&mut tx, &plan).await?;
-    store::insert_inspections(&mut tx, &plan.id, &classes, "sampled", "", plan.drawn_at).await?;
+    store::insert_sampled(&mut tx, &plan.id, &classes, plan.drawn_at).await?;
     let detail = format!(
         "{} {}: {} of {}",
         org.name,
@@ -184,14 +184,17 @@ pub async fn view(state: &AppState, plan: PlanRow) -> Result<PlanView, AppError>
         .await?
         .into_iter()
         .collect();
+    // Strata are organisations' ids (the districts of `candidates`).
     let strata = drawn
         .strata
         .iter()
-        .map(|s| StratumView {
-            name: names.get(&s.stratum).cloned().unwrap_or_default(),
-            org_id: s.stratum.clone(),
-            running: s.running,
-            sampled: s.sampled,
+        .filter_map(|s| {
+            Some(StratumView {
+                name: names.get(&s.stratum).cloned().unwrap_or_default(),
+                org_id: s.stratum.parse().ok()?,
+                running: s.running,
+                sampled: s.sampled,
+            })
         })
         .collect();
     let inspections = store::rows_of_plan(&state.db, &plan.id).await?;
@@ -267,9 +270,8 @@ pub async fn add(
     }
     let mut tx = state.db.begin().await?;
     let now = crate::now();
-    let one = [input.class_id];
-    let added = store::insert_inspections(&mut tx, &plan.id, &one, "added", &reason, now).await?;
-    let Some(id) = added.first().copied() else {
+    let added = store::insert_added(&mut tx, &plan.id, &input.class_id, &reason, now).await?;
+    let Some(id) = added else {
         return Err(AppError::Conflict(Msg::new("inspection.already_planned")));
     };
     let entry = Entry::by(user, "inspection.add", "inspection").target(id);
@@ -397,7 +399,7 @@ pub async fn listed(
     let district = |id: &str| {
         plan.strata
             .iter()
-            .find(|s| s.org_id == id)
+            .find(|s| s.org_id.to_string() == id)
             .map(|s| s.name.clone())
     };
     let planned: std::collections::HashSet<String> = plan

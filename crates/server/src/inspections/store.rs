@@ -4,7 +4,7 @@ use sqlx::AssertSqlSafe;
 
 use super::Inspection;
 use crate::auth::Scope;
-use crate::db::{Db, Sql, Tx};
+use crate::db::{Arg, Db, Sql, Tx};
 use crate::ids::{ClassId, InspectionId, InspectionPlanId, OrgId, ProgrammeId, UserId};
 use crate::{on_db, on_tx};
 
@@ -61,27 +61,46 @@ pub async fn insert_plan(tx: &mut Tx, p: &PlanRow) -> sqlx::Result<()> {
         .execute(&mut *c).await.map(|_| ()))
 }
 
-/// Adds classes to a plan; a class already in it is left as it is (false when none was added).
-pub async fn insert_inspections(
+/// Adds the drawn classes to a new plan, a few hundred rows a statement.
+pub async fn insert_sampled(
     tx: &mut Tx,
     plan: &InspectionPlanId,
     classes: &[ClassId],
-    origin: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    for part in classes.chunks(500) {
+        Sql::new("INSERT INTO inspections (id, plan_id, class_id, origin, reason, status, created_at) VALUES ")
+            .rows(part.iter().map(|class| {
+                [
+                    Arg::from(InspectionId::new()),
+                    Arg::from(*plan),
+                    Arg::from(*class),
+                    Arg::from("sampled"),
+                    Arg::from(""),
+                    Arg::from("planned"),
+                    Arg::from(now),
+                ]
+            }))
+            .execute(tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Adds a class to a plan by hand: its new inspection, or None when the class is in it already.
+pub async fn insert_added(
+    tx: &mut Tx,
+    plan: &InspectionPlanId,
+    class: &ClassId,
     reason: &str,
     now: i64,
-) -> sqlx::Result<Vec<InspectionId>> {
+) -> sqlx::Result<Option<InspectionId>> {
     const SQL: &str = "INSERT INTO inspections (id, plan_id, class_id, origin, reason, status, created_at) \
-        VALUES ($1,$2,$3,$4,$5,'planned',$6) ON CONFLICT (plan_id, class_id) DO NOTHING";
-    let mut added = Vec::with_capacity(classes.len());
-    for class in classes {
-        let id = InspectionId::new();
-        let n = on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(plan).bind(class).bind(origin)
-            .bind(reason).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?;
-        if n > 0 {
-            added.push(id);
-        }
-    }
-    Ok(added)
+        VALUES ($1,$2,$3,'added',$4,'planned',$5) ON CONFLICT (plan_id, class_id) DO NOTHING";
+    let id = InspectionId::new();
+    let n = on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(plan).bind(class).bind(reason).bind(now)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok((n > 0).then_some(id))
 }
 
 pub async fn rows_of_plan(db: &Db, plan: &InspectionPlanId) -> sqlx::Result<Vec<Inspection>> {

@@ -10,6 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::both;
+use crate::support::web::WebSession;
 use crate::support::{Backend, TestApp, error_fields};
 
 fn ids(v: &Value, key: &str) -> BTreeSet<String> {
@@ -20,23 +21,28 @@ fn ids(v: &Value, key: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// Bearer tokens of these demo users, in order.
+async fn tokens<const N: usize>(app: &TestApp, users: [&str; N]) -> [String; N] {
+    let mut out = Vec::with_capacity(N);
+    for u in users {
+        out.push(app.token(u).await);
+    }
+    out.try_into().expect("one token each")
+}
+
 async fn inspecting(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let [city, dc, hosp, inspector, sibling] = [
-        "city_admin",
-        "dongcheng_admin",
-        "hospital_admin",
-        "inspector",
-        "linjiang_admin",
-    ]
-    .map(|u| app.token(u));
-    let [city, dc, hosp, inspector, sibling] = [
-        city.await,
-        dc.await,
-        hosp.await,
-        inspector.await,
-        sibling.await,
-    ];
+    let [city, dc, hosp, inspector, sibling] = tokens(
+        &app,
+        [
+            "city_admin",
+            "dongcheng_admin",
+            "hospital_admin",
+            "inspector",
+            "linjiang_admin",
+        ],
+    )
+    .await;
     let (pid, _) = crate::reports::july(&app, &city).await;
     let plan_path = format!("/api/v1/programmes/{pid}/inspection-plan");
 
@@ -277,7 +283,8 @@ async fn assigned(app: &TestApp, city: &str) -> (String, String) {
     (id, first["class_id"].as_str().unwrap().to_string())
 }
 
-fn lines(fail: Option<(&str, &str)>) -> Value {
+/// Every line of the checklist passed, but `fail`'s (line, deadline), failed with a finding.
+pub(crate) fn lines(fail: Option<(&str, &str)>) -> Value {
     let items = [
         "venue",
         "fire",
@@ -302,21 +309,17 @@ fn lines(fail: Option<(&str, &str)>) -> Value {
 
 async fn rectifying(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let [city, hosp, power, inspector, sibling] = [
-        "city_admin",
-        "hospital_admin",
-        "power_admin",
-        "inspector",
-        "linjiang_admin",
-    ]
-    .map(|u| app.token(u));
-    let [city, hosp, power, inspector, sibling] = [
-        city.await,
-        hosp.await,
-        power.await,
-        inspector.await,
-        sibling.await,
-    ];
+    let [city, hosp, power, inspector, sibling] = tokens(
+        &app,
+        [
+            "city_admin",
+            "hospital_admin",
+            "power_admin",
+            "inspector",
+            "linjiang_admin",
+        ],
+    )
+    .await;
     let (id, _class) = assigned(&app, &city).await;
 
     // The checklist comes prefilled from the records.
@@ -549,4 +552,59 @@ async fn rectifying(b: Backend) {
 both!(
     an_inspection_is_recorded_and_its_finding_fixed_reopened_and_closed,
     rectifying
+);
+
+/// The pages' forms refuse on the page, naming the fix: the draw without a seed text, a class
+/// added without a reason, a checklist with lines left out.
+async fn refusing_on_the_page(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let city = app.token("city_admin").await;
+    let (pid, _) = crate::reports::july(&app, &city).await;
+    let web = WebSession::login(&app, "city_admin").await;
+    let page = format!("/programmes/{pid}/inspections");
+    let (s, html) = web.post_form(&page, &page, &[("seed_text", " ")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("field-error") && html.contains("种子"),
+        "{html}"
+    );
+    let (id, _) = assigned(&app, &city).await;
+    let (_, plan) = app
+        .get(&format!("/api/v1/programmes/{pid}/inspection-plan"), &city)
+        .await;
+    let other = plan["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["class_id"].as_str().unwrap().to_string())
+        .find(|c| *c != plan["inspections"][0]["class_id"])
+        .expect("a class not drawn");
+    let add = format!(
+        "/inspection-plans/{}/inspections",
+        plan["id"].as_str().unwrap()
+    );
+    let (s, html) = web
+        .post_form(&page, &add, &[("class_id", &other), ("reason", "")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("添加的原因"), "{html}");
+    let inspector = WebSession::login(&app, "inspector").await;
+    let checklist = format!("/inspections/{id}");
+    let (s, html) = inspector
+        .post_form(&checklist, &checklist, &[("result_fire", "pass")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("checklist-errors") && html.matches("请选择“合格”").count() == 1,
+        "{html}"
+    );
+    assert!(
+        html.contains("id=\"checklist-form\""),
+        "the form comes back to finish"
+    );
+}
+
+both!(
+    the_inspection_forms_refuse_on_the_page,
+    refusing_on_the_page
 );

@@ -45,6 +45,7 @@ mod reports;
 mod roster_import;
 mod schemathesis;
 mod scope_sweep;
+mod scope_sweep_bodies;
 mod scope_sweep_pages;
 mod tallies;
 mod ui_language;

@@ -348,7 +348,7 @@ async fn rectification_items(
     user: &CurrentUser,
     lang: Lang,
 ) -> Result<Vec<Item>, AppError> {
-    use crate::inspections::{checklist, rectify};
+    use crate::inspections::rectify;
     let concerned = user.has_role(Role::Inspector)
         || [
             Capability::Supervise,
@@ -360,10 +360,10 @@ async fn rectification_items(
     if !concerned {
         return Ok(Vec::new());
     }
-    let rows = rectify::visible(state, user, None).await?;
+    let rows = rectify::listed(state, user, None).await?;
     let count =
         |f: &dyn Fn(&rectify::Rectification) -> bool| rows.iter().filter(|r| f(r)).count() as i64;
-    let to_fix = count(&|r| r.status == "open" && checklist::fixes(user, &r.host_path));
+    let to_fix = count(&|r| r.status == "open" && rectify::fixes(user, &r.host_path));
     let to_check = count(&|r| r.status == "fixed" && r.inspector_id == Some(user.id));
     let overdue = count(&|r| r.overdue);
     let mut out = Vec::new();
