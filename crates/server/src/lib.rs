@@ -10,6 +10,7 @@ pub mod auth;
 pub mod backup;
 pub mod batch;
 pub mod calendar;
+pub mod certificate;
 pub mod classes;
 pub mod closed_set;
 pub mod config;

@@ -1,0 +1,1 @@
+//! Model-class certificates as PDF (issue 17): being written.
