@@ -43,6 +43,13 @@ pub struct Satisfaction {
 pub fn satisfaction(ratings: &[Rating], min_responses: u32) -> Satisfaction {
     let responses = u32::try_from(ratings.len()).unwrap_or(u32::MAX);
     let satisfied = u32::try_from(ratings.iter().filter(|r| r.satisfied()).count()).unwrap_or(0);
+    satisfaction_of(responses, satisfied, min_responses)
+}
+
+/// The same from counts kept by the database: `responses`, of which `satisfied` rated satisfied
+/// or very satisfied.
+pub fn satisfaction_of(responses: u32, satisfied: u32, min_responses: u32) -> Satisfaction {
+    let satisfied = satisfied.min(responses);
     let insufficient = responses == 0 || responses < min_responses;
     let rate_bp = (!insufficient)
         .then(|| u32::try_from(u64::from(satisfied) * 10_000 / u64::from(responses)).unwrap_or(0));

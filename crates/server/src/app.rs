@@ -92,6 +92,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(dashboard::routes::api())
         .merge(reports::api::router())
         .merge(inspections::api::router())
+        .merge(crate::questionnaires::api::router())
         .split_for_parts();
     crate::openapi::document_errors(&mut doc);
     (routes, doc)
@@ -120,7 +121,8 @@ pub fn router(state: AppState) -> Router {
         .merge(dashboard::routes::router())
         .merge(reports::routes::router())
         .merge(inspections::routes::router())
-        .merge(inspections::pages::router());
+        .merge(inspections::pages::router())
+        .merge(crate::questionnaires::pages::router());
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(html)

@@ -76,6 +76,10 @@ pub struct Config {
         global = true
     )]
     pub production: bool,
+    /// `TUOGUAN_PUBLIC_URL`: the address people reach this server at (`https://tuoguan.example.org`),
+    /// printed in QR links and certificates. Without it, the address the request came to.
+    #[arg(long, env = "TUOGUAN_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
 }
 
 /// Never prints the data key.
@@ -103,6 +107,7 @@ impl Config {
             db_max_connections: 8,
             data_key: None,
             production: false,
+            public_url: None,
         }
     }
 }

@@ -44,6 +44,9 @@ pub enum AppError {
     BadRequest(Msg),
     #[error("conflict")]
     Conflict(Msg),
+    /// What was asked existed and has expired (a questionnaire link after its programme).
+    #[error("gone")]
+    Gone(Msg),
     #[error("too many attempts")]
     RateLimited { retry_after_secs: i64 },
     /// A step refused by checks of the record (a class's approval checks): every failing check,
@@ -81,6 +84,7 @@ impl AppError {
             AppError::Validation(_) | AppError::ChecksFailed(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -100,6 +104,7 @@ impl AppError {
             AppError::ChecksFailed(_) => (C::ChecksFailed, Msg::new("error.checks_failed")),
             AppError::BadRequest(m) => (C::BadRequest, m.clone()),
             AppError::Conflict(m) => (C::Conflict, m.clone()),
+            AppError::Gone(m) => (C::Gone, m.clone()),
             AppError::RateLimited { retry_after_secs } => (
                 C::RateLimited,
                 Msg::new("error.rate_limited").arg("minutes", (retry_after_secs + 59) / 60),
@@ -137,6 +142,7 @@ pub enum ErrorCode {
     ChecksFailed,
     BadRequest,
     Conflict,
+    Gone,
     RateLimited,
     MethodNotAllowed,
     TooLarge,

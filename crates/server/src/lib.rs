@@ -28,6 +28,7 @@ pub mod openapi;
 pub mod operations;
 pub mod orgs;
 pub mod programmes;
+pub mod questionnaires;
 pub mod reports;
 pub mod users;
 pub mod web;

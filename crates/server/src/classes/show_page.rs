@@ -28,6 +28,10 @@ pub struct ShowPage {
     can_days: bool,
     /// A safety incident was recorded: marked for the rest of the programme.
     safety_incident: bool,
+    /// The caller registers classes at the host: it answers the host's questionnaire.
+    hosts: bool,
+    /// The caller runs the class's days or its enrolment: it prints the questionnaire's QR slips.
+    runs: bool,
     /// Every check with its evidence (blocking, warning, passed).
     review: Vec<super::review::ReviewLine>,
     /// What closing means, with its numbers (shown before closing).
@@ -176,6 +180,8 @@ pub async fn show_page(
         can_edit: host(Capability::RegisterClasses) && c.status().editable(),
         can_staff: host(Capability::ManageStaff) && c.status() != super::ClassStatus::Closed,
         can_upload: host(Capability::RegisterClasses),
+        hosts: host(Capability::RegisterClasses),
+        runs: host(Capability::RunClasses) || host(Capability::ManageEnrolment),
         can_days: service::may(user, &c, Action::Start),
         d,
         programme,

@@ -22,7 +22,7 @@ pub mod retention;
 pub mod roster_file;
 pub mod routes;
 pub mod span;
-mod store;
+pub(crate) mod store;
 pub mod todo;
 
 use crate::ids::ChildId;

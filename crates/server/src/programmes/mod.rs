@@ -8,7 +8,7 @@ pub mod matrix;
 pub mod reminders;
 pub mod routes;
 pub mod service;
-mod store;
+pub(crate) mod store;
 pub use store::milestones_of;
 pub mod submission_routes;
 pub mod submissions;

@@ -44,6 +44,16 @@ pub async fn get(
     filtered(f, Some(id)).fetch_optional(db).await
 }
 
+/// A programme read without a scope: for a caller who reached it through a record they may see
+/// (a class, an enrolment's QR link).
+pub async fn any(db: &Db, id: &ProgrammeId) -> sqlx::Result<Option<Programme>> {
+    let f = ProgrammeFilter {
+        scope: Scope::All,
+        ancestors: Vec::new(),
+    };
+    get(db, &f, id).await
+}
+
 pub async fn insert(tx: &mut Tx, p: &Programme) -> sqlx::Result<()> {
     const SQL: &str = "INSERT INTO programmes (id, org_id, name, season, year, start_date, end_date, \
         target_units, target_families, target_model_classes, rules, reminder_days, theme, copied_from, \

@@ -249,3 +249,26 @@ pub fn field_error(errors: &[crate::error::FieldError], field: &str, lang: Lang)
         .find(|e| e.field == field)
         .map(|e| e.msg.render(lang))
 }
+
+/// The address people reach this server at, for links printed on paper (QR links, certificates):
+/// `TUOGUAN_PUBLIC_URL`, else the scheme and `Host` the request came with.
+pub fn public_base(state: &crate::AppState, headers: &axum::http::HeaderMap) -> String {
+    if let Some(url) = state.config.public_url.as_deref() {
+        return url.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("127.0.0.1:8080");
+    let scheme = if state.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}

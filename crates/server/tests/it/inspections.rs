@@ -22,7 +22,7 @@ fn ids(v: &Value, key: &str) -> BTreeSet<String> {
 }
 
 /// Bearer tokens of these demo users, in order.
-async fn tokens<const N: usize>(app: &TestApp, users: [&str; N]) -> [String; N] {
+pub(crate) async fn tokens<const N: usize>(app: &TestApp, users: [&str; N]) -> [String; N] {
     let mut out = Vec::with_capacity(N);
     for u in users {
         out.push(app.token(u).await);

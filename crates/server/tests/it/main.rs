@@ -40,6 +40,7 @@ mod operations_pages;
 mod orgs;
 mod process;
 mod programmes;
+mod questionnaires;
 mod reach;
 mod reports;
 mod roster_import;

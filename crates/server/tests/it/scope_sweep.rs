@@ -101,6 +101,9 @@ impl Targets {
     }
 }
 
+/// A questionnaire link nobody was given (a real one opens its class's name to anyone holding it).
+pub(crate) const NO_LINK: &str = "00000000000000000000000000000000";
+
 pub(crate) fn pdf_form() -> reqwest::multipart::Form {
     let part = reqwest::multipart::Part::bytes(b"%PDF-1.4 test".to_vec()).file_name("接送制度.pdf");
     reqwest::multipart::Form::new()
@@ -322,7 +325,9 @@ fn fill(path: &str, t: &Targets) -> String {
         .replace("{code}", &t.card)
         .replace("{day}", "2026-07-08")
         .replace("{date}", "2026-10-01")
-        .replace("{year}", "2026");
+        .replace("{year}", "2026")
+        .replace("{audience}", "guardian")
+        .replace("{token}", NO_LINK);
     match path {
         "/api/v1/classes" | "/api/v1/orgs/{id}/dashboard" => {
             format!("{filled}?programme_id={}", t.programme)
@@ -425,6 +430,12 @@ async fn sweep(b: Backend) {
         {
             continue;
         }
+        if path == "/api/v1/questionnaire-links/{token}" {
+            // Public, without an account: a link nobody was given is nobody's.
+            let (status, _) = call(&app, method, path, &t, None).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "anonymous {method} {path}");
+            continue;
+        }
         let (status, body) = call(&app, method, path, &t, None).await;
         assert_eq!(
             status,
@@ -479,6 +490,8 @@ pub(crate) async fn assert_unchanged(app: &TestApp, t: &Targets) {
     assert_eq!(user["active"], true);
     assert_eq!(user["roles"].as_array().unwrap().len(), 1);
     assert!(app.audit("user.password_reset").await.is_empty());
+    assert!(app.audit("questionnaire.edit").await.is_empty());
+    assert!(app.audit("questionnaire.answer").await.is_empty());
     let (_, days) = app.get("/api/v1/calendar/years/2026", &admin).await;
     assert!(
         days.as_array()

@@ -48,6 +48,14 @@ pub(crate) fn body_for(path: &str, method: &str, t: &Targets) -> Option<Value> {
         ("post", "/api/v1/rectifications/{id}/fix")
         | ("post", "/api/v1/rectifications/{id}/close")
         | ("post", "/api/v1/rectifications/{id}/reopen") => json!({"note": "x"}),
+        ("put", "/api/v1/programmes/{id}/questionnaires/{audience}") => {
+            json!({"title": "被改", "overall": "x", "questions": [], "comment_prompt": "x"})
+        }
+        ("post", "/api/v1/applications/{id}/questionnaire")
+        | ("post", "/api/v1/classes/{id}/host-questionnaire")
+        | ("post", "/api/v1/questionnaire-links/{token}") => {
+            json!({"overall": "very_dissatisfied", "answers": [], "comment": "x"})
+        }
         ("post", "/api/v1/inspections/redraw") => {
             json!({"seed_text": "x", "coverage_pct": 10, "candidates": []})
         }

@@ -18,7 +18,14 @@ async fn sweep_pages(b: Backend) {
     let anon = WebSession::new(&app.base);
     for path in &gets {
         let (status, location) = anon.get(path).await;
-        assert_eq!(status, StatusCode::SEE_OTHER, "anonymous {path}");
+        // A questionnaire link is answered without an account: one nobody was given is nobody's.
+        let public = path.starts_with("/q/");
+        let expected = if public {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::SEE_OTHER
+        };
+        assert_eq!(status, expected, "anonymous {path}");
         assert!(!location.contains("黄丽"));
     }
     let refused = [
@@ -115,6 +122,12 @@ pub(crate) fn page_gets(t: &Targets) -> Vec<String> {
         format!("/classes/{c}/logs"),
         format!("/classes/{c}/incidents"),
         format!("/classes/{c}/schedule"),
+        format!("/programmes/{p}/questionnaires"),
+        format!("/programmes/{p}/questionnaires/guardian"),
+        format!("/applications/{}/questionnaire", t.application),
+        format!("/classes/{c}/host-questionnaire"),
+        format!("/classes/{c}/questionnaire-links"),
+        format!("/q/{}", crate::scope_sweep::NO_LINK),
     ]
 }
 
@@ -369,6 +382,26 @@ pub(crate) fn page_posts(t: &Targets) -> Vec<(String, Vec<(&'static str, String)
         (
             format!("/rectifications/{}/close", t.rectification),
             vec![("note", "x".into())],
+        ),
+        (
+            format!("/programmes/{p}/questionnaires/guardian"),
+            vec![
+                ("title", "被改".into()),
+                ("overall", "x".into()),
+                ("comment_prompt", "x".into()),
+            ],
+        ),
+        (
+            format!("/applications/{}/questionnaire", t.application),
+            vec![("overall", "very_dissatisfied".into())],
+        ),
+        (
+            format!("/classes/{c}/host-questionnaire"),
+            vec![("overall", "very_dissatisfied".into())],
+        ),
+        (
+            format!("/q/{}", crate::scope_sweep::NO_LINK),
+            vec![("overall", "very_dissatisfied".into())],
         ),
         (format!("/children/{}/reveal", t.child), vec![]),
         (format!("/children/{}/delete", t.child), vec![]),

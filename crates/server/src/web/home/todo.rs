@@ -401,6 +401,40 @@ async fn rectification_items(
     Ok(out)
 }
 
+/// Questionnaires waiting: a guardian's, a host unit's.
+async fn questionnaire_items(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+    today: NaiveDate,
+) -> Result<Vec<Item>, AppError> {
+    use crate::questionnaires::todo;
+    let mut out = Vec::new();
+    let guardian = todo::guardian(state, user, today).await?;
+    if let Some(first) = guardian.first() {
+        out.push(Item {
+            id: "todo-questionnaires".into(),
+            count: guardian.len() as i64,
+            text: lang.t("home.todo_questionnaires"),
+            href: format!("/applications/{first}/questionnaire"),
+            action: lang.t("home.go_answer"),
+            tone: Tone::Warn,
+        });
+    }
+    let host = todo::host(state, user, today).await?;
+    if let Some(first) = host.first() {
+        out.push(Item {
+            id: "todo-host-questionnaires".into(),
+            count: host.len() as i64,
+            text: lang.t("home.todo_host_questionnaires"),
+            href: format!("/classes/{first}/host-questionnaire"),
+            action: lang.t("home.go_answer"),
+            tone: Tone::Warn,
+        });
+    }
+    Ok(out)
+}
+
 /// Every to-do of the user, the most urgent kinds first.
 /// `counted`: the user's organisation scope with its active organisations, as the home page
 /// counted them (the overdue count reuses it).
@@ -426,6 +460,7 @@ pub async fn items(
     out.extend(overdue(state, user, lang, visible, &milestones, counted, today).await?);
     out.extend(unit_items(state, user, lang, live, &listed, &milestones, today).await?);
     out.extend(rectification_items(state, user, lang).await?);
+    out.extend(questionnaire_items(state, user, lang, today).await?);
     if user.has_role(Role::Inspector) {
         let planned = crate::inspections::service::planned_for(state, user).await?;
         if planned > 0 {
