@@ -16,6 +16,7 @@ mod browser_dashboards;
 mod browser_enrolment;
 mod browser_home;
 mod browser_inspections;
+mod browser_questionnaires;
 mod browser_phone;
 mod browser_reports;
 mod browser_roll;
