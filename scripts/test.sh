@@ -53,7 +53,7 @@ shared_pg_ok() {
 want_private_pg() { [[ "${TUOGUAN_FORCE_PRIVATE_PG:-0}" == "1" ]]; }
 
 missing=()
-for pkg in chromium chromium-driver fonts-noto-cjk; do
+for pkg in chromium chromium-driver fonts-noto-cjk poppler-utils; do
     deb_installed "$pkg" || missing+=("$pkg")
 done
 if [[ -z "${TUOGUAN_TEST_PG_URL:-}" && -z "$(newest_pg_bindir)" ]]; then

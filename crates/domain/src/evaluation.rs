@@ -84,11 +84,39 @@ pub struct ModelFacts {
     pub unchecked_staff: u32,
 }
 
+/// The codes of the criteria, in the order [`criteria`] gives them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CriterionCode {
+    #[serde(rename = "model.children")]
+    Children,
+    #[serde(rename = "model.operating_days")]
+    OperatingDays,
+    #[serde(rename = "model.attendance")]
+    Attendance,
+    #[serde(rename = "model.kindergarten")]
+    Kindergarten,
+    #[serde(rename = "model.satisfaction")]
+    Satisfaction,
+    #[serde(rename = "model.no_safety_incident")]
+    NoSafetyIncident,
+    #[serde(rename = "model.inspection")]
+    Inspection,
+    #[serde(rename = "model.agreements")]
+    Agreements,
+    #[serde(rename = "model.insurance")]
+    Insurance,
+    #[serde(rename = "model.staff_checks")]
+    StaffChecks,
+}
+
 /// One criterion: its code (`model.children`, …), whether it passes, and the figures deciding it
-/// (`actual` against `required`, as the page shows them).
+/// (`actual` against `required`, as the page shows them; a satisfaction below the minimum of
+/// responses reads `insufficient:<responses>`).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Criterion {
+    #[cfg_attr(feature = "openapi", schema(value_type = CriterionCode))]
     pub code: String,
     pub pass: bool,
     pub actual: String,

@@ -41,6 +41,9 @@ pub struct AppState {
     pub journal: crate::audit::journal::Journal,
     /// Failed sign-ins of this instance, by client address (see `auth::throttle`).
     pub throttle: Arc<crate::auth::throttle::Throttle>,
+    /// The certificates' Chinese fonts, read from disk at the first certificate (tens of MB that a
+    /// server issuing none never holds).
+    pub certificate_fonts: Arc<tokio::sync::OnceCell<crate::certificate::Fonts>>,
 }
 
 impl AppState {
@@ -71,6 +74,7 @@ impl AppState {
             dummy_hash,
             data_key,
             throttle: Arc::default(),
+            certificate_fonts: Arc::default(),
         })
     }
 }
@@ -93,6 +97,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(reports::api::router())
         .merge(inspections::api::router())
         .merge(crate::questionnaires::api::router())
+        .merge(crate::model_classes::api::router())
         .split_for_parts();
     crate::openapi::document_errors(&mut doc);
     (routes, doc)
@@ -122,7 +127,8 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::routes::router())
         .merge(inspections::routes::router())
         .merge(inspections::pages::router())
-        .merge(crate::questionnaires::pages::router());
+        .merge(crate::questionnaires::pages::router())
+        .merge(crate::model_classes::pages::router());
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(html)

@@ -233,6 +233,16 @@ typed_id!(
     /// An item of a class's weekly schedule.
     ScheduleItemId, "schedule item");
 
+typed_id!(
+    /// A class's application to be named a model class (示范托管班).
+    ModelApplicationId, "model-class application");
+typed_id!(
+    /// A public notice (公示) of the classes proposed as model classes.
+    NoticeId, "notice");
+typed_id!(
+    /// An objection received during a notice.
+    ObjectionId, "objection");
+
 impl UserId {
     /// The platform itself acting (the command line, the demo loader): the nil UUID, which no
     /// account has.

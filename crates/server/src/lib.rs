@@ -24,6 +24,7 @@ pub mod i18n;
 pub mod idempotency;
 pub mod ids;
 pub mod inspections;
+pub mod model_classes;
 pub mod openapi;
 pub mod operations;
 pub mod orgs;

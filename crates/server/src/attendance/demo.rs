@@ -200,7 +200,12 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
             continue;
         };
         let b = basis(state, &c).await?;
-        let days: Vec<NaiveDate> = b.operating.iter().copied().take(DAYS).collect();
+        // Last year's model class has its whole season recorded; the others their first days.
+        let take = match c.name == crate::demo::model_classes::EXEMPLARY {
+            true => usize::MAX,
+            false => DAYS,
+        };
+        let days: Vec<NaiveDate> = b.operating.iter().copied().take(take).collect();
         let mut tx = state.db.begin().await?;
         attendance(&mut tx, state, &c, &days).await?;
         logs(&mut tx, &c, &days).await?;

@@ -133,6 +133,10 @@ impl ShowPage {
         })
     }
 
+    fn is_closed(&self) -> bool {
+        self.d.class.status == super::ClassStatus::Closed
+    }
+
     fn is_running(&self) -> bool {
         self.d.class.status == super::ClassStatus::Running
     }

@@ -104,6 +104,15 @@ impl Sql {
         }
     }
 
+    /// SQL whose placeholders (`$1`, `$2`, …) are written out, with their values in order: for a
+    /// fixed statement run with values of several types (the demo's inserts).
+    pub fn with_args(text: &str, args: Vec<Arg>) -> Sql {
+        Sql {
+            text: text.to_string(),
+            args,
+        }
+    }
+
     /// Appends SQL text (never a value: values go through [`Sql::bind`]).
     pub fn push(mut self, text: &str) -> Sql {
         self.text.push_str(text);

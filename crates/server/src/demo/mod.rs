@@ -4,6 +4,7 @@
 
 mod inspections;
 mod living;
+pub mod model_classes;
 mod reports;
 mod summer;
 
@@ -253,6 +254,9 @@ async fn load_with(state: &AppState, day: chrono::NaiveDate, living: bool) -> an
         inspections::load(state, &city, day)
             .await
             .context("demo inspections")?;
+        model_classes::load(state, &city)
+            .await
+            .context("demo model class")?;
     }
     Ok(true)
 }

@@ -141,12 +141,22 @@ fn paperwork(a: &mut Application, guardian: &str, class: &DemoClass<'_>, n: usiz
     a.insurance_payer = Some("guardian".into());
 }
 
-/// Enrols six children in every class of last summer and gives the demo parent their children.
+/// Enrols six children in every class of last summer (24 in last year's model class) and gives the demo parent their children.
 pub async fn children(state: &AppState, day: NaiveDate) -> anyhow::Result<()> {
     const SQL: &str =
-        "SELECT id, status, start_date, end_date FROM classes ORDER BY created_at, id";
-    let classes: Vec<(ClassId, String, String, String)> =
+        "SELECT id, status, start_date, end_date, name FROM classes ORDER BY created_at, id";
+    let rows: Vec<(ClassId, String, String, String, String)> =
         on_db!(&state.db, p => sqlx::query_as(SQL).fetch_all(p).await)?;
+    // Last year's model class has the children a model class needs (SPEC §2: at least 20).
+    let per_class = |name: &str| match name == crate::demo::model_classes::EXEMPLARY {
+        true => 24,
+        false => 6,
+    };
+    let sizes: Vec<usize> = rows.iter().map(|r| per_class(&r.4)).collect();
+    let classes: Vec<(ClassId, String, String, String)> = rows
+        .into_iter()
+        .map(|(a, b, c, d, _)| (a, b, c, d))
+        .collect();
     fn demo(c: &(ClassId, String, String, String)) -> DemoClass<'_> {
         DemoClass {
             id: c.0,
@@ -155,8 +165,8 @@ pub async fn children(state: &AppState, day: NaiveDate) -> anyhow::Result<()> {
         }
     }
     let mut n = 0;
-    for c in &classes {
-        for _ in 0..6 {
+    for (c, size) in classes.iter().zip(sizes) {
+        for _ in 0..size {
             add(state, &demo(c), n, None, Status::Enrolled, None, day).await?;
             n += 1;
         }

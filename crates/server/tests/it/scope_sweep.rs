@@ -63,6 +63,10 @@ pub(crate) struct Targets {
     pub(crate) evidence: String,
     pub(crate) child: String,
     pub(crate) application: String,
+    /// The closed power class's model-class application, a notice proposing it, an objection.
+    pub(crate) model: String,
+    pub(crate) notice: String,
+    pub(crate) objection: String,
     pub(crate) pickup: String,
     pub(crate) incident: String,
     pub(crate) item: String,
@@ -93,6 +97,9 @@ impl Targets {
             evidence: x(),
             child: x(),
             application: x(),
+            model: x(),
+            notice: x(),
+            objection: x(),
             pickup: x(),
             incident: x(),
             item: x(),
@@ -118,6 +125,45 @@ async fn upload_pdf(app: &TestApp, path: &str, token: &str) -> String {
     assert_eq!(res.status(), StatusCode::CREATED, "{path}");
     let stored: Value = res.json().await.unwrap();
     stored["id"].as_str().unwrap().to_string()
+}
+
+/// The closed power class applies to be a model class; a notice proposing it and an objection
+/// are written as the city would have (the class fails a criterion, so no notice could name it).
+async fn model_class_of(app: &TestApp, programme: &str) -> (String, String, String) {
+    let power = app.token("power_admin").await;
+    let path = format!("/api/v1/classes?programme_id={programme}");
+    let (_, classes) = app.get(&path, &power).await;
+    let class = classes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == "closed")
+        .expect("a closed class")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/classes/{class}/model-application");
+    let (status, a) = app.post(&path, &power, json!({"statement": "申报"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    let model = a["id"].as_str().unwrap().to_string();
+    let (notice, objection) = (tuoguan::new_id(), tuoguan::new_id());
+    let city = app.org_id("示例市总工会").await;
+    let entries = json!([{"application_id": model, "class_name": a["class_name"], "host_name": a["host_name"], "rank": 1, "mean_score": 9000}]);
+    let sql = format!(
+        "INSERT INTO model_notices (id, programme_id, org_id, level, title, entries, starts_on, \
+         ends_on, published_by, published_at) VALUES ('{notice}', '{programme}', '{city}', 'city', \
+         '公示', '{entries}', '2026-10-01', '2026-10-07', 'x', 0)"
+    );
+    let objected = format!(
+        "INSERT INTO model_objections (id, notice_id, application_id, summary, received_on, \
+         recorded_by, recorded_at) VALUES ('{objection}', '{notice}', '{model}', '反映', \
+         '2026-10-02', 'x', 0)"
+    );
+    for sql in [sql, objected] {
+        tuoguan::on_db!(&app.state.db, c => sqlx::query(sqlx::AssertSqlSafe(sql)).execute(c).await.map(|_| ()))
+            .unwrap();
+    }
+    (model, notice, objection)
 }
 
 /// Adds the plan's other running class by hand, has 刘洋 inspect it and fail its fire safety: the
@@ -247,7 +293,11 @@ pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
     let (_, card) = app
         .get(&format!("/api/v1/children/{child}/pickup-card"), &hospital)
         .await;
+    let (model, notice, objection) = model_class_of(app, &programme).await;
     let targets = Targets {
+        model,
+        notice,
+        objection,
         incident: incidents[0]["id"].as_str().unwrap().to_string(),
         item: week[0]["id"].as_str().unwrap().to_string(),
         card: card["code"].as_str().unwrap().to_string(),
@@ -298,6 +348,12 @@ fn fill(path: &str, t: &Targets) -> String {
         &t.inspection
     } else if path.starts_with("/api/v1/rectifications") {
         &t.rectification
+    } else if path.starts_with("/api/v1/model-applications") {
+        &t.model
+    } else if path.starts_with("/api/v1/notices") {
+        &t.notice
+    } else if path.starts_with("/api/v1/objections") {
+        &t.objection
     } else {
         &t.org
     };
@@ -362,6 +418,8 @@ fn open_to_all(method: &str, path: &str) -> bool {
             | ("get", "/api/v1/inspections")
             | ("get", "/api/v1/rectifications")
             | ("post", "/api/v1/inspections/redraw")
+            // A public notice (公示) is public: classes and hosts, nothing personal.
+            | ("get", "/api/v1/notices/{id}")
     )
 }
 
@@ -427,6 +485,7 @@ async fn sweep(b: Backend) {
             || path == "/api/v1/parents"
             || path == "/api/v1/lottery/rerun"
             || path == "/api/v1/inspections/redraw"
+            || (path == "/api/v1/notices/{id}" && method == "get")
         {
             continue;
         }
@@ -492,6 +551,16 @@ pub(crate) async fn assert_unchanged(app: &TestApp, t: &Targets) {
     assert!(app.audit("user.password_reset").await.is_empty());
     assert!(app.audit("questionnaire.edit").await.is_empty());
     assert!(app.audit("questionnaire.answer").await.is_empty());
+    for action in [
+        "model.assign_reviewer",
+        "model.score",
+        "model.notice",
+        "model.objection",
+        "model.objection_handled",
+        "model.name",
+    ] {
+        assert!(app.audit(action).await.is_empty(), "{action}");
+    }
     let (_, days) = app.get("/api/v1/calendar/years/2026", &admin).await;
     assert!(
         days.as_array()

@@ -56,6 +56,14 @@ pub(crate) fn body_for(path: &str, method: &str, t: &Targets) -> Option<Value> {
         | ("post", "/api/v1/questionnaire-links/{token}") => {
             json!({"overall": "very_dissatisfied", "answers": [], "comment": "x"})
         }
+        ("post", "/api/v1/programmes/{id}/model-reviewers") => json!({"user_id": t.user}),
+        ("post", "/api/v1/classes/{id}/model-application") => json!({"statement": "x"}),
+        ("put", "/api/v1/model-applications/{id}/score") => json!({"items": [1, 1, 1, 1, 1]}),
+        ("post", "/api/v1/programmes/{id}/model-notice") => json!({"days": 5}),
+        ("post", "/api/v1/notices/{id}/objections") => {
+            json!({"application_id": t.model, "summary": "x", "received_on": "2026-10-02"})
+        }
+        ("post", "/api/v1/objections/{id}/handling") => json!({"upheld": true, "handling": "x"}),
         ("post", "/api/v1/inspections/redraw") => {
             json!({"seed_text": "x", "coverage_pct": 10, "candidates": []})
         }

@@ -19,9 +19,11 @@ async fn sweep_pages(b: Backend) {
     for path in &gets {
         let (status, location) = anon.get(path).await;
         // A questionnaire link is answered without an account: one nobody was given is nobody's.
-        let public = path.starts_with("/q/");
-        let expected = if public {
+        // A public notice (公示) is read by anyone.
+        let expected = if path.starts_with("/q/") {
             StatusCode::NOT_FOUND
+        } else if path.starts_with("/notices/") {
+            StatusCode::OK
         } else {
             StatusCode::SEE_OTHER
         };
@@ -37,8 +39,9 @@ async fn sweep_pages(b: Backend) {
         let s = WebSession::login(&app, username).await;
         for path in &gets {
             let (status, html) = s.get(path).await;
+            let public = path.starts_with("/notices/") && status == StatusCode::OK;
             assert!(
-                [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&status),
+                public || [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&status),
                 "{role} GET {path}: {status}"
             );
             for secret in SECRETS {
@@ -128,6 +131,11 @@ pub(crate) fn page_gets(t: &Targets) -> Vec<String> {
         format!("/classes/{c}/host-questionnaire"),
         format!("/classes/{c}/questionnaire-links"),
         format!("/q/{}", crate::scope_sweep::NO_LINK),
+        format!("/programmes/{p}/model-classes"),
+        format!("/classes/{c}/model-application"),
+        format!("/model-applications/{}", t.model),
+        format!("/model-applications/{}/certificate.pdf", t.model),
+        format!("/notices/{}", t.notice),
     ]
 }
 
@@ -402,6 +410,35 @@ pub(crate) fn page_posts(t: &Targets) -> Vec<(String, Vec<(&'static str, String)
         (
             format!("/q/{}", crate::scope_sweep::NO_LINK),
             vec![("overall", "very_dissatisfied".into())],
+        ),
+        (
+            format!("/programmes/{p}/model-reviewers"),
+            vec![("user_id", t.user.clone())],
+        ),
+        (
+            format!("/programmes/{p}/model-notice"),
+            vec![("days", "5".into())],
+        ),
+        (
+            format!("/classes/{c}/model-application"),
+            vec![("statement", "x".into())],
+        ),
+        (
+            format!("/model-applications/{}/score", t.model),
+            vec![("safety", "1".into())],
+        ),
+        (
+            format!("/notices/{}/objections", t.notice),
+            vec![
+                ("application_id", t.model.clone()),
+                ("summary", "x".into()),
+                ("received_on", "2026-10-02".into()),
+            ],
+        ),
+        (format!("/notices/{}/naming", t.notice), vec![]),
+        (
+            format!("/objections/{}/handling", t.objection),
+            vec![("upheld", "yes".into()), ("handling", "x".into())],
         ),
         (format!("/children/{}/reveal", t.child), vec![]),
         (format!("/children/{}/delete", t.child), vec![]),
