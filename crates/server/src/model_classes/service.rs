@@ -228,6 +228,18 @@ pub async fn get(
     Ok((p, a))
 }
 
+/// (programme, application) of the applications an expert is assigned to and has not scored.
+pub async fn to_score(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<Vec<(ProgrammeId, ModelApplicationId)>, AppError> {
+    const SQL: &str = "SELECT m.programme_id, m.id FROM model_applications m \
+        JOIN model_reviewers r ON r.programme_id = m.programme_id AND r.user_id = $1 \
+        WHERE m.status = 'applied' AND NOT EXISTS (SELECT 1 FROM model_scores s \
+        WHERE s.application_id = m.id AND s.reviewer_id = $1) ORDER BY m.applied_at, m.id";
+    Ok(on_db!(&state.db, c => sqlx::query_as(SQL).bind(user.id).fetch_all(c).await)?)
+}
+
 /// The class's unit applies, once the class has closed, for a programme whose federation names.
 pub async fn apply(
     state: &AppState,

@@ -16,6 +16,7 @@ mod browser_dashboards;
 mod browser_enrolment;
 mod browser_home;
 mod browser_inspections;
+mod browser_model_classes;
 mod browser_phone;
 mod browser_questionnaires;
 mod browser_reports;

@@ -461,6 +461,19 @@ pub async fn items(
     out.extend(unit_items(state, user, lang, live, &listed, &milestones, today).await?);
     out.extend(rectification_items(state, user, lang).await?);
     out.extend(questionnaire_items(state, user, lang, today).await?);
+    if user.has_role(Role::ExpertReviewer) {
+        let waiting = crate::model_classes::service::to_score(state, user).await?;
+        if let Some((programme, _)) = waiting.first() {
+            out.push(Item {
+                id: "todo-model-scores".into(),
+                count: waiting.len() as i64,
+                text: lang.t("home.todo_model_scores"),
+                href: format!("/programmes/{programme}/model-classes"),
+                action: lang.t("home.go_score"),
+                tone: Tone::Warn,
+            });
+        }
+    }
     if user.has_role(Role::Inspector) {
         let planned = crate::inspections::service::planned_for(state, user).await?;
         if planned > 0 {
