@@ -345,6 +345,33 @@ async fn answering(b: Backend) {
         "a sibling unit sees its own classes only"
     );
 
+    // The same as an official hands it on: the .xlsx of the results.
+    let web = crate::support::web::WebSession::login(&app, "city_admin").await;
+    let res = web
+        .http
+        .get(app.url(&format!("/programmes/{pid}/questionnaires.xlsx")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap();
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let line = rows
+        .iter()
+        .find(|r| r[0].contains("医院"))
+        .unwrap_or_else(|| panic!("{rows:?}"));
+    assert_eq!(
+        line[3..6],
+        ["10".to_string(), "9".into(), "90.00%".into()],
+        "{line:?}"
+    );
+
     // Last summer's programme is over: its links are gone (410), its form closed.
     let (_, programmes) = app.get("/api/v1/programmes", &city).await;
     let summer = programmes

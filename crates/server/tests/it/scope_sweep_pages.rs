@@ -126,6 +126,7 @@ pub(crate) fn page_gets(t: &Targets) -> Vec<String> {
         format!("/classes/{c}/incidents"),
         format!("/classes/{c}/schedule"),
         format!("/programmes/{p}/questionnaires"),
+        format!("/programmes/{p}/questionnaires.xlsx"),
         format!("/programmes/{p}/questionnaires/guardian"),
         format!("/applications/{}/questionnaire", t.application),
         format!("/classes/{c}/host-questionnaire"),
