@@ -10,7 +10,7 @@ use anyhow::Context;
 use crate::app::AppState;
 use crate::db::Tx;
 use crate::ids::{ApplicationId, ClassId, ModelApplicationId, NoticeId, ProgrammeId, UserId};
-use crate::model_classes::{Entry, Level};
+use crate::model_classes::{Entry, HonourLevel};
 use crate::orgs::Org;
 use crate::questionnaires::{Audience, templates};
 use crate::{on_db, on_tx};
@@ -239,8 +239,11 @@ pub(super) async fn load(state: &AppState, city: &Org) -> anyhow::Result<()> {
             id(notice.to_string()),
             id(programme.to_string()),
             id(city.id.to_string()),
-            t(Level::City.as_str()),
-            id(format!("关于{pname}拟命名{}的公示", Level::City.title())),
+            t(HonourLevel::City.as_str()),
+            id(format!(
+                "关于{pname}拟命名{}的公示",
+                HonourLevel::City.title()
+            )),
             id(serde_json::to_string(&entries)?),
             id(admin.to_string()),
             A::from(at("2025-10-20", 9)),

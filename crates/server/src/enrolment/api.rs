@@ -486,6 +486,7 @@ async fn list_draws(
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = LotteryDrawInput)]
 pub struct DrawInput {
     /// A text published beforehand (e.g. the date and the day's lottery numbers); a random one
     /// when empty. The seed is its FNV-1a 64 hash.

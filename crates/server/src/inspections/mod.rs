@@ -105,6 +105,7 @@ pub struct PlanView {
 
 /// Draw a plan: the federation (default: the caller's) and the published seed text.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = InspectionDrawInput)]
 pub struct DrawInput {
     #[serde(default)]
     pub org_id: Option<OrgId>,

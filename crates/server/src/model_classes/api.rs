@@ -7,7 +7,7 @@ use axum::response::Response;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    Application, ApplyInput, HandlingInput, Notice, NoticeInput, Objection, ObjectionInput,
+    Application, HandlingInput, ModelApplyInput, Notice, NoticeInput, Objection, ObjectionInput,
     Overview, Reviewer, ReviewerInput, ScoreInput, certificate, notices, service,
 };
 use crate::app::AppState;
@@ -70,7 +70,7 @@ async fn assign_reviewer(
 /// The class's unit applies, once the class has closed (409 before, or a second time).
 #[utoipa::path(post, path = "/api/v1/classes/{id}/model-application", tag = "model_classes",
     security(("bearer" = [])), params(("id" = String, Path, description = "class id")),
-    request_body = ApplyInput,
+    request_body = ModelApplyInput,
     responses((status = 201, body = Application), (status = 400), (status = 401),
         (status = 403), (status = 404), (status = 409), (status = 422)))]
 async fn apply(
@@ -78,7 +78,7 @@ async fn apply(
     user: CurrentUser,
     client: Client,
     IdPath(id): IdPath<ClassId>,
-    Json(input): Json<ApplyInput>,
+    Json(input): Json<ModelApplyInput>,
 ) -> Result<(StatusCode, Json<Application>), AppError> {
     let aid = service::apply(&state, &user, &client, &id, &input).await?;
     let (_, a) = service::get(&state, &user, &aid).await?;

@@ -4,7 +4,7 @@
 use axum::http::HeaderMap;
 use chrono::TimeZone;
 
-use super::{Level, Status, notices, service};
+use super::{HonourLevel, ModelStatus, notices, service};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::certificate::{self, Certificate, Fonts};
@@ -42,13 +42,14 @@ pub async fn pdf(
     id: &ModelApplicationId,
 ) -> Result<(String, Vec<u8>), AppError> {
     let (p, a) = service::get(state, user, id).await?;
-    let (Status::Named, Some(number), Some(at)) = (a.status, &a.certificate_no, a.named_at) else {
+    let (ModelStatus::Named, Some(number), Some(at)) = (a.status, &a.certificate_no, a.named_at)
+    else {
         return Err(AppError::Conflict(Msg::new("model.no_certificate")));
     };
     let notice = notices::of_programme(state, &p)
         .await?
         .ok_or(AppError::NotFound)?;
-    let level: Level = notice.level;
+    let level: HonourLevel = notice.level;
     let cert = Certificate {
         title: level.title().into(),
         class_name: a.class_name.clone(),

@@ -19,7 +19,7 @@ use crate::orgs::OrgKind;
 
 crate::closed_set! {
     /// Where an application stands.
-    pub enum Status {
+    pub enum ModelStatus {
         /// Applied; reviewers score it.
         Applied = "applied",
         /// In the public notice (公示).
@@ -33,20 +33,20 @@ crate::closed_set! {
 
 crate::closed_set! {
     /// The level of the honour: the federation that opened the programme names at its level.
-    pub enum Level {
+    pub enum HonourLevel {
         City = "city",
         Province = "province",
         National = "national",
     }
 }
 
-impl Level {
+impl HonourLevel {
     /// The level a federation names at; a district or a unit names none.
-    pub fn of(kind: OrgKind) -> Option<Level> {
+    pub fn of(kind: OrgKind) -> Option<HonourLevel> {
         match kind {
-            OrgKind::City => Some(Level::City),
-            OrgKind::Province => Some(Level::Province),
-            OrgKind::National => Some(Level::National),
+            OrgKind::City => Some(HonourLevel::City),
+            OrgKind::Province => Some(HonourLevel::Province),
+            OrgKind::National => Some(HonourLevel::National),
             _ => None,
         }
     }
@@ -54,18 +54,18 @@ impl Level {
     /// The certificate number's prefix: 市级示范〔2026〕第001号.
     pub fn prefix(self) -> &'static str {
         match self {
-            Level::City => "市级示范",
-            Level::Province => "省级示范",
-            Level::National => "全国示范",
+            HonourLevel::City => "市级示范",
+            HonourLevel::Province => "省级示范",
+            HonourLevel::National => "全国示范",
         }
     }
 
     /// The honour's name: 市级示范职工子女爱心托管班, ….
     pub fn title(self) -> &'static str {
         match self {
-            Level::City => "市级示范职工子女爱心托管班",
-            Level::Province => "省级示范职工子女爱心托管班",
-            Level::National => "全国示范职工子女爱心托管班",
+            HonourLevel::City => "市级示范职工子女爱心托管班",
+            HonourLevel::Province => "省级示范职工子女爱心托管班",
+            HonourLevel::National => "全国示范职工子女爱心托管班",
         }
     }
 }
@@ -112,7 +112,7 @@ pub struct Application {
     #[serde(skip)]
     pub host_path: String,
     pub statement: String,
-    pub status: Status,
+    pub status: ModelStatus,
     pub applied_at: i64,
     /// Every data criterion, pass or fail with the figures deciding it (the record as it stands,
     /// until the class is named).
@@ -148,7 +148,7 @@ pub struct Notice {
     pub programme_id: ProgrammeId,
     pub programme_name: String,
     pub federation_name: String,
-    pub level: Level,
+    pub level: HonourLevel,
     pub title: String,
     pub entries: Vec<Entry>,
     /// The period objections are received in (YYYY-MM-DD, both days included).
@@ -200,7 +200,7 @@ pub struct HandlingInput {
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-pub struct ApplyInput {
+pub struct ModelApplyInput {
     /// The class's own account of its season (up to 2,000 characters).
     pub statement: String,
 }
@@ -222,7 +222,7 @@ pub struct Reviewer {
 pub struct Overview {
     pub programme_id: ProgrammeId,
     /// The level the programme's federation names at (absent: it names none).
-    pub level: Option<Level>,
+    pub level: Option<HonourLevel>,
     /// How many classes may be named (the programme's target).
     pub quota: i64,
     pub applications: Vec<Application>,

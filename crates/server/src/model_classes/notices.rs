@@ -6,7 +6,7 @@
 use chrono::{Days, NaiveDate};
 
 use super::service::{self, manages};
-use super::{Entry, HandlingInput, Notice, NoticeInput, Objection, ObjectionInput, Status};
+use super::{Entry, HandlingInput, ModelStatus, Notice, NoticeInput, Objection, ObjectionInput};
 use crate::app::AppState;
 use crate::audit::{self, Client};
 use crate::auth::CurrentUser;
@@ -43,7 +43,7 @@ impl Row {
             programme_id: self.programme_id,
             programme_name: self.programme_name,
             federation_name: self.federation_name,
-            level: super::Level::parse(&self.level).unwrap_or(super::Level::City),
+            level: super::HonourLevel::parse(&self.level).unwrap_or(super::HonourLevel::City),
             title: self.title,
             entries: serde_json::from_str(&self.entries).unwrap_or_default(),
             starts_on: self.starts_on,
@@ -100,7 +100,7 @@ pub async fn objections(state: &AppState, notice: &NoticeId) -> sqlx::Result<Vec
 }
 
 /// The notice's title: 关于…拟命名市级示范职工子女爱心托管班的公示.
-fn title(p: &Programme, level: super::Level) -> String {
+fn title(p: &Programme, level: super::HonourLevel) -> String {
     format!("关于{}拟命名{}的公示", p.name, level.title())
 }
 
@@ -126,7 +126,7 @@ pub async fn publish(
         return Err(AppError::field("days", "model.days_err"));
     }
     let mut apps = service::all(state, p).await?;
-    apps.retain(|a| a.status == Status::Applied);
+    apps.retain(|a| a.status == ModelStatus::Applied);
     let quota = usize::try_from(p.target_model_classes).unwrap_or(0);
     let mut proposed: Vec<_> = match input.application_ids.is_empty() {
         true => apps.into_iter().filter(|a| a.rank.is_some()).collect(),
@@ -349,7 +349,7 @@ pub async fn name(
                 .execute(&mut *c).await.map(|_| ()))?;
         }
     }
-    for a in apps.iter().filter(|a| a.status == Status::Applied) {
+    for a in apps.iter().filter(|a| a.status == ModelStatus::Applied) {
         on_tx!(&mut tx, c => sqlx::query(NOT).bind(a.id).bind("not_proposed")
             .execute(&mut *c).await.map(|_| ()))?;
     }

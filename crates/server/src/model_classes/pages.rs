@@ -11,8 +11,8 @@ use axum::{Form, Router, routing::get, routing::post};
 use tuoguan_domain::evaluation::Criterion;
 
 use super::{
-    Application, ApplyInput, HandlingInput, Notice, NoticeInput, ObjectionInput, Overview, RUBRIC,
-    ScoreInput, certificate, notices, service,
+    Application, HandlingInput, ModelApplyInput, Notice, NoticeInput, ObjectionInput, Overview,
+    RUBRIC, ScoreInput, certificate, notices, service,
 };
 use crate::app::AppState;
 use crate::audit::Client;
@@ -362,7 +362,7 @@ async fn apply(
     IdPath(id): IdPath<ClassId>,
     Form(f): Form<ApplyForm>,
 ) -> Result<Response, AppError> {
-    let input = ApplyInput {
+    let input = ModelApplyInput {
         statement: f.statement,
     };
     match service::apply(&state, &user, &client, &id, &input).await {

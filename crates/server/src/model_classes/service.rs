@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use super::facts::{self, Dates};
 use super::{
-    Application, ApplyInput, Level, Overview, RUBRIC, Reviewer, Score, ScoreInput, Status,
+    Application, HonourLevel, ModelApplyInput, ModelStatus, Overview, RUBRIC, Reviewer, Score,
+    ScoreInput,
 };
 use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
@@ -24,9 +25,9 @@ pub fn manages(user: &CurrentUser, p: &Programme) -> bool {
 }
 
 /// The level the programme's federation names at.
-pub async fn level_of(state: &AppState, p: &Programme) -> Result<Option<Level>, AppError> {
+pub async fn level_of(state: &AppState, p: &Programme) -> Result<Option<HonourLevel>, AppError> {
     let org = crate::orgs::get(&state.db, &Scope::All, &p.org_id).await?;
-    Ok(org.and_then(|o| Level::of(o.kind())))
+    Ok(org.and_then(|o| HonourLevel::of(o.kind())))
 }
 
 pub async fn is_reviewer(
@@ -98,7 +99,7 @@ pub async fn all(state: &AppState, p: &Programme) -> Result<Vec<Application>, Ap
                 host_name: r.host_name,
                 host_path: r.host_path,
                 statement: r.statement,
-                status: Status::parse(&r.status).unwrap_or(Status::Applied),
+                status: ModelStatus::parse(&r.status).unwrap_or(ModelStatus::Applied),
                 applied_at: r.applied_at,
                 criteria,
                 scores,
@@ -246,7 +247,7 @@ pub async fn apply(
     user: &CurrentUser,
     client: &Client,
     class_id: &ClassId,
-    input: &ApplyInput,
+    input: &ModelApplyInput,
 ) -> Result<ModelApplicationId, AppError> {
     let c = crate::classes::service::visible(state, user, class_id)
         .await?
@@ -356,7 +357,7 @@ pub async fn score(
         return Err(AppError::Forbidden);
     }
     let (total, comment) = checked(input)?;
-    if a.status != Status::Applied {
+    if a.status != ModelStatus::Applied {
         return Err(AppError::Conflict(Msg::new("model.scored_too_late")));
     }
     let items = serde_json::to_string(&input.items).unwrap_or_else(|_| "[]".into());

@@ -87,6 +87,7 @@ pub struct SubmissionInput {
 
 /// A reviewer's decision.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = ReviewDecision)]
 pub struct Decision {
     /// Required when returning: what to fix.
     #[serde(default)]

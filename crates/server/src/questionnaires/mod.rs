@@ -29,7 +29,7 @@ crate::closed_set! {
 
 crate::closed_set! {
     /// How a response came in.
-    pub enum Channel {
+    pub enum ResponseChannel {
         Account = "account",
         /// The enrolment's QR link, without an account.
         Link = "link",

@@ -5,7 +5,8 @@
 use chrono::NaiveDate;
 
 use super::{
-    Answering, Audience, Channel, Questionnaire, Receipt, ResponseInput, rating_str, templates,
+    Answering, Audience, Questionnaire, Receipt, ResponseChannel, ResponseInput, rating_str,
+    templates,
 };
 use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
@@ -165,7 +166,7 @@ async fn store(
     tx: &mut Tx,
     t: &Target,
     respondent: Option<&UserId>,
-    channel: Channel,
+    channel: ResponseChannel,
     input: &ResponseInput,
 ) -> Result<Receipt, AppError> {
     let (qid, q) = templates::answered_version(tx, &t.programme.id, t.audience).await?;
@@ -207,7 +208,7 @@ pub async fn answer(
 ) -> Result<Receipt, AppError> {
     refuse_closed(t)?;
     let mut tx = state.db.begin().await?;
-    let receipt = store(&mut tx, t, Some(&user.id), Channel::Account, input).await?;
+    let receipt = store(&mut tx, t, Some(&user.id), ResponseChannel::Account, input).await?;
     let entry = match &t.application {
         Some(a) => Entry::by(user, "questionnaire.answer", "application").target(a),
         None => Entry::by(user, "questionnaire.answer", "class").target(t.class.id),
@@ -229,7 +230,7 @@ pub async fn answer_by_link(
     }
     refuse_closed(t)?;
     let mut tx = state.db.begin().await?;
-    let receipt = store(&mut tx, t, None, Channel::Link, input).await?;
+    let receipt = store(&mut tx, t, None, ResponseChannel::Link, input).await?;
     tx.commit().await?;
     Ok(receipt)
 }

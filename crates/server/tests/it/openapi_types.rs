@@ -295,3 +295,84 @@ fn no_object_carries_a_property_twice() {
     }
     assert!(out.is_empty(), "repeated: {}", out.join(", "));
 }
+
+/// Two types of one name would be one schema in the document, the second silently replacing the
+/// first (`Level` of the class checks and of model classes did): every type the document names is
+/// named once, or renamed with `#[schema(as = …)]`.
+#[test]
+fn no_two_schemas_share_a_name() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                let t = line.trim_start();
+                let Some(rest) = t
+                    .strip_prefix("pub struct ")
+                    .or_else(|| t.strip_prefix("pub enum "))
+                else {
+                    continue;
+                };
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                // The attributes above the item, up to the previous blank line or item.
+                let above: Vec<&str> = lines[..i]
+                    .iter()
+                    .rev()
+                    .take_while(|l| {
+                        let l = l.trim_start();
+                        l.starts_with("#[")
+                            || l.starts_with("///")
+                            || l.starts_with("crate::closed_set")
+                    })
+                    .copied()
+                    .collect();
+                let closed = i >= 2
+                    && lines[..i]
+                        .iter()
+                        .rev()
+                        .take(12)
+                        .any(|l| l.contains("closed_set!"))
+                    && lines[..i]
+                        .iter()
+                        .rev()
+                        .take_while(|l| !l.trim().is_empty() || l.contains("closed_set"))
+                        .any(|l| l.contains("closed_set!"));
+                let schema = above.iter().any(|l| l.contains("ToSchema")) || closed;
+                if !schema {
+                    continue;
+                }
+                let renamed = above
+                    .iter()
+                    .find_map(|l| l.split("schema(as = ").nth(1))
+                    .map(|r| r.trim_end_matches([')', ']']).to_string());
+                out.push((renamed.unwrap_or(name), path.display().to_string()));
+            }
+        }
+    }
+    let mut found = Vec::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    walk(&root.join("src"), &mut found);
+    walk(&root.join("../domain/src"), &mut found);
+    let mut by_name: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (name, file) in &found {
+        by_name.entry(name).or_default().push(file);
+    }
+    let twice: Vec<_> = by_name.iter().filter(|(_, f)| f.len() > 1).collect();
+    assert!(
+        found.len() > 50,
+        "found {} schemas: is the source where it was?",
+        found.len()
+    );
+    assert!(twice.is_empty(), "schemas named twice: {twice:?}");
+}
