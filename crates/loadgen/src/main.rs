@@ -8,6 +8,8 @@ mod bulk;
 mod cpu;
 mod crash;
 mod drill;
+mod evaluation;
+mod evaluation_data;
 mod figures;
 mod filebench;
 mod load;
@@ -100,6 +102,15 @@ struct Args {
     /// 8 MiB and a 10 MiB document download each); 0: none.
     #[arg(long, default_value_t = 2)]
     file_rounds: usize,
+    /// Instead of the benchmark, issue 17's on a generated database (see `--manifest`): `--draws`
+    /// inspection samples of a province, `--requests` model-class overviews of a city's
+    /// applications from `--clients`, then `--seconds` of certificate downloads from `--clients`.
+    #[arg(long)]
+    evaluation_bench: bool,
+    /// Inspection samples drawn in the evaluation benchmark, one province each (the first again,
+    /// its plan taken back, when the country has fewer).
+    #[arg(long, default_value_t = 5)]
+    draws: usize,
 }
 
 #[tokio::main]
@@ -140,6 +151,23 @@ async fn main() -> anyhow::Result<()> {
             manifest.display()
         );
         return Ok(());
+    }
+    if args.evaluation_bench {
+        db.close().await;
+        let m = read_manifest(&manifest)?;
+        let amounts = evaluation::Amounts {
+            clients: args.clients,
+            draws: args.draws,
+            requests: args.requests,
+            seconds: args.seconds,
+        };
+        let report = evaluation::bench(&http, launch, &m, amounts).await?;
+        print!("{}", report.text());
+        if let Some(path) = &args.json {
+            std::fs::write(path, serde_json::to_string_pretty(&report)?)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        std::process::exit(if report.ok() { 0 } else { 1 });
     }
     if args.read_bench {
         db.close().await;

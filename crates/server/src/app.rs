@@ -44,6 +44,9 @@ pub struct AppState {
     /// The certificates' Chinese fonts, read from disk at the first certificate (tens of MB that a
     /// server issuing none never holds).
     pub certificate_fonts: Arc<tokio::sync::OnceCell<crate::certificate::Fonts>>,
+    /// Certificates typeset at once: each holds its layout and font subsets (about 13 MB), and more
+    /// than the cores can run only queue in memory (docs/PERFORMANCE.md, 2026-12-07 V).
+    pub certificate_turns: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -75,6 +78,9 @@ impl AppState {
             data_key,
             throttle: Arc::default(),
             certificate_fonts: Arc::default(),
+            certificate_turns: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
+            )),
         })
     }
 }

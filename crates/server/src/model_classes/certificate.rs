@@ -41,7 +41,7 @@ pub async fn pdf(
     headers: &HeaderMap,
     id: &ModelApplicationId,
 ) -> Result<(String, Vec<u8>), AppError> {
-    let (p, a) = service::get(state, user, id).await?;
+    let (p, a) = service::one(state, user, id).await?;
     let (ModelStatus::Named, Some(number), Some(at)) = (a.status, &a.certificate_no, a.named_at)
     else {
         return Err(AppError::Conflict(Msg::new("model.no_certificate")));
@@ -65,6 +65,11 @@ pub async fn pdf(
         ),
     };
     let fonts = fonts(state).await?;
+    let _turn = state
+        .certificate_turns
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
     let bytes = tokio::task::spawn_blocking(move || certificate::render(&fonts, &cert))
         .await
         .map_err(|e| AppError::Internal(e.into()))?

@@ -10,7 +10,6 @@ use chrono::NaiveDate;
 use tuoguan_domain::evaluation::{Criterion, ModelFacts, criteria, satisfaction_of};
 
 use crate::app::AppState;
-use crate::auth::Scope;
 use crate::db::{Db, Sql};
 use crate::error::AppError;
 use crate::ids::ClassId;
@@ -117,7 +116,17 @@ pub async fn criteria_of(
         facts.entry(id).or_default().unchecked_staff = n(total - checked);
     }
     let min = rules.min_satisfaction_responses;
-    let counts = crate::questionnaires::results::guardian_counts(db, &p.id, &Scope::All).await?;
+    let rated: Vec<(ClassId, i64, i64)> = grouped(
+        db,
+        "SELECT class_id, COUNT(*), SUM(CASE WHEN overall IN ('very_satisfied', 'satisfied') \
+         THEN 1 ELSE 0 END) FROM questionnaire_responses WHERE audience = 'guardian'",
+        &ids,
+    )
+    .await?;
+    let counts: HashMap<ClassId, (u32, u32)> = rated
+        .into_iter()
+        .map(|(id, total, satisfied)| (id, (n(total), n(satisfied))))
+        .collect();
     for (id, f) in facts.iter_mut() {
         let (responses, satisfied) = counts.get(id).copied().unwrap_or((0, 0));
         f.satisfaction = Some(satisfaction_of(responses, satisfied, min));
