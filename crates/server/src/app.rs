@@ -78,8 +78,10 @@ impl AppState {
             data_key,
             throttle: Arc::default(),
             certificate_fonts: Arc::default(),
+            // Half the cores: a render is CPU-bound (~8 ms), so one per two cores already keeps
+            // 100+ certificates a second while the other core serves everything else.
             certificate_turns: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
+                std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).clamp(1, 4)),
             )),
         })
     }
