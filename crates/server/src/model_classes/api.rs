@@ -128,14 +128,7 @@ async fn get_certificate(
     headers: HeaderMap,
     IdPath(id): IdPath<ModelApplicationId>,
 ) -> Result<Response, AppError> {
-    let (name, bytes) = certificate::pdf(&state, &user, &headers, &id).await?;
-    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-    Ok(crate::web::documents::response(
-        &name,
-        "application/pdf",
-        size,
-        bytes.into(),
-    ))
+    certificate::response(&state, &user, &headers, &id).await
 }
 
 /// The federation publishes its public notice (公示): the applications it proposes (by default

@@ -76,3 +76,20 @@ pub async fn pdf(
         .map_err(|e| AppError::Internal(anyhow::anyhow!("certificate: {e}")))?;
     Ok((format!("{}-示范托管班证书.pdf", a.class_name), bytes))
 }
+
+/// The certificate as a download (PDF, as an attachment, never shown inline).
+pub async fn response(
+    state: &AppState,
+    user: &CurrentUser,
+    headers: &HeaderMap,
+    id: &ModelApplicationId,
+) -> Result<axum::response::Response, AppError> {
+    let (name, bytes) = pdf(state, user, headers, id).await?;
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    Ok(crate::web::documents::response(
+        &name,
+        "application/pdf",
+        size,
+        bytes.into(),
+    ))
+}

@@ -389,8 +389,15 @@ impl AnswerPage {
     }
 }
 
-/// The form's answers: `overall`, `a0`…`aN` and `comment`; a missing rating is named.
-fn read_answers(q: &Questionnaire, f: &HashMap<String, String>) -> Result<ResponseInput, AppError> {
+/// The form's answers: `overall`, `a0`…`aN` and `comment`; a missing rating is named. A form
+/// already answered is refused as such first: its errors would not matter.
+fn read_answers(a: &Answering, f: &HashMap<String, String>) -> Result<ResponseInput, AppError> {
+    if a.answered {
+        return Err(AppError::Conflict(crate::i18n::Msg::new(
+            "questionnaire.answered",
+        )));
+    }
+    let q = &a.questionnaire;
     let mut errors = Vec::new();
     let rating = |k: &str| f.get(k).and_then(|v| parse_rating(v));
     let overall = rating("overall");
@@ -481,18 +488,28 @@ async fn guardian_answer(
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let t = responses::for_guardian(&state, &user, &id).await?;
-    let a = responses::answering(&state, &t).await?;
+    let back = guardian_back(&ctx, &id);
     let action = format!("/applications/{id}/questionnaire");
-    let done = match read_answers(&a.questionnaire, &f) {
-        Ok(input) => responses::answer(&state, &user, &client, &t, &input).await,
+    take(&state, (ctx, &user, &client), &t, (action, back), f).await
+}
+
+/// A signed-in respondent's form (a guardian's, a host's): back to the form, which then says it
+/// is answered, or the form again with what was refused.
+async fn take(
+    state: &AppState,
+    (ctx, user, client): (Ctx, &CurrentUser, &Client),
+    t: &Target,
+    (action, back): (String, Option<(String, String)>),
+    f: HashMap<String, String>,
+) -> Result<Response, AppError> {
+    let a = responses::answering(state, t).await?;
+    let done = match read_answers(&a, &f) {
+        Ok(input) => responses::answer(state, user, client, t, &input).await,
         Err(e) => Err(e),
     };
     match done {
         Ok(_) => Ok(Redirect::to(&action).into_response()),
-        Err(e) => {
-            let back = guardian_back(&ctx, &id);
-            refused(&state, page(ctx, a, action, back), &t, e, f).await
-        }
+        Err(e) => refused(state, page(ctx, a, action, back), t, e, f).await,
     }
 }
 
@@ -522,19 +539,9 @@ async fn host_answer(
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let t = responses::for_host(&state, &user, &id).await?;
-    let a = responses::answering(&state, &t).await?;
+    let back = Some((format!("/classes/{id}"), t.class.name.clone()));
     let action = format!("/classes/{id}/host-questionnaire");
-    let done = match read_answers(&a.questionnaire, &f) {
-        Ok(input) => responses::answer(&state, &user, &client, &t, &input).await,
-        Err(e) => Err(e),
-    };
-    match done {
-        Ok(_) => Ok(Redirect::to(&action).into_response()),
-        Err(e) => {
-            let back = Some((format!("/classes/{id}"), t.class.name.clone()));
-            refused(&state, page(ctx, a, action, back), &t, e, f).await
-        }
-    }
+    take(&state, (ctx, &user, &client), &t, (action, back), f).await
 }
 
 async fn link_page(
@@ -561,7 +568,7 @@ async fn link_answer(
     let t = links::resolve(&state, &token).await?;
     let a = responses::answering(&state, &t).await?;
     let action = format!("/q/{token}");
-    let done = match read_answers(&a.questionnaire, &f) {
+    let done = match read_answers(&a, &f) {
         Ok(input) => responses::answer_by_link(&state, &t, &input).await,
         Err(e) => Err(e),
     };

@@ -159,6 +159,20 @@ async fn answering(b: Backend) {
         app.post(&path, &parent, answer("satisfied", 3, "")).await.0,
         StatusCode::CONFLICT
     );
+    // The same on the page: the form once answered says so, whatever is sent.
+    let page = format!("/applications/{own_id}/questionnaire");
+    let web = crate::support::web::WebSession::login(&app, "parent").await;
+    let full = [
+        ("overall", "satisfied"),
+        ("a0", "satisfied"),
+        ("a1", "satisfied"),
+        ("a2", "neutral"),
+    ];
+    let (s, html) = web.post_form(&page, &page, &full).await;
+    assert!(
+        s == StatusCode::CONFLICT && html.contains("questionnaire-done"),
+        "{s}"
+    );
 
     // The class's QR slips: for whoever runs it; the federation reads the class but prints none.
     let slips_path = format!("/api/v1/classes/{cid}/questionnaire-links");
@@ -227,6 +241,16 @@ async fn answering(b: Backend) {
     )
     .await;
     assert_eq!(s, StatusCode::CONFLICT, "a link answers once");
+    // On the link's page, a question left out is named and nothing is written.
+    let anon = crate::support::web::WebSession::new(&app.base);
+    let slip_page = format!("/q/{}", token_of(others[9]));
+    let (s, html) = anon
+        .post_form(&slip_page, &slip_page, &[("overall", "satisfied")])
+        .await;
+    assert!(
+        s == StatusCode::UNPROCESSABLE_ENTITY && html.contains("请为每一题选择"),
+        "{s}"
+    );
     assert_eq!(
         public(&app, Method::GET, &"0".repeat(32), None).await.0,
         StatusCode::NOT_FOUND
