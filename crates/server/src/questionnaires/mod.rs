@@ -5,6 +5,7 @@
 //! says what was decided.
 
 pub mod api;
+pub mod export;
 pub mod links;
 pub mod pages;
 pub mod responses;

@@ -11,24 +11,7 @@ use serde_json::{Value, json};
 
 use crate::both;
 use crate::support::web::WebSession;
-use crate::support::{Backend, TestApp, error_fields};
-
-fn ids(v: &Value, key: &str) -> BTreeSet<String> {
-    let items = v.as_array().unwrap_or_else(|| panic!("a list: {v}"));
-    items
-        .iter()
-        .map(|x| x[key].as_str().unwrap().to_string())
-        .collect()
-}
-
-/// Bearer tokens of these demo users, in order.
-pub(crate) async fn tokens<const N: usize>(app: &TestApp, users: [&str; N]) -> [String; N] {
-    let mut out = Vec::with_capacity(N);
-    for u in users {
-        out.push(app.token(u).await);
-    }
-    out.try_into().expect("one token each")
-}
+use crate::support::{Backend, TestApp, error_fields, ids, tokens};
 
 async fn inspecting(b: Backend) {
     let app = TestApp::spawn(b).await;

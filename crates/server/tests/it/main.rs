@@ -50,6 +50,7 @@ mod roster_import;
 mod schemathesis;
 mod scope_sweep;
 mod scope_sweep_bodies;
+mod scope_sweep_models;
 mod scope_sweep_pages;
 mod tallies;
 mod ui_language;

@@ -10,8 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::inspections::tokens;
-use crate::support::{Backend, TestApp, error_fields};
+use crate::support::{Backend, TestApp, error_fields, tokens};
 
 pub(crate) fn artifacts() -> std::path::PathBuf {
     let dir = std::env::var("TUOGUAN_ARTIFACTS")

@@ -8,8 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::inspections::tokens;
-use crate::support::{Backend, TestApp, error_fields};
+use crate::support::{Backend, TestApp, error_fields, tokens};
 
 /// The living season's programme (its dates contain today) and its running class at the hospital.
 pub(crate) async fn living(app: &TestApp, city: &str) -> (String, String) {

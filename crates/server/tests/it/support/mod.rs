@@ -357,3 +357,21 @@ fn capture_logs() {
             .try_init();
     });
 }
+
+/// Bearer tokens of these demo users, in order.
+pub async fn tokens<const N: usize>(app: &TestApp, users: [&str; N]) -> [String; N] {
+    let mut out = Vec::with_capacity(N);
+    for u in users {
+        out.push(app.token(u).await);
+    }
+    out.try_into().expect("one token each")
+}
+
+/// The `key` of every object of a JSON list.
+pub fn ids(v: &Value, key: &str) -> std::collections::BTreeSet<String> {
+    let items = v.as_array().unwrap_or_else(|| panic!("a list: {v}"));
+    items
+        .iter()
+        .map(|x| x[key].as_str().unwrap().to_string())
+        .collect()
+}
