@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod class_checks;
 pub mod enrolment;
 pub mod evaluation;
+pub mod funding;
 pub mod id_number;
 pub mod inspection;
 pub mod operating_days;

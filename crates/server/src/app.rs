@@ -106,6 +106,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(inspections::api::router())
         .merge(crate::questionnaires::api::router())
         .merge(crate::model_classes::api::router())
+        .merge(crate::funding::api::router())
         .split_for_parts();
     crate::openapi::document_errors(&mut doc);
     (routes, doc)
@@ -136,7 +137,8 @@ pub fn router(state: AppState) -> Router {
         .merge(inspections::routes::router())
         .merge(inspections::pages::router())
         .merge(crate::questionnaires::pages::router())
-        .merge(crate::model_classes::pages::router());
+        .merge(crate::model_classes::pages::router())
+        .merge(crate::funding::routes::router());
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(html)

@@ -243,6 +243,19 @@ typed_id!(
     /// An objection received during a notice.
     ObjectionId, "objection");
 
+typed_id!(
+    /// An entry of a class's ledger (收支明细): a receipt, a payment or a counter-entry.
+    LedgerEntryId, "ledger entry");
+typed_id!(
+    /// A programme's subsidy rule (补助规则).
+    SubsidyRuleId, "subsidy rule");
+typed_id!(
+    /// A batch of subsidies a federation approved (补助批次).
+    SubsidyBatchId, "subsidy batch");
+typed_id!(
+    /// A class's line in a subsidy batch.
+    SubsidyLineId, "subsidy line");
+
 impl UserId {
     /// The platform itself acting (the command line, the demo loader): the nil UUID, which no
     /// account has.

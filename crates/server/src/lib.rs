@@ -20,6 +20,7 @@ pub mod db;
 pub mod demo;
 pub mod enrolment;
 pub mod error;
+pub mod funding;
 pub mod i18n;
 pub mod idempotency;
 pub mod ids;

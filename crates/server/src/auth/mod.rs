@@ -192,6 +192,10 @@ pub enum Capability {
     RevealIds,
     /// Run a class's day: attendance at the door, pickup cards, daily logs, incidents, schedule.
     RunClasses,
+    /// Read classes' budgets, ledgers and subsidies (a unit its own, a federation its subtree).
+    ViewFunds,
+    /// Keep a class's budget and ledger (the unit hosting it).
+    KeepFunds,
 }
 
 impl Capability {
@@ -208,8 +212,9 @@ impl Capability {
                     | Supervise
                     | ViewClasses
                     | SubmitPlans
+                    | ViewFunds
             ),
-            Role::FederationViewer => matches!(self, ViewOrgs | ViewClasses),
+            Role::FederationViewer => matches!(self, ViewOrgs | ViewClasses | ViewFunds),
             Role::GrassrootsAdmin => {
                 matches!(
                     self,
@@ -221,6 +226,8 @@ impl Capability {
                         | ManageEnrolment
                         | RevealIds
                         | RunClasses
+                        | ViewFunds
+                        | KeepFunds
                 )
             }
             Role::ClassManager => {

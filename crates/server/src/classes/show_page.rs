@@ -32,6 +32,8 @@ pub struct ShowPage {
     hosts: bool,
     /// The caller runs the class's days or its enrolment: it prints the questionnaire's QR slips.
     runs: bool,
+    /// The caller reads the class's money (its unit, a federation above).
+    money: bool,
     /// Every check with its evidence (blocking, warning, passed).
     review: Vec<super::review::ReviewLine>,
     /// What closing means, with its numbers (shown before closing).
@@ -186,6 +188,7 @@ pub async fn show_page(
         can_upload: host(Capability::RegisterClasses),
         hosts: host(Capability::RegisterClasses),
         runs: host(Capability::RunClasses) || host(Capability::ManageEnrolment),
+        money: host(Capability::ViewFunds),
         can_days: service::may(user, &c, Action::Start),
         d,
         programme,

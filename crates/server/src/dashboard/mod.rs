@@ -2,6 +2,7 @@
 //! capacity and progress against the programme's targets, by subordinate unit; exported to .xlsx.
 
 pub mod days;
+pub mod funds;
 pub mod reach;
 pub mod routes;
 pub mod tallies;

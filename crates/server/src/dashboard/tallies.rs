@@ -297,6 +297,7 @@ pub async fn refresh_classes(
         for sql in super::days::REFRESH_ORG {
             on_tx!(tx, x => sqlx::query(sql).bind(programme_id).bind(id).execute(&mut *x).await.map(|_| ()))?;
         }
+        super::funds::refresh_org(tx, programme_id, id).await?;
     }
     Ok(())
 }
@@ -410,6 +411,7 @@ pub async fn rebuild(tx: &mut Tx) -> sqlx::Result<()> {
         sqlx::query(AssertSqlSafe(milestones)).execute(&mut *x).await?;
         Ok::<(), sqlx::Error>(())
     })?;
+    super::funds::rebuild(tx).await?;
     super::days::rebuild(tx).await
 }
 

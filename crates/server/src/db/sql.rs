@@ -233,6 +233,24 @@ impl Sql {
     }
 
     /// Rows inside a write transaction.
+    /// Runs the query and hands each row to `each` as it arrives, never holding them all (the
+    /// exports of a whole programme's ledger).
+    pub async fn for_each<T: Row, E: From<sqlx::Error>>(
+        self,
+        db: &Db,
+        mut each: impl FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
+        use futures_util::TryStreamExt;
+        let Sql { text, args } = self;
+        on_db!(db, p => {
+            let mut rows = bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), args).fetch(p);
+            while let Some(row) = rows.try_next().await? {
+                each(row)?;
+            }
+            Ok(())
+        })
+    }
+
     pub async fn fetch_all_tx<T: Row>(self, tx: &mut Tx) -> sqlx::Result<Vec<T>> {
         let Sql { text, args } = self;
         on_tx!(tx, c => bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), args).fetch_all(&mut *c).await)

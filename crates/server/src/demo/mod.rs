@@ -2,6 +2,7 @@
 //! every kind, a neighbouring city to show isolation, and a user for every role; last summer's
 //! season ([`summer`]) and a programme running around the day it is loaded ([`living`]).
 
+mod funding;
 mod inspections;
 mod living;
 pub mod model_classes;
@@ -257,6 +258,9 @@ async fn load_with(state: &AppState, day: chrono::NaiveDate, living: bool) -> an
         model_classes::load(state, &city)
             .await
             .context("demo model class")?;
+        funding::load(state, &city, &units, day)
+            .await
+            .context("demo money")?;
     }
     Ok(true)
 }

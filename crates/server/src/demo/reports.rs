@@ -95,7 +95,7 @@ pub(super) async fn july(
 
 /// A valid one-page PDF (A4, one line of Latin text: the demo has no CJK font to embed) standing
 /// for the stamped scan a unit attaches to its report.
-fn one_page_pdf() -> Vec<u8> {
+pub(super) fn one_page_pdf() -> Vec<u8> {
     let text = "BT /F1 14 Tf 72 770 Td (July 2026 report - signed and stamped copy) Tj ET";
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),

@@ -47,6 +47,20 @@ pub async fn criteria_of(
     classes: &[Dates],
 ) -> Result<HashMap<ClassId, Vec<Criterion>>, AppError> {
     let rules = p.rules()?;
+    let facts = facts_of(state, rules.min_satisfaction_responses, classes).await?;
+    Ok(facts
+        .into_iter()
+        .map(|(id, f)| (id, criteria(&f, &rules)))
+        .collect())
+}
+
+/// What the records say of each class (a satisfaction rate needs `min_responses`), in one
+/// grouped query per kind of figure: the model-class criteria and the subsidy rules read these.
+pub async fn facts_of(
+    state: &AppState,
+    min_responses: u32,
+    classes: &[Dates],
+) -> Result<HashMap<ClassId, ModelFacts>, AppError> {
     if classes.is_empty() {
         return Ok(HashMap::new());
     }
@@ -115,7 +129,7 @@ pub async fn criteria_of(
     for (id, total, checked) in staff {
         facts.entry(id).or_default().unchecked_staff = n(total - checked);
     }
-    let min = rules.min_satisfaction_responses;
+    let min = min_responses;
     let rated: Vec<(ClassId, i64, i64)> = grouped(
         db,
         "SELECT class_id, COUNT(*), SUM(CASE WHEN overall IN ('very_satisfied', 'satisfied') \
@@ -134,10 +148,7 @@ pub async fn criteria_of(
     for (id, days) in operating_days(state, classes).await? {
         facts.entry(id).or_default().operating_days = days;
     }
-    Ok(facts
-        .into_iter()
-        .map(|(id, f)| (id, criteria(&f, &rules)))
-        .collect())
+    Ok(facts)
 }
 
 /// Operating days of each class: working days of its dates (one calendar for all), minus its

@@ -376,6 +376,9 @@ struct ShowPage {
     can_register: bool,
     can_copy: bool,
     can_supervise: bool,
+    /// The caller reads the programme's money (the federation running it, units and
+    /// federations below with the funds capability).
+    can_money: bool,
     /// Milestones the user's unit submits for (below the programme's federation).
     can_submit: bool,
     errors: Vec<FieldError>,
@@ -430,6 +433,7 @@ async fn show_page(
         can_copy: user
             .scope(Capability::OpenProgrammes)
             .is_some_and(|s| s.contains(&p.org_path)),
+        can_money: crate::funding::rules::area(user, &p).is_ok(),
         can_supervise: user.scope(Capability::Supervise).is_some_and(|s| {
             s.contains(&p.org_path)
                 || user.acting_orgs(Capability::Supervise).iter().any(|g| {

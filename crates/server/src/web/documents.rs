@@ -26,6 +26,8 @@ pub enum Chunks {
     Attachment,
     /// `inspection_photo_chunks`, of the inspectors' photos in `inspection_photos`.
     Inspection,
+    /// `ledger_receipt_chunks`, of the receipts of ledger entries in `ledger_receipts`.
+    Receipt,
 }
 
 impl Chunks {
@@ -38,6 +40,9 @@ impl Chunks {
             Chunks::Inspection => {
                 "INSERT INTO inspection_photo_chunks (file_id, seq, data) VALUES ($1,$2,$3)"
             }
+            Chunks::Receipt => {
+                "INSERT INTO ledger_receipt_chunks (file_id, seq, data) VALUES ($1,$2,$3)"
+            }
         }
     }
     fn select_sql(self) -> &'static str {
@@ -48,6 +53,9 @@ impl Chunks {
             }
             Chunks::Inspection => {
                 "SELECT data FROM inspection_photo_chunks WHERE file_id = $1 AND seq = $2"
+            }
+            Chunks::Receipt => {
+                "SELECT data FROM ledger_receipt_chunks WHERE file_id = $1 AND seq = $2"
             }
         }
     }

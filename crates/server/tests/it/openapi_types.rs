@@ -54,6 +54,8 @@ const OPEN: &[(&str, &str)] = &[
     // Free text: why a class was added to an inspection plan by hand (a complaint, a follow-up).
     ("AddInput", "reason"),
     ("Inspection", "reason"),
+    // Free text: why a ledger entry is reversed by a counter-entry (冲销原因).
+    ("ReverseInput", "reason"),
     // Audit actions are dotted codes (`login.ok`, `class.approve`) that grow with every domain;
     // the filter matches a prefix (`class.`), so any text is a valid query.
     ("AuditView", "action"),
