@@ -75,7 +75,7 @@ pub struct Dashboard {
     pub target_model_classes: i64,
     /// Families helped in the whole subtree (the totals' `families`).
     pub families: i64,
-    /// Model classes named: counted once naming exists (PRODUCT.md §12); 0 until then.
+    /// Model classes named in the programme in the subtree (PRODUCT.md §12).
     pub model_classes: i64,
     /// The same season year by year (the federation's programmes of this season), earliest first,
     /// this programme last: the root's figures in each.
@@ -86,6 +86,82 @@ pub struct Dashboard {
     pub min_attendance_pct: u32,
     /// The root's season day by day up to today: child-days expected and children present.
     pub days: Vec<days::DayFigures>,
+    /// Money of the root's subtree (docs/FUNDING.md), for those who read money: by source, and
+    /// by subordinate unit in the same order as `rows`; absent for the others.
+    pub funds: Option<DashboardFunds>,
+}
+
+/// Funds of a dashboard's subtree, from the kept figures (`funds::of_org`, `funds::totals_of`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DashboardFunds {
+    pub sources: Vec<crate::funding::SourceLine>,
+    pub received_fen: i64,
+    pub spent_fen: i64,
+    pub planned_fen: i64,
+    /// Per row of the dashboard, in its order: (planned, received, spent) in fen.
+    pub rows: Vec<UnitFunds>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UnitFunds {
+    pub org_id: OrgId,
+    pub name: String,
+    pub planned_fen: i64,
+    pub received_fen: i64,
+    pub spent_fen: i64,
+}
+
+/// The subtree's funds, read from two kept rows per unit, for a caller who reads money there.
+async fn funds_of(
+    state: &AppState,
+    user: &CurrentUser,
+    p: &Programme,
+    root: &Org,
+    children: &[Org],
+) -> Result<Option<DashboardFunds>, AppError> {
+    if !crate::funding::reads(user).is_some_and(|s| s.contains(&root.path)) {
+        return Ok(None);
+    }
+    let figures = funds::of_org(&state.db, &p.id, &root.id).await?;
+    let (sources, _) = crate::funding::budget::lines(&figures);
+    let ids: Vec<OrgId> = children.iter().map(|o| o.id).collect();
+    let below = funds::totals_of(&state.db, &p.id, &ids).await?;
+    let rows = children
+        .iter()
+        .map(|o| {
+            let (planned_fen, received_fen, spent_fen) =
+                below.get(&o.id).copied().unwrap_or((0, 0, 0));
+            UnitFunds {
+                org_id: o.id,
+                name: o.name.clone(),
+                planned_fen,
+                received_fen,
+                spent_fen,
+            }
+        })
+        .collect();
+    Ok(Some(DashboardFunds {
+        received_fen: sources.iter().map(|s| s.received_fen).sum(),
+        spent_fen: sources.iter().map(|s| s.spent_fen).sum(),
+        planned_fen: sources.iter().map(|s| s.planned_fen).sum(),
+        sources,
+        rows,
+    }))
+}
+
+/// Model classes named in the programme whose host lies in the subtree at `path` (a handful a
+/// programme: counted from the applications, through their index on the programme).
+async fn named_below(state: &AppState, p: &Programme, path: &str) -> Result<i64, AppError> {
+    let n: i64 = crate::db::Sql::new(
+        "SELECT COUNT(*) FROM model_applications m JOIN classes c ON c.id = m.class_id \
+         JOIN orgs h ON h.id = c.host_org_id WHERE m.status = 'named' AND m.programme_id = ",
+    )
+    .bind(p.id)
+    .push(" AND ")
+    .scope("h.path", &Scope::Subtrees(vec![path.to_string()]))
+    .fetch_scalar(&state.db)
+    .await?;
+    Ok(n)
 }
 
 /// The organisation a dashboard starts from: the one asked for, else the programme's federation
@@ -195,6 +271,8 @@ pub async fn build(
         }
     };
     let totals = row_for(&root);
+    let funds = funds_of(state, user, p, &root, &children).await?;
+    let model_classes = named_below(state, p, &root.path).await?;
     let years = years::of(&state.db, p, &root.id).await?;
     let previous = years.iter().rev().find(|y| y.year == p.year - 1).cloned();
     Ok(Dashboard {
@@ -212,7 +290,8 @@ pub async fn build(
         target_units: p.target_units,
         target_families: p.target_families,
         target_model_classes: p.target_model_classes,
-        model_classes: 0,
+        model_classes,
+        funds,
     })
 }
 
@@ -318,5 +397,60 @@ pub fn xlsx(d: &Dashboard, lang: crate::i18n::Lang) -> Result<crate::web::excel:
         totals: None,
         footer: Vec::new(),
     };
-    Ok(workbook(&[sheet, years])?)
+    let mut sheets = vec![sheet, years];
+    sheets.extend(d.funds.as_ref().map(|f| funds_sheet(d, f, lang)));
+    Ok(workbook(&sheets)?)
+}
+
+/// The funds sheet: each source, then each subordinate unit, amounts in yuan.
+fn funds_sheet(
+    d: &Dashboard,
+    f: &DashboardFunds,
+    lang: crate::i18n::Lang,
+) -> crate::web::excel::Sheet {
+    use crate::web::excel::{Cell, Sheet};
+    let yuan = Cell::Money;
+    let mut rows: Vec<Vec<Cell>> = f
+        .sources
+        .iter()
+        .map(|s| {
+            vec![
+                Cell::Text(lang.t(&format!("source.{}", s.source))),
+                yuan(s.planned_fen),
+                yuan(s.received_fen),
+                yuan(s.spent_fen),
+            ]
+        })
+        .collect();
+    rows.push(vec![Cell::Empty]);
+    rows.extend(f.rows.iter().map(|u| {
+        vec![
+            Cell::Text(u.name.clone()),
+            yuan(u.planned_fen),
+            yuan(u.received_fen),
+            yuan(u.spent_fen),
+        ]
+    }));
+    Sheet {
+        name: lang.t("dashboard.funds"),
+        title: format!("{} · {}", d.root_name, lang.t("dashboard.funds")),
+        subtitle: Some(lang.t("dashboard.funds_unit")),
+        headers: [
+            "dashboard.funds_line",
+            "money.planned",
+            "money.received",
+            "money.spent",
+        ]
+        .iter()
+        .map(|k| lang.t(k))
+        .collect(),
+        rows,
+        totals: Some(vec![
+            Cell::Text(lang.t("dashboard.total")),
+            yuan(f.planned_fen),
+            yuan(f.received_fen),
+            yuan(f.spent_fen),
+        ]),
+        footer: Vec::new(),
+    }
 }

@@ -42,6 +42,12 @@ struct DashboardPage {
 }
 
 impl DashboardPage {
+    fn yuan(&self, fen: &i64) -> String {
+        tuoguan_domain::funding::yuan(*fen)
+    }
+    fn source(&self, s: &tuoguan_domain::funding::Source) -> String {
+        self.ctx.t(&format!("source.{s}"))
+    }
     fn pct(&self, n: &i64, of: &i64) -> i64 {
         if *of <= 0 { 0 } else { (n * 100 / of).min(100) }
     }

@@ -129,7 +129,7 @@ struct Formats {
 
 fn formats() -> Formats {
     let cell = Format::new().set_border(FormatBorder::Thin);
-    let money = cell.clone().set_num_format("¥#,##0.00");
+    let money = cell.clone().set_num_format(crate::web::excel::MONEY_FORMAT);
     Formats {
         title: Format::new().set_bold().set_font_size(14),
         header: cell

@@ -38,12 +38,15 @@ pub async fn own(
     (from, as_of): (Option<NaiveDate>, NaiveDate),
 ) -> Result<Figures, AppError> {
     let monthly = m.kind() == Some(MilestoneKind::MonthlyReport);
-    let classes: Vec<_> = classes::hosted_by(state, &Scope::All, p, host)
-        .await?
+    let hosted = classes::hosted_by(state, &Scope::All, p, host).await?;
+    let mut f = Figures::default();
+    // Money is counted for every class hosted: a subsidy may arrive after a class has closed.
+    let all: Vec<_> = hosted.iter().map(|c| c.id).collect();
+    funds(state, &all, (from, as_of), &mut f).await?;
+    let classes: Vec<_> = hosted
         .into_iter()
         .filter(|c| !monthly || meets(&c.start_date, &c.end_date, from, as_of))
         .collect();
-    let mut f = Figures::default();
     let (children, families) = store::reach_of(&state.db, &p.id, host).await?;
     f.children = children;
     f.families = families;
@@ -84,6 +87,36 @@ pub async fn own(
     f.staff = staff;
     f.staff_checked = checked;
     Ok(f)
+}
+
+/// The money the classes booked in the period, by source (their ledger entries dated in it).
+async fn funds(
+    state: &AppState,
+    ids: &[crate::ids::ClassId],
+    (from, as_of): (Option<NaiveDate>, NaiveDate),
+    f: &mut Figures,
+) -> Result<(), AppError> {
+    use tuoguan_domain::funding::Source;
+    let rows = store::funds(&state.db, ids, from, as_of).await?;
+    f.funds_by_source = Source::ALL
+        .into_iter()
+        .map(|source| {
+            let of = |dir: &str| {
+                rows.iter()
+                    .filter(|(s, d, _)| s == source.as_str() && d == dir)
+                    .map(|r| r.2)
+                    .sum::<i64>()
+            };
+            super::SourceFunds {
+                source,
+                received_fen: of("receipt"),
+                spent_fen: of("payment"),
+            }
+        })
+        .collect();
+    f.funds_received_fen = f.funds_by_source.iter().map(|s| s.received_fen).sum();
+    f.funds_spent_fen = f.funds_by_source.iter().map(|s| s.spent_fen).sum();
+    Ok(())
 }
 
 /// The last day a report counts: its period's end, or today if that is earlier (a period not

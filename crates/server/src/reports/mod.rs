@@ -79,6 +79,24 @@ pub struct Figures {
     pub staff: i64,
     /// Of those, staff whose background check is recorded done.
     pub staff_checked: i64,
+    /// Money its classes received in the period (their ledgers, counter-entries netted), in fen.
+    #[serde(default)]
+    pub funds_received_fen: i64,
+    /// Money its classes spent in the period, in fen.
+    #[serde(default)]
+    pub funds_spent_fen: i64,
+    /// The same by source (every source, in a fixed order), in fen.
+    #[serde(default)]
+    pub funds_by_source: Vec<SourceFunds>,
+}
+
+/// Money of one source in a report's period, in fen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = ReportSourceFunds)]
+pub struct SourceFunds {
+    pub source: tuoguan_domain::funding::Source,
+    pub received_fen: i64,
+    pub spent_fen: i64,
 }
 
 impl Figures {
@@ -100,6 +118,22 @@ impl Figures {
         self.meal_days_owed += o.meal_days_owed;
         self.staff += o.staff;
         self.staff_checked += o.staff_checked;
+        self.funds_received_fen += o.funds_received_fen;
+        self.funds_spent_fen += o.funds_spent_fen;
+        for theirs in &o.funds_by_source {
+            match self
+                .funds_by_source
+                .iter_mut()
+                .find(|m| m.source == theirs.source)
+            {
+                Some(mine) => {
+                    mine.received_fen += theirs.received_fen;
+                    mine.spent_fen += theirs.spent_fen;
+                }
+                None => self.funds_by_source.push(theirs.clone()),
+            }
+        }
+        self.funds_by_source.sort_by_key(|f| f.source);
     }
 
     /// The attendance rate of these child-days against the programme's rule.
@@ -211,7 +245,7 @@ pub struct ReportView {
 }
 
 /// Figures a report lists that no capability records yet.
-pub const NOT_RECORDED: [&str; 3] = ["courses_delivered", "funds_by_source", "inspections"];
+pub const NOT_RECORDED: [&str; 2] = ["courses_delivered", "inspections"];
 
 /// The organisation a report is read for, with its programme and milestone.
 pub struct Subject {

@@ -72,6 +72,31 @@ pub async fn staff(db: &Db, classes: &[ClassId]) -> sqlx::Result<(i64, i64)> {
     Ok((all, checked.unwrap_or(0)))
 }
 
+/// The money these classes booked from `from` (when given) to `to`: (source, direction, fen).
+pub async fn funds(
+    db: &Db,
+    classes: &[ClassId],
+    from: Option<chrono::NaiveDate>,
+    to: chrono::NaiveDate,
+) -> sqlx::Result<Vec<(String, String, i64)>> {
+    if classes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let from = from.map_or_else(String::new, |d| d.to_string());
+    Sql::new(
+        "SELECT source, direction, CAST(SUM(amount_fen) AS BIGINT) FROM ledger_entries \
+         WHERE occurred_on >= ",
+    )
+    .bind(from)
+    .push(" AND occurred_on <= ")
+    .bind(to.to_string())
+    .push(" AND class_id IN (")
+    .list(classes.iter().copied())
+    .push(") GROUP BY source, direction")
+    .fetch_all(db)
+    .await
+}
+
 /// Keeps the figures a submission was made with.
 pub async fn put_snapshot(
     tx: &mut Tx,

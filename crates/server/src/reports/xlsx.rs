@@ -80,6 +80,37 @@ pub fn lines(c: &Compiled, lang: Lang) -> Vec<Line> {
             total: kept(x, y),
         }
     }));
+    let yuan = tuoguan_domain::funding::yuan;
+    let money: [Count; 2] = [
+        ("funds_received", |f| f.funds_received_fen),
+        ("funds_spent", |f| f.funds_spent_fen),
+    ];
+    for (k, get) in money {
+        out.push(Line {
+            label: label(k),
+            own: yuan(get(&c.own)),
+            total: yuan(get(&c.total)),
+        });
+    }
+    // Each source either side booked, received then spent from it.
+    let of = |f: &Figures, s: tuoguan_domain::funding::Source| {
+        f.funds_by_source
+            .iter()
+            .find(|x| x.source == s)
+            .map_or((0, 0), |x| (x.received_fen, x.spent_fen))
+    };
+    for s in tuoguan_domain::funding::Source::ALL {
+        let (own, total) = (of(&c.own, s), of(&c.total, s));
+        if own == (0, 0) && total == (0, 0) {
+            continue;
+        }
+        let name = lang.t(&format!("source.{s}"));
+        out.push(Line {
+            label: lang.tf("report.fig.funds_of", &[("source", name)]),
+            own: format!("{} / {}", yuan(own.0), yuan(own.1)),
+            total: format!("{} / {}", yuan(total.0), yuan(total.1)),
+        });
+    }
     out.extend(NOT_RECORDED.iter().map(|k| Line {
         label: label(k),
         own: lang.t("report.not_recorded"),

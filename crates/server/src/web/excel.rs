@@ -29,6 +29,8 @@ pub enum Cell {
     Percent(f64),
     /// A date shown as YYYY-MM-DD; a year outside Excel's 1900–9999 is written as text.
     Date(NaiveDate),
+    /// An amount in fen, written as a number of yuan formatted ¥#,##0.00 (exact: below 2^53 fen).
+    Money(i64),
     /// An empty (still bordered) cell.
     Empty,
 }
@@ -190,14 +192,18 @@ pub fn content_disposition(file_name: &str) -> String {
     out
 }
 
-/// Bordered cell formats, bold for the totals row: text, int, percent, date, blank.
-fn cell_formats(bold: bool) -> [Format; 5] {
+/// Bordered cell formats, bold for the totals row: text, int, percent, date, blank, money.
+fn cell_formats(bold: bool) -> [Format; 6] {
     let base = Format::new().set_border(FormatBorder::Thin);
     let base = if bold { base.set_bold() } else { base };
-    ["@", "0", "0.0%", "yyyy-mm-dd", "General"].map(|code| base.clone().set_num_format(code))
+    ["@", "0", "0.0%", "yyyy-mm-dd", "General", MONEY_FORMAT]
+        .map(|code| base.clone().set_num_format(code))
 }
 
-fn write_sheet(ws: &mut Worksheet, s: &Sheet, formats: &[[Format; 5]; 2]) -> Result<(), XlsxError> {
+/// The number format of amounts: yuan with thousands and two decimals.
+pub const MONEY_FORMAT: &str = "¥#,##0.00";
+
+fn write_sheet(ws: &mut Worksheet, s: &Sheet, formats: &[[Format; 6]; 2]) -> Result<(), XlsxError> {
     ws.write_string_with_format(0, 0, &s.title, &Format::new().set_bold().set_font_size(14))?;
     if let Some(subtitle) = &s.subtitle {
         ws.write_string(1, 0, subtitle)?;
@@ -247,7 +253,7 @@ fn write_cell(
     ws: &mut Worksheet,
     (r, c): (u32, u16),
     cell: &Cell,
-    f: &[Format; 5],
+    f: &[Format; 6],
 ) -> Result<(), XlsxError> {
     match cell {
         Cell::Text(t) => ws.write_string_with_format(r, c, t, &f[0]),
@@ -261,6 +267,7 @@ fn write_cell(
             _ => ws.write_string_with_format(r, c, d.to_string(), &f[0]),
         },
         Cell::Empty => ws.write_blank(r, c, &f[4]),
+        Cell::Money(fen) => ws.write_number_with_format(r, c, *fen as f64 / 100.0, &f[5]),
     }?;
     Ok(())
 }
@@ -272,6 +279,7 @@ fn cell_width(cell: &Cell) -> usize {
         Cell::Int(n) => n.to_string().len(),
         Cell::Percent(p) => format!("{:.1}%", p * 100.0).len(),
         Cell::Date(_) => 10,
+        Cell::Money(fen) => tuoguan_domain::funding::yuan(*fen).len() + 1,
         Cell::Empty => 0,
     }
 }

@@ -1,6 +1,6 @@
 //! The dashboard's pre-aggregated figures (issue 6) equal a from-scratch recount after every kind
 //! of write that moves them: the demo's whole history, a new class and its steps, a unit moved to
-//! another district with its classes, a new unit, and a unit deactivated.
+//! another district with its classes (and its money), a new unit, and a unit deactivated.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -24,6 +24,10 @@ pub async fn assert_tallies_match(app: &TestApp, when: &str) {
         drift.is_empty(),
         "child-days by day after {when}: {drift:#?}"
     );
+    // Money by source and category per subtree (issue 18): the demo's hospital class has a plan,
+    // a ledger and a subsidy, and moves with its union.
+    let funds = tuoguan::dashboard::funds::drift(db).await.unwrap();
+    assert!(funds.is_empty(), "funds after {when}: {funds:#?}");
 }
 
 async fn row(app: &TestApp, token: &str, root: &str, pid: &str, name: &str) -> Value {
