@@ -236,7 +236,7 @@ pub(super) async fn load(
     let season = plan(
         300,
         &[
-            (Source::UnitAdmin, 30_000),
+            (Source::UnitAdmin, 22_000),
             (Source::GrassrootsUnion, 15_000),
             (Source::CityUnion, 10_000),
             (Source::ParentFees, 7_200),

@@ -87,30 +87,54 @@ pub async fn approve(
         ));
     }
     let bid = SubsidyBatchId::new();
+    let approved_at = crate::now();
     let terms = serde_json::to_string(&rule.terms).map_err(|e| AppError::Internal(e.into()))?;
     const BATCH: &str = "INSERT INTO subsidy_batches (id, rule_id, number, terms, total_fen, \
         approved_by, approved_at) VALUES ($1,$2,$3,$4,$5,$6,$7)";
     on_tx!(&mut tx, x => sqlx::query(BATCH).bind(bid).bind(rule.id).bind(last + 1).bind(&terms)
-        .bind(total).bind(&user.username).bind(crate::now()).execute(&mut *x).await.map(|_| ()))?;
-    for (i, (l, _)) in lines.iter().enumerate() {
+        .bind(total).bind(&user.username).bind(approved_at).execute(&mut *x).await.map(|_| ()))?;
+    let mut written_lines = Vec::with_capacity(lines.len());
+    for (i, (l, _)) in lines.into_iter().enumerate() {
         let criteria =
             serde_json::to_string(&l.criteria).map_err(|e| AppError::Internal(e.into()))?;
         const LINE: &str = "INSERT INTO subsidy_lines (id, batch_id, rule_id, class_id, position, \
             outcome, amount_fen, criteria) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)";
-        let written = on_tx!(&mut tx, x => sqlx::query(LINE).bind(SubsidyLineId::new()).bind(bid)
+        let lid = SubsidyLineId::new();
+        let written = on_tx!(&mut tx, x => sqlx::query(LINE).bind(lid).bind(bid)
             .bind(rule.id).bind(l.class_id).bind(i as i64).bind(l.outcome).bind(l.amount_fen)
             .bind(criteria).execute(&mut *x).await.map(|_| ()));
         if written.is_err() {
             // The unique (rule, class) of approved lines: a batch approved at the same moment.
             return Err(AppError::Conflict(Msg::new("subsidy.nothing_to_approve")));
         }
+        written_lines.push(BatchLine {
+            id: lid,
+            line: l,
+            payment: None,
+        });
     }
     let entry = Entry::by(user, "subsidy.approve", "programme").target(p.id);
     let detail = format!("{bid} rule {} no. {} total {total} fen", rule.id, last + 1);
     audit::record(&mut tx, &entry.detail(detail), client).await?;
+    // The batch as `get` reads it back (the approver runs the programme, so every line is in
+    // their area), stored with the key in the transaction of the write it answers.
+    let batch = Batch {
+        id: bid,
+        rule_id: rule.id,
+        rule_name: rule.name,
+        number: last + 1,
+        terms: rule.terms,
+        total_fen: total,
+        paid_fen: 0,
+        approved_at,
+        lines: written_lines,
+    };
+    let stored = Stored::json(StatusCode::CREATED, &batch)?;
+    if let Some(k) = &key {
+        k.remember(&mut tx, &stored).await?;
+    }
     tx.commit().await?;
-    let batch = get(state, user, &bid).await?;
-    Stored::json(StatusCode::CREATED, &batch)
+    Ok(stored)
 }
 
 #[derive(sqlx::FromRow)]
@@ -290,6 +314,7 @@ pub async fn pay(
     }
     let summary = format!("{} 第{}批", rule.name, batch.number);
     let mut classes = Vec::with_capacity(due.len());
+    let mut payments: HashMap<SubsidyLineId, LedgerEntryId> = HashMap::with_capacity(due.len());
     for l in &due {
         let entry = NewEntry {
             class_id: l.line.class_id,
@@ -315,13 +340,30 @@ pub async fn pay(
             return Err(AppError::Conflict(Msg::new("subsidy.nothing_to_pay")));
         }
         classes.push(l.line.class_id);
+        payments.insert(l.id, eid);
     }
     funds::classes_changed(&mut tx, &classes).await?;
     let paid: i64 = due.iter().map(|l| l.line.amount_fen).sum();
     let entry = Entry::by(user, "subsidy.pay", "programme").target(p.id);
     let detail = format!("{id} {} lines {paid} fen voucher {voucher}", due.len());
     audit::record(&mut tx, &entry.detail(detail), client).await?;
+    // The batch with its new payments, read inside the transaction and stored with the key.
+    let mut batch = batch;
+    for l in &mut batch.lines {
+        if let Some(eid) = payments.get(&l.id) {
+            l.payment = Some(ledger::in_tx(&mut tx, eid).await?);
+        }
+    }
+    batch.paid_fen = batch
+        .lines
+        .iter()
+        .filter_map(|l| l.payment.as_ref())
+        .map(|e| e.amount_fen)
+        .sum();
+    let stored = Stored::json(StatusCode::OK, &batch)?;
+    if let Some(k) = &key {
+        k.remember(&mut tx, &stored).await?;
+    }
     tx.commit().await?;
-    let batch = get(state, user, id).await?;
-    Stored::json(StatusCode::OK, &batch)
+    Ok(stored)
 }

@@ -289,7 +289,7 @@ pub async fn add(
 }
 
 /// An entry read back inside the transaction that wrote it.
-async fn in_tx(tx: &mut Tx, id: &LedgerEntryId) -> Result<LedgerEntry, AppError> {
+pub(super) async fn in_tx(tx: &mut Tx, id: &LedgerEntryId) -> Result<LedgerEntry, AppError> {
     let sql = format!("{SELECT} WHERE e.id = $1");
     let row: Row = on_tx!(tx, x => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id)
         .fetch_one(&mut *x).await)?;

@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod pages;
 pub mod routes;
 pub mod rules;
+pub mod todo;
 
 use serde::{Deserialize, Serialize};
 use tuoguan_domain::evaluation::Criterion;

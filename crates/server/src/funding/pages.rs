@@ -20,7 +20,9 @@ use crate::app::AppState;
 use crate::audit::Client;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, FieldError};
+use crate::i18n::Lang;
 use crate::ids::{IdPath, ProgrammeId, SubsidyBatchId, SubsidyRuleId};
+use crate::web::confirm::{ConfirmPage, confirmed};
 use crate::web::{Ctx, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -49,11 +51,29 @@ fn criterion(ctx: &Ctx, c: &Criterion) -> String {
         r => r.to_string(),
     };
     format!(
-        "{}：{} / {}",
+        "{}{}{} / {}",
         ctx.t(&format!("criterion.{}", c.code)),
+        super::routes::colon(ctx.lang),
         actual,
         required
     )
+}
+
+/// What approving a batch means, with its numbers (docs/UI.md: a step that cannot be undone asks).
+fn approve_consequence(lang: Lang, classes: i64, total_fen: i64) -> String {
+    let args = [("n", classes.to_string()), ("total", yuan(total_fen))];
+    lang.tf("subsidy.confirm_approve", &args)
+}
+
+/// What recording a batch's payment means: a receipt in each unpaid class's ledger.
+fn pay_consequence(lang: Lang, b: &Batch) -> String {
+    let unpaid = b
+        .lines
+        .iter()
+        .filter(|l| l.line.outcome == Outcome::Approved && l.payment.is_none());
+    let (n, total) = unpaid.fold((0, 0), |(n, t), l| (n + 1, t + l.line.amount_fen));
+    let args = [("n", n.to_string()), ("total", yuan(total))];
+    lang.tf("subsidy.confirm_pay", &args)
 }
 
 /// The rule's terms in one line: its gates, amount and pool.
@@ -96,7 +116,7 @@ fn terms_line(ctx: &Ctx, t: &RuleTerms) -> String {
     if let Some(p) = t.pool_fen {
         parts.push(with("subsidy.term_pool", yuan(p)));
     }
-    parts.join("；")
+    parts.join(if ctx.is_en() { "; " } else { "；" })
 }
 
 /// The rule form as typed.
@@ -219,7 +239,9 @@ async fn create(
         Err(e) => Err(e),
     };
     match done {
-        Ok(r) => Ok(Redirect::to(&format!("/subsidy-rules/{}", r.id)).into_response()),
+        Ok(r) => {
+            Ok(Redirect::to(&format!("/subsidy-rules/{}?ok=rule_saved", r.id)).into_response())
+        }
         Err(e) => match messages(ctx.lang, &e) {
             Some(r) => programme_view(&state, ctx, &user, &id, None, Some(r)).await,
             None => Err(e),
@@ -269,6 +291,13 @@ impl RulePage {
     fn pool_left(&self) -> String {
         self.q.rule.pool_left_fen.map_or_else(|| "—".into(), yuan)
     }
+    /// "（2 个班）" after a figure.
+    fn count(&self, n: &i64, unit: &str) -> String {
+        super::routes::aside(self.ctx.lang, format!("{n} {}", self.ctx.t(unit)))
+    }
+    fn approve_consequence(&self) -> String {
+        approve_consequence(self.ctx.lang, self.q.approved_count, self.q.total_fen)
+    }
 }
 
 pub(super) async fn rule_view(
@@ -307,6 +336,9 @@ async fn rule_page(
 struct ApproveForm {
     #[serde(default)]
     expected_total_fen: String,
+    /// `1` once the person confirmed (web/confirm.rs).
+    #[serde(default)]
+    confirm: Option<String>,
 }
 
 async fn approve(
@@ -317,6 +349,20 @@ async fn approve(
     IdPath(id): IdPath<SubsidyRuleId>,
     Form(f): Form<ApproveForm>,
 ) -> Result<Response, AppError> {
+    let (p, _) = rules::get(&state, &user, &id).await?;
+    if !confirmed(&f.confirm) && rules::manages(&user, &p) {
+        let q = rules::qualification(&state, &user, &id).await?;
+        return ConfirmPage {
+            title: ctx.t("subsidy.approve"),
+            consequence: approve_consequence(ctx.lang, q.approved_count, q.total_fen),
+            action: format!("/subsidy-rules/{id}/batches"),
+            fields: vec![("expected_total_fen".into(), f.expected_total_fen)],
+            confirm_label: ctx.t("subsidy.approve"),
+            back: format!("/subsidy-rules/{id}"),
+            ctx,
+        }
+        .render();
+    }
     let input = ApproveInput {
         expected_total_fen: f.expected_total_fen.trim().parse().ok(),
     };
@@ -325,7 +371,10 @@ async fn approve(
         Ok(stored) => {
             let BatchId { id: batch } =
                 serde_json::from_str(&stored.body).map_err(|e| AppError::Internal(e.into()))?;
-            Ok(Redirect::to(&format!("/subsidy-batches/{batch}")).into_response())
+            Ok(
+                Redirect::to(&format!("/subsidy-batches/{batch}?ok=batch_approved"))
+                    .into_response(),
+            )
         }
         Err(e) => match messages(ctx.lang, &e) {
             Some(r) => rule_view(&state, ctx, &user, &id, Some(r)).await,
@@ -379,6 +428,13 @@ impl BatchPage {
     fn terms(&self) -> String {
         terms_line(&self.ctx, &self.b.terms)
     }
+    /// "（2 个班）" after a figure.
+    fn count(&self, n: &i64, unit: &str) -> String {
+        super::routes::aside(self.ctx.lang, format!("{n} {}", self.ctx.t(unit)))
+    }
+    fn pay_consequence(&self) -> String {
+        pay_consequence(self.ctx.lang, &self.b)
+    }
 }
 
 pub(super) async fn batch_view(
@@ -418,6 +474,9 @@ struct PayForm {
     paid_on: String,
     #[serde(default)]
     voucher_no: String,
+    /// `1` once the person confirmed (web/confirm.rs).
+    #[serde(default)]
+    confirm: Option<String>,
 }
 
 async fn pay(
@@ -428,13 +487,33 @@ async fn pay(
     IdPath(id): IdPath<SubsidyBatchId>,
     Form(f): Form<PayForm>,
 ) -> Result<Response, AppError> {
+    // A form with its voucher asks first; one without is refused with its fields (below).
+    if !confirmed(&f.confirm) && !f.voucher_no.trim().is_empty() {
+        let b = batches::get(&state, &user, &id).await?;
+        let (p, _) = rules::get(&state, &user, &b.rule_id).await?;
+        if rules::manages(&user, &p) {
+            return ConfirmPage {
+                title: ctx.t("subsidy.record_payment"),
+                consequence: pay_consequence(ctx.lang, &b),
+                action: format!("/subsidy-batches/{id}/payments"),
+                fields: vec![
+                    ("paid_on".into(), f.paid_on),
+                    ("voucher_no".into(), f.voucher_no),
+                ],
+                confirm_label: ctx.t("subsidy.record_payment"),
+                back: format!("/subsidy-batches/{id}"),
+                ctx,
+            }
+            .render();
+        }
+    }
     let input = PaymentInput {
         paid_on: f.paid_on,
         voucher_no: f.voucher_no,
         line_ids: Vec::new(),
     };
     match batches::pay(&state, &user, &client, &HeaderMap::new(), (&id, &input)).await {
-        Ok(_) => Ok(Redirect::to(&format!("/subsidy-batches/{id}?ok=saved")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/subsidy-batches/{id}?ok=batch_paid")).into_response()),
         Err(e) => match messages(ctx.lang, &e) {
             Some(r) => batch_view(&state, ctx, &user, &id, Some(r)).await,
             None => Err(e),

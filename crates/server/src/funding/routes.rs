@@ -56,6 +56,49 @@ pub(super) fn messages(lang: Lang, e: &AppError) -> Option<(StatusCode, Vec<Stri
     }
 }
 
+/// A label before what is said of it: "餐饮：", "Food: ".
+pub(super) fn colon(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "：",
+        Lang::En => ": ",
+    }
+}
+
+/// A remark after a figure, bracketed as the language writes it: "已收（预算 34,000.00）",
+/// "Received (planned 34,000.00)".
+pub(super) fn aside(lang: Lang, text: String) -> String {
+    match lang {
+        Lang::Zh => format!("（{text}）"),
+        Lang::En => format!(" ({text})"),
+    }
+}
+
+/// A form of the class's page refused: what it says, shown in that form's section (the page opens
+/// there), and which fields were wrong (`aria-invalid`).
+pub(super) struct Refused {
+    status: StatusCode,
+    errors: Vec<String>,
+    /// `entry`, `plan`, or empty (a reversal: shown at the top).
+    form: &'static str,
+    invalid: Vec<String>,
+}
+
+impl Refused {
+    fn of(lang: Lang, form: &'static str, e: &AppError) -> Option<Refused> {
+        let (status, errors) = messages(lang, e)?;
+        let invalid = match e {
+            AppError::Validation(f) => f.iter().map(|f| f.field.to_string()).collect(),
+            _ => Vec::new(),
+        };
+        Some(Refused {
+            status,
+            errors,
+            form,
+            invalid,
+        })
+    }
+}
+
 /// The entry form as typed, kept when it is refused.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct EntryForm {
@@ -91,6 +134,10 @@ struct ClassPage {
     keeps: bool,
     bookable: bool,
     errors: Vec<String>,
+    /// The form the errors are about (`entry`, `plan`), empty for the top of the page.
+    refused: &'static str,
+    /// Fields refused: the entry's (`amount_fen`, `source` …) and the plan's (`fee`, `src_…`).
+    invalid: Vec<String>,
     form: EntryForm,
     /// The plan as typed (fee, then each source's and category's yuan), kept when refused.
     plan: HashMap<String, String>,
@@ -126,6 +173,11 @@ impl ClassPage {
     fn cat_key(&self, c: &Category) -> String {
         format!("cat_{c}")
     }
+    /// "（预算 34,000.00）" after a figure.
+    fn of_planned(&self, fen: &i64) -> String {
+        let text = format!("{} {}", self.ctx.t("money.of_planned"), yuan(*fen));
+        aside(self.ctx.lang, text)
+    }
     fn fee_line(&self) -> String {
         let f = &self.b.fee;
         let args = [
@@ -142,6 +194,10 @@ impl ClassPage {
             None => self.source(&e.source),
         }
     }
+    /// A refused field (`aria-invalid`).
+    fn invalid(&self, field: &str) -> bool {
+        self.invalid.iter().any(|f| f == field)
+    }
     fn selected(&self, field: &str, v: &str) -> bool {
         match field {
             "direction" => self.form.direction == v,
@@ -156,7 +212,7 @@ async fn class_view(
     ctx: Ctx,
     user: &CurrentUser,
     id: &ClassId,
-    refused: Option<(StatusCode, Vec<String>)>,
+    refused: Option<Refused>,
     (form, plan): (EntryForm, HashMap<String, String>),
 ) -> Result<Response, AppError> {
     let c = budget::readable(state, user, id).await?;
@@ -177,7 +233,12 @@ async fn class_view(
         .await?
         .ok_or(AppError::NotFound)?;
     let keeps = super::keeps(user).is_some_and(|s| s.contains(&c.host_path));
-    let (status, errors) = refused.unwrap_or((StatusCode::OK, Vec::new()));
+    let r = refused.unwrap_or(Refused {
+        status: StatusCode::OK,
+        errors: Vec::new(),
+        form: "",
+        invalid: Vec::new(),
+    });
     let page = ClassPage {
         ctx,
         class_id: c.id,
@@ -191,7 +252,9 @@ async fn class_view(
         b,
         entries,
         keeps,
-        errors,
+        errors: r.errors,
+        refused: r.form,
+        invalid: r.invalid,
         form: EntryForm {
             direction: if form.direction.is_empty() {
                 "payment".into()
@@ -203,7 +266,7 @@ async fn class_view(
         plan,
         today: crate::calendar::today().to_string(),
     };
-    render_status(status, &page)
+    render_status(r.status, &page)
 }
 
 async fn class_page(
@@ -215,13 +278,16 @@ async fn class_page(
     class_view(&state, ctx, &user, &id, None, Default::default()).await
 }
 
-/// Yuan typed into a field, as fen; blank is 0.
-fn fen_of(field: &'static str, v: &str, errors: &mut Vec<FieldError>) -> i64 {
+/// Yuan typed into a plan's field, as fen; blank is 0. A refusal names the line it is about
+/// (`label`: "餐饮：请填写金额…"), and `key` marks the field.
+fn fen_of(lang: Lang, (key, label): (String, String), v: &str, bad: &mut Refused) -> i64 {
     if v.trim().is_empty() {
         return 0;
     }
     parse_yuan(v).unwrap_or_else(|e| {
-        errors.push(FieldError::new(field, e.key()));
+        bad.errors
+            .push(format!("{label}{}{}", colon(lang), lang.t(e.key())));
+        bad.invalid.push(key);
         0
     })
 }
@@ -234,34 +300,67 @@ async fn plan(
     IdPath(id): IdPath<ClassId>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let mut errors = Vec::new();
+    let lang = ctx.lang;
+    let mut bad = Refused {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        errors: Vec::new(),
+        form: "plan",
+        invalid: Vec::new(),
+    };
     let at = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+    let line = |key: String, label: &str| (key, lang.t(label));
     let input = BudgetInput {
-        fee_fen: fen_of("fee_fen", at("fee"), &mut errors),
+        fee_fen: fen_of(lang, line("fee".into(), "budget.fee"), at("fee"), &mut bad),
         sources: Source::ALL
             .into_iter()
-            .map(|source| SourceAmount {
-                source,
-                planned_fen: fen_of("sources", at(&format!("src_{source}")), &mut errors),
+            .map(|source| {
+                let key = format!("src_{source}");
+                let planned_fen = fen_of(
+                    lang,
+                    line(key.clone(), &format!("source.{source}")),
+                    at(&key),
+                    &mut bad,
+                );
+                SourceAmount {
+                    source,
+                    planned_fen,
+                }
             })
             .collect(),
         categories: Category::ALL
             .into_iter()
-            .map(|category| CategoryAmount {
-                category,
-                planned_fen: fen_of("categories", at(&format!("cat_{category}")), &mut errors),
+            .map(|category| {
+                let key = format!("cat_{category}");
+                let planned_fen = fen_of(
+                    lang,
+                    line(key.clone(), &format!("category.{category}")),
+                    at(&key),
+                    &mut bad,
+                );
+                CategoryAmount {
+                    category,
+                    planned_fen,
+                }
             })
             .collect(),
     };
-    let done = match errors.is_empty() {
-        true => budget::put(&state, &user, &client, &id, &input)
-            .await
-            .map(|_| ()),
-        false => Err(AppError::Validation(errors)),
-    };
-    match done {
-        Ok(()) => Ok(Redirect::to(&format!("/classes/{id}/money?ok=saved")).into_response()),
-        Err(e) => match messages(ctx.lang, &e) {
+    if !bad.errors.is_empty() {
+        return class_view(
+            &state,
+            ctx,
+            &user,
+            &id,
+            Some(bad),
+            (EntryForm::default(), f),
+        )
+        .await;
+    }
+    match budget::put(&state, &user, &client, &id, &input).await {
+        // The top of the page: the flash and the totals the plan changed.
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/classes/{id}/money?ok=plan_saved#top")).into_response())
+        }
+        Err(e) => match Refused::of(lang, "plan", &e) {
             Some(r) => {
                 class_view(&state, ctx, &user, &id, Some(r), (EntryForm::default(), f)).await
             }
@@ -337,8 +436,15 @@ async fn book(
         crate::web::documents::MAX_BYTES as u64,
         "receipt",
     )
-    .await
-    .map_err(|_| AppError::field("file", "file.size"))?;
+    .await;
+    // A file too large ends the form's reading: the page says so in the form's section.
+    let Ok(read) = read else {
+        let e = AppError::field("file", "file.size");
+        return match Refused::of(ctx.lang, "entry", &e) {
+            Some(r) => class_view(&state, ctx, &user, &id, Some(r), Default::default()).await,
+            None => Err(e),
+        };
+    };
     let f = EntryForm {
         direction: read.text("direction").into(),
         source: read.text("source").into(),
@@ -351,8 +457,12 @@ async fn book(
     };
     let done = booked(&state, &user, &client, &id, &f, read.file).await;
     match done {
-        Ok(()) => Ok(Redirect::to(&format!("/classes/{id}/money?ok=saved")).into_response()),
-        Err(e) => match messages(ctx.lang, &e) {
+        // The page opens on the entry just booked (the form's `#book` would be kept otherwise).
+        Ok(entry) => Ok(Redirect::to(&format!(
+            "/classes/{id}/money?ok=entry_booked#entry-{entry}"
+        ))
+        .into_response()),
+        Err(e) => match Refused::of(ctx.lang, "entry", &e) {
             Some(r) => class_view(&state, ctx, &user, &id, Some(r), (f, HashMap::new())).await,
             None => Err(e),
         },
@@ -368,7 +478,7 @@ async fn booked(
     id: &ClassId,
     f: &EntryForm,
     file: Option<crate::web::upload::Spooled>,
-) -> Result<(), AppError> {
+) -> Result<LedgerEntryId, AppError> {
     let input = entry_input(f);
     let mut file = file;
     if let Some(up) = file.as_mut() {
@@ -388,7 +498,7 @@ async fn booked(
     if let Some(up) = file {
         ledger::attach(state, user, client, &entry, up).await?;
     }
-    Ok(())
+    Ok(entry)
 }
 
 /// The id of the entry an answer carries.
@@ -423,16 +533,18 @@ async fn reverse(
         .and_then(crate::ids::SubsidyBatchId::parse);
     match (done, batch) {
         (Ok(_), Some(b)) => {
-            Ok(Redirect::to(&format!("/subsidy-batches/{b}?ok=saved")).into_response())
+            Ok(Redirect::to(&format!("/subsidy-batches/{b}?ok=entry_reversed")).into_response())
         }
-        (Ok(_), None) => {
-            Ok(Redirect::to(&format!("/classes/{}/money?ok=saved", e.class_id)).into_response())
-        }
+        (Ok(_), None) => Ok(Redirect::to(&format!(
+            "/classes/{}/money?ok=entry_reversed",
+            e.class_id
+        ))
+        .into_response()),
         (Err(err), Some(b)) => match messages(ctx.lang, &err) {
             Some(r) => super::pages::batch_view(&state, ctx, &user, &b, Some(r)).await,
             None => Err(err),
         },
-        (Err(err), None) => match messages(ctx.lang, &err) {
+        (Err(err), None) => match Refused::of(ctx.lang, "", &err) {
             Some(r) => {
                 class_view(&state, ctx, &user, &e.class_id, Some(r), Default::default()).await
             }
@@ -472,6 +584,10 @@ impl ProgrammePage {
     }
     fn kind(&self, k: &RuleKind) -> String {
         self.ctx.t(rules::kind_key(*k))
+    }
+    /// "（2 批）" after a figure.
+    fn count(&self, n: &i64, unit: &str) -> String {
+        aside(self.ctx.lang, format!("{n} {}", self.ctx.t(unit)))
     }
     fn pool_left(&self, r: &SubsidyRule) -> String {
         r.pool_left_fen.map_or_else(|| "—".into(), yuan)

@@ -60,6 +60,12 @@ const FLASHES: &[&str] = &[
     "class_closed",
     "withdrawn",
     "card_reissued",
+    "plan_saved",
+    "entry_booked",
+    "entry_reversed",
+    "rule_saved",
+    "batch_approved",
+    "batch_paid",
 ];
 
 impl Ctx {

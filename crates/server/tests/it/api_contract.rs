@@ -211,10 +211,18 @@ fn every_message_key_has_chinese_and_english() {
     for e in std::fs::read_dir(dir).unwrap() {
         let path = e.unwrap().path();
         if path.extension().is_some_and(|x| x == "yml") {
-            text.push_str(&std::fs::read_to_string(path).unwrap());
+            let file = std::fs::read_to_string(&path).unwrap();
+            // Without its header rust-i18n reads the file as another format and drops every key
+            // in it: the pages would show the keys themselves.
+            assert!(
+                file.starts_with("_version: 2\n"),
+                "{path:?} starts with `_version: 2`"
+            );
+            text.push_str(&file);
             text.push('\n');
         }
     }
+    let mut keys = Vec::new();
     let mut key = None;
     let mut seen = (false, false);
     let check = |k: &Option<String>, s: (bool, bool)| {
@@ -226,6 +234,7 @@ fn every_message_key_has_chinese_and_english() {
         if !line.starts_with(' ') && line.ends_with(':') {
             check(&key, seen);
             key = Some(line.trim_end_matches(':').to_string());
+            keys.extend(key.clone());
             seen = (false, false);
         } else if line.trim_start().starts_with("zh-CN:") {
             seen.0 = true;
@@ -234,6 +243,12 @@ fn every_message_key_has_chinese_and_english() {
         }
     }
     check(&key, seen);
+    // Every key written is one the running code finds, in both languages.
+    for k in &keys {
+        for lang in [tuoguan::i18n::Lang::Zh, tuoguan::i18n::Lang::En] {
+            assert_ne!(&lang.t(k), k, "{k} is not loaded");
+        }
+    }
     let lang = tuoguan::i18n::Lang::En;
     assert_eq!(lang.t("nav.home"), "Home");
     assert_eq!(tuoguan::i18n::Lang::Zh.t("nav.home"), "首页");

@@ -34,6 +34,7 @@ pub(crate) const SECRETS: &[&str] = &[
     "示例市计划",
     "孙倩",
     "花生过敏",
+    crate::scope_sweep_funding::VOUCHER,
 ];
 
 /// Real objects of 示例市 the sweep aims at.
@@ -71,6 +72,7 @@ pub(crate) struct Targets {
     pub(crate) incident: String,
     pub(crate) item: String,
     pub(crate) card: String,
+    pub(crate) money: crate::scope_sweep_funding::Money,
 }
 
 impl Targets {
@@ -104,6 +106,7 @@ impl Targets {
             incident: x(),
             item: x(),
             card: x(),
+            money: crate::scope_sweep_funding::Money::placeholder(),
         }
     }
 }
@@ -257,6 +260,7 @@ pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
     let (model, notice, objection) =
         crate::scope_sweep_models::model_class_of(app, &programme).await;
     let targets = Targets {
+        money: crate::scope_sweep_funding::money_of(app, &programme, &class).await,
         model,
         notice,
         objection,
@@ -288,7 +292,9 @@ pub(crate) async fn setup(app: &TestApp) -> (Targets, Vec<(String, String)>) {
 }
 
 fn fill(path: &str, t: &Targets) -> String {
-    let id = if path.starts_with("/api/v1/users") {
+    let id = if let Some(id) = crate::scope_sweep_funding::id_for(path, &t.money) {
+        id
+    } else if path.starts_with("/api/v1/users") {
         &t.user
     } else if path.starts_with("/api/v1/programmes") {
         &t.programme
@@ -346,6 +352,9 @@ fn fill(path: &str, t: &Targets) -> String {
         .replace("{year}", "2026")
         .replace("{audience}", "guardian")
         .replace("{token}", NO_LINK);
+    if let Some(q) = crate::scope_sweep_funding::query(path, t) {
+        return format!("{filled}{q}");
+    }
     match path {
         "/api/v1/classes" | "/api/v1/orgs/{id}/dashboard" => {
             format!("{filled}?programme_id={}", t.programme)
@@ -396,9 +405,10 @@ async fn call(
         || path == "/api/v1/classes/{id}/roster/import"
         || path.ends_with("/attachments")
         || path.ends_with("/photos")
-        || path.ends_with("/evidence");
+        || path.ends_with("/evidence")
+        || path.ends_with("/receipt");
     if upload && method == "post" {
-        let form = if ["files", "attachments", "photos"]
+        let form = if ["files", "attachments", "photos", "receipt"]
             .iter()
             .any(|e| path.ends_with(e))
         {
@@ -585,4 +595,5 @@ pub(crate) async fn assert_unchanged(app: &TestApp, t: &Targets) {
         "open",
         "the rectification untouched"
     );
+    crate::scope_sweep_funding::assert_unchanged(app, t).await;
 }

@@ -73,7 +73,7 @@ async fn sweep_pages(b: Backend) {
 /// Every page and download that shows an object, aimed at real objects of 示例市.
 pub(crate) fn page_gets(t: &Targets) -> Vec<String> {
     let (p, c) = (&t.programme, &t.class);
-    vec![
+    let mut gets = vec![
         format!("/orgs/{}", t.org),
         format!("/users/{}", t.user),
         "/audit".into(),
@@ -137,12 +137,14 @@ pub(crate) fn page_gets(t: &Targets) -> Vec<String> {
         format!("/model-applications/{}", t.model),
         format!("/model-applications/{}/certificate.pdf", t.model),
         format!("/notices/{}", t.notice),
-    ]
+    ];
+    gets.extend(crate::scope_sweep_funding::page_gets(t));
+    gets
 }
 
 /// Uploads (multipart forms), swept separately with a file attached.
 pub(crate) fn page_uploads(t: &Targets) -> Vec<String> {
-    vec![
+    let mut uploads = vec![
         format!("/classes/{}/files", t.class),
         format!(
             "/programmes/{}/milestones/{}/attachments",
@@ -152,7 +154,9 @@ pub(crate) fn page_uploads(t: &Targets) -> Vec<String> {
         format!("/rectifications/{}/evidence", t.rectification),
         format!("/classes/{}/enrolment/import", t.class),
         format!("/children/{}/pickups", t.child),
-    ]
+    ];
+    uploads.extend(crate::scope_sweep_funding::page_uploads(t));
+    uploads
 }
 
 /// `.route("…"` paths of the server's own source: the router's table, read where it is written
@@ -231,7 +235,7 @@ fn every_object_route_of_the_pages_is_swept() {
 /// fields (shared by the scope sweep and the CSRF sweep).
 pub(crate) fn page_posts(t: &Targets) -> Vec<(String, Vec<(&'static str, String)>)> {
     let (p, c) = (&t.programme, &t.class);
-    vec![
+    let mut posts = vec![
         (
             format!("/orgs/{}", t.org),
             vec![("action", "rename".into()), ("name", "被改名".into())],
@@ -537,5 +541,7 @@ pub(crate) fn page_posts(t: &Targets) -> Vec<(String, Vec<(&'static str, String)
             ],
         ),
         (format!("/classes/{c}/schedule/{}/delete", t.item), vec![]),
-    ]
+    ];
+    posts.extend(crate::scope_sweep_funding::page_posts(t));
+    posts
 }

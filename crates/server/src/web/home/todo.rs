@@ -474,6 +474,16 @@ pub async fn items(
             });
         }
     }
+    if let Some((count, batch)) = crate::funding::todo::unpaid(state, user).await? {
+        out.push(Item {
+            id: "todo-subsidies".into(),
+            count,
+            text: lang.t("home.todo_subsidies"),
+            href: format!("/subsidy-batches/{batch}"),
+            action: lang.t("home.go_pay"),
+            tone: Tone::Warn,
+        });
+    }
     if user.has_role(Role::Inspector) {
         let planned = crate::inspections::service::planned_for(state, user).await?;
         if planned > 0 {
