@@ -248,7 +248,11 @@ async fn assemble(
             rule_name: b.rule_name,
             number: b.number,
             terms,
-            total_fen: b.total_fen,
+            // A reader below the federation sees the total of the lines of their area.
+            total_fen: match manages(user, &p) {
+                true => b.total_fen,
+                false => lines.iter().map(|l| l.line.amount_fen).sum(),
+            },
             paid_fen,
             approved_at: b.approved_at,
             lines,

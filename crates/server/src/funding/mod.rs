@@ -8,6 +8,7 @@
 //! the API says so in every field's name (`*_fen`).
 
 pub mod api;
+pub mod area;
 pub mod batches;
 pub mod budget;
 pub mod export;

@@ -11,7 +11,8 @@ use axum::{Form, Router, routing::get, routing::post};
 use tuoguan_domain::evaluation::Criterion;
 use tuoguan_domain::funding::{RuleKind, RuleTerms, Source, Tier, parse_yuan, yuan};
 
-use super::routes::{messages, programme_view};
+use super::area::programme_view;
+use super::routes::messages;
 use super::{
     ApproveInput, Batch, BatchLine, Line, Outcome, PaymentInput, Qualification, RuleInput,
     SubsidyRule, batches, rules,

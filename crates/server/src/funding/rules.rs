@@ -1,10 +1,9 @@
 //! Subsidy rules (补助规则) as data on a programme, written by the federation that opened it, and
 //! which classes qualify under each now: every approved, running or closed class of the
 //! programme in the federation's area not yet approved under the rule, its evidence read from
-//! the records in one grouped pass per figure (the model-class criteria's, `model_classes::facts`,
-//! a thousand classes a pass), the amount, and what is left of the pool, filled in order.
-
-use std::collections::HashSet;
+//! the records in one grouped query per figure its gates read, over the whole programme at once
+//! (`model_classes::facts::subsidy_facts`), the amount, and what is left of the pool, filled in
+//! order.
 
 use tuoguan_domain::Venue;
 use tuoguan_domain::funding::{
@@ -15,11 +14,11 @@ use super::{Line, Outcome, Qualification, RuleInput, SubsidyRule, reads};
 use crate::app::AppState;
 use crate::audit::{self, Client, Entry};
 use crate::auth::{CurrentUser, Scope};
-use crate::db::Db;
+use crate::db::{Db, Sql};
 use crate::error::{AppError, FieldError};
 use crate::i18n::Msg;
 use crate::ids::{ClassId, OrgId, ProgrammeId, SubsidyRuleId};
-use crate::model_classes::facts::{self, Dates};
+use crate::model_classes::facts::{self, Dates, Reach, Wanted};
 use crate::orgs::OrgKind;
 use crate::programmes::{Programme, service as programmes};
 use crate::{on_db, on_tx};
@@ -90,11 +89,49 @@ pub async fn of_programme(
     let sql = format!("{SELECT} WHERE r.programme_id = $1 ORDER BY r.created_at, r.id");
     let rows: Vec<RuleRow> = on_db!(&state.db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(p.id).fetch_all(c).await)?;
-    let rules = rows
-        .into_iter()
-        .map(RuleRow::rule)
-        .collect::<Result<_, _>>()?;
+    let mut rules = Vec::with_capacity(rows.len());
+    for row in rows {
+        rules.push(narrowed(state, user, &p, row.rule()?).await?);
+    }
     Ok((p, rules))
+}
+
+/// What a reader below the federation sees of a rule: what it approved in their area, and no
+/// pool (whose use would tell them the other classes' amounts). The federation sees it whole.
+async fn narrowed(
+    state: &AppState,
+    user: &CurrentUser,
+    p: &Programme,
+    rule: SubsidyRule,
+) -> Result<SubsidyRule, AppError> {
+    if manages(user, p) {
+        return Ok(rule);
+    }
+    let (_, approved_fen) = approved_in(&state.db, &rule.id, &area(user, p)?).await?;
+    Ok(SubsidyRule {
+        approved_fen,
+        pool_left_fen: None,
+        ..rule
+    })
+}
+
+/// The classes approved under the rule whose hosts lie in `scope`, and their amounts.
+async fn approved_in(
+    db: &Db,
+    rule: &SubsidyRuleId,
+    scope: &crate::auth::Scope,
+) -> Result<(i64, i64), AppError> {
+    let (n, fen): (i64, i64) = crate::db::Sql::new(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT) FROM subsidy_lines l \
+         JOIN classes c ON c.id = l.class_id JOIN orgs h ON h.id = c.host_org_id \
+         WHERE l.outcome = 'approved' AND l.rule_id = ",
+    )
+    .bind(rule)
+    .push(" AND ")
+    .scope("h.path", scope)
+    .fetch_one(db)
+    .await?;
+    Ok((n, fen))
 }
 
 /// A rule the caller reads, with its programme; 404 otherwise.
@@ -106,6 +143,7 @@ pub async fn get(
     let rule = one(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let p = programmes::visible(state, user, &rule.programme_id).await?;
     area(user, &p)?;
+    let rule = narrowed(state, user, &p, rule).await?;
     Ok((p, rule))
 }
 
@@ -244,8 +282,16 @@ struct Candidate {
     certificate_no: Option<String>,
 }
 
-/// Classes evaluated in one grouped pass of the records at a time.
-const PASS: usize = 1000;
+/// The figures the rule's gates read (a tier is chosen by the children).
+fn wanted(t: &RuleTerms) -> Wanted {
+    Wanted {
+        children: t.min_children.is_some() || t.kind == RuleKind::Tiers,
+        operating_days: t.min_operating_days.is_some(),
+        attendance: t.min_attendance_pct.is_some(),
+        incidents: t.no_incident,
+        satisfaction: t.min_satisfaction_pct.is_some(),
+    }
+}
 
 /// Every class under the rule now, in the batch's order (named model classes by certificate
 /// number, then by district and name), each with its evaluation and outcome — the pool filled
@@ -255,28 +301,69 @@ pub(super) async fn evaluate_all(
     p: &Programme,
     rule: &SubsidyRule,
 ) -> Result<Vec<(Line, String)>, AppError> {
-    const SQL: &str = "SELECT c.id, c.name, h.name AS host_name, h.path AS host_path, c.start_date, \
-        c.end_date, c.venue, m.certificate_no FROM classes c JOIN orgs h ON h.id = c.host_org_id \
-        LEFT JOIN model_applications m ON m.class_id = c.id AND m.status = 'named' \
-        WHERE c.programme_id = $1 AND c.status IN ('approved', 'running', 'closed') \
-        AND NOT EXISTS (SELECT 1 FROM subsidy_lines l WHERE l.rule_id = $2 AND l.class_id = c.id \
-            AND l.outcome = 'approved') \
-        ORDER BY CASE WHEN m.certificate_no IS NULL THEN 1 ELSE 0 END, m.certificate_no, h.path, c.name, c.id";
-    let classes: Vec<Candidate> = on_db!(&state.db, c => sqlx::query_as(SQL).bind(p.id)
-        .bind(rule.id).fetch_all(c).await)?;
+    evaluate_in(state, p, rule, None).await
+}
+
+/// The classes under the rule in `within` (`None`: all of them). Without a pool a class's
+/// outcome depends on no other class, so an area is evaluated alone — a province's 1,000 classes
+/// by their ids rather than the country's 30,000; with a pool every class before it in the order
+/// counts, so the whole programme is, whatever `within` (its figures read for all of it at once:
+/// one grouped query per figure the rule reads).
+async fn evaluate_in(
+    state: &AppState,
+    p: &Programme,
+    rule: &SubsidyRule,
+    within: Option<&Scope>,
+) -> Result<Vec<(Line, String)>, AppError> {
+    // The pool as stored (a reader below the federation is handed the rule without it).
+    let pool_left = match rule.terms.pool_fen {
+        Some(_) => one(&state.db, &rule.id)
+            .await?
+            .and_then(|r| r.pool_left_fen),
+        None => None,
+    };
+    let within = within.filter(|_| rule.terms.pool_fen.is_none());
+    let q = Sql::new(
+        "SELECT c.id, c.name, h.name AS host_name, h.path AS host_path, c.start_date, \
+         c.end_date, c.venue, m.certificate_no FROM classes c JOIN orgs h ON h.id = c.host_org_id \
+         LEFT JOIN model_applications m ON m.class_id = c.id AND m.status = 'named' \
+         WHERE c.status IN ('approved', 'running', 'closed') AND c.programme_id = ",
+    )
+    .bind(p.id)
+    .push(
+        " AND NOT EXISTS (SELECT 1 FROM subsidy_lines l WHERE l.class_id = c.id \
+         AND l.outcome = 'approved' AND l.rule_id = ",
+    )
+    .bind(rule.id)
+    .push(")");
+    let q = match within {
+        Some(scope) => q.push(" AND ").scope("h.path", scope),
+        None => q,
+    };
+    let classes: Vec<Candidate> = q
+        .push(
+            " ORDER BY CASE WHEN m.certificate_no IS NULL THEN 1 ELSE 0 END, m.certificate_no, \
+             h.path, c.name, c.id",
+        )
+        .fetch_all(&state.db)
+        .await?;
     let min = p.rules()?.min_satisfaction_responses;
-    let mut evaluations: Vec<Evaluation> = Vec::with_capacity(classes.len());
-    for part in classes.chunks(PASS) {
-        let dates: Vec<Dates> = part
-            .iter()
-            .map(|c| Dates {
-                class_id: c.id,
-                start: c.start_date.clone(),
-                end: c.end_date.clone(),
-            })
-            .collect();
-        let found = facts::facts_of(state, min, &dates).await?;
-        for c in part {
+    let dates: Vec<Dates> = classes
+        .iter()
+        .map(|c| Dates {
+            class_id: c.id,
+            start: c.start_date.clone(),
+            end: c.end_date.clone(),
+        })
+        .collect();
+    let reach = match within {
+        Some(_) => Reach::Ids,
+        None => Reach::Programme(p.id),
+    };
+    let found = facts::subsidy_facts(state, reach, min, wanted(&rule.terms), &dates).await?;
+    let evaluations: Vec<Evaluation> = classes
+        .iter()
+        .map(|c| {
             let m = found.get(&c.id).cloned().unwrap_or_default();
             let f = SubsidyFacts {
                 children: m.children,
@@ -288,10 +375,10 @@ pub(super) async fn evaluate_all(
                 satisfaction: m.satisfaction,
                 named_model: c.certificate_no.is_some(),
             };
-            evaluations.push(evaluate(&rule.terms, &f));
-        }
-    }
-    let outcomes = allocate(rule.pool_left_fen, &evaluations);
+            evaluate(&rule.terms, &f)
+        })
+        .collect();
+    let outcomes = allocate(pool_left, &evaluations);
     Ok(classes
         .into_iter()
         .zip(evaluations.into_iter().zip(outcomes))
@@ -322,18 +409,21 @@ pub async fn qualification(
 ) -> Result<Qualification, AppError> {
     let (p, rule) = get(state, user, id).await?;
     let scope = area(user, &p)?;
-    let all = evaluate_all(state, &p, &rule).await?;
-    let total_fen = all.iter().map(|(l, _)| l.amount_fen).sum();
-    let approved_count = all
-        .iter()
-        .filter(|(l, _)| l.outcome == Outcome::Approved)
-        .count() as i64;
-    let already_approved = approved_classes(&state.db, &rule.id).await?.len() as i64;
-    let lines = all
+    let within = (!manages(user, &p)).then_some(&scope);
+    let all = evaluate_in(state, &p, &rule, within).await?;
+    // The figures of the lines the reader sees: the whole area for the federation, the reader's
+    // own classes below it (the pool is filled over all of them either way).
+    let lines: Vec<_> = all
         .into_iter()
         .filter(|(_, path)| scope.contains(path))
         .map(|(l, _)| l)
         .collect();
+    let total_fen = lines.iter().map(|l| l.amount_fen).sum();
+    let approved_count = lines
+        .iter()
+        .filter(|l| l.outcome == Outcome::Approved)
+        .count() as i64;
+    let (already_approved, _) = approved_in(&state.db, &rule.id, &scope).await?;
     Ok(Qualification {
         rule,
         lines,
@@ -341,18 +431,6 @@ pub async fn qualification(
         approved_count,
         already_approved,
     })
-}
-
-/// The classes approved under the rule so far.
-pub(super) async fn approved_classes(
-    db: &Db,
-    rule: &SubsidyRuleId,
-) -> sqlx::Result<HashSet<ClassId>> {
-    const SQL: &str =
-        "SELECT class_id FROM subsidy_lines WHERE rule_id = $1 AND outcome = 'approved'";
-    let rows: Vec<ClassId> =
-        on_db!(db, c => sqlx::query_scalar(SQL).bind(rule).fetch_all(c).await)?;
-    Ok(rows.into_iter().collect())
 }
 
 /// The kind's i18n key (pages).

@@ -423,6 +423,18 @@ async fn demo_money(b: Backend) {
             .map(|l| &l["class_name"])
             .collect();
         assert_eq!(names, [&json!(name)]);
+        // Nor does a unit learn the others' amounts from a total or from what the pool has left.
+        let paid_here = if name == HOSPITAL_2025 { 1_000_000 } else { 0 };
+        assert_eq!(fen(&mine["total_fen"]), paid_here, "{mine}");
+        let (_, rule) = app
+            .get(&format!("/api/v1/programmes/{pid}/subsidy-rules"), token)
+            .await;
+        assert_eq!(fen(&rule[0]["approved_fen"]), paid_here, "{rule}");
+        assert_eq!(rule[0]["pool_left_fen"], Value::Null, "{rule}");
+        let (_, q) = app
+            .get(&format!("/api/v1/subsidy-rules/{rid}/qualification"), token)
+            .await;
+        assert_eq!(fen(&q["already_approved"]), i64::from(paid_here > 0), "{q}");
     }
     // Approved once: nothing is left to approve, and the rule is frozen.
     let (_, q) = app
