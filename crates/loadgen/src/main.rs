@@ -12,7 +12,9 @@ mod evaluation;
 mod evaluation_data;
 mod figures;
 mod filebench;
+mod funding;
 mod load;
+mod money;
 mod national;
 mod previous;
 mod raw;
@@ -111,6 +113,17 @@ struct Args {
     /// its plan taken back, when the country has fewer).
     #[arg(long, default_value_t = 5)]
     draws: usize,
+    /// Instead of the benchmark, issue 18's on a generated database (see `--manifest`): two
+    /// subsidy rules written, each province's qualification read `--runs` times, then the
+    /// programme's ledger workbook downloaded `--exports` times.
+    #[arg(long)]
+    funding_bench: bool,
+    /// Qualifications of the province per rule in the funding benchmark.
+    #[arg(long, default_value_t = 10)]
+    runs: usize,
+    /// Downloads of the whole programme's ledger workbook in the funding benchmark.
+    #[arg(long, default_value_t = 1)]
+    exports: usize,
 }
 
 #[tokio::main]
@@ -162,6 +175,21 @@ async fn main() -> anyhow::Result<()> {
             seconds: args.seconds,
         };
         let report = evaluation::bench(&http, launch, &m, amounts).await?;
+        print!("{}", report.text());
+        if let Some(path) = &args.json {
+            std::fs::write(path, serde_json::to_string_pretty(&report)?)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        std::process::exit(if report.ok() { 0 } else { 1 });
+    }
+    if args.funding_bench {
+        db.close().await;
+        let m = read_manifest(&manifest)?;
+        let amounts = funding::Amounts {
+            runs: args.runs,
+            exports: args.exports,
+        };
+        let report = funding::bench(&http, launch, &m, amounts).await?;
         print!("{}", report.text());
         if let Some(path) = &args.json {
             std::fs::write(path, serde_json::to_string_pretty(&report)?)

@@ -1,6 +1,7 @@
 //! The national dataset (issue 6): a national federation over provinces, cities, districts and
 //! grassroots units, one running summer class per unit, children with a guardian each, 20
-//! operating days of attendance, a patrol log a day and incidents at about one class in a hundred.
+//! operating days of attendance, a patrol log a day, incidents at about one class in a hundred,
+//! and each class's budget and ledger (`money.rs`).
 //! Written in chunks of classes, each its own transaction of multi-row INSERTs with literal values
 //! (every value is generated here), so memory stays flat whatever the size; progress is printed.
 //! At the end the dashboard tallies are rebuilt and a manifest names what the read benchmark needs.
@@ -363,7 +364,8 @@ pub async fn generate(db: &Db, scale: Scale, run: &str) -> anyhow::Result<Manife
     })
 }
 
-/// Classes `range` with their children, guardians, enrolments, attendance, logs and incidents.
+/// Classes `range` with their children, guardians, enrolments, attendance, logs, incidents and
+/// money.
 #[allow(clippy::too_many_arguments)]
 async fn chunk(
     tx: &mut Tx,
@@ -435,6 +437,7 @@ async fn chunk(
         ],
     );
     let patrol = r#"{"items_checked":"安全通道、消防器材、电源插座、门窗、活动场地"}"#;
+    let mut money = crate::money::Money::new();
     let mut out = Vec::new();
     for i in range {
         let class = &class_ids[i];
@@ -540,6 +543,7 @@ async fn chunk(
                 L::I(now),
             ]);
         }
+        money.class((programme_id, class), i, n, days, now);
         if i % 100 == 37 {
             let day = &days[i % days.len()];
             incidents.row(&[
@@ -571,6 +575,9 @@ async fn chunk(
     ] {
         ins.run(tx).await?;
     }
+    counts.budgets += money.classes;
+    counts.ledger_entries += money.entries_written;
+    money.run(tx).await?;
     Ok(out)
 }
 

@@ -68,6 +68,12 @@ pub struct Counts {
     /// Units' reports against the programme's milestones (a manifest from before has none).
     #[serde(default)]
     pub submissions: usize,
+    /// Classes given a budget (issue 18; a manifest from before has none).
+    #[serde(default)]
+    pub budgets: usize,
+    /// Ledger entries of this season's classes (issue 18).
+    #[serde(default)]
+    pub ledger_entries: usize,
 }
 
 /// One URL as one user.
