@@ -127,32 +127,43 @@ async fn subsidy_pass(
         .iter()
         .map(|c| (c.class_id, ModelFacts::default()))
         .collect();
-    if wanted.children {
-        // Only the count: the index (class_id, status) answers it without reading the rows.
-        let enrolled: Vec<(ClassId, i64)> = grouped(
-            db,
-            "SELECT class_id, COUNT(*) FROM applications WHERE status = 'enrolled'",
-            which,
-        )
-        .await?;
-        for (id, total) in enrolled {
-            if let Some(f) = facts.get_mut(&id) {
-                f.children = n(total);
+    // The three large figures at once, each on its own connection: the enrolment's count (the
+    // index (class_id, status) answers it without reading the rows), the child-days, incidents.
+    let enrolled = async {
+        match wanted.children {
+            true => {
+                let sql = "SELECT class_id, COUNT(*) FROM applications WHERE status = 'enrolled'";
+                grouped::<(ClassId, i64)>(db, sql, which).await
             }
+            false => Ok(Vec::new()),
+        }
+    };
+    let days = async {
+        match wanted.attendance {
+            true => day_totals(db, which).await,
+            false => Ok(Vec::new()),
+        }
+    };
+    let incidents = async {
+        match wanted.incidents {
+            true => safety_incidents(db, which).await,
+            false => Ok(Vec::new()),
+        }
+    };
+    let (enrolled, days, incidents) = tokio::try_join!(enrolled, days, incidents)?;
+    for (id, total) in enrolled {
+        if let Some(f) = facts.get_mut(&id) {
+            f.children = n(total);
         }
     }
-    if wanted.attendance {
-        for (id, expected, present) in day_totals(db, which).await? {
-            if let Some(f) = facts.get_mut(&id) {
-                (f.expected, f.present) = (n(expected), n(present));
-            }
+    for (id, expected, present) in days {
+        if let Some(f) = facts.get_mut(&id) {
+            (f.expected, f.present) = (n(expected), n(present));
         }
     }
-    if wanted.incidents {
-        for (id, safety) in safety_incidents(db, which).await? {
-            if let Some(f) = facts.get_mut(&id) {
-                f.safety_incidents = n(safety);
-            }
+    for (id, safety) in incidents {
+        if let Some(f) = facts.get_mut(&id) {
+            f.safety_incidents = n(safety);
         }
     }
     if wanted.satisfaction {
@@ -171,8 +182,10 @@ async fn subsidy_pass(
 async fn day_totals(db: &Db, which: Which<'_>) -> sqlx::Result<Vec<(ClassId, i64, i64)>> {
     grouped(
         db,
-        "SELECT class_id, CAST(SUM(expected) AS BIGINT), CAST(SUM(present) AS BIGINT) \
-         FROM class_day_tallies WHERE 1 = 1",
+        // Summed as integers (a day's figures are small): PostgreSQL's sum of BIGINT keeps a
+        // numeric state, whose size makes it sort a whole country's rows instead of hashing them.
+        "SELECT class_id, CAST(SUM(CAST(expected AS INTEGER)) AS BIGINT), \
+         CAST(SUM(CAST(present AS INTEGER)) AS BIGINT) FROM class_day_tallies WHERE 1 = 1",
         which,
     )
     .await
