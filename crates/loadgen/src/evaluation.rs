@@ -11,7 +11,8 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 
 use crate::evaluation_data::{self as data, Prepared};
-use crate::readbench::{Manifest, Measured, Target};
+use crate::manifest::Manifest;
+use crate::readbench::{Measured, Target};
 use crate::report::Throughput;
 
 /// How much load: `clients` at once, `draws` inspection samples, `requests` overview GETs from
@@ -38,7 +39,7 @@ pub struct Draw {
 #[derive(Debug, Clone, Serialize)]
 pub struct EvaluationReport {
     pub backend: String,
-    pub scale: crate::national::Scale,
+    pub scale: crate::manifest::Scale,
     pub clients: usize,
     pub draws: Vec<Draw>,
     /// Applications of the city, each with every criterion.

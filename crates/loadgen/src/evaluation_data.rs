@@ -7,7 +7,7 @@
 
 use tuoguan::db::{Arg, Db, Sql};
 
-use crate::readbench::Manifest;
+use crate::manifest::Manifest;
 
 /// The certificate number of the named application.
 pub const CERTIFICATE_NO: &str = "市级示范〔2026〕第001号";

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 
-use crate::readbench::Manifest;
+use crate::manifest::Manifest;
 
 /// True when the national dashboard's totals are the generated units, running classes and places.
 pub async fn national(

@@ -14,7 +14,7 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 use tuoguan::db::{Db, Sql};
 
-use crate::readbench::Manifest;
+use crate::manifest::Manifest;
 use crate::report::Throughput;
 
 /// The name every rule of the benchmark begins with (what [`reset`] takes back).
@@ -69,7 +69,7 @@ pub struct Export {
 #[derive(Debug, Clone, Serialize)]
 pub struct FundingReport {
     pub backend: String,
-    pub scale: crate::national::Scale,
+    pub scale: crate::manifest::Scale,
     /// Ledger entries of the programme, and the classes they belong to.
     pub entries: i64,
     pub classes_with_entries: i64,

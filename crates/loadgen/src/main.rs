@@ -14,6 +14,7 @@ mod figures;
 mod filebench;
 mod funding;
 mod load;
+mod manifest;
 mod money;
 mod national;
 mod previous;
@@ -152,7 +153,7 @@ async fn main() -> anyhow::Result<()> {
         Backend::Postgres => std::env::temp_dir().join("tuoguan-national-manifest.json"),
     });
     if let Some(scale) = &args.generate {
-        let m = national::generate(&db, national::Scale::parse(scale)?, &run).await?;
+        let m = national::generate(&db, manifest::Scale::parse(scale)?, &run).await?;
         db.close().await;
         std::fs::write(&manifest, serde_json::to_string_pretty(&m)?)
             .with_context(|| format!("cannot write {}", manifest.display()))?;
@@ -380,7 +381,7 @@ fn drill_dir(backend: Backend, url: &str) -> PathBuf {
     }
 }
 
-fn read_manifest(path: &std::path::Path) -> anyhow::Result<readbench::Manifest> {
+fn read_manifest(path: &std::path::Path) -> anyhow::Result<manifest::Manifest> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read {}: generate first", path.display()))?;
     Ok(serde_json::from_str(&text)?)

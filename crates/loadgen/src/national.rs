@@ -9,84 +9,15 @@
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use serde::{Deserialize, Serialize};
 use tuoguan::db::{Db, Tx};
 use tuoguan_domain::programme::ProgrammeRules;
 
 use crate::bulk::{
     APP_COLS, CHILD_COLS, CLASS_COLS, Insert, L, ORG_COLS, PROGRAMME_COLS, ROLE_COLS, USER_COLS,
 };
-use crate::readbench::{Counts, Manifest, SampleClass};
+use crate::manifest::{Counts, Manifest, SampleClass, Scale};
 use crate::seed::past_operating_days;
 
-/// How big a tree to generate.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Scale {
-    pub provinces: usize,
-    pub cities: usize,
-    pub districts: usize,
-    pub units: usize,
-    pub children: usize,
-    /// Operating days with attendance (of the 30 in the summer window).
-    pub days: usize,
-}
-
-impl Scale {
-    /// `national`, `province`, `small`, or `P,C,D,U,CHILDREN[,DAYS]`.
-    pub fn parse(s: &str) -> anyhow::Result<Scale> {
-        let preset = |p, c, d, u, k| Scale {
-            provinces: p,
-            cities: c,
-            districts: d,
-            units: u,
-            children: k,
-            days: 20,
-        };
-        let scale = match s {
-            "national" => preset(31, 300, 3_000, 30_000, 1_000_000),
-            "province" => preset(1, 10, 100, 1_000, 33_000),
-            "small" => preset(2, 4, 8, 40, 1_400),
-            custom => {
-                let n: Vec<usize> = custom
-                    .split(',')
-                    .map(|x| x.trim().parse())
-                    .collect::<Result<_, _>>()
-                    .with_context(|| {
-                        format!(
-                            "scale {custom:?}: national, province, small or P,C,D,U,CHILDREN[,DAYS]"
-                        )
-                    })?;
-                if n.len() < 5 {
-                    bail!("scale {custom:?}: give P,C,D,U,CHILDREN[,DAYS]");
-                }
-                Scale {
-                    days: n.get(5).copied().unwrap_or(20),
-                    ..preset(n[0], n[1], n[2], n[3], n[4])
-                }
-            }
-        };
-        let levels = [scale.provinces, scale.cities, scale.districts, scale.units];
-        if levels.contains(&0) || levels.windows(2).any(|w| w[1] < w[0]) {
-            bail!("each level needs at least one organisation and as many as the level above");
-        }
-        if scale.children < scale.units + BIG_CLASS || !(1..=30).contains(&scale.days) {
-            bail!("at least one child per class ({BIG_CLASS} in the first) and 1–30 days");
-        }
-        Ok(scale)
-    }
-
-    /// Children of class `i`: the first has [`BIG_CLASS`], the rest share the remainder evenly.
-    fn children_of(&self, i: usize) -> usize {
-        if i == 0 {
-            return BIG_CLASS;
-        }
-        let (rest, classes) = (self.children - BIG_CLASS, self.units - 1);
-        rest / classes + usize::from(i - 1 < rest % classes)
-    }
-}
-
-/// Children in the first class: the roster export benchmark's 50-child class.
-const BIG_CLASS: usize = 50;
 const CHUNK: usize = 250;
 pub const FROM: &str = "2026-07-06";
 const TO: &str = "2026-08-14";
@@ -579,26 +510,4 @@ async fn chunk(
     counts.ledger_entries += money.entries_written;
     money.run(tx).await?;
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn presets_add_up_and_every_child_has_a_class() {
-        let s = Scale::parse("national").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            (s.provinces, s.cities, s.districts, s.units),
-            (31, 300, 3_000, 30_000)
-        );
-        let total: usize = (0..s.units).map(|i| s.children_of(i)).sum();
-        assert_eq!(total, 1_000_000);
-        assert_eq!(s.children_of(0), 50);
-        assert!(
-            Scale::parse("3,2,4,5,100").is_err(),
-            "fewer cities than provinces"
-        );
-        assert!(Scale::parse("huge").is_err());
-    }
 }

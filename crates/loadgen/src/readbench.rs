@@ -9,72 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use crate::manifest::{Counts, Manifest};
 use crate::report::Throughput;
-
-/// One class of the write sample: enough for the check-in load on the days left without attendance.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SampleClass {
-    pub id: String,
-    pub username: String,
-    pub children: Vec<String>,
-}
-
-/// What the read benchmark needs to know about a generated database.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Manifest {
-    pub scale: crate::national::Scale,
-    pub programme_id: String,
-    pub national_id: String,
-    pub province_id: String,
-    pub city_id: String,
-    /// The 50-child class, hosted by unit 0 under city 0.
-    pub class_id: String,
-    pub national_user: String,
-    pub province_user: String,
-    pub city_user: String,
-    pub unit_user: String,
-    pub staff_user: String,
-    /// A guardian of the 50-child class (none in a manifest from before).
-    #[serde(default)]
-    pub parent_user: String,
-    pub password: String,
-    /// Operating days without attendance, for the check-in load.
-    pub free_days: Vec<String>,
-    pub sample: Vec<SampleClass>,
-    /// Last year's programme of the same season (none in a manifest from before issue 16).
-    #[serde(default)]
-    pub previous_programme_id: String,
-    /// The programme's July report (none in a manifest from before issue 16).
-    #[serde(default)]
-    pub report_milestone_id: String,
-    pub generated_secs: f64,
-    pub rows: Counts,
-}
-
-/// Rows written, by table.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Counts {
-    pub orgs: usize,
-    pub users: usize,
-    pub classes: usize,
-    pub children: usize,
-    pub guardians: usize,
-    pub applications: usize,
-    pub attendance: usize,
-    pub logs: usize,
-    pub incidents: usize,
-    /// Units' reports against the programme's milestones (a manifest from before has none).
-    #[serde(default)]
-    pub submissions: usize,
-    /// Classes given a budget (issue 18; a manifest from before has none).
-    #[serde(default)]
-    pub budgets: usize,
-    /// Ledger entries of this season's classes (issue 18).
-    #[serde(default)]
-    pub ledger_entries: usize,
-}
 
 /// One URL as one user.
 #[derive(Debug, Clone)]
@@ -365,7 +303,7 @@ fn cpu_ms(ms: Option<f64>) -> String {
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchReport {
     pub backend: String,
-    pub scale: crate::national::Scale,
+    pub scale: crate::manifest::Scale,
     pub rows: Counts,
     pub generated_secs: f64,
     pub clients: usize,
