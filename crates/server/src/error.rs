@@ -365,3 +365,18 @@ impl From<axum::extract::rejection::QueryRejection> for AppError {
 }
 
 use axum::extract::FromRequestParts;
+
+impl AppError {
+    /// What a refusal says on the form it came from: the status and each message in `lang`, for
+    /// a field error (422) or a conflict (409); `None` for anything a page cannot answer itself.
+    pub fn on_form(&self, lang: crate::i18n::Lang) -> Option<(StatusCode, Vec<String>)> {
+        match self {
+            AppError::Validation(f) => Some((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                f.iter().map(|f| f.msg.render(lang)).collect(),
+            )),
+            AppError::Conflict(m) => Some((StatusCode::CONFLICT, vec![m.render(lang)])),
+            _ => None,
+        }
+    }
+}

@@ -174,8 +174,8 @@ pub async fn get(
     let row: BatchRow = on_db!(&state.db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id)
         .fetch_optional(c).await)?
     .ok_or(AppError::NotFound)?;
-    rules::get(state, user, &row.rule_id).await?;
-    let mut batches = assemble(state, user, vec![row]).await?;
+    let (p, _) = rules::get(state, user, &row.rule_id).await?;
+    let mut batches = assemble(state, user, &p, vec![row]).await?;
     batches.pop().ok_or(AppError::NotFound)
 }
 
@@ -185,22 +185,23 @@ pub async fn of_rule(
     user: &CurrentUser,
     id: &SubsidyRuleId,
 ) -> Result<Vec<Batch>, AppError> {
-    rules::get(state, user, id).await?;
+    let (p, _) = rules::get(state, user, id).await?;
     let sql = format!("{BATCH_COLS} WHERE b.rule_id = $1 ORDER BY b.number DESC");
     let rows: Vec<BatchRow> = on_db!(&state.db, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id).fetch_all(c).await)?;
-    assemble(state, user, rows).await
+    assemble(state, user, &p, rows).await
 }
 
+/// Batches of one programme's rule with their lines (those of the reader's area) and payments.
 async fn assemble(
     state: &AppState,
     user: &CurrentUser,
+    p: &crate::programmes::Programme,
     rows: Vec<BatchRow>,
 ) -> Result<Vec<Batch>, AppError> {
+    let scope = area(user, p)?;
     let mut out = Vec::with_capacity(rows.len());
     for b in rows {
-        let (p, _) = rules::get(state, user, &b.rule_id).await?;
-        let scope = area(user, &p)?;
         const LINES: &str = "SELECT l.id, l.class_id, c.name AS class_name, h.name AS host_name, \
             h.path AS host_path, l.outcome, l.amount_fen, l.criteria, l.paid_entry \
             FROM subsidy_lines l JOIN classes c ON c.id = l.class_id \
@@ -249,7 +250,7 @@ async fn assemble(
             number: b.number,
             terms,
             // A reader below the federation sees the total of the lines of their area.
-            total_fen: match manages(user, &p) {
+            total_fen: match manages(user, p) {
                 true => b.total_fen,
                 false => lines.iter().map(|l| l.line.amount_fen).sum(),
             },

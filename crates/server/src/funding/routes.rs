@@ -45,14 +45,7 @@ pub fn router() -> Router<AppState> {
 
 /// What a refusal says on the page it came from.
 pub(super) fn messages(lang: Lang, e: &AppError) -> Option<(StatusCode, Vec<String>)> {
-    match e {
-        AppError::Validation(f) => Some((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            f.iter().map(|f| f.msg.render(lang)).collect(),
-        )),
-        AppError::Conflict(m) => Some((StatusCode::CONFLICT, vec![m.render(lang)])),
-        _ => None,
-    }
+    e.on_form(lang)
 }
 
 /// A label before what is said of it: "餐饮：", "Food: ".

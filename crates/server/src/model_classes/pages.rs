@@ -42,14 +42,7 @@ pub fn router() -> Router<AppState> {
 
 /// What a refusal says on the page it came from.
 fn messages(ctx: &Ctx, e: &AppError) -> Option<(StatusCode, Vec<String>)> {
-    match e {
-        AppError::Validation(f) => Some((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            f.iter().map(|f| f.msg.render(ctx.lang)).collect(),
-        )),
-        AppError::Conflict(m) => Some((StatusCode::CONFLICT, vec![m.render(ctx.lang)])),
-        _ => None,
-    }
+    e.on_form(ctx.lang)
 }
 
 fn pct(bp: &Option<u32>) -> String {

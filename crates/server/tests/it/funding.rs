@@ -90,27 +90,6 @@ pub(crate) fn entry(source: &str, category: Option<&str>, amount_fen: i64, day: 
         "occurred_on": day, "counterparty": "示例供应商", "voucher_no": "测-001", "summary": "测试"})
 }
 
-/// A POST carrying an `Idempotency-Key`.
-pub(crate) async fn post_keyed(
-    app: &TestApp,
-    path: &str,
-    token: &str,
-    key: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    let res = app
-        .http
-        .post(app.url(path))
-        .bearer_auth(token)
-        .header("idempotency-key", key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 /// Receipts and payments of a ledger, each netted of its counter-entries: (received, spent).
 pub(crate) fn sums<'a>(entries: impl IntoIterator<Item = &'a Value>) -> (i64, i64) {
     entries

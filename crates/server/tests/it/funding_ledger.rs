@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 use crate::both;
 use crate::funding::{
     HOSPITAL_2026, assert_budget_is_its_ledger, assert_kept_figures_recount, budget, class_id,
-    entry, fen, ledger, line, post_keyed, summer,
+    entry, fen, ledger, line, summer,
 };
-use crate::support::{Backend, TestApp, error_fields, tokens};
+use crate::support::{Backend, TestApp, error_fields, post_keyed, tokens};
 
 async fn book(app: &TestApp, class: &str, token: &str, body: Value) -> (StatusCode, Value) {
     app.post(&format!("/api/v1/classes/{class}/ledger"), token, body)

@@ -12,9 +12,9 @@ use serde_json::{Value, json};
 use crate::both;
 use crate::funding::{
     HOSPITAL_2025, POWER_2025, assert_kept_figures_recount, budget, class_id, fen, ledger, line,
-    post_keyed, summer,
+    summer,
 };
-use crate::support::{Backend, TestApp, error_fields, tokens};
+use crate::support::{Backend, TestApp, error_fields, post_keyed, tokens};
 
 fn lines(v: &Value) -> Vec<(String, String, i64)> {
     v["lines"]

@@ -6,27 +6,7 @@ use serde_json::{Value, json};
 
 use crate::attendance::{hospital_class, roll};
 use crate::both;
-use crate::support::{Backend, TestApp, error_fields};
-
-async fn post_keyed(
-    app: &TestApp,
-    token: &str,
-    path: &str,
-    key: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    let res = app
-        .http
-        .post(app.url(path))
-        .bearer_auth(token)
-        .header("idempotency-key", key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
+use crate::support::{Backend, TestApp, error_fields, post_keyed};
 
 both!(
     logs_are_kept_per_day_and_a_missing_daily_log_is_flagged,
@@ -72,9 +52,9 @@ async fn logs(b: Backend) {
     );
     let mut patrol = patrol;
     patrol["fix"] = json!("当场更换");
-    let (s, first) = post_keyed(&app, &staff, &path, "log-1", patrol.clone()).await;
+    let (s, first) = post_keyed(&app, &path, &staff, "log-1", patrol.clone()).await;
     assert_eq!(s, StatusCode::CREATED, "{first}");
-    let (s, again) = post_keyed(&app, &staff, &path, "log-1", patrol).await;
+    let (s, again) = post_keyed(&app, &path, &staff, "log-1", patrol).await;
     assert_eq!((s, &again), (StatusCode::CREATED, &first));
     let (_, days) = app.get(&path, &staff).await;
     let d = day(&days, "2026-07-20");
@@ -134,13 +114,13 @@ async fn incidents(b: Backend) {
     );
     let body = json!({"occurred_at": "2026-07-20T10:15", "child_ids": [child], "kind": "injury", "severity": "moderate",
         "description": "滑梯上摔倒，右膝擦伤", "actions": "消毒包扎，冰敷", "guardian_informed_at": "2026-07-20T10:30", "guardian_informed_how": "phone"});
-    let (s, i) = post_keyed(&app, &staff, &path, "inc-1", body.clone()).await;
+    let (s, i) = post_keyed(&app, &path, &staff, "inc-1", body.clone()).await;
     assert_eq!(s, StatusCode::CREATED, "{i}");
     assert_eq!(
         (i["safety"].as_bool(), i["acknowledged"].as_bool()),
         (Some(true), Some(false))
     );
-    let (s, again) = post_keyed(&app, &staff, &path, "inc-1", body).await;
+    let (s, again) = post_keyed(&app, &path, &staff, "inc-1", body).await;
     assert_eq!(
         (s, again["id"].clone()),
         (StatusCode::CREATED, i["id"].clone())

@@ -375,3 +375,24 @@ pub fn ids(v: &Value, key: &str) -> std::collections::BTreeSet<String> {
         .map(|x| x[key].as_str().unwrap().to_string())
         .collect()
 }
+
+/// POSTs `body` as `token` with an `Idempotency-Key` header: the status and the JSON answer.
+pub async fn post_keyed(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    key: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let res = app
+        .http
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
